@@ -1,0 +1,68 @@
+"""iamlab's IAM policy engine: pure Python, no Django.
+
+The stable API::
+
+    from iamlab.policy import Policy, Request, evaluate
+
+    policy = Policy.parse(text)                     # raises PolicyError(findings) if invalid
+    request = Request(principal="arn:aws:iam::111122223333:user/alice",
+                      action="s3:GetObject", resource="arn:aws:s3:::bucket/key",
+                      context={"aws:SourceIp": "203.0.113.7"})
+    result = evaluate(request, identity=[policy])   # also resource_policy, boundary, session,
+    result.decision                                 # scps=[[root], [ou], [account]], rcps=...
+    result.reason, result.matched, result.layers, result.missing_context
+
+Every rule cites the AWS documentation page it implements; see the module docstrings.
+"""
+
+from .conditions import ConditionTrace
+from .evaluate import (
+    ALLOWED,
+    EXPLICIT_DENY,
+    IMPLICIT_DENY,
+    Evaluation,
+    LayerResult,
+    PolicySet,
+    StatementMatch,
+    StatementTrace,
+    decide,
+    evaluate,
+)
+from .findings import Finding, Location, PolicyError, Severity
+from .model import Effect, Policy, PolicyType, Statement
+from .parser import policy_findings
+from .request import Caller, PrincipalKind, Request, RequestError
+
+__all__ = [
+    "ALLOWED",
+    "EXPLICIT_DENY",
+    "IMPLICIT_DENY",
+    "Caller",
+    "ConditionTrace",
+    "Effect",
+    "Evaluation",
+    "Finding",
+    "LayerResult",
+    "Location",
+    "Policy",
+    "PolicyError",
+    "PolicySet",
+    "PolicyType",
+    "PrincipalKind",
+    "Request",
+    "RequestError",
+    "Severity",
+    "Statement",
+    "StatementMatch",
+    "StatementTrace",
+    "decide",
+    "evaluate",
+    "policy_findings",
+    "validate",
+]
+
+
+def validate(text: str, type: PolicyType | str = PolicyType.IDENTITY) -> list[Finding]:  # noqa: A002
+    """All findings for a policy document, most important first; never raises."""
+    _, findings = policy_findings(text, PolicyType(type))
+    return findings

@@ -1,0 +1,931 @@
+"""Policy evaluation: the decision AWS makes for one request, and the reasons for it.
+
+Source: IAM User Guide, "Policy evaluation logic" and its subpages (current text):
+reference_policies_evaluation-logic, reference_policies_evaluation-logic_policy-eval-denyallow
+(the normative steps), reference_policies_evaluation-logic-cross-account, access_policies
+(session policies), access_policies_boundaries, reference_policies_elements_principal; AWS
+Organizations User Guide orgs_manage_policies_scps and orgs_manage_policies_rcps; STS API
+reference API_AssumeRole.
+
+The steps (denyallow page):
+1. an explicit Deny in any applicable policy wins;
+2. RCPs of the resource's account must allow, at every level of the organization;
+3. SCPs of the principal's account must allow, at every level;
+4. a resource-based policy can allow on its own in the same account, how far depending on the
+   principal it names (user ARN, session ARN: not limited by anything else; role ARN: still
+   limited by the boundary and session policy; the account: only delegates, the principal
+   still needs an identity-based Allow). Role trust policies and KMS key policies must always
+   allow explicitly;
+5. otherwise an identity-based policy must allow;
+6. a permissions boundary, if set, must allow;
+7. a session policy, if passed, must allow.
+Across accounts both sides must allow: the principal's account (identity, boundary, session,
+SCPs) and the resource's account (resource-based policy, RCPs).
+
+Documented choices where the guides disagree (tested in tests/policy):
+* D2: a resource-based policy naming the *session ARN* is not limited by the session policy
+  (access_policies, denyallow), even though iam-simulate gates on the session policy first.
+* D3: a federated user (GetFederationToken) whose session has no session policy gets nothing
+  from the IAM user's policies; only grants that name the federated user directly work
+  (id_credentials_temp_request: "the temporary security credentials will not grant any
+  permissions"), although the current denyallow page mentions a "default session policy".
+* D4: a resource policy naming an IAM user is not limited by that user's boundary.
+* D5: an SCP or RCP level without an Allow is reported as ``implicitDeny`` decided by that
+  layer, as iam-simulate and AWS's simulator do (the 2023 guide calls it an explicit deny).
+* D6: NotPrincipal excludes a caller only when every identity AWS may check for it is listed:
+  the account, plus the user, or the role and the session (reference_policies_elements_notprincipal
+  asks to list the account and the role along with the assumed-role session).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import catalog
+from .conditions import ConditionTrace
+from .model import Policy, PolicyType, PrincipalSpec, Statement
+from .request import Caller, PrincipalKind, Request
+
+__all__ = [
+    "ALLOWED",
+    "EXPLICIT_DENY",
+    "IMPLICIT_DENY",
+    "Evaluation",
+    "LayerResult",
+    "PolicySet",
+    "StatementMatch",
+    "StatementTrace",
+    "decide",
+    "evaluate",
+]
+
+ALLOWED = "allowed"
+EXPLICIT_DENY = "explicitDeny"
+IMPLICIT_DENY = "implicitDeny"
+
+# How a resource-based policy's matching Allow names the caller (the strongest one counts).
+VIA_ACCOUNT = 1  # the caller's account: delegation, an identity-based Allow is still needed
+VIA_PARENT = 2  # the role of a session / the IAM user behind a federated user
+DIRECT = 4  # the caller itself (user, session, federated user), "*", a service, a provider
+
+GRANT_NAMES = {DIRECT: "names the caller directly", VIA_PARENT: "names the caller's role "
+               "(or the IAM user behind the federated user)", VIA_ACCOUNT: "names the caller's "
+               "account"}
+
+_IDENTITY_KINDS = (PrincipalKind.USER, PrincipalKind.ROLE_SESSION, PrincipalKind.FEDERATED_USER)
+_NO_SCP_KINDS = (PrincipalKind.SERVICE, PrincipalKind.ANONYMOUS, PrincipalKind.IDENTITY_PROVIDER)
+_ASSUME_ACTIONS = frozenset({"sts:assumerole", "sts:assumerolewithsaml",
+                             "sts:assumerolewithwebidentity"})
+
+
+# --- principal matching ------------------------------------------------------------------------
+
+def principal_grant(spec: PrincipalSpec, caller: Caller, request: Request) -> int:
+    """How strongly a Principal element names the caller (0: not at all)."""
+    if spec.negated:
+        return 0 if _excluded(spec, caller) else DIRECT
+    if spec.anyone:
+        return DIRECT
+    kind = caller.kind
+    if kind is PrincipalKind.SERVICE:
+        return DIRECT if caller.arn in spec.services else 0
+    if kind is PrincipalKind.IDENTITY_PROVIDER:
+        return DIRECT if caller.arn in spec.federated else 0
+    if kind is PrincipalKind.ANONYMOUS:
+        return 0
+    best = 0
+    if kind is not PrincipalKind.ROOT and caller.arn in spec.arns:
+        return DIRECT
+    if spec.arns and caller.issuer_arn is not None and _names_issuer(spec, caller):
+        best = VIA_PARENT
+    if spec.unique_ids:
+        userid = request.scalar("aws:userid")
+        if userid is not None:
+            if userid in spec.unique_ids and kind is PrincipalKind.USER:
+                return DIRECT
+            if userid.split(":")[0] in spec.unique_ids and kind is PrincipalKind.ROLE_SESSION:
+                best = max(best, VIA_PARENT)
+    if best == 0 and caller.account in spec.accounts:
+        best = VIA_ACCOUNT
+    return best
+
+
+def _names_issuer(spec: PrincipalSpec, caller: Caller) -> bool:
+    issuer = caller.issuer_arn
+    assert issuer is not None
+    if issuer in spec.arns:
+        return True
+    if caller.kind is PrincipalKind.ROLE_SESSION:
+        # Role names are unique in an account whatever their path, so a role ARN written with
+        # a path names the same role as the session's (path-less) issuer ARN.
+        prefix = f"arn:{caller.partition}:iam::{caller.account}:role/"
+        return any(a.startswith(prefix) and a.rsplit("/", 1)[-1] == caller.name
+                   for a in spec.arns)
+    return False
+
+
+def _excluded(spec: PrincipalSpec, caller: Caller) -> bool:
+    """D6: NotPrincipal excludes the caller only if every identity of it is listed."""
+    if spec.anyone:
+        return True
+    kind = caller.kind
+    if kind is PrincipalKind.SERVICE:
+        return caller.arn in spec.services
+    if kind is PrincipalKind.IDENTITY_PROVIDER:
+        return caller.arn in spec.federated
+    if kind is PrincipalKind.ANONYMOUS:
+        return False
+    if caller.account not in spec.accounts:
+        return False
+    if kind is PrincipalKind.ROOT:
+        return True
+    if caller.arn not in spec.arns:
+        return False
+    if kind is PrincipalKind.ROLE_SESSION:
+        return caller.issuer_arn is not None and _names_issuer(spec, caller)
+    return True
+
+
+# --- compiled policy sets ----------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class _Layer:
+    kind: str  # identity, boundary, session, scp, rcp, resource
+    label: str
+    level: int  # organization level for scp/rcp, else 0
+    policies: tuple[Policy, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """The statements that can apply to one (action, resource), split by layer and effect."""
+
+    allows: tuple[tuple[tuple[Policy, Statement], ...], ...]  # indexed like PolicySet.layers
+    denies: tuple[tuple[tuple[Policy, Statement], ...], ...]
+
+
+def _level_labels(kind: str, count: int) -> list[str]:
+    name = "SCPs" if kind == "scp" else "RCPs"
+    if count == 1:
+        return [f"{name} (one level)"]
+    labels = []
+    for i in range(count):
+        if i == 0:
+            labels.append(f"{name} at the organization root")
+        elif i == count - 1:
+            labels.append(f"{name} on the account")
+        else:
+            labels.append(f"{name} on OU level {i}")
+    return labels
+
+
+_SINGULAR = {"identity": "identity-based policy", "boundary": "permissions boundary",
+             "session": "session policy", "scp": "SCP", "rcp": "RCP"}
+
+
+class PolicySet:
+    """The policies that apply to requests of one principal, compiled for fast evaluation.
+
+    Statements are indexed by (action, resource) on first use, so a repeated question only
+    evaluates the principals and conditions that can still change its answer.
+    """
+
+    CACHE_SIZE = 4096
+
+    def __init__(
+        self,
+        identity: Sequence[Policy] = (),
+        resource_policy: Policy | None = None,
+        boundary: Policy | None = None,
+        session: Sequence[Policy] = (),
+        scps: Sequence[Sequence[Policy]] = (),
+        rcps: Sequence[Sequence[Policy]] = (),
+    ) -> None:
+        layers: list[_Layer] = [_Layer("identity", "Identity-based policies", 0, tuple(identity))]
+        if boundary is not None:
+            layers.append(_Layer("boundary", "Permissions boundary", 0, (boundary,)))
+        if session:
+            layers.append(_Layer("session", "Session policies", 0, tuple(session)))
+        for i, (level, label) in enumerate(zip(scps, _level_labels("scp", len(scps)),
+                                               strict=True)):
+            layers.append(_Layer("scp", label, i, tuple(level)))
+        for i, (level, label) in enumerate(zip(rcps, _level_labels("rcp", len(rcps)),
+                                               strict=True)):
+            layers.append(_Layer("rcp", label, i, tuple(level)))
+        if resource_policy is not None:
+            label = {PolicyType.TRUST: "Role trust policy"}.get(resource_policy.type,
+                                                                  "Resource-based policy")
+            layers.append(_Layer("resource", label, 0, (resource_policy,)))
+        self.layers = tuple(layers)
+        self.labels: dict[int, str] = {}
+        for layer in layers:
+            singular = _SINGULAR.get(layer.kind, layer.label.lower())
+            for n, policy in enumerate(layer.policies, start=1):
+                if policy.name:
+                    label = policy.name
+                elif len(layer.policies) == 1:
+                    label = f"the {singular}" + (f" ({layer.label})" if layer.level or
+                                                 layer.kind in ("scp", "rcp") else "")
+                else:
+                    label = f"{singular} #{n}" + (f" ({layer.label})" if layer.kind in
+                                                  ("scp", "rcp") else "")
+                self.labels.setdefault(id(policy), label)
+        self.identity = tuple(identity)
+        self.resource_policy = resource_policy
+        self.boundary = boundary
+        self.session = tuple(session)
+        self.scp_levels = len(scps)
+        self.rcp_levels = len(rcps)
+        self._index = {layer.kind: i for i, layer in enumerate(layers) if layer.level == 0}
+        self._scp_indexes = tuple(i for i, layer in enumerate(layers) if layer.kind == "scp")
+        self._rcp_indexes = tuple(i for i, layer in enumerate(layers) if layer.kind == "rcp")
+        self._entries: dict[tuple[str, str], _Entry] = {}
+        self._by_action: dict[str, tuple[tuple[tuple[Policy, Statement], ...], ...]] = {}
+
+    # -- indexing ---------------------------------------------------------------------------
+
+    def _for_action(self, action: str) -> tuple[tuple[tuple[Policy, Statement], ...], ...]:
+        found = self._by_action.get(action)
+        if found is None:
+            found = tuple(
+                tuple((p, s) for p in layer.policies for s in p.statements
+                      if s.action.matches(action))
+                for layer in self.layers
+            )
+            if len(self._by_action) >= self.CACHE_SIZE:
+                self._by_action.clear()
+            self._by_action[action] = found
+        return found
+
+    def entry(self, action: str, resource: str) -> _Entry:
+        key = (action, resource)
+        entry = self._entries.get(key)
+        if entry is None:
+            allows: list[tuple[tuple[Policy, Statement], ...]] = []
+            denies: list[tuple[tuple[Policy, Statement], ...]] = []
+            for candidates in self._for_action(action):
+                kept = tuple(
+                    (p, s) for p, s in candidates
+                    if s.resource is None or not s.resource.static
+                    or s.resource.matches(resource, _no_lookup)
+                )
+                allows.append(tuple(c for c in kept if c[1].is_allow))
+                denies.append(tuple(c for c in kept if not c[1].is_allow))
+            entry = _Entry(tuple(allows), tuple(denies))
+            if len(self._entries) >= self.CACHE_SIZE:
+                self._entries.clear()
+            self._entries[key] = entry
+        return entry
+
+    # -- applicability -------------------------------------------------------------------------
+
+    def applies(self, layer: _Layer, request: Request) -> tuple[bool, str]:
+        """Whether a layer applies to this request, and if not, why not (for the explanation)."""
+        caller = request.caller
+        kind = caller.kind
+        if layer.kind in ("identity", "boundary"):
+            if kind in _IDENTITY_KINDS:
+                return True, ""
+            if kind is PrincipalKind.ROOT:
+                what = ("identity-based policies" if layer.kind == "identity"
+                        else "a permissions boundary")
+                return False, f"the root user cannot have {what}, so they are ignored"
+            return False, f"{caller.describe()} has no IAM identity, so this layer does not apply"
+        if layer.kind == "session":
+            if caller.is_session:
+                return True, ""
+            return False, ("session policies limit role sessions and federated users only; "
+                           f"{caller.describe()} is neither, so they are ignored")
+        if layer.kind == "scp":
+            if kind in _NO_SCP_KINDS:
+                return False, f"SCPs do not apply to {caller.describe()}"
+            if caller.service_linked:
+                return False, "SCPs do not apply to service-linked roles"
+            return True, ""
+        if layer.kind == "rcp":
+            if not catalog.rcp_applies_to_service(request.service):
+                return False, (f"RCPs do not apply to {request.service} (it is not on the list "
+                               f"of services that support RCPs)")
+            if caller.service_linked:
+                return False, "RCPs do not apply to service-linked roles"
+            if request.action_lower == "kms:retiregrant":
+                return False, "RCPs do not apply to kms:RetireGrant"
+            return True, ""
+        return True, ""
+
+    # -- the fast path -------------------------------------------------------------------------
+
+    def decide(self, request: Request) -> str:
+        """The decision only: ``allowed``, ``explicitDeny`` or ``implicitDeny``."""
+        return _decide(request, self, _LazyFacts(self, request))[0]
+
+    def evaluate(self, request: Request) -> Evaluation:
+        """The decision with the full explanation."""
+        return _explain(request, self)
+
+
+def _no_lookup(_key: str) -> str | None:
+    return None
+
+
+# --- facts and the decision ------------------------------------------------------------------
+
+class _LazyFacts:
+    """The facts the decision needs, computed only when asked, short-circuiting."""
+
+    __slots__ = ("_entry", "_grants", "_ps", "_req")
+
+    def __init__(self, ps: PolicySet, request: Request) -> None:
+        self._ps = ps
+        self._req = request
+        self._entry = ps.entry(request.action_lower, request.resource)
+        self._grants = -1
+
+    def _hit(self, statement: Statement, principal: bool) -> bool:
+        request = self._req
+        resource = statement.resource
+        if resource is not None and not resource.static and not resource.matches(
+                request.resource, request.scalar):
+            return False
+        if principal and statement.principal is not None and not principal_grant(
+                statement.principal, request.caller, request):
+            return False
+        return statement.conditions_hold(request.get)
+
+    def explicit_deny(self) -> bool:
+        ps = self._ps
+        for i, layer in enumerate(ps.layers):
+            denies = self._entry.denies[i]
+            if not denies or not ps.applies(layer, self._req)[0]:
+                continue
+            principal = layer.kind in ("resource", "rcp")
+            for _, statement in denies:
+                if self._hit(statement, principal):
+                    return True
+        return False
+
+    def _failed_level(self, indexes: tuple[int, ...]) -> int:
+        ps = self._ps
+        for i in indexes:
+            layer = ps.layers[i]
+            if not ps.applies(layer, self._req)[0]:
+                return -1
+            principal = layer.kind == "rcp"
+            if not any(self._hit(s, principal) for _, s in self._entry.allows[i]):
+                return layer.level
+        return -1
+
+    def rcp_failed_level(self) -> int:
+        return self._failed_level(self._ps._rcp_indexes)
+
+    def scp_failed_level(self) -> int:
+        return self._failed_level(self._ps._scp_indexes)
+
+    def grants(self) -> int:
+        if self._grants < 0:
+            best = 0
+            i = self._ps._index.get("resource")
+            if i is not None:
+                request = self._req
+                for _, statement in self._entry.allows[i]:
+                    if statement.principal is None:
+                        continue
+                    grant = principal_grant(statement.principal, request.caller, request)
+                    if grant > best and self._hit(statement, False):
+                        best = grant
+                        if best == DIRECT:
+                            break
+            self._grants = best
+        return self._grants
+
+    def _layer_allows(self, kind: str) -> bool:
+        i = self._ps._index.get(kind)
+        if i is None:
+            return False
+        return any(self._hit(s, False) for _, s in self._entry.allows[i])
+
+    def id_ok(self) -> bool:
+        if self._req.caller.kind is PrincipalKind.ROOT:
+            return True
+        return self._req.caller.kind in _IDENTITY_KINDS and self._layer_allows("identity")
+
+    def boundary_ok(self) -> bool:
+        return self._ps.boundary is None or self._layer_allows("boundary")
+
+    def session_policies_allow(self) -> bool | None:
+        if not self._ps.session:
+            return None
+        return self._layer_allows("session")
+
+
+def _requires_resource_allow(request: Request) -> str | None:
+    """Role trust policies and KMS key policies must allow explicitly, even in one account."""
+    resource = request.resource
+    parts = resource.split(":", 5)
+    if len(parts) == 6 and parts[2] == "iam" and parts[5].startswith("role/") \
+            and request.service == "sts":
+        return "trust"
+    if len(parts) == 6 and parts[2] == "kms" and parts[5].startswith("key/"):
+        return "kms"
+    return None
+
+
+# Decision codes, turned into sentences by the explanation.
+def _decide(request: Request, ps: PolicySet, facts: Any) -> tuple[str, str, str]:
+    """(decision, deciding layer, reason code). The single place the steps are ordered."""
+    caller = request.caller
+    action = request.action_lower
+    if action == "sts:getcalleridentity":
+        return ALLOWED, "sts", "get-caller-identity"
+    if facts.explicit_deny():
+        return EXPLICIT_DENY, "deny", "explicit-deny"
+    if caller.kind is PrincipalKind.ROOT and action in _ASSUME_ACTIONS:
+        return IMPLICIT_DENY, "sts", "root-cannot-assume"
+    level = facts.rcp_failed_level()
+    if level >= 0:
+        return IMPLICIT_DENY, f"rcp:{level}", "rcp"
+    level = facts.scp_failed_level()
+    if level >= 0:
+        return IMPLICIT_DENY, f"scp:{level}", "scp"
+
+    kind = caller.kind
+    grants = facts.grants()
+    if kind in (PrincipalKind.SERVICE, PrincipalKind.ANONYMOUS, PrincipalKind.IDENTITY_PROVIDER):
+        if grants & DIRECT:
+            return ALLOWED, "resource", "resource-direct"
+        return IMPLICIT_DENY, "resource", "no-identity-principal"
+
+    is_session = caller.is_session
+    if request.cross_account:
+        if not facts.id_ok():
+            return IMPLICIT_DENY, "identity", "cross-identity"
+        if kind is not PrincipalKind.ROOT and not facts.boundary_ok():
+            return IMPLICIT_DENY, "boundary", "cross-boundary"
+        if is_session:
+            session_allows = facts.session_policies_allow()
+            if session_allows is False:
+                return IMPLICIT_DENY, "session", "cross-session"
+            if session_allows is None and kind is PrincipalKind.FEDERATED_USER:
+                return IMPLICIT_DENY, "session", "federated-no-session-policy"
+        if not grants:
+            return IMPLICIT_DENY, "resource", "cross-resource"
+        return ALLOWED, "cross-account", "cross-allowed"
+
+    required = _requires_resource_allow(request)
+    if required is not None and not grants:
+        return IMPLICIT_DENY, "resource", f"requires-{required}"
+    if kind is PrincipalKind.ROOT:
+        return ALLOWED, "root", "root"
+    if grants & DIRECT:
+        return ALLOWED, "resource", "resource-direct"
+    id_ok = facts.id_ok()
+    if not id_ok and not grants & VIA_PARENT:
+        return IMPLICIT_DENY, "identity", "no-identity-allow"
+    if not facts.boundary_ok():
+        return IMPLICIT_DENY, "boundary", "boundary"
+    if is_session:
+        session_allows = facts.session_policies_allow()
+        if session_allows is False:
+            return IMPLICIT_DENY, "session", "session"
+        if session_allows is None and kind is PrincipalKind.FEDERATED_USER:
+            return IMPLICIT_DENY, "session", "federated-no-session-policy"
+    if id_ok:
+        return ALLOWED, "identity", "identity"
+    return ALLOWED, "resource", "resource-parent"
+
+
+# --- the explanation --------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class StatementTrace:
+    """How one statement fared against the request."""
+
+    layer: str
+    layer_label: str
+    policy_label: str
+    policy: Policy
+    statement: Statement
+    action_matched: bool
+    resource_matched: bool | None  # None: the statement has no Resource (trust policy)
+    principal_grant: int | None  # None: the layer does not name principals
+    conditions: tuple[ConditionTrace, ...]
+    matched: bool
+    summary: str
+
+    @property
+    def principal_matched(self) -> bool | None:
+        return None if self.principal_grant is None else self.principal_grant > 0
+
+
+@dataclass(frozen=True, slots=True)
+class StatementMatch:
+    """A statement that decided (or helped decide) the request."""
+
+    layer: str
+    layer_label: str
+    policy_label: str
+    policy: Policy
+    statement: Statement
+    grant: int = 0
+
+    def describe(self) -> str:
+        return f"{self.statement.label} of {self.policy_label}"
+
+
+@dataclass(frozen=True, slots=True)
+class LayerResult:
+    kind: str
+    label: str
+    applies: bool
+    verdict: str  # allow | deny | no match | not applicable | absent
+    note: str
+    statements: tuple[StatementTrace, ...]
+    policies: tuple[Policy, ...]
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The decision for one request with everything a teacher would say about it."""
+
+    request: Request
+    decision: str
+    decided_by: str  # identity, resource, boundary, session, scp:N, rcp:N, deny, root, ...
+    reason: str  # one or two plain sentences
+    matched: tuple[StatementMatch, ...]
+    layers: tuple[LayerResult, ...]
+    missing_context: tuple[str, ...]
+    allowed_by_boundary: bool | None
+    allowed_by_organizations: bool | None
+    allowed_by_session: bool | None
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def allowed(self) -> bool:
+        return self.decision == ALLOWED
+
+    @property
+    def decided_by_label(self) -> str:
+        kind, _, level = self.decided_by.partition(":")
+        if level:
+            return _level_labels(kind, sum(1 for layer in self.layers if layer.kind == kind))[
+                int(level)]
+        for layer in self.layers:
+            if layer.kind == kind:
+                return layer.label
+        return _DECIDER_LABELS.get(kind, kind)
+
+
+_DECIDER_LABELS = {
+    "deny": "An explicit Deny", "root": "The root user's full access", "sts": "AWS STS",
+    "cross-account": "Both accounts", "identity": "Identity-based policies",
+    "resource": "Resource-based policy", "boundary": "Permissions boundary",
+    "session": "Session policies",
+}
+
+
+def _trace(ps: PolicySet, layer: _Layer, policy: Policy, statement: Statement,
+           request: Request) -> StatementTrace:
+    action_ok = statement.action.matches(request.action_lower)
+    resource_ok: bool | None = None
+    if statement.resource is not None:
+        resource_ok = statement.resource.matches(request.resource, request.scalar)
+    grant: int | None = None
+    if layer.kind in ("resource", "rcp") and statement.principal is not None:
+        grant = principal_grant(statement.principal, request.caller, request)
+    conditions: tuple[ConditionTrace, ...] = ()
+    if action_ok and resource_ok is not False and grant != 0:
+        conditions = tuple(c.explain(request.get) for c in statement.conditions)
+    matched = (action_ok and resource_ok is not False and grant != 0
+               and all(c.result for c in conditions))
+    if not action_ok:
+        summary = (f"{statement.action.element} does not cover {request.action}")
+    elif resource_ok is False:
+        summary = f"{statement.resource.element if statement.resource else 'Resource'} does not " \
+                  f"cover {request.resource}"
+    elif grant == 0:
+        summary = f"{statement.principal.element if statement.principal else 'Principal'} does " \
+                  f"not name {request.caller.describe()}"
+    elif not matched:
+        failed = next(c for c in conditions if not c.result)
+        summary = f"condition {failed.operator} on {failed.key} is false: {failed.reason}"
+    else:
+        verb = "allows" if statement.is_allow else "denies"
+        summary = f"matches: {verb} the request"
+        if grant:
+            summary += f" (the Principal {GRANT_NAMES[_strongest(grant)]})"
+    return StatementTrace(layer.kind, layer.label, ps.labels[id(policy)], policy, statement,
+                          action_ok, resource_ok,
+                          grant, conditions, matched, summary)
+
+
+def _strongest(grant: int) -> int:
+    for value in (DIRECT, VIA_PARENT, VIA_ACCOUNT):
+        if grant & value:
+            return value
+    return 0
+
+
+class _EagerFacts:
+    """Every fact, computed up front from the statement traces."""
+
+    def __init__(self, ps: PolicySet, request: Request,
+                 traces: dict[int, tuple[StatementTrace, ...]],
+                 applicable: dict[int, bool]) -> None:
+        self.ps = ps
+        self.request = request
+        self.traces = traces
+        self.applicable = applicable
+
+    def _matched(self, i: int, allow: bool) -> list[StatementTrace]:
+        if not self.applicable[i]:
+            return []
+        return [t for t in self.traces[i] if t.matched and t.statement.is_allow == allow]
+
+    def deny_matches(self) -> list[StatementTrace]:
+        return [t for i in range(len(self.ps.layers)) for t in self._matched(i, False)]
+
+    def explicit_deny(self) -> bool:
+        return bool(self.deny_matches())
+
+    def _failed(self, indexes: tuple[int, ...]) -> int:
+        for i in indexes:
+            if not self.applicable[i]:
+                return -1
+            if not self._matched(i, True):
+                return self.ps.layers[i].level
+        return -1
+
+    def rcp_failed_level(self) -> int:
+        return self._failed(self.ps._rcp_indexes)
+
+    def scp_failed_level(self) -> int:
+        return self._failed(self.ps._scp_indexes)
+
+    def allow_matches(self, kind: str) -> list[StatementTrace]:
+        i = self.ps._index.get(kind)
+        return [] if i is None else self._matched(i, True)
+
+    def grants(self) -> int:
+        best = 0
+        for t in self.allow_matches("resource"):
+            best = max(best, t.principal_grant or 0)
+        return best
+
+    def id_ok(self) -> bool:
+        kind = self.request.caller.kind
+        if kind is PrincipalKind.ROOT:
+            return True
+        return kind in _IDENTITY_KINDS and bool(self.allow_matches("identity"))
+
+    def boundary_ok(self) -> bool:
+        return self.ps.boundary is None or bool(self.allow_matches("boundary"))
+
+    def session_policies_allow(self) -> bool | None:
+        if not self.ps.session:
+            return None
+        return bool(self.allow_matches("session"))
+
+
+def _explain(request: Request, ps: PolicySet) -> Evaluation:
+    traces: dict[int, tuple[StatementTrace, ...]] = {}
+    applicable: dict[int, bool] = {}
+    notes_by_layer: dict[int, str] = {}
+    for i, layer in enumerate(ps.layers):
+        applies, why = ps.applies(layer, request)
+        applicable[i] = applies
+        notes_by_layer[i] = why
+        traces[i] = tuple(_trace(ps, layer, p, s, request) for p in layer.policies
+                          for s in p.statements)
+    facts = _EagerFacts(ps, request, traces, applicable)
+    decision, decided_by, code = _decide(request, ps, facts)
+
+    layers: list[LayerResult] = []
+    for i, layer in enumerate(ps.layers):
+        matched = [t for t in traces[i] if t.matched]
+        if not applicable[i]:
+            verdict = "not applicable"
+        elif any(not t.statement.is_allow for t in matched):
+            verdict = "deny"
+        elif matched:
+            verdict = "allow"
+        else:
+            verdict = "no match"
+        if not layer.policies:
+            verdict = "absent" if applicable[i] else verdict
+        layers.append(LayerResult(layer.kind, layer.label, applicable[i], verdict,
+                                  notes_by_layer[i], traces[i], layer.policies))
+
+    matched_statements = _deciding_statements(decision, decided_by, code, facts)
+    missing: list[str] = []
+    seen: set[str] = set()
+    for i in traces:
+        for t in traces[i]:
+            for c in t.conditions:
+                if c.missing and c.key.lower() not in seen:
+                    seen.add(c.key.lower())
+                    missing.append(c.key)
+            if t.action_matched and t.resource_matched is not False and t.principal_grant != 0:
+                for condition in t.statement.conditions:
+                    for template in condition.templates:
+                        for key in template.keys:
+                            if request.scalar(key.lower()) is None and key.lower() not in seen:
+                                seen.add(key.lower())
+                                missing.append(key)
+            resource = t.statement.resource
+            if t.action_matched and resource is not None and not resource.static:
+                for entry in resource.entries:
+                    for key in entry.template.keys:
+                        if request.scalar(key.lower()) is None and key.lower() not in seen:
+                            seen.add(key.lower())
+                            missing.append(key)
+
+    boundary_ok: bool | None = None
+    if ps.boundary is not None and ps.applies(ps.layers[ps._index["boundary"]], request)[0]:
+        boundary_ok = facts.boundary_ok()
+    orgs_ok: bool | None = None
+    if ps.scp_levels and any(applicable[i] for i in ps._scp_indexes):
+        orgs_ok = facts.scp_failed_level() < 0 and not any(
+            t.layer == "scp" for t in facts.deny_matches())
+    session_ok: bool | None = None
+    if ps.session and request.caller.is_session:
+        session_ok = facts.session_policies_allow()
+    reason = _reason(request, ps, decision, decided_by, code, facts, matched_statements)
+    notes = tuple(n for i, n in notes_by_layer.items() if n and ps.layers[i].policies)
+    return Evaluation(request, decision, decided_by, reason, tuple(matched_statements),
+                      tuple(layers), tuple(missing), boundary_ok, orgs_ok, session_ok, notes)
+
+
+def _as_match(t: StatementTrace) -> StatementMatch:
+    return StatementMatch(t.layer, t.layer_label, t.policy_label, t.policy, t.statement,
+                          _strongest(t.principal_grant or 0))
+
+
+def _deciding_statements(decision: str, decided_by: str, code: str,
+                         facts: _EagerFacts) -> list[StatementMatch]:
+    """AWS's MatchedStatements: on a deny only the Deny statements; on allow the Allows used."""
+    if decision == EXPLICIT_DENY:
+        return [_as_match(t) for t in facts.deny_matches()]
+    if decision != ALLOWED:
+        return []
+    if code == "get-caller-identity":
+        return []
+    kinds: list[str] = []
+    if code in ("resource-direct", "resource-parent"):
+        kinds = ["resource"]
+    elif code == "root":
+        kinds = ["resource"]
+    else:
+        kinds = ["identity", "resource"] if code == "cross-allowed" else ["identity"]
+    if code not in ("resource-direct",):
+        kinds += ["boundary", "session"]
+    found = [_as_match(t) for kind in kinds for t in facts.allow_matches(kind)]
+    if code == "resource-direct":
+        found = [m for m in found if m.grant == DIRECT]
+    return found
+
+
+def _reason(request: Request, ps: PolicySet, decision: str, decided_by: str, code: str,
+            facts: _EagerFacts, matched: list[StatementMatch]) -> str:
+    caller = request.caller
+    who = caller.describe()
+    what = f"{request.action} on {request.resource}"
+    first = matched[0].describe() if matched else ""
+    resource_kind = (ps.layers[ps._index["resource"]].label.lower()
+                     if ps.resource_policy is not None else "resource-based policy")
+    level_label = ""
+    if ":" in decided_by:
+        kind, _, level = decided_by.partition(":")
+        labels = _level_labels(kind, ps.scp_levels if kind == "scp" else ps.rcp_levels)
+        level_label = labels[int(level)]
+    texts = {
+        "get-caller-identity": "sts:GetCallerIdentity always succeeds: it only tells the caller "
+                               "who they are, and no policy can deny it.",
+        "explicit-deny": f"Explicitly denied by {first} ({matched[0].layer_label if matched else ''}"
+                         f"). An explicit Deny in any policy overrides every Allow.",
+        "root-cannot-assume": "The root user cannot assume roles: STS answers \"Roles may not be "
+                              "assumed by root accounts\". Sign in as an IAM user or use a role "
+                              "session instead.",
+        "rcp": f"No statement in the {level_label} allows {request.action} for this resource. "
+               f"RCPs never grant access, but the action must be allowed at every level of the "
+               f"resource's organization (RCPFullAWSAccess does that by default).",
+        "scp": f"No statement in the {level_label} allows {request.action}. SCPs never grant "
+               f"access, but an action must be allowed by an SCP at every level from the "
+               f"organization root down to the account (FullAWSAccess does that by default).",
+        "resource-direct": f"Allowed by {first}: the resource-based policy "
+                           f"{GRANT_NAMES[DIRECT]}, which is enough on its own — neither an "
+                           f"identity-based policy nor a permissions boundary or session policy "
+                           f"is needed.",
+        "no-identity-principal": f"Implicitly denied: {who} has no identity-based policies, so "
+                                 f"only a resource-based policy that names it can allow "
+                                 f"{request.action}, and none does.",
+        "cross-identity": f"Cross-account request ({who} is in account {caller.account}, the "
+                          f"resource belongs to {request.resource_owner}): both accounts must "
+                          f"allow it, and no identity-based policy in the caller's account "
+                          f"allows {what}.",
+        "cross-boundary": f"Cross-account request: the caller's permissions boundary does not "
+                          f"allow {request.action}, so the caller's account does not allow it.",
+        "cross-session": f"Cross-account request: the session policy does not allow "
+                         f"{request.action}, so the caller's side does not allow it.",
+        "cross-resource": f"Cross-account request ({who} is in account {caller.account}, the "
+                          f"resource belongs to {request.resource_owner}): the caller's account "
+                          f"allows it, but the resource's account must allow it too, with a "
+                          f"resource-based policy that names the caller or its account — and "
+                          f"none does.",
+        "cross-allowed": f"Allowed across accounts: the caller's identity-based policies allow "
+                         f"{what}, and the resource-based policy in account "
+                         f"{request.resource_owner} allows the caller. Both sides must allow.",
+        "requires-trust": f"A role's trust policy must allow the caller explicitly (or trust "
+                          f"its account); an identity-based policy alone is never enough to "
+                          f"assume a role, and this trust policy does not allow {who}."
+                          if ps.resource_policy is not None else
+                          "To assume a role, its trust policy must allow the caller, but no "
+                          "trust policy was given.",
+        "requires-kms": "A KMS key policy must allow access explicitly, even in the key's own "
+                        "account (the root user included)" + (
+                            ", and this key policy does not." if ps.resource_policy is not None
+                            else "; no key policy was given."),
+        "root": f"Allowed: the root user has full access to its own account. Only explicit "
+                f"denies, SCPs and RCPs can limit it.",
+        "no-identity-allow": (
+            f"Implicitly denied: the {resource_kind} names the caller's account, which only "
+            f"delegates the decision to that account's identity-based policies — and none of "
+            f"them allows {what}." if facts.grants() & VIA_ACCOUNT else
+            f"Implicitly denied: no identity-based policy allows {what}"
+            + (f", and the {resource_kind} does not name the caller"
+               if ps.resource_policy is not None else "")
+            + ". In AWS everything that is not explicitly allowed is denied."),
+        "boundary": f"An identity-based policy allows {request.action}, but the permissions "
+                    f"boundary does not. A boundary sets the maximum permissions: the "
+                    f"effective permissions are what both allow.",
+        "session": f"The policies of the role allow {request.action}, but the session policy "
+                   f"passed when the session was created does not. A session gets the "
+                   f"intersection of the two.",
+        "federated-no-session-policy": f"{who} was created by GetFederationToken without a "
+                                       f"session policy, so it gets no permissions from the "
+                                       f"IAM user's policies; only resource-based policies that "
+                                       f"name the federated user directly could allow this.",
+        "identity": f"Allowed by {first}." + (
+            " The permissions boundary allows it too." if ps.boundary is not None else "") + (
+            " The session policy allows it too." if ps.session and caller.is_session else ""),
+        "resource-parent": f"Allowed by {first}: the resource-based policy names the caller's "
+                           f"role (or the IAM user behind the federated user). That is enough "
+                           f"without an identity-based policy, but the boundary and session "
+                           f"policies still apply — and they allow it.",
+    }
+    return texts[code]
+
+
+# --- the public function ----------------------------------------------------------------------
+
+def _as_tuple(policies: Iterable[Policy] | Policy | None) -> tuple[Policy, ...]:
+    if policies is None:
+        return ()
+    if isinstance(policies, Policy):
+        return (policies,)
+    return tuple(policies)
+
+
+@functools.lru_cache(maxsize=512)
+def _policy_set(identity: tuple[Policy, ...], resource_policy: Policy | None,
+                boundary: Policy | None, session: tuple[Policy, ...],
+                scps: tuple[tuple[Policy, ...], ...],
+                rcps: tuple[tuple[Policy, ...], ...]) -> PolicySet:
+    return PolicySet(identity, resource_policy, boundary, session, scps, rcps)
+
+
+def evaluate(
+    request: Request,
+    identity: Iterable[Policy] | Policy | None = (),
+    resource_policy: Policy | None = None,
+    boundary: Policy | None = None,
+    session: Iterable[Policy] | Policy | None = (),
+    scps: Iterable[Iterable[Policy]] = (),
+    rcps: Iterable[Iterable[Policy]] = (),
+) -> Evaluation:
+    """Evaluate one request against the policies that apply to it.
+
+    ``scps`` and ``rcps`` are lists of levels, root first and account last, each a list of the
+    policies attached at that level. Compiled policy sets are cached, so evaluating many
+    requests against the same Policy objects is fast.
+    """
+    ps = _policy_set(_as_tuple(identity), resource_policy, boundary, _as_tuple(session),
+                     tuple(tuple(level) for level in scps), tuple(tuple(level) for level in rcps))
+    return ps.evaluate(request)
+
+
+def decide(
+    request: Request,
+    identity: Iterable[Policy] | Policy | None = (),
+    resource_policy: Policy | None = None,
+    boundary: Policy | None = None,
+    session: Iterable[Policy] | Policy | None = (),
+    scps: Iterable[Iterable[Policy]] = (),
+    rcps: Iterable[Iterable[Policy]] = (),
+) -> str:
+    """Like :func:`evaluate`, but only the decision word, without building the explanation."""
+    ps = _policy_set(_as_tuple(identity), resource_policy, boundary, _as_tuple(session),
+                     tuple(tuple(level) for level in scps), tuple(tuple(level) for level in rcps))
+    return ps.decide(request)

@@ -1,0 +1,268 @@
+"""Parsed policies: immutable statements with their source positions, compiled for matching."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from .conditions import Condition, ContextGet
+from .findings import Finding, Location, Severity
+from .jsonsource import Source
+from .variables import Template, parse_template
+from .wildcards import action_regex, resource_regex
+
+__all__ = [
+    "ActionSpec",
+    "Effect",
+    "Policy",
+    "PolicyType",
+    "PrincipalSpec",
+    "ResourceEntry",
+    "ResourceSpec",
+    "Statement",
+]
+
+
+class PolicyType(StrEnum):
+    IDENTITY = "identity"
+    RESOURCE = "resource"
+    TRUST = "trust"
+    BOUNDARY = "boundary"
+    SESSION = "session"
+    SCP = "scp"
+    RCP = "rcp"
+
+    @property
+    def label(self) -> str:
+        return _TYPE_LABELS[self]
+
+    @property
+    def has_principal(self) -> bool:
+        """Resource-based policies (trust policies included) and RCPs name principals."""
+        return self in (PolicyType.RESOURCE, PolicyType.TRUST, PolicyType.RCP)
+
+    @property
+    def is_iam(self) -> bool:
+        """Documents stored by IAM itself, which applies IAM's stricter grammar."""
+        return self in (PolicyType.IDENTITY, PolicyType.BOUNDARY, PolicyType.TRUST)
+
+
+_TYPE_LABELS = {
+    PolicyType.IDENTITY: "identity-based policy",
+    PolicyType.RESOURCE: "resource-based policy",
+    PolicyType.TRUST: "role trust policy",
+    PolicyType.BOUNDARY: "permissions boundary",
+    PolicyType.SESSION: "session policy",
+    PolicyType.SCP: "service control policy (SCP)",
+    PolicyType.RCP: "resource control policy (RCP)",
+}
+
+
+class Effect(StrEnum):
+    ALLOW = "Allow"
+    DENY = "Deny"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ActionSpec:
+    patterns: tuple[str, ...]
+    negated: bool  # NotAction
+    match_all: bool = field(init=False)
+    _regex: re.Pattern[str] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "match_all", "*" in self.patterns)
+        object.__setattr__(self, "_regex", action_regex(tuple(p.lower() for p in self.patterns)))
+
+    def matches(self, action_lower: str) -> bool:
+        hit = self.match_all or self._regex.fullmatch(action_lower) is not None
+        return hit != self.negated
+
+    def matching_patterns(self, action_lower: str) -> tuple[str, ...]:
+        return tuple(p for p in self.patterns
+                     if p == "*" or action_regex((p.lower(),)).fullmatch(action_lower))
+
+    @property
+    def element(self) -> str:
+        return "NotAction" if self.negated else "Action"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ResourceEntry:
+    text: str
+    template: Template
+    match_all: bool
+    regex: re.Pattern[str] | None  # None when the entry has variables (compiled per request)
+
+    @classmethod
+    def build(cls, text: str, variables_enabled: bool) -> ResourceEntry:
+        # Variables are allowed only in the resource part of the ARN (after the fifth colon).
+        template = parse_template(text, variables_enabled)
+        if template.has_variables:
+            head = text.split(":", 5)
+            if len(head) < 6 or "${" in ":".join(head[:5]):
+                template = parse_template(text, False)
+        if template.has_variables:
+            return cls(text, template, False, None)
+        return cls(text, template, text == "*", resource_regex(template.static_pieces()))
+
+    def matches(self, resource: str, lookup: Callable[[str], str | None]) -> bool:
+        if self.match_all:
+            return True
+        if self.regex is not None:
+            return self.regex.fullmatch(resource) is not None
+        pieces, _ = self.template.resolve(lookup)
+        return pieces is not None and resource_regex(pieces).fullmatch(resource) is not None
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ResourceSpec:
+    entries: tuple[ResourceEntry, ...]
+    negated: bool  # NotResource
+    static: bool = field(init=False)  # no variables: the match depends on the ARN only
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "static", all(e.regex is not None or e.match_all
+                                               for e in self.entries))
+
+    def matches(self, resource: str, lookup: Callable[[str], str | None]) -> bool:
+        hit = any(e.matches(resource, lookup) for e in self.entries)
+        return hit != self.negated
+
+    @property
+    def element(self) -> str:
+        return "NotResource" if self.negated else "Resource"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PrincipalSpec:
+    """A Principal / NotPrincipal element, pre-sorted for matching.
+
+    Source: reference_policies_elements_principal. Entries are ORed; "*" and {"AWS": "*"} mean
+    everyone, anonymous callers included; an account (ID or ``arn:...:root``) means the whole
+    account, not only its root user.
+    """
+
+    entries: tuple[tuple[str, str], ...]  # (AWS|Service|Federated|CanonicalUser, value)
+    negated: bool  # NotPrincipal
+    anyone: bool = field(init=False)
+    accounts: frozenset[str] = field(init=False)
+    arns: frozenset[str] = field(init=False)
+    unique_ids: frozenset[str] = field(init=False)
+    services: frozenset[str] = field(init=False)
+    federated: frozenset[str] = field(init=False)
+    canonical: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        anyone = False
+        accounts: set[str] = set()
+        arns: set[str] = set()
+        unique_ids: set[str] = set()
+        services: set[str] = set()
+        federated: set[str] = set()
+        canonical: set[str] = set()
+        for kind, value in self.entries:
+            if kind == "AWS":
+                if value == "*":
+                    anyone = True
+                elif re.fullmatch(r"\d{12}", value):
+                    accounts.add(value)
+                elif m := re.fullmatch(r"arn:[\w-]+:iam::(\d{12}):root", value):
+                    accounts.add(m.group(1))
+                elif value.startswith("arn:"):
+                    arns.add(value)
+                else:
+                    unique_ids.add(value)
+            elif kind == "Service":
+                services.add(value.lower())
+            elif kind == "Federated":
+                federated.add(value)
+            elif kind == "CanonicalUser":
+                canonical.add(value)
+        for name, value in (("anyone", anyone), ("accounts", frozenset(accounts)),
+                            ("arns", frozenset(arns)), ("unique_ids", frozenset(unique_ids)),
+                            ("services", frozenset(services)),
+                            ("federated", frozenset(federated)),
+                            ("canonical", frozenset(canonical))):
+            object.__setattr__(self, name, value)
+
+    @property
+    def element(self) -> str:
+        return "NotPrincipal" if self.negated else "Principal"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Statement:
+    index: int
+    sid: str | None
+    effect: Effect
+    action: ActionSpec
+    resource: ResourceSpec | None  # None: no Resource element (role trust policies)
+    principal: PrincipalSpec | None
+    conditions: tuple[Condition, ...]
+    location: Location | None = None
+
+    @property
+    def is_allow(self) -> bool:
+        return self.effect is Effect.ALLOW
+
+    @property
+    def label(self) -> str:
+        return f"Statement {self.index + 1}" + (f" ({self.sid})" if self.sid else "")
+
+    def conditions_hold(self, get: ContextGet) -> bool:
+        for condition in self.conditions:
+            if not condition.evaluate(get):
+                return False
+        return True
+
+    def condition_keys(self) -> tuple[str, ...]:
+        keys: list[str] = []
+        for condition in self.conditions:
+            keys.extend(condition.referenced_keys())
+        return tuple(keys)
+
+
+@dataclass(frozen=True, eq=False)
+class Policy:
+    """A parsed policy document. Build one with :meth:`Policy.parse`.
+
+    Policies compare and hash by identity: two parses of the same text are different objects,
+    which lets evaluation cache compiled policy sets safely.
+    """
+
+    statements: tuple[Statement, ...]
+    type: PolicyType
+    name: str
+    version: str | None
+    id: str | None
+    findings: tuple[Finding, ...]
+    text: str | None = None  # the source text, when parsed from text
+    source: Source | None = field(default=None, repr=False)
+    document: Any = field(default=None, repr=False)  # the decoded JSON value
+
+    @property
+    def variables_enabled(self) -> bool:
+        return self.version == "2012-10-17"
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity is Severity.ERROR)
+
+    @classmethod
+    def parse(
+        cls,
+        text_or_dict: str | bytes | Mapping[str, Any],
+        type: PolicyType | str = PolicyType.IDENTITY,  # noqa: A002 - mirrors AWS's PolicyType
+        name: str = "",
+    ) -> Policy:
+        """Parse and validate a policy; raise :class:`PolicyError` if IAM would refuse it."""
+        from .parser import parse_policy
+
+        return parse_policy(text_or_dict, PolicyType(type), name)
+
+    def __repr__(self) -> str:
+        return f"<Policy {self.name or self.type.value}: {len(self.statements)} statement(s)>"

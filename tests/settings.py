@@ -1,0 +1,18 @@
+"""Test settings: imported by pytest-django and django-stubs before any conftest runs."""
+
+import os
+
+os.environ.pop("DATABASE_URL", None)
+os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key")
+os.environ["DJANGO_DEBUG"] = "0"
+
+from iamlab.settings import *  # noqa: E402,F403
+
+ALLOWED_HOSTS = ["*"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_AUTOREFRESH = True
+LOGGING = {"version": 1, "disable_existing_loggers": False}
