@@ -569,6 +569,8 @@ class Evaluation:
     @property
     def decided_by_label(self) -> str:
         kind, _, level = self.decided_by.partition(":")
+        if kind == "deny" and self.matched:
+            return f"An explicit Deny ({self.matched[0].layer_label})"
         if level:
             return _level_labels(kind, sum(1 for layer in self.layers if layer.kind == kind))[
                 int(level)]

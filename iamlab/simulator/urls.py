@@ -5,4 +5,8 @@ from . import views
 app_name = "simulator"
 urlpatterns = [
     path("", views.simulator, name="simulator"),
+    path("simulations/<uuid:pk>/", views.simulation_detail, name="simulation"),
+    path("simulator/validate/", views.validate_policy, name="validate"),
+    path("simulator/actions/", views.action_suggestions, name="actions"),
+    path("simulator/managed-policies/<str:name>/", views.managed_policy, name="managed-policy"),
 ]

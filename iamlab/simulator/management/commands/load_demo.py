@@ -1,0 +1,45 @@
+"""Load the demo content and create the demo login (idempotent)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from iamlab.simulator import content
+from iamlab.simulator.simulation import run
+
+DEMO_ADMIN = "demo-admin"
+DEMO_PASSWORD = "iamlab-demo"  # noqa: S105 - a published local demo login, created on request
+
+
+class Command(BaseCommand):
+    help = "Check the shipped simulator examples and create the demo administrator login."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        for example in content.examples():
+            outcome = run(example.data)
+            if outcome.evaluation is None:
+                problems = list(outcome.errors.values()) + [
+                    f"{i.label}: {i.blocking[0]}" for i in outcome.invalid_policies]
+                raise CommandError(f"Example {example.slug} does not evaluate: {problems}")
+            if outcome.evaluation.decision != example.expected:
+                raise CommandError(f"Example {example.slug} gives {outcome.evaluation.decision}, "
+                                   f"but the file expects {example.expected}.")
+        managed = content.managed_policies()
+        user_model = get_user_model()
+        password = os.environ.get("IAMLAB_DEMO_PASSWORD", DEMO_PASSWORD)
+        user, created = user_model.objects.get_or_create(
+            username=DEMO_ADMIN, defaults={"is_staff": True, "is_superuser": True})
+        if created:
+            user.set_password(password)
+            user.save()
+        self.stdout.write(
+            f"Demo content: {len(content.examples())} simulator examples, "
+            f"{len(managed)} AWS managed policies.\n"
+            f"Admin login: {DEMO_ADMIN} / {password if created else '(unchanged)'}"
+            + ("" if created else f" (created earlier with the password {DEMO_PASSWORD} "
+                                  f"unless IAMLAB_DEMO_PASSWORD was set)")
+        )

@@ -1,0 +1,304 @@
+"""The policy simulator's domain logic: from the form's text fields to an explained decision.
+
+Plain Python on top of the engine (no request objects): the view hands in the submitted text,
+gets back every policy's findings, the request's errors by field, and the evaluation.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.text import slugify
+
+from iamlab.policy import (
+    Evaluation,
+    Finding,
+    Policy,
+    PolicyType,
+    Request,
+    RequestError,
+    Severity,
+    evaluate,
+    policy_findings,
+)
+from iamlab.policy.evaluate import StatementTrace
+
+__all__ = [
+    "LIST_FIELDS",
+    "MAX_SLOTS",
+    "Outcome",
+    "PolicyInput",
+    "empty_data",
+    "normalize",
+    "parse_context",
+    "run",
+]
+
+# Policy kinds that take several documents, and how many slots the form may hold.
+LIST_FIELDS = ("identity", "session", "scps", "rcps")
+MAX_SLOTS = {"identity": 10, "session": 5, "scps": 6, "rcps": 6}
+MAX_POLICY_CHARS = 20_000
+SCALAR_FIELDS = ("principal", "action", "resource", "resource_owner", "session_issuer",
+                 "context", "resource_policy", "resource_policy_type", "boundary")
+
+
+def empty_data() -> dict[str, Any]:
+    return {
+        "principal": "", "action": "", "resource": "*", "resource_owner": "",
+        "session_issuer": "", "context": "", "identity": [""], "resource_policy": "",
+        "resource_policy_type": "resource", "boundary": "", "session": [], "scps": [],
+        "rcps": [],
+    }
+
+
+def normalize(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Coerce submitted or stored data into the canonical shape (strings and string lists)."""
+    data = empty_data()
+    for key in SCALAR_FIELDS:
+        value = raw.get(key, data[key])
+        data[key] = value if isinstance(value, str) else ""
+    if data["resource_policy_type"] not in ("resource", "trust"):
+        data["resource_policy_type"] = "resource"
+    for key in LIST_FIELDS:
+        value = raw.get(key, data[key])
+        if isinstance(value, str):
+            value = [value]
+        items = [v if isinstance(v, str) else "" for v in (value or [])]
+        data[key] = items[: MAX_SLOTS[key]]
+    if not data["identity"]:
+        data["identity"] = [""]
+    return data
+
+
+def level_label(kind: str, index: int, count: int) -> str:
+    name = "SCP" if kind == "scps" else "RCP"
+    if count == 1:
+        return f"{name} (one level)"
+    if index == 0:
+        return f"{name} at the organization root"
+    if index == count - 1:
+        return f"{name} on the account"
+    return f"{name} on OU level {index}"
+
+
+@dataclass
+class PolicyInput:
+    """One policy text box: what the learner typed and what the engine made of it."""
+
+    field: str  # e.g. "identity-0", "boundary"
+    label: str
+    type: PolicyType
+    text: str
+    policy: Policy | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def blank(self) -> bool:
+        return not self.text.strip()
+
+    @property
+    def blocking(self) -> list[Finding]:
+        return [f for f in self.findings if f.blocking]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = {s.value: 0 for s in Severity}
+        for finding in self.findings:
+            counts[finding.severity.value] += 1
+        return counts
+
+
+@dataclass
+class Outcome:
+    data: dict[str, Any]
+    inputs: list[PolicyInput]
+    errors: dict[str, str]  # field -> message, for request fields
+    evaluation: Evaluation | None = None
+    context: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.evaluation is not None
+
+    def input(self, name: str) -> PolicyInput | None:
+        return next((i for i in self.inputs if i.field == name), None)
+
+    @property
+    def invalid_policies(self) -> list[PolicyInput]:
+        return [i for i in self.inputs if i.blocking]
+
+
+def check_policy(text: str, type_: PolicyType, label: str, name: str) -> PolicyInput:
+    item = PolicyInput(name, label, type_, text)
+    if item.blank:
+        return item
+    if len(text) > MAX_POLICY_CHARS:
+        item.findings = [Finding(Severity.ERROR, "TOO_LONG", f"This text has {len(text):,} "
+                                 f"characters; the simulator takes at most "
+                                 f"{MAX_POLICY_CHARS:,} per policy.", blocking=True)]
+        return item
+    policy, findings = policy_findings(text, type_)
+    item.findings = findings
+    if policy is not None:
+        item.policy = Policy(policy.statements, policy.type, label, policy.version, policy.id,
+                             tuple(findings), policy.text, policy.source, policy.document)
+    return item
+
+
+_CONTEXT_LINE = re.compile(r"\s*([^=\s][^=]*?)\s*=\s*(.*?)\s*")
+
+
+def parse_context(text: str) -> tuple[dict[str, Any], list[str]]:
+    """Read ``key = value`` lines; ``[a, b]`` (or a JSON list) makes a multivalued key.
+
+    Returns the context and error messages that name the line.
+    """
+    context: dict[str, Any] = {}
+    errors: list[str] = []
+    seen: dict[str, int] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        match = _CONTEXT_LINE.fullmatch(line)
+        if match is None:
+            errors.append(f"line {number}: write key = value, e.g. aws:SourceIp = 203.0.113.7")
+            continue
+        key, value = match.groups()
+        if ":" not in key or " " in key:
+            errors.append(f"line {number}: \"{key}\" is not a condition key (keys look like "
+                          f"aws:SourceIp or s3:prefix)")
+            continue
+        if key.lower() in seen:
+            errors.append(f"line {number}: {key} is already given on line {seen[key.lower()]} "
+                          f"(keys are case-insensitive)")
+            continue
+        seen[key.lower()] = number
+        parsed: Any = value
+        if value.startswith("["):
+            try:
+                loaded = json.loads(value)
+            except json.JSONDecodeError:
+                if not value.endswith("]"):
+                    errors.append(f"line {number}: the list for {key} is not closed with ]")
+                    continue
+                loaded = [v.strip().strip("\"'") for v in value[1:-1].split(",") if v.strip()]
+            if not isinstance(loaded, list) or any(isinstance(v, list | dict) for v in loaded):
+                errors.append(f"line {number}: a list value must hold plain values")
+                continue
+            parsed = [str(v).lower() if isinstance(v, bool) else str(v) for v in loaded]
+        elif len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            parsed = value[1:-1]
+        context[key] = parsed
+    return context, errors
+
+
+def run(raw: Mapping[str, Any]) -> Outcome:
+    data = normalize(raw)
+    inputs: list[PolicyInput] = []
+    for i, text in enumerate(data["identity"]):
+        inputs.append(check_policy(text, PolicyType.IDENTITY, f"Identity policy {i + 1}",
+                                   f"identity-{i}"))
+    resource_type = PolicyType(data["resource_policy_type"])
+    inputs.append(check_policy(data["resource_policy"], resource_type,
+                               "Trust policy" if resource_type is PolicyType.TRUST
+                               else "Resource-based policy", "resource_policy"))
+    inputs.append(check_policy(data["boundary"], PolicyType.BOUNDARY, "Permissions boundary",
+                               "boundary"))
+    for i, text in enumerate(data["session"]):
+        inputs.append(check_policy(text, PolicyType.SESSION, f"Session policy {i + 1}",
+                                   f"session-{i}"))
+    for kind, type_ in (("scps", PolicyType.SCP), ("rcps", PolicyType.RCP)):
+        count = len(data[kind])
+        for i, text in enumerate(data[kind]):
+            inputs.append(check_policy(text, type_, level_label(kind, i, count), f"{kind}-{i}"))
+
+    errors: dict[str, str] = {}
+    context, context_errors = parse_context(data["context"])
+    if context_errors:
+        errors["context"] = "; ".join(context_errors)
+    for name in ("principal", "action"):
+        if not data[name].strip():
+            errors[name] = f"Give the {name} of the request."
+    outcome = Outcome(data, inputs, errors, context=context)
+    for kind in ("scps", "rcps"):
+        blank = [i for i in inputs if i.field.startswith(kind) and i.blank]
+        if blank and len(blank) != len(data[kind]):
+            label = "SCP" if kind == "scps" else "RCP"
+            errors[kind] = (f"Every {label} level needs a policy (an empty level would deny "
+                            f"everything): fill it in or remove the level.")
+    if errors or outcome.invalid_policies:
+        return outcome
+    try:
+        request = Request(
+            data["principal"], data["action"], data["resource"] or "*", context=context,
+            resource_owner=data["resource_owner"].strip() or None,
+            session_issuer=data["session_issuer"].strip() or None,
+        )
+    except RequestError as error:
+        errors[error.field if error.field in SCALAR_FIELDS else "context"] = error.message
+        return outcome
+
+    def policies(prefix: str) -> list[Policy]:
+        return [i.policy for i in inputs if i.field.startswith(prefix) and i.policy is not None]
+
+    resource = outcome.input("resource_policy")
+    boundary = outcome.input("boundary")
+    outcome.evaluation = evaluate(
+        request,
+        identity=policies("identity-"),
+        resource_policy=resource.policy if resource else None,
+        boundary=boundary.policy if boundary else None,
+        session=policies("session-"),
+        scps=[[p] for p in policies("scps-")],
+        rcps=[[p] for p in policies("rcps-")],
+    )
+    return outcome
+
+
+# --- presentation helpers (plain data for the templates) -------------------------------------
+
+@dataclass
+class Line:
+    number: int
+    text: str
+    css: str = ""
+    anchor: str = ""
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (css, text)
+
+
+def statement_anchor(policy_label: str, index: int) -> str:
+    return f"view-{slugify(policy_label)}-{index}"
+
+
+def annotated_lines(item: PolicyInput, evaluation: Evaluation) -> list[Line]:
+    """The policy's lines, with the statements that matched highlighted and each statement's
+    outcome noted on its first line."""
+    lines = [Line(n, t) for n, t in enumerate((item.text or "").splitlines(), start=1)]
+    if item.policy is None:
+        return lines
+    deciding = {id(m.statement) for m in evaluation.matched}
+    traces: list[StatementTrace] = [t for layer in evaluation.layers for t in layer.statements
+                                    if t.policy is item.policy]
+    for trace in traces:
+        location = trace.statement.location
+        if location is None:
+            continue
+        if id(trace.statement) in deciding:
+            css = "hl-deny" if not trace.statement.is_allow else "hl-allow"
+        elif trace.matched:
+            css = "hl-match"
+        else:
+            css = ""
+        for number in range(location.line, min(location.end_line, len(lines)) + 1):
+            if css:
+                lines[number - 1].css = css
+        if 0 < location.line <= len(lines):
+            lines[location.line - 1].anchor = statement_anchor(item.label, trace.statement.index)
+            note_css = "note-match" if trace.matched else "note-skip"
+            lines[location.line - 1].notes.append(
+                (note_css, f"{trace.statement.label}: {trace.summary}"))
+    return lines

@@ -1,0 +1,66 @@
+// iamlab: the little JavaScript there is. Every page works without it; this adds comfort.
+(function () {
+  "use strict";
+
+  // Ctrl+Enter (or Cmd+Enter) in any box of the simulator submits it.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) return;
+    var form = event.target.closest && event.target.closest("#simulator-form");
+    if (!form) return;
+    event.preventDefault();
+    var button = form.querySelector("button[value=simulate]");
+    if (form.requestSubmit) form.requestSubmit(button); else button.click();
+  });
+
+  // Clicking a finding's line:column puts the caret there.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("button.goto");
+    if (!button) return;
+    var box = document.getElementById(button.dataset.target);
+    if (!box) return;
+    var line = parseInt(button.dataset.line, 10);
+    var column = parseInt(button.dataset.column, 10);
+    var lines = box.value.split("\n");
+    var offset = 0;
+    for (var i = 0; i < line - 1 && i < lines.length; i++) offset += lines[i].length + 1;
+    offset += Math.max(0, column - 1);
+    box.focus();
+    box.setSelectionRange(offset, offset + 1);
+    var lineHeight = parseFloat(getComputedStyle(box).lineHeight) || 18;
+    box.scrollTop = Math.max(0, (line - 3) * lineHeight);
+  });
+
+  // "Insert AWS managed policy…": fetch the document and put it in the box.
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (!select.classList || !select.classList.contains("insert-managed") || !select.value) return;
+    var box = document.getElementById(select.dataset.target);
+    var url = select.value;
+    select.value = "";
+    if (!box) return;
+    if (box.value.trim() && !window.confirm("Replace what is in this box with the AWS managed policy?")) return;
+    fetch(url, { headers: { Accept: "application/json" } })
+      .then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.json();
+      })
+      .then(function (data) {
+        box.value = data.text;
+        box.rows = 12;
+        box.dispatchEvent(new Event("input", { bubbles: true }));
+        box.focus();
+      })
+      .catch(function () { window.alert("Could not load that policy. Please try again."); });
+  });
+
+  // After htmx swaps in a result, move focus to it so keyboard and screen-reader users hear it.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (!event.detail.target || event.detail.target.id !== "simulator") return;
+    var result = document.getElementById("result");
+    var summary = document.querySelector("[data-testid=error-summary]");
+    var autofocus = document.querySelector("#simulator [autofocus]");
+    if (autofocus) autofocus.focus();
+    else if (summary) summary.focus();
+    else if (result) result.focus({ preventScroll: false });
+  });
+})();

@@ -1,0 +1,99 @@
+"""Table-driven evaluation cases: one Case per documented behaviour, each naming its AWS page.
+
+A case describes the request and the policies as plain data, so a table reads like the
+documentation it comes from. :func:`check` parses every policy with its proper type, evaluates
+the request with both the explaining path (``evaluate``) and the fast path (``decide``), and
+asserts that both give the expected decision (and, where given, the deciding layer).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from iamlab.policy import Policy, PolicyType, Request, decide, evaluate
+
+DOCS = "https://docs.aws.amazon.com/IAM/latest/UserGuide/"
+
+Doc = dict[str, Any]
+
+
+def stmt(effect: str = "Allow", action: Any = "*", resource: Any = "*", **extra: Any) -> Doc:
+    """A statement; pass principal=..., condition=..., not_action=..., sid=... as needed."""
+    out: Doc = {"Effect": effect}
+    names = {"sid": "Sid", "principal": "Principal", "not_principal": "NotPrincipal",
+             "condition": "Condition", "not_action": "NotAction", "not_resource": "NotResource"}
+    if "not_action" not in extra and action is not None:
+        out["Action"] = action
+    if "not_resource" not in extra and resource is not None:
+        out["Resource"] = resource
+    for key, value in extra.items():
+        out[names[key]] = value
+    return out
+
+
+def doc(*statements: Doc, version: str | None = "2012-10-17") -> Doc:
+    out: Doc = {"Statement": list(statements)}
+    if version is not None:
+        out = {"Version": version, **out}
+    return out
+
+
+@dataclass
+class Case:
+    id: str
+    source: str  # the AWS documentation page, e.g. "reference_policies_evaluation-logic"
+    principal: str
+    action: str
+    expected: str  # allowed | explicitDeny | implicitDeny
+    resource: str = "*"
+    identity: list[Doc] = field(default_factory=list)
+    resource_policy: Doc | None = None
+    resource_policy_type: str = "resource"  # or "trust"
+    boundary: Doc | None = None
+    session: list[Doc] = field(default_factory=list)
+    scps: list[list[Doc]] = field(default_factory=list)
+    rcps: list[list[Doc]] = field(default_factory=list)
+    context: dict[str, Any] = field(default_factory=dict)
+    resource_owner: str | None = None
+    session_issuer: str | None = None
+    decided_by: str | None = None  # e.g. "identity", "resource", "boundary", "scp:1"
+
+    def __str__(self) -> str:
+        return self.id
+
+
+def _parse(document: Doc, type_: PolicyType, name: str) -> Policy:
+    return Policy.parse(json.dumps(document, indent=2), type=type_, name=name)
+
+
+def check(case: Case) -> None:
+    request = Request(case.principal, case.action, case.resource, context=case.context,
+                      resource_owner=case.resource_owner, session_issuer=case.session_issuer)
+    kwargs: dict[str, Any] = {
+        "identity": [_parse(d, PolicyType.IDENTITY, f"identity-{i}")
+                     for i, d in enumerate(case.identity)],
+        "resource_policy": None if case.resource_policy is None else _parse(
+            case.resource_policy, PolicyType(case.resource_policy_type), "resource"),
+        "boundary": None if case.boundary is None else _parse(
+            case.boundary, PolicyType.BOUNDARY, "boundary"),
+        "session": [_parse(d, PolicyType.SESSION, f"session-{i}")
+                    for i, d in enumerate(case.session)],
+        "scps": [[_parse(d, PolicyType.SCP, f"scp-{lvl}-{i}") for i, d in enumerate(level)]
+                 for lvl, level in enumerate(case.scps)],
+        "rcps": [[_parse(d, PolicyType.RCP, f"rcp-{lvl}-{i}") for i, d in enumerate(level)]
+                 for lvl, level in enumerate(case.rcps)],
+    }
+    result = evaluate(request, **kwargs)
+    fast = decide(request, **kwargs)
+    assert result.decision == case.expected, (
+        f"{case.id} ({DOCS}{case.source}.html): expected {case.expected}, got "
+        f"{result.decision} — {result.reason}"
+    )
+    assert fast == result.decision, f"{case.id}: fast path says {fast}, explanation {result.decision}"
+    assert result.reason, f"{case.id}: no reason given"
+    if case.decided_by is not None:
+        assert result.decided_by == case.decided_by, (
+            f"{case.id}: decided by {result.decided_by}, expected {case.decided_by}"
+        )
