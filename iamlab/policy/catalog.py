@@ -73,7 +73,11 @@ _GLOBAL_KEYS: tuple[tuple[str, str, str], ...] = (
     ("aws:CurrentTime", "Date", "The date and time of the request"),
     ("aws:EpochTime", "Date", "The date and time of the request, in epoch seconds"),
     ("aws:Ec2InstanceSourcePrivateIPv4", "IPAddress", "Private IPv4 of the calling instance"),
-    ("aws:Ec2InstanceSourceVpc", "String", "VPC of the EC2 instance whose role credentials are used"),
+    (
+        "aws:Ec2InstanceSourceVpc",
+        "String",
+        "VPC of the EC2 instance whose role credentials are used",
+    ),
     ("aws:FederatedProvider", "String", "The identity provider that issued the session"),
     ("aws:IsMcpServiceAction", "Bool", "Whether the action is an MCP server action"),
     ("aws:MultiFactorAuthAge", "Numeric", "Seconds since the principal authenticated with MFA"),
@@ -177,7 +181,7 @@ def service_actions(service: str) -> tuple[ActionInfo, ...]:
 
 
 def action_info(action: str) -> ActionInfo | None:
-    """Catalog entry for ``service:Name`` (case-insensitive), or None when AWS has no such action."""
+    """Catalog entry for ``service:Name`` (any case); None when AWS has no such action."""
     service, sep, name = action.partition(":")
     if not sep:
         return None
@@ -196,8 +200,9 @@ def actions_matching(pattern: str) -> tuple[ActionInfo, ...]:
 
 
 @functools.cache
-def _condition_keys(prefix: str) -> tuple[dict[str, ConditionKeyInfo], list[tuple[re.Pattern[str],
-                                                                                   ConditionKeyInfo]]]:
+def _condition_keys(
+    prefix: str,
+) -> tuple[dict[str, ConditionKeyInfo], list[tuple[re.Pattern[str], ConditionKeyInfo]]]:
     exact: dict[str, ConditionKeyInfo] = {}
     patterns: list[tuple[re.Pattern[str], ConditionKeyInfo]] = []
     entries: list[ConditionKeyInfo] = []
@@ -215,8 +220,11 @@ def _condition_keys(prefix: str) -> tuple[dict[str, ConditionKeyInfo], list[tupl
                 if key.split(":", 1)[0].lower() == prefix or _key_regex(
                     key.split(":", 1)[0]
                 ).fullmatch(prefix):
-                    entries.append(ConditionKeyInfo(key, str(data.get("type", "String")),
-                                                    str(data.get("description", ""))))
+                    entries.append(
+                        ConditionKeyInfo(
+                            key, str(data.get("type", "String")), str(data.get("description", ""))
+                        )
+                    )
     for info in entries:
         if "${" in info.key:
             patterns.append((_key_regex(info.key), info))
@@ -234,7 +242,7 @@ def _unassociated() -> dict[str, list[str]]:
 
 
 def condition_key_info(key: str) -> ConditionKeyInfo | None:
-    """Catalog entry for a condition key (case-insensitive), or None when AWS defines no such key."""
+    """Catalog entry for a condition key (any case); None when AWS defines no such key."""
     prefix, sep, _ = key.partition(":")
     if not sep:
         return None

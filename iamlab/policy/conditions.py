@@ -12,7 +12,11 @@ Decisions the docs leave open, and what iamlab does (each is tested):
 * **C1. A plain operator on a multivalued request value** (a list) does not match, whether the
   operator is negated or not. AWS's docs only say multivalued keys "require" a set operator;
   iam-simulate implements "no match", confirmed at re:Inforce 2025 (IAM431).
-* **C2. An empty list** in the request counts as the key being absent (a "null" value).
+* **C2. A null value** — an empty string, an empty list, or a list of empty strings — counts
+  as the key being absent. The operators page: ForAllValues "returns true if there are no
+  context keys in the request or if the context key value resolves to a null dataset, such as
+  an empty string"; the condition page: Null with "false" checks that the key "exists and its
+  value is not null".
 * **C3. A value that cannot be read as the operator's type** (a date that is not a date, an IP
   that is not an address) matches nothing. AWS does not document this; it is what iam-simulate
   does, and the explanation reports it.
@@ -176,8 +180,13 @@ def parse_date(value: str) -> int | None:
     try:
         fraction = (parts["f"] or "0")[:6].ljust(6, "0")
         moment = dt.datetime(
-            int(parts["y"]), int(parts["mo"] or 1), int(parts["d"] or 1),
-            int(parts["h"] or 0), int(parts["mi"] or 0), int(parts["s"] or 0), int(fraction),
+            int(parts["y"]),
+            int(parts["mo"] or 1),
+            int(parts["d"] or 1),
+            int(parts["h"] or 0),
+            int(parts["mi"] or 0),
+            int(parts["s"] or 0),
+            int(fraction),
         )
     except ValueError:
         return None
@@ -279,7 +288,10 @@ class ConditionTrace:
     values: tuple[ValueTrace, ...] = ()
 
 
-_NO_VALUE = object()
+def _is_null(value: ContextValue) -> bool:
+    if value is None or value == "":
+        return True
+    return isinstance(value, tuple) and all(v == "" for v in value)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -297,16 +309,26 @@ class Condition:
     location: Any = None  # a Location, set by the parser
 
     @classmethod
-    def build(cls, operator: ParsedOperator, key: str, values: Sequence[str],
-              variables_enabled: bool, location: Any = None) -> Condition:
+    def build(
+        cls,
+        operator: ParsedOperator,
+        key: str,
+        values: Sequence[str],
+        variables_enabled: bool,
+        location: Any = None,
+    ) -> Condition:
         spec = operator.spec
         use_vars = variables_enabled and spec.accepts_variables
         templates = tuple(parse_template(v, use_vars) for v in values)
         has_variables = any(t.has_variables for t in templates)
-        compiled = None if has_variables else _compile_values(
-            spec, tuple(t.static_pieces() for t in templates))
-        return cls(operator, key, key.lower(), tuple(values), templates, has_variables,
-                   compiled, location)
+        compiled = (
+            None
+            if has_variables
+            else _compile_values(spec, tuple(t.static_pieces() for t in templates))
+        )
+        return cls(
+            operator, key, key.lower(), tuple(values), templates, has_variables, compiled, location
+        )
 
     # -- evaluation ---------------------------------------------------------------------------
 
@@ -323,7 +345,7 @@ class Condition:
     def evaluate(self, get: ContextGet) -> bool:
         spec = self.operator.spec
         raw = get(self.key_lower)
-        if raw == ():
+        if _is_null(raw):
             raw = None  # C2
         if spec.family is Family.NULL:
             assert self.compiled is not None
@@ -351,51 +373,73 @@ class Condition:
         op = self.operator.written
         raw = get(self.key_lower)
         result = self.evaluate(get)
-        if raw == ():
+        if _is_null(raw):
             raw = None
         shown = self._shown_policy_values(get)
         if spec.family is Family.NULL:
             present = raw is not None
-            reason = (f"{self.key} is {'present in' if present else 'absent from'} the request; "
-                      f"Null \"true\" asks for an absent key, Null \"false\" for a present one")
+            reason = (
+                f"{self.key} is {'present in' if present else 'absent from'} the request; "
+                f'Null "true" asks for an absent key, Null "false" for a present one'
+            )
             request_values = None if raw is None else (raw if isinstance(raw, tuple) else (raw,))
-            return ConditionTrace(op, self.key, shown, request_values, result, reason,
-                                  missing=False)
+            return ConditionTrace(
+                op, self.key, shown, request_values, result, reason, missing=False
+            )
         if raw is None:
             if self.operator.if_exists:
                 reason = f"{self.key} is not in the request, and ...IfExists treats that as true"
             elif self.operator.set_op == "ForAllValues":
-                reason = (f"{self.key} is not in the request; ForAllValues is true when there "
-                          f"are no values (add a Null check to prevent this)")
+                reason = (
+                    f"{self.key} is not in the request; ForAllValues is true when there "
+                    f"are no values (add a Null check to prevent this)"
+                )
             elif self.operator.set_op == "ForAnyValue":
                 reason = f"{self.key} is not in the request; ForAnyValue needs at least one value"
             elif spec.negated:
-                reason = (f"{self.key} is not in the request; a negated operator ({spec.name}) "
-                          f"is true when the key is missing")
+                reason = (
+                    f"{self.key} is not in the request; a negated operator ({spec.name}) "
+                    f"is true when the key is missing"
+                )
             else:
                 reason = f"{self.key} is not in the request, so {spec.name} is false"
             return ConditionTrace(op, self.key, shown, None, result, reason, missing=True)
         policy_values = self._policy_values(get)
         if self.operator.set_op is None and isinstance(raw, tuple):
-            reason = (f"{self.key} has several values in the request; a plain operator does not "
-                      f"match a multivalued key (use ForAllValues: or ForAnyValue:)")
+            reason = (
+                f"{self.key} has several values in the request; a plain operator does not "
+                f"match a multivalued key (use ForAllValues: or ForAnyValue:)"
+            )
             return ConditionTrace(op, self.key, shown, raw, result, reason, missing=False)
         values = raw if isinstance(raw, tuple) else (raw,)
         traces = tuple(self._trace_value(spec, v, policy_values, shown) for v in values)
         if self.operator.set_op == "ForAllValues":
-            reason = ("every request value satisfies the operator" if result
-                      else "at least one request value does not satisfy the operator")
+            reason = (
+                "every request value satisfies the operator"
+                if result
+                else "at least one request value does not satisfy the operator"
+            )
         elif self.operator.set_op == "ForAnyValue":
-            reason = ("at least one request value satisfies the operator" if result
-                      else "no request value satisfies the operator")
+            reason = (
+                "at least one request value satisfies the operator"
+                if result
+                else "no request value satisfies the operator"
+            )
         elif spec.negated:
-            reason = ("the request value matches none of the policy values" if result
-                      else "the request value matches a policy value")
+            reason = (
+                "the request value matches none of the policy values"
+                if result
+                else "the request value matches a policy value"
+            )
         else:
-            reason = ("the request value matches a policy value" if result
-                      else "the request value matches none of the policy values")
-        return ConditionTrace(op, self.key, shown, values, result, reason, missing=False,
-                              values=traces)
+            reason = (
+                "the request value matches a policy value"
+                if result
+                else "the request value matches none of the policy values"
+            )
+        return ConditionTrace(
+            op, self.key, shown, values, result, reason, missing=False, values=traces
+        )
 
     def _shown_policy_values(self, get: ContextGet) -> tuple[str, ...]:
         if not self.has_variables:
@@ -404,18 +448,29 @@ class Condition:
         shown: list[str] = []
         for template in self.templates:
             rendered = template.render(lookup)
-            shown.append(rendered if rendered is not None
-                         else f"{template.text} (no value for {', '.join(template.keys)})")
+            shown.append(
+                rendered
+                if rendered is not None
+                else f"{template.text} (no value for {', '.join(template.keys)})"
+            )
         return tuple(shown)
 
-    def _trace_value(self, spec: OperatorSpec, value: str, policy_values: tuple[Any, ...],
-                     shown: tuple[str, ...]) -> ValueTrace:
+    def _trace_value(
+        self, spec: OperatorSpec, value: str, policy_values: tuple[Any, ...], shown: tuple[str, ...]
+    ) -> ValueTrace:
         parser = _REQUEST_PARSERS.get(spec.family)
         if parser is not None and parser(value) is None:
-            return ValueTrace(value, (), _test(spec, value, policy_values),
-                              f"'{value}' is not a valid {spec.family.value} value")
-        matched = tuple(shown[i] for i, p in enumerate(policy_values)
-                        if p is not None and _match(spec, value, p))
+            return ValueTrace(
+                value,
+                (),
+                _test(spec, value, policy_values),
+                f"'{value}' is not a valid {spec.family.value} value",
+            )
+        matched = tuple(
+            shown[i]
+            for i, p in enumerate(policy_values)
+            if p is not None and _match(spec, value, p)
+        )
         return ValueTrace(value, matched, _test(spec, value, policy_values))
 
     def referenced_keys(self) -> tuple[str, ...]:
@@ -425,8 +480,9 @@ class Condition:
         return tuple(keys)
 
 
-def _compile_values(spec: OperatorSpec,
-                    pieces_list: tuple[tuple[Piece, ...] | None, ...]) -> tuple[Any, ...]:
+def _compile_values(
+    spec: OperatorSpec, pieces_list: tuple[tuple[Piece, ...] | None, ...]
+) -> tuple[Any, ...]:
     """Turn policy values into what the operator compares against (None: matches nothing)."""
     compiled: list[Any] = []
     for pieces in pieces_list:
@@ -441,8 +497,9 @@ def _compile_values(spec: OperatorSpec,
         elif spec.test == "like":
             compiled.append(string_like_regex(pieces))
         elif spec.test == "arn":
-            compiled.append(_MATCH_ALL if text == "*" and not pieces[0][1]
-                            else arn_like_regex(pieces))
+            compiled.append(
+                _MATCH_ALL if text == "*" and not pieces[0][1] else arn_like_regex(pieces)
+            )
         elif spec.family is Family.NULL:
             compiled.append(_parse_bool(text))
         else:

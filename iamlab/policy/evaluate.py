@@ -32,9 +32,18 @@ Documented choices where the guides disagree (tested in tests/policy):
 * D4: a resource policy naming an IAM user is not limited by that user's boundary.
 * D5: an SCP or RCP level without an Allow is reported as ``implicitDeny`` decided by that
   layer, as iam-simulate and AWS's simulator do (the 2023 guide calls it an explicit deny).
+* STS refuses some callers whatever the policies say: root cannot assume roles ("Roles may not
+  be assumed by root accounts"); a federated user (GetFederationToken) can call no STS operation
+  but GetCallerIdentity (API_GetFederationToken); a role session cannot call GetFederationToken
+  or GetSessionToken (API_AssumeRole). These are reported as ``implicitDeny`` decided by "sts".
+* RCPs apply only to actions that authorize a resource; an action whose only resource is ``*``
+  (no resource type in the Service Authorization Reference, e.g. s3:ListAllMyBuckets) is not
+  subject to RCPs (orgs_manage_policies_rcps, "RCPs apply to the resources that are authorized
+  as part of an operation request").
 * D6: NotPrincipal excludes a caller only when every identity AWS may check for it is listed:
   the account, plus the user, or the role and the session (reference_policies_elements_notprincipal
-  asks to list the account and the role along with the assumed-role session).
+  asks to list the account and the role along with the assumed-role session). A Deny with
+  NotPrincipal always applies to a user or role that has a permissions boundary.
 """
 
 from __future__ import annotations
@@ -71,21 +80,38 @@ VIA_ACCOUNT = 1  # the caller's account: delegation, an identity-based Allow is 
 VIA_PARENT = 2  # the role of a session / the IAM user behind a federated user
 DIRECT = 4  # the caller itself (user, session, federated user), "*", a service, a provider
 
-GRANT_NAMES = {DIRECT: "names the caller directly", VIA_PARENT: "names the caller's role "
-               "(or the IAM user behind the federated user)", VIA_ACCOUNT: "names the caller's "
-               "account"}
+GRANT_NAMES = {
+    DIRECT: "names the caller directly",
+    VIA_PARENT: "names the caller's role (or the IAM user behind the federated user)",
+    VIA_ACCOUNT: "names the caller's account",
+}
 
 _IDENTITY_KINDS = (PrincipalKind.USER, PrincipalKind.ROLE_SESSION, PrincipalKind.FEDERATED_USER)
 _NO_SCP_KINDS = (PrincipalKind.SERVICE, PrincipalKind.ANONYMOUS, PrincipalKind.IDENTITY_PROVIDER)
-_ASSUME_ACTIONS = frozenset({"sts:assumerole", "sts:assumerolewithsaml",
-                             "sts:assumerolewithwebidentity"})
+_ASSUME_ACTIONS = frozenset(
+    {"sts:assumerole", "sts:assumerolewithsaml", "sts:assumerolewithwebidentity"}
+)
 
 
 # --- principal matching ------------------------------------------------------------------------
 
-def principal_grant(spec: PrincipalSpec, caller: Caller, request: Request) -> int:
-    """How strongly a Principal element names the caller (0: not at all)."""
+
+_TOKEN_ACTIONS = frozenset({"sts:getfederationtoken", "sts:getsessiontoken"})
+
+
+def principal_grant(
+    spec: PrincipalSpec, caller: Caller, request: Request, deny_with_boundary: bool = False
+) -> int:
+    """How strongly a Principal element names the caller (0: not at all).
+
+    ``deny_with_boundary``: the statement is a Deny and the caller has a permissions boundary.
+    reference_policies_elements_notprincipal: "The NotPrincipal element with a Deny effect will
+    always deny any IAM principal that has a permissions boundary policy attached, regardless of
+    the values specified in the NotPrincipal element."
+    """
     if spec.negated:
+        if deny_with_boundary and caller.kind in (PrincipalKind.USER, PrincipalKind.ROLE_SESSION):
+            return DIRECT
         return 0 if _excluded(spec, caller) else DIRECT
     if spec.anyone:
         return DIRECT
@@ -122,8 +148,7 @@ def _names_issuer(spec: PrincipalSpec, caller: Caller) -> bool:
         # Role names are unique in an account whatever their path, so a role ARN written with
         # a path names the same role as the session's (path-less) issuer ARN.
         prefix = f"arn:{caller.partition}:iam::{caller.account}:role/"
-        return any(a.startswith(prefix) and a.rsplit("/", 1)[-1] == caller.name
-                   for a in spec.arns)
+        return any(a.startswith(prefix) and a.rsplit("/", 1)[-1] == caller.name for a in spec.arns)
     return False
 
 
@@ -150,6 +175,7 @@ def _excluded(spec: PrincipalSpec, caller: Caller) -> bool:
 
 
 # --- compiled policy sets ----------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class _Layer:
@@ -182,8 +208,13 @@ def _level_labels(kind: str, count: int) -> list[str]:
     return labels
 
 
-_SINGULAR = {"identity": "identity-based policy", "boundary": "permissions boundary",
-             "session": "session policy", "scp": "SCP", "rcp": "RCP"}
+_SINGULAR = {
+    "identity": "identity-based policy",
+    "boundary": "permissions boundary",
+    "session": "session policy",
+    "scp": "SCP",
+    "rcp": "RCP",
+}
 
 
 class PolicySet:
@@ -209,15 +240,14 @@ class PolicySet:
             layers.append(_Layer("boundary", "Permissions boundary", 0, (boundary,)))
         if session:
             layers.append(_Layer("session", "Session policies", 0, tuple(session)))
-        for i, (level, label) in enumerate(zip(scps, _level_labels("scp", len(scps)),
-                                               strict=True)):
+        for i, (level, label) in enumerate(zip(scps, _level_labels("scp", len(scps)), strict=True)):
             layers.append(_Layer("scp", label, i, tuple(level)))
-        for i, (level, label) in enumerate(zip(rcps, _level_labels("rcp", len(rcps)),
-                                               strict=True)):
+        for i, (level, label) in enumerate(zip(rcps, _level_labels("rcp", len(rcps)), strict=True)):
             layers.append(_Layer("rcp", label, i, tuple(level)))
         if resource_policy is not None:
-            label = {PolicyType.TRUST: "Role trust policy"}.get(resource_policy.type,
-                                                                  "Resource-based policy")
+            label = {PolicyType.TRUST: "Role trust policy"}.get(
+                resource_policy.type, "Resource-based policy"
+            )
             layers.append(_Layer("resource", label, 0, (resource_policy,)))
         self.layers = tuple(layers)
         self.labels: dict[int, str] = {}
@@ -227,11 +257,13 @@ class PolicySet:
                 if policy.name:
                     label = policy.name
                 elif len(layer.policies) == 1:
-                    label = f"the {singular}" + (f" ({layer.label})" if layer.level or
-                                                 layer.kind in ("scp", "rcp") else "")
+                    label = f"the {singular}" + (
+                        f" ({layer.label})" if layer.level or layer.kind in ("scp", "rcp") else ""
+                    )
                 else:
-                    label = f"{singular} #{n}" + (f" ({layer.label})" if layer.kind in
-                                                  ("scp", "rcp") else "")
+                    label = f"{singular} #{n}" + (
+                        f" ({layer.label})" if layer.kind in ("scp", "rcp") else ""
+                    )
                 self.labels.setdefault(id(policy), label)
         self.identity = tuple(identity)
         self.resource_policy = resource_policy
@@ -251,8 +283,9 @@ class PolicySet:
         found = self._by_action.get(action)
         if found is None:
             found = tuple(
-                tuple((p, s) for p in layer.policies for s in p.statements
-                      if s.action.matches(action))
+                tuple(
+                    (p, s) for p in layer.policies for s in p.statements if s.action.matches(action)
+                )
                 for layer in self.layers
             )
             if len(self._by_action) >= self.CACHE_SIZE:
@@ -268,8 +301,10 @@ class PolicySet:
             denies: list[tuple[tuple[Policy, Statement], ...]] = []
             for candidates in self._for_action(action):
                 kept = tuple(
-                    (p, s) for p, s in candidates
-                    if s.resource is None or not s.resource.static
+                    (p, s)
+                    for p, s in candidates
+                    if s.resource is None
+                    or not s.resource.static
                     or s.resource.matches(resource, _no_lookup)
                 )
                 allows.append(tuple(c for c in kept if c[1].is_allow))
@@ -290,15 +325,20 @@ class PolicySet:
             if kind in _IDENTITY_KINDS:
                 return True, ""
             if kind is PrincipalKind.ROOT:
-                what = ("identity-based policies" if layer.kind == "identity"
-                        else "a permissions boundary")
+                what = (
+                    "identity-based policies"
+                    if layer.kind == "identity"
+                    else "a permissions boundary"
+                )
                 return False, f"the root user cannot have {what}, so they are ignored"
             return False, f"{caller.describe()} has no IAM identity, so this layer does not apply"
         if layer.kind == "session":
             if caller.is_session:
                 return True, ""
-            return False, ("session policies limit role sessions and federated users only; "
-                           f"{caller.describe()} is neither, so they are ignored")
+            return False, (
+                "session policies limit role sessions and federated users only; "
+                f"{caller.describe()} is neither, so they are ignored"
+            )
         if layer.kind == "scp":
             if kind in _NO_SCP_KINDS:
                 return False, f"SCPs do not apply to {caller.describe()}"
@@ -307,12 +347,20 @@ class PolicySet:
             return True, ""
         if layer.kind == "rcp":
             if not catalog.rcp_applies_to_service(request.service):
-                return False, (f"RCPs do not apply to {request.service} (it is not on the list "
-                               f"of services that support RCPs)")
+                return False, (
+                    f"RCPs do not apply to {request.service} (it is not on the list "
+                    f"of services that support RCPs)"
+                )
             if caller.service_linked:
                 return False, "RCPs do not apply to service-linked roles"
             if request.action_lower == "kms:retiregrant":
                 return False, "RCPs do not apply to kms:RetireGrant"
+            info = catalog.action_info(request.action)
+            if info is not None and not info.resource_types:
+                return False, (
+                    f"RCPs apply to the resources an action authorizes, and {info.full_name} "
+                    f"authorizes none (its resource is *)"
+                )
             return True, ""
         return True, ""
 
@@ -333,6 +381,7 @@ def _no_lookup(_key: str) -> str | None:
 
 # --- facts and the decision ------------------------------------------------------------------
 
+
 class _LazyFacts:
     """The facts the decision needs, computed only when asked, short-circuiting."""
 
@@ -347,11 +396,22 @@ class _LazyFacts:
     def _hit(self, statement: Statement, principal: bool) -> bool:
         request = self._req
         resource = statement.resource
-        if resource is not None and not resource.static and not resource.matches(
-                request.resource, request.scalar):
+        if (
+            resource is not None
+            and not resource.static
+            and not resource.matches(request.resource, request.scalar)
+        ):
             return False
-        if principal and statement.principal is not None and not principal_grant(
-                statement.principal, request.caller, request):
+        if (
+            principal
+            and statement.principal is not None
+            and not principal_grant(
+                statement.principal,
+                request.caller,
+                request,
+                not statement.is_allow and self._ps.boundary is not None,
+            )
+        ):
             return False
         return statement.conditions_hold(request.get)
 
@@ -425,8 +485,12 @@ def _requires_resource_allow(request: Request) -> str | None:
     """Role trust policies and KMS key policies must allow explicitly, even in one account."""
     resource = request.resource
     parts = resource.split(":", 5)
-    if len(parts) == 6 and parts[2] == "iam" and parts[5].startswith("role/") \
-            and request.service == "sts":
+    if (
+        len(parts) == 6
+        and parts[2] == "iam"
+        and parts[5].startswith("role/")
+        and request.service == "sts"
+    ):
         return "trust"
     if len(parts) == 6 and parts[2] == "kms" and parts[5].startswith("key/"):
         return "kms"
@@ -444,6 +508,10 @@ def _decide(request: Request, ps: PolicySet, facts: Any) -> tuple[str, str, str]
         return EXPLICIT_DENY, "deny", "explicit-deny"
     if caller.kind is PrincipalKind.ROOT and action in _ASSUME_ACTIONS:
         return IMPLICIT_DENY, "sts", "root-cannot-assume"
+    if caller.kind is PrincipalKind.FEDERATED_USER and request.service == "sts":
+        return IMPLICIT_DENY, "sts", "federated-no-sts"
+    if caller.kind is PrincipalKind.ROLE_SESSION and action in _TOKEN_ACTIONS:
+        return IMPLICIT_DENY, "sts", "session-no-token"
     level = facts.rcp_failed_level()
     if level >= 0:
         return IMPLICIT_DENY, f"rcp:{level}", "rcp"
@@ -498,6 +566,7 @@ def _decide(request: Request, ps: PolicySet, facts: Any) -> tuple[str, str, str]
 
 
 # --- the explanation --------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class StatementTrace:
@@ -573,7 +642,8 @@ class Evaluation:
             return f"An explicit Deny ({self.matched[0].layer_label})"
         if level:
             return _level_labels(kind, sum(1 for layer in self.layers if layer.kind == kind))[
-                int(level)]
+                int(level)
+            ]
         for layer in self.layers:
             if layer.kind == kind:
                 return layer.label
@@ -581,35 +651,50 @@ class Evaluation:
 
 
 _DECIDER_LABELS = {
-    "deny": "An explicit Deny", "root": "The root user's full access", "sts": "AWS STS",
-    "cross-account": "Both accounts", "identity": "Identity-based policies",
-    "resource": "Resource-based policy", "boundary": "Permissions boundary",
+    "deny": "An explicit Deny",
+    "root": "The root user's full access",
+    "sts": "AWS STS",
+    "cross-account": "Both accounts",
+    "identity": "Identity-based policies",
+    "resource": "Resource-based policy",
+    "boundary": "Permissions boundary",
     "session": "Session policies",
 }
 
 
-def _trace(ps: PolicySet, layer: _Layer, policy: Policy, statement: Statement,
-           request: Request) -> StatementTrace:
+def _trace(
+    ps: PolicySet, layer: _Layer, policy: Policy, statement: Statement, request: Request
+) -> StatementTrace:
     action_ok = statement.action.matches(request.action_lower)
     resource_ok: bool | None = None
     if statement.resource is not None:
         resource_ok = statement.resource.matches(request.resource, request.scalar)
     grant: int | None = None
     if layer.kind in ("resource", "rcp") and statement.principal is not None:
-        grant = principal_grant(statement.principal, request.caller, request)
+        grant = principal_grant(
+            statement.principal,
+            request.caller,
+            request,
+            not statement.is_allow and ps.boundary is not None,
+        )
     conditions: tuple[ConditionTrace, ...] = ()
     if action_ok and resource_ok is not False and grant != 0:
         conditions = tuple(c.explain(request.get) for c in statement.conditions)
-    matched = (action_ok and resource_ok is not False and grant != 0
-               and all(c.result for c in conditions))
+    matched = (
+        action_ok and resource_ok is not False and grant != 0 and all(c.result for c in conditions)
+    )
     if not action_ok:
-        summary = (f"{statement.action.element} does not cover {request.action}")
+        summary = f"{statement.action.element} does not cover {request.action}"
     elif resource_ok is False:
-        summary = f"{statement.resource.element if statement.resource else 'Resource'} does not " \
-                  f"cover {request.resource}"
+        summary = (
+            f"{statement.resource.element if statement.resource else 'Resource'} does not "
+            f"cover {request.resource}"
+        )
     elif grant == 0:
-        summary = f"{statement.principal.element if statement.principal else 'Principal'} does " \
-                  f"not name {request.caller.describe()}"
+        summary = (
+            f"{statement.principal.element if statement.principal else 'Principal'} does "
+            f"not name {request.caller.describe()}"
+        )
     elif not matched:
         failed = next(c for c in conditions if not c.result)
         summary = f"condition {failed.operator} on {failed.key} is false: {failed.reason}"
@@ -618,9 +703,19 @@ def _trace(ps: PolicySet, layer: _Layer, policy: Policy, statement: Statement,
         summary = f"matches: {verb} the request"
         if grant:
             summary += f" (the Principal {GRANT_NAMES[_strongest(grant)]})"
-    return StatementTrace(layer.kind, layer.label, ps.labels[id(policy)], policy, statement,
-                          action_ok, resource_ok,
-                          grant, conditions, matched, summary)
+    return StatementTrace(
+        layer.kind,
+        layer.label,
+        ps.labels[id(policy)],
+        policy,
+        statement,
+        action_ok,
+        resource_ok,
+        grant,
+        conditions,
+        matched,
+        summary,
+    )
 
 
 def _strongest(grant: int) -> int:
@@ -633,9 +728,13 @@ def _strongest(grant: int) -> int:
 class _EagerFacts:
     """Every fact, computed up front from the statement traces."""
 
-    def __init__(self, ps: PolicySet, request: Request,
-                 traces: dict[int, tuple[StatementTrace, ...]],
-                 applicable: dict[int, bool]) -> None:
+    def __init__(
+        self,
+        ps: PolicySet,
+        request: Request,
+        traces: dict[int, tuple[StatementTrace, ...]],
+        applicable: dict[int, bool],
+    ) -> None:
         self.ps = ps
         self.request = request
         self.traces = traces
@@ -699,8 +798,9 @@ def _explain(request: Request, ps: PolicySet) -> Evaluation:
         applies, why = ps.applies(layer, request)
         applicable[i] = applies
         notes_by_layer[i] = why
-        traces[i] = tuple(_trace(ps, layer, p, s, request) for p in layer.policies
-                          for s in p.statements)
+        traces[i] = tuple(
+            _trace(ps, layer, p, s, request) for p in layer.policies for s in p.statements
+        )
     facts = _EagerFacts(ps, request, traces, applicable)
     decision, decided_by, code = _decide(request, ps, facts)
 
@@ -717,8 +817,17 @@ def _explain(request: Request, ps: PolicySet) -> Evaluation:
             verdict = "no match"
         if not layer.policies:
             verdict = "absent" if applicable[i] else verdict
-        layers.append(LayerResult(layer.kind, layer.label, applicable[i], verdict,
-                                  notes_by_layer[i], traces[i], layer.policies))
+        layers.append(
+            LayerResult(
+                layer.kind,
+                layer.label,
+                applicable[i],
+                verdict,
+                notes_by_layer[i],
+                traces[i],
+                layer.policies,
+            )
+        )
 
     matched_statements = _deciding_statements(decision, decided_by, code, facts)
     missing: list[str] = []
@@ -746,27 +855,48 @@ def _explain(request: Request, ps: PolicySet) -> Evaluation:
 
     boundary_ok: bool | None = None
     if ps.boundary is not None and ps.applies(ps.layers[ps._index["boundary"]], request)[0]:
-        boundary_ok = facts.boundary_ok()
+        boundary_ok = facts.boundary_ok() and not any(
+            t.layer == "boundary" for t in facts.deny_matches()
+        )
     orgs_ok: bool | None = None
     if ps.scp_levels and any(applicable[i] for i in ps._scp_indexes):
         orgs_ok = facts.scp_failed_level() < 0 and not any(
-            t.layer == "scp" for t in facts.deny_matches())
+            t.layer == "scp" for t in facts.deny_matches()
+        )
     session_ok: bool | None = None
     if ps.session and request.caller.is_session:
         session_ok = facts.session_policies_allow()
     reason = _reason(request, ps, decision, decided_by, code, facts, matched_statements)
     notes = tuple(n for i, n in notes_by_layer.items() if n and ps.layers[i].policies)
-    return Evaluation(request, decision, decided_by, reason, tuple(matched_statements),
-                      tuple(layers), tuple(missing), boundary_ok, orgs_ok, session_ok, notes)
+    return Evaluation(
+        request,
+        decision,
+        decided_by,
+        reason,
+        tuple(matched_statements),
+        tuple(layers),
+        tuple(missing),
+        boundary_ok,
+        orgs_ok,
+        session_ok,
+        notes,
+    )
 
 
 def _as_match(t: StatementTrace) -> StatementMatch:
-    return StatementMatch(t.layer, t.layer_label, t.policy_label, t.policy, t.statement,
-                          _strongest(t.principal_grant or 0))
+    return StatementMatch(
+        t.layer,
+        t.layer_label,
+        t.policy_label,
+        t.policy,
+        t.statement,
+        _strongest(t.principal_grant or 0),
+    )
 
 
-def _deciding_statements(decision: str, decided_by: str, code: str,
-                         facts: _EagerFacts) -> list[StatementMatch]:
+def _deciding_statements(
+    decision: str, decided_by: str, code: str, facts: _EagerFacts
+) -> list[StatementMatch]:
     """AWS's MatchedStatements: on a deny only the Deny statements; on allow the Allows used."""
     if decision == EXPLICIT_DENY:
         return [_as_match(t) for t in facts.deny_matches()]
@@ -775,9 +905,7 @@ def _deciding_statements(decision: str, decided_by: str, code: str,
     if code == "get-caller-identity":
         return []
     kinds: list[str] = []
-    if code in ("resource-direct", "resource-parent"):
-        kinds = ["resource"]
-    elif code == "root":
+    if code in ("resource-direct", "resource-parent") or code == "root":
         kinds = ["resource"]
     else:
         kinds = ["identity", "resource"] if code == "cross-allowed" else ["identity"]
@@ -789,14 +917,25 @@ def _deciding_statements(decision: str, decided_by: str, code: str,
     return found
 
 
-def _reason(request: Request, ps: PolicySet, decision: str, decided_by: str, code: str,
-            facts: _EagerFacts, matched: list[StatementMatch]) -> str:
+def _reason(
+    request: Request,
+    ps: PolicySet,
+    decision: str,
+    decided_by: str,
+    code: str,
+    facts: _EagerFacts,
+    matched: list[StatementMatch],
+) -> str:
     caller = request.caller
     who = caller.describe()
     what = f"{request.action} on {request.resource}"
     first = matched[0].describe() if matched else ""
-    resource_kind = (ps.layers[ps._index["resource"]].label.lower()
-                     if ps.resource_policy is not None else "resource-based policy")
+    resource_kind = (
+        ps.layers[ps._index["resource"]].label.lower()
+        if ps.resource_policy is not None
+        else "resource-based policy"
+    )
+    deny_layer = matched[0].layer_label if matched else ""
     level_label = ""
     if ":" in decided_by:
         kind, _, level = decided_by.partition(":")
@@ -804,83 +943,98 @@ def _reason(request: Request, ps: PolicySet, decision: str, decided_by: str, cod
         level_label = labels[int(level)]
     texts = {
         "get-caller-identity": "sts:GetCallerIdentity always succeeds: it only tells the caller "
-                               "who they are, and no policy can deny it.",
-        "explicit-deny": f"Explicitly denied by {first} ({matched[0].layer_label if matched else ''}"
-                         f"). An explicit Deny in any policy overrides every Allow.",
-        "root-cannot-assume": "The root user cannot assume roles: STS answers \"Roles may not be "
-                              "assumed by root accounts\". Sign in as an IAM user or use a role "
-                              "session instead.",
+        "who they are, and no policy can deny it.",
+        "explicit-deny": f"Explicitly denied by {first} ({deny_layer}). An explicit Deny in "
+        f"any policy overrides every Allow.",
+        "root-cannot-assume": 'The root user cannot assume roles: STS answers "Roles may not be '
+        'assumed by root accounts". Sign in as an IAM user or use a role '
+        "session instead.",
+        "federated-no-sts": f"{who} got its credentials from GetFederationToken, and such "
+        f"credentials cannot call any AWS STS operation except GetCallerIdentity (STS API "
+        f"reference, GetFederationToken). No policy can change that.",
+        "session-no-token": f"{who} uses temporary credentials from AssumeRole, and those "
+        f"cannot call GetFederationToken or GetSessionToken (STS API reference, AssumeRole). "
+        f"No policy can change that.",
         "rcp": f"No statement in the {level_label} allows {request.action} for this resource. "
-               f"RCPs never grant access, but the action must be allowed at every level of the "
-               f"resource's organization (RCPFullAWSAccess does that by default).",
+        f"RCPs never grant access, but the action must be allowed at every level of the "
+        f"resource's organization (RCPFullAWSAccess does that by default).",
         "scp": f"No statement in the {level_label} allows {request.action}. SCPs never grant "
-               f"access, but an action must be allowed by an SCP at every level from the "
-               f"organization root down to the account (FullAWSAccess does that by default).",
+        f"access, but an action must be allowed by an SCP at every level from the "
+        f"organization root down to the account (FullAWSAccess does that by default).",
         "resource-direct": f"Allowed by {first}: the resource-based policy "
-                           f"{GRANT_NAMES[DIRECT]}, which is enough on its own — neither an "
-                           f"identity-based policy nor a permissions boundary or session policy "
-                           f"is needed.",
+        f"{GRANT_NAMES[DIRECT]}, which is enough on its own — neither an "
+        f"identity-based policy nor a permissions boundary or session policy "
+        f"is needed.",
         "no-identity-principal": f"Implicitly denied: {who} has no identity-based policies, so "
-                                 f"only a resource-based policy that names it can allow "
-                                 f"{request.action}, and none does.",
+        f"only a resource-based policy that names it can allow "
+        f"{request.action}, and none does.",
         "cross-identity": f"Cross-account request ({who} is in account {caller.account}, the "
-                          f"resource belongs to {request.resource_owner}): both accounts must "
-                          f"allow it, and no identity-based policy in the caller's account "
-                          f"allows {what}.",
+        f"resource belongs to {request.resource_owner}): both accounts must "
+        f"allow it, and no identity-based policy in the caller's account "
+        f"allows {what}.",
         "cross-boundary": f"Cross-account request: the caller's permissions boundary does not "
-                          f"allow {request.action}, so the caller's account does not allow it.",
+        f"allow {request.action}, so the caller's account does not allow it.",
         "cross-session": f"Cross-account request: the session policy does not allow "
-                         f"{request.action}, so the caller's side does not allow it.",
+        f"{request.action}, so the caller's side does not allow it.",
         "cross-resource": f"Cross-account request ({who} is in account {caller.account}, the "
-                          f"resource belongs to {request.resource_owner}): the caller's account "
-                          f"allows it, but the resource's account must allow it too, with a "
-                          f"resource-based policy that names the caller or its account — and "
-                          f"none does.",
+        f"resource belongs to {request.resource_owner}): the caller's account "
+        f"allows it, but the resource's account must allow it too, with a "
+        f"resource-based policy that names the caller or its account — and "
+        f"none does.",
         "cross-allowed": f"Allowed across accounts: the caller's identity-based policies allow "
-                         f"{what}, and the resource-based policy in account "
-                         f"{request.resource_owner} allows the caller. Both sides must allow.",
+        f"{what}, and the resource-based policy in account "
+        f"{request.resource_owner} allows the caller. Both sides must allow.",
         "requires-trust": f"A role's trust policy must allow the caller explicitly (or trust "
-                          f"its account); an identity-based policy alone is never enough to "
-                          f"assume a role, and this trust policy does not allow {who}."
-                          if ps.resource_policy is not None else
-                          "To assume a role, its trust policy must allow the caller, but no "
-                          "trust policy was given.",
+        f"its account); an identity-based policy alone is never enough to "
+        f"assume a role, and this trust policy does not allow {who}."
+        if ps.resource_policy is not None
+        else "To assume a role, its trust policy must allow the caller, but no "
+        "trust policy was given.",
         "requires-kms": "A KMS key policy must allow access explicitly, even in the key's own "
-                        "account (the root user included)" + (
-                            ", and this key policy does not." if ps.resource_policy is not None
-                            else "; no key policy was given."),
-        "root": f"Allowed: the root user has full access to its own account. Only explicit "
-                f"denies, SCPs and RCPs can limit it.",
+        "account (the root user included)"
+        + (
+            ", and this key policy does not."
+            if ps.resource_policy is not None
+            else "; no key policy was given."
+        ),
+        "root": "Allowed: the root user has full access to its own account. Only explicit "
+        "denies, SCPs and RCPs can limit it.",
         "no-identity-allow": (
             f"Implicitly denied: the {resource_kind} names the caller's account, which only "
             f"delegates the decision to that account's identity-based policies — and none of "
-            f"them allows {what}." if facts.grants() & VIA_ACCOUNT else
-            f"Implicitly denied: no identity-based policy allows {what}"
-            + (f", and the {resource_kind} does not name the caller"
-               if ps.resource_policy is not None else "")
-            + ". In AWS everything that is not explicitly allowed is denied."),
+            f"them allows {what}."
+            if facts.grants() & VIA_ACCOUNT
+            else f"Implicitly denied: no identity-based policy allows {what}"
+            + (
+                f", and the {resource_kind} does not name the caller"
+                if ps.resource_policy is not None
+                else ""
+            )
+            + ". In AWS everything that is not explicitly allowed is denied."
+        ),
         "boundary": f"An identity-based policy allows {request.action}, but the permissions "
-                    f"boundary does not. A boundary sets the maximum permissions: the "
-                    f"effective permissions are what both allow.",
+        f"boundary does not. A boundary sets the maximum permissions: the "
+        f"effective permissions are what both allow.",
         "session": f"The policies of the role allow {request.action}, but the session policy "
-                   f"passed when the session was created does not. A session gets the "
-                   f"intersection of the two.",
+        f"passed when the session was created does not. A session gets the "
+        f"intersection of the two.",
         "federated-no-session-policy": f"{who} was created by GetFederationToken without a "
-                                       f"session policy, so it gets no permissions from the "
-                                       f"IAM user's policies; only resource-based policies that "
-                                       f"name the federated user directly could allow this.",
-        "identity": f"Allowed by {first}." + (
-            " The permissions boundary allows it too." if ps.boundary is not None else "") + (
-            " The session policy allows it too." if ps.session and caller.is_session else ""),
+        f"session policy, so it gets no permissions from the "
+        f"IAM user's policies; only resource-based policies that "
+        f"name the federated user directly could allow this.",
+        "identity": f"Allowed by {first}."
+        + (" The permissions boundary allows it too." if ps.boundary is not None else "")
+        + (" The session policy allows it too." if ps.session and caller.is_session else ""),
         "resource-parent": f"Allowed by {first}: the resource-based policy names the caller's "
-                           f"role (or the IAM user behind the federated user). That is enough "
-                           f"without an identity-based policy, but the boundary and session "
-                           f"policies still apply — and they allow it.",
+        f"role (or the IAM user behind the federated user). That is enough "
+        f"without an identity-based policy, but the boundary and session "
+        f"policies still apply — and they allow it.",
     }
     return texts[code]
 
 
 # --- the public function ----------------------------------------------------------------------
+
 
 def _as_tuple(policies: Iterable[Policy] | Policy | None) -> tuple[Policy, ...]:
     if policies is None:
@@ -891,10 +1045,14 @@ def _as_tuple(policies: Iterable[Policy] | Policy | None) -> tuple[Policy, ...]:
 
 
 @functools.lru_cache(maxsize=512)
-def _policy_set(identity: tuple[Policy, ...], resource_policy: Policy | None,
-                boundary: Policy | None, session: tuple[Policy, ...],
-                scps: tuple[tuple[Policy, ...], ...],
-                rcps: tuple[tuple[Policy, ...], ...]) -> PolicySet:
+def _policy_set(
+    identity: tuple[Policy, ...],
+    resource_policy: Policy | None,
+    boundary: Policy | None,
+    session: tuple[Policy, ...],
+    scps: tuple[tuple[Policy, ...], ...],
+    rcps: tuple[tuple[Policy, ...], ...],
+) -> PolicySet:
     return PolicySet(identity, resource_policy, boundary, session, scps, rcps)
 
 
@@ -913,8 +1071,14 @@ def evaluate(
     policies attached at that level. Compiled policy sets are cached, so evaluating many
     requests against the same Policy objects is fast.
     """
-    ps = _policy_set(_as_tuple(identity), resource_policy, boundary, _as_tuple(session),
-                     tuple(tuple(level) for level in scps), tuple(tuple(level) for level in rcps))
+    ps = _policy_set(
+        _as_tuple(identity),
+        resource_policy,
+        boundary,
+        _as_tuple(session),
+        tuple(tuple(level) for level in scps),
+        tuple(tuple(level) for level in rcps),
+    )
     return ps.evaluate(request)
 
 
@@ -928,6 +1092,12 @@ def decide(
     rcps: Iterable[Iterable[Policy]] = (),
 ) -> str:
     """Like :func:`evaluate`, but only the decision word, without building the explanation."""
-    ps = _policy_set(_as_tuple(identity), resource_policy, boundary, _as_tuple(session),
-                     tuple(tuple(level) for level in scps), tuple(tuple(level) for level in rcps))
+    ps = _policy_set(
+        _as_tuple(identity),
+        resource_policy,
+        boundary,
+        _as_tuple(session),
+        tuple(tuple(level) for level in scps),
+        tuple(tuple(level) for level in rcps),
+    )
     return ps.decide(request)

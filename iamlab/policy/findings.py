@@ -61,8 +61,12 @@ class Finding:
             "blocking": self.blocking,
         }
         if self.location is not None:
-            data.update(line=self.location.line, column=self.location.column,
-                        endLine=self.location.end_line, endColumn=self.location.end_column)
+            data.update(
+                line=self.location.line,
+                column=self.location.column,
+                endLine=self.location.end_line,
+                endColumn=self.location.end_column,
+            )
         if self.learn_more:
             data["learnMore"] = self.learn_more
         return data

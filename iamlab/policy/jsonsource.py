@@ -130,8 +130,11 @@ class _Parser:
     def missing_comma(self, value_end: int, pos: int, closer: str) -> JSONSyntaxError:
         """A missing comma is usually noticed on the next line; point at the value before it."""
         if "\n" in self.text[value_end:pos] or "\r" in self.text[value_end:pos]:
-            return self.fail(f"missing ',' after this value (the next line starts with "
-                             f"{_describe(self.text, pos)})", value_end)
+            return self.fail(
+                f"missing ',' after this value (the next line starts with "
+                f"{_describe(self.text, pos)})",
+                value_end,
+            )
         return self.fail(f"expected ',' or '{closer}' but found {_describe(self.text, pos)}", pos)
 
     def skip(self, pos: int) -> int:
@@ -160,14 +163,15 @@ class _Parser:
         number = _NUMBER.match(text, pos)
         if number and number.end() > pos:
             raw = number.group()
-            parsed: int | float = (
-                float(raw) if any(c in raw for c in ".eE") else int(raw)
-            )
+            parsed: int | float = float(raw) if any(c in raw for c in ".eE") else int(raw)
             return JScalar(parsed, Span(pos, number.end()), raw), number.end()
         if char == "'":
-            raise self.fail("strings must be in double quotes (\"), not single quotes", pos)
-        raise self.fail(f"expected a value (string, number, object, list, true, false or null) "
-                        f"but found {_describe(text, pos)}", pos)
+            raise self.fail('strings must be in double quotes ("), not single quotes', pos)
+        raise self.fail(
+            f"expected a value (string, number, object, list, true, false or null) "
+            f"but found {_describe(text, pos)}",
+            pos,
+        )
 
     def string(self, pos: int) -> tuple[str, int]:
         text = self.text
@@ -196,8 +200,7 @@ class _Parser:
                 continue
             if char in "\r\n":
                 raise self.fail("this string is never closed before the end of the line", start)
-            raise self.fail(f"control character U+{ord(char):04X} is not allowed in a string",
-                            pos)
+            raise self.fail(f"control character U+{ord(char):04X} is not allowed in a string", pos)
         raw = "".join(pieces)
         if has_escape:
             decoded: str = json.loads('"' + raw + '"')
@@ -219,14 +222,16 @@ class _Parser:
             if text[pos] != '"':
                 if text[pos] == "}" and members:
                     raise self.fail("trailing comma before '}': remove the last ','", pos)
-                raise self.fail(f"expected a key in double quotes but found {_describe(text, pos)}",
-                                pos)
+                raise self.fail(
+                    f"expected a key in double quotes but found {_describe(text, pos)}", pos
+                )
             key, key_end = self.string(pos)
             key_span = Span(pos, key_end)
             pos = self.skip(key_end)
             if pos >= len(text) or text[pos] != ":":
-                raise self.fail(f"expected ':' after the key \"{key}\" but found "
-                                f"{_describe(text, pos)}", pos)
+                raise self.fail(
+                    f"expected ':' after the key \"{key}\" but found {_describe(text, pos)}", pos
+                )
             pos = self.skip(pos + 1)
             node, pos = self.value(pos, depth + 1)
             value_end = pos
@@ -281,17 +286,16 @@ def parse_json(text: str) -> tuple[JNode, Source]:
     node, pos = parser.value(pos, 0)
     pos = parser.skip(pos)
     if pos < len(text):
-        raise parser.fail(f"unexpected text after the end of the JSON document: "
-                          f"{_describe(text, pos)}", pos)
+        raise parser.fail(
+            f"unexpected text after the end of the JSON document: {_describe(text, pos)}", pos
+        )
     return node, parser.source
 
 
 def from_python(value: object) -> JNode:
     """Wrap an already-decoded JSON value (dict, list, str, ...) as nodes without positions."""
     if isinstance(value, dict):
-        return JObject(
-            tuple(JMember(str(k), None, from_python(v)) for k, v in value.items()), None
-        )
+        return JObject(tuple(JMember(str(k), None, from_python(v)) for k, v in value.items()), None)
     if isinstance(value, list | tuple):
         return JArray(tuple(from_python(v) for v in value), None)
     if value is None or isinstance(value, str | int | float | bool):

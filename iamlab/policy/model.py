@@ -82,8 +82,11 @@ class ActionSpec:
         return hit != self.negated
 
     def matching_patterns(self, action_lower: str) -> tuple[str, ...]:
-        return tuple(p for p in self.patterns
-                     if p == "*" or action_regex((p.lower(),)).fullmatch(action_lower))
+        return tuple(
+            p
+            for p in self.patterns
+            if p == "*" or action_regex((p.lower(),)).fullmatch(action_lower)
+        )
 
     @property
     def element(self) -> str:
@@ -125,8 +128,9 @@ class ResourceSpec:
     static: bool = field(init=False)  # no variables: the match depends on the ARN only
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "static", all(e.regex is not None or e.match_all
-                                               for e in self.entries))
+        object.__setattr__(
+            self, "static", all(e.regex is not None or e.match_all for e in self.entries)
+        )
 
     def matches(self, resource: str, lookup: Callable[[str], str | None]) -> bool:
         hit = any(e.matches(resource, lookup) for e in self.entries)
@@ -182,12 +186,14 @@ class PrincipalSpec:
                 federated.add(value)
             elif kind == "CanonicalUser":
                 canonical.add(value)
-        for name, value in (("anyone", anyone), ("accounts", frozenset(accounts)),
-                            ("arns", frozenset(arns)), ("unique_ids", frozenset(unique_ids)),
-                            ("services", frozenset(services)),
-                            ("federated", frozenset(federated)),
-                            ("canonical", frozenset(canonical))):
-            object.__setattr__(self, name, value)
+        setter = object.__setattr__
+        setter(self, "anyone", anyone)
+        setter(self, "accounts", frozenset(accounts))
+        setter(self, "arns", frozenset(arns))
+        setter(self, "unique_ids", frozenset(unique_ids))
+        setter(self, "services", frozenset(services))
+        setter(self, "federated", frozenset(federated))
+        setter(self, "canonical", frozenset(canonical))
 
     @property
     def element(self) -> str:
@@ -214,10 +220,7 @@ class Statement:
         return f"Statement {self.index + 1}" + (f" ({self.sid})" if self.sid else "")
 
     def conditions_hold(self, get: ContextGet) -> bool:
-        for condition in self.conditions:
-            if not condition.evaluate(get):
-                return False
-        return True
+        return all(condition.evaluate(get) for condition in self.conditions)
 
     def condition_keys(self) -> tuple[str, ...]:
         keys: list[str] = []

@@ -16,8 +16,17 @@ from typing import Any
 
 from .conditions import Condition, parse_operator
 from .findings import Finding, Location, PolicyError, Severity
-from .jsonsource import JArray, JNode, JObject, JScalar, JSONSyntaxError, Source, Span
-from .jsonsource import from_python, parse_json
+from .jsonsource import (
+    JArray,
+    JNode,
+    JObject,
+    JScalar,
+    JSONSyntaxError,
+    Source,
+    Span,
+    from_python,
+    parse_json,
+)
 from .model import (
     ActionSpec,
     Effect,
@@ -33,12 +42,29 @@ __all__ = ["parse_policy", "policy_findings"]
 
 DOC = "https://docs.aws.amazon.com/IAM/latest/UserGuide/"
 TOP_LEVEL = ("Version", "Id", "Statement")
-STATEMENT_KEYS = ("Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction",
-                  "Resource", "NotResource", "Condition")
+STATEMENT_KEYS = (
+    "Sid",
+    "Effect",
+    "Principal",
+    "NotPrincipal",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Condition",
+)
 PRINCIPAL_KEYS = ("AWS", "Service", "Federated", "CanonicalUser")
 VERSIONS = ("2012-10-17", "2008-10-17")
-PARTITIONS = ("aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f",
-              "aws-eusc")
+PARTITIONS = (
+    "aws",
+    "aws-cn",
+    "aws-us-gov",
+    "aws-iso",
+    "aws-iso-b",
+    "aws-iso-e",
+    "aws-iso-f",
+    "aws-eusc",
+)
 _ALLOWED_TEXT = re.compile(r"[^\t\n\r\x20-\xff]")
 _ACCOUNT = re.compile(r"\d{12}")
 
@@ -58,13 +84,37 @@ class _Ctx:
         end_line, end_column = self.source.position(span.end)
         return Location(line, column, end_line, end_column)
 
-    def add(self, severity: Severity, code: str, message: str, path: str,
-            span: Span | None, *, blocking: bool = False, page: str = "") -> None:
-        self.findings.append(Finding(severity, code, message, path, self.location(span),
-                                     blocking, DOC + page if page else ""))
+    def add(
+        self,
+        severity: Severity,
+        code: str,
+        message: str,
+        path: str,
+        span: Span | None,
+        *,
+        blocking: bool = False,
+        page: str = "",
+    ) -> None:
+        self.findings.append(
+            Finding(
+                severity,
+                code,
+                message,
+                path,
+                self.location(span),
+                blocking,
+                DOC + page if page else "",
+            )
+        )
 
-    def block(self, code: str, message: str, path: str, span: Span | None,
-              page: str = "reference_policies_grammar.html") -> None:
+    def block(
+        self,
+        code: str,
+        message: str,
+        path: str,
+        span: Span | None,
+        page: str = "reference_policies_grammar.html",
+    ) -> None:
         self.add(Severity.ERROR, code, message, path, span, blocking=True, page=page)
 
 
@@ -86,9 +136,9 @@ def _kind(node: JNode) -> str:
 def _suggest(word: str, choices: tuple[str, ...]) -> str:
     lowered = {c.lower(): c for c in choices}
     if word.lower() in lowered:
-        return f" Element names are case-sensitive: write \"{lowered[word.lower()]}\"."
+        return f' Element names are case-sensitive: write "{lowered[word.lower()]}".'
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f" Did you mean \"{close[0]}\"?" if close else ""
+    return f' Did you mean "{close[0]}"?' if close else ""
 
 
 def _strings(ctx: _Ctx, node: JNode, path: str, what: str) -> list[tuple[str, Span | None]]:
@@ -101,11 +151,19 @@ def _strings(ctx: _Ctx, node: JNode, path: str, what: str) -> list[tuple[str, Sp
             if isinstance(item, JScalar) and isinstance(item.value, str):
                 out.append((item.value, item.span))
             else:
-                ctx.block("INVALID_TYPE", f"Each {what} must be a string, but this one is "
-                          f"{_kind(item)}.", f"{path}[{i}]", item.span)
+                ctx.block(
+                    "INVALID_TYPE",
+                    f"Each {what} must be a string, but this one is {_kind(item)}.",
+                    f"{path}[{i}]",
+                    item.span,
+                )
         return out
-    ctx.block("INVALID_TYPE", f"{what.capitalize()} must be a string or a list of strings, "
-              f"not {_kind(node)}.", path, node.span)
+    ctx.block(
+        "INVALID_TYPE",
+        f"{what.capitalize()} must be a string or a list of strings, not {_kind(node)}.",
+        path,
+        node.span,
+    )
     return []
 
 
@@ -121,27 +179,45 @@ def _condition_values(ctx: _Ctx, node: JNode, path: str) -> list[str]:
             else:
                 values.append(item.raw if not isinstance(item.value, str) else item.value)
         else:
-            ctx.block("INVALID_TYPE", f"A condition value must be a string, number or boolean "
-                      f"(or a list of them), not {_kind(item)}.", item_path, item.span,
-                      "reference_policies_elements_condition.html")
+            ctx.block(
+                "INVALID_TYPE",
+                f"A condition value must be a string, number or boolean "
+                f"(or a list of them), not {_kind(item)}.",
+                item_path,
+                item.span,
+                "reference_policies_elements_condition.html",
+            )
     return values
 
 
-def _read_statement(ctx: _Ctx, node: JNode, index: int, path: str,
-                    variables_enabled: bool, sids: dict[str, str]) -> Statement | None:
+def _read_statement(
+    ctx: _Ctx, node: JNode, index: int, path: str, variables_enabled: bool, sids: dict[str, str]
+) -> Statement | None:
     type_ = ctx.type
     if not isinstance(node, JObject):
-        ctx.block("INVALID_TYPE", f"Each statement must be a JSON object, not {_kind(node)}.",
-                  path, node.span)
+        ctx.block(
+            "INVALID_TYPE",
+            f"Each statement must be a JSON object, not {_kind(node)}.",
+            path,
+            node.span,
+        )
         return None
     for member in node.duplicates:
-        ctx.block("DUPLICATE_KEY", f"\"{member.key}\" appears twice in this statement; IAM "
-                  f"rejects duplicate keys.", f"{path}.{member.key}", member.key_span)
+        ctx.block(
+            "DUPLICATE_KEY",
+            f'"{member.key}" appears twice in this statement; IAM rejects duplicate keys.',
+            f"{path}.{member.key}",
+            member.key_span,
+        )
     for member in node.members:
         if member.key not in STATEMENT_KEYS:
-            ctx.block("UNKNOWN_ELEMENT", f"\"{member.key}\" is not a statement element."
-                      + _suggest(member.key, STATEMENT_KEYS), f"{path}.{member.key}",
-                      member.key_span)
+            ctx.block(
+                "UNKNOWN_ELEMENT",
+                f'"{member.key}" is not a statement element.'
+                + _suggest(member.key, STATEMENT_KEYS),
+                f"{path}.{member.key}",
+                member.key_span,
+            )
     ok = True
 
     # Sid
@@ -151,51 +227,91 @@ def _read_statement(ctx: _Ctx, node: JNode, index: int, path: str,
         if isinstance(sid_node, JScalar) and isinstance(sid_node.value, str):
             sid = sid_node.value
             if type_.is_iam and sid and not re.fullmatch(r"[A-Za-z0-9]+", sid):
-                ctx.block("INVALID_SID", f"IAM accepts only letters and digits in a Sid; "
-                          f"\"{sid}\" has other characters.", f"{path}.Sid", sid_node.span,
-                          "reference_policies_elements_sid.html")
+                ctx.block(
+                    "INVALID_SID",
+                    f'IAM accepts only letters and digits in a Sid; "{sid}" has other characters.',
+                    f"{path}.Sid",
+                    sid_node.span,
+                    "reference_policies_elements_sid.html",
+                )
             if sid in sids:
                 if type_.is_iam:
-                    ctx.block("DUPLICATE_SID", f"The Sid \"{sid}\" is already used by "
-                              f"{sids[sid]}; Sids must be unique in a policy.", f"{path}.Sid",
-                              sid_node.span, "reference_policies_elements_sid.html")
+                    ctx.block(
+                        "DUPLICATE_SID",
+                        f'The Sid "{sid}" is already used by '
+                        f"{sids[sid]}; Sids must be unique in a policy.",
+                        f"{path}.Sid",
+                        sid_node.span,
+                        "reference_policies_elements_sid.html",
+                    )
                 else:
-                    ctx.add(Severity.WARNING, "DUPLICATE_SID", f"The Sid \"{sid}\" is already "
-                            f"used by {sids[sid]}.", f"{path}.Sid", sid_node.span)
+                    ctx.add(
+                        Severity.WARNING,
+                        "DUPLICATE_SID",
+                        f'The Sid "{sid}" is already used by {sids[sid]}.',
+                        f"{path}.Sid",
+                        sid_node.span,
+                    )
             sids.setdefault(sid, f"statement {index + 1}")
         else:
-            ctx.block("INVALID_TYPE", f"Sid must be a string, not {_kind(sid_node)}.",
-                      f"{path}.Sid", sid_node.span)
+            ctx.block(
+                "INVALID_TYPE",
+                f"Sid must be a string, not {_kind(sid_node)}.",
+                f"{path}.Sid",
+                sid_node.span,
+            )
 
     # Effect
     effect: Effect | None = None
     effect_node = node.get("Effect")
     if effect_node is None:
-        ctx.block("MISSING_EFFECT", "This statement has no Effect: add \"Effect\": \"Allow\" or "
-                  "\"Effect\": \"Deny\".", path, node.span, "reference_policies_elements_effect.html")
+        ctx.block(
+            "MISSING_EFFECT",
+            'This statement has no Effect: add "Effect": "Allow" or "Effect": "Deny".',
+            path,
+            node.span,
+            "reference_policies_elements_effect.html",
+        )
         ok = False
     elif isinstance(effect_node, JScalar) and effect_node.value in ("Allow", "Deny"):
         effect = Effect(str(effect_node.value))
     else:
         shown = effect_node.value if isinstance(effect_node, JScalar) else _kind(effect_node)
-        hint = (" Effect is case-sensitive." if isinstance(shown, str)
-                and shown.lower() in ("allow", "deny") else "")
-        ctx.block("INVALID_EFFECT", f"Effect must be exactly \"Allow\" or \"Deny\", not "
-                  f"{json.dumps(shown) if isinstance(shown, str) else shown}.{hint}",
-                  f"{path}.Effect", effect_node.span, "reference_policies_elements_effect.html")
+        hint = (
+            " Effect is case-sensitive."
+            if isinstance(shown, str) and shown.lower() in ("allow", "deny")
+            else ""
+        )
+        ctx.block(
+            "INVALID_EFFECT",
+            f'Effect must be exactly "Allow" or "Deny", not '
+            f"{json.dumps(shown) if isinstance(shown, str) else shown}.{hint}",
+            f"{path}.Effect",
+            effect_node.span,
+            "reference_policies_elements_effect.html",
+        )
         ok = False
 
     # Action / NotAction
     action: ActionSpec | None = None
     has_action, has_not_action = node.get("Action") is not None, node.get("NotAction") is not None
     if has_action and has_not_action:
-        ctx.block("ACTION_AND_NOTACTION", "A statement can have Action or NotAction, not both.",
-                  path, node.span, "reference_policies_elements_notaction.html")
+        ctx.block(
+            "ACTION_AND_NOTACTION",
+            "A statement can have Action or NotAction, not both.",
+            path,
+            node.span,
+            "reference_policies_elements_notaction.html",
+        )
         ok = False
     elif not (has_action or has_not_action):
-        ctx.block("MISSING_ACTION", "Policy statement must contain actions: add an Action "
-                  "(or NotAction) element.", path, node.span,
-                  "reference_policies_elements_action.html")
+        ctx.block(
+            "MISSING_ACTION",
+            "Policy statement must contain actions: add an Action (or NotAction) element.",
+            path,
+            node.span,
+            "reference_policies_elements_action.html",
+        )
         ok = False
     else:
         element = "Action" if has_action else "NotAction"
@@ -203,29 +319,51 @@ def _read_statement(ctx: _Ctx, node: JNode, index: int, path: str,
         assert action_node is not None
         patterns = _strings(ctx, action_node, f"{path}.{element}", "action")
         if isinstance(action_node, JArray) and not action_node.items:
-            ctx.block("EMPTY_ACTION", f"{element} is an empty list: name at least one action.",
-                      f"{path}.{element}", action_node.span)
+            ctx.block(
+                "EMPTY_ACTION",
+                f"{element} is an empty list: name at least one action.",
+                f"{path}.{element}",
+                action_node.span,
+            )
             ok = False
         for i, (pattern, span) in enumerate(patterns):
             item_path = f"{path}.{element}" + (f"[{i}]" if isinstance(action_node, JArray) else "")
             if pattern == "*":
                 continue
             if ":" not in pattern:
-                ctx.block("INVALID_ACTION_FORMAT", f"\"{pattern}\" is not an action: actions are "
-                          f"written service:Action, e.g. \"s3:GetObject\" (Actions must be "
-                          f"prefaced by a vendor).", item_path, span,
-                          "reference_policies_elements_action.html")
+                ctx.block(
+                    "INVALID_ACTION_FORMAT",
+                    f'"{pattern}" is not an action: actions are '
+                    f'written service:Action, e.g. "s3:GetObject" (Actions must be '
+                    f"prefaced by a vendor).",
+                    item_path,
+                    span,
+                    "reference_policies_elements_action.html",
+                )
             elif pattern.count(":") > 1:
-                ctx.block("INVALID_ACTION_FORMAT", f"\"{pattern}\" has more than one colon; an "
-                          f"action can contain only one.", item_path, span,
-                          "reference_policies_elements_action.html")
+                ctx.block(
+                    "INVALID_ACTION_FORMAT",
+                    f'"{pattern}" has more than one colon; an action can contain only one.',
+                    item_path,
+                    span,
+                    "reference_policies_elements_action.html",
+                )
             elif not pattern.split(":")[0]:
-                ctx.block("INVALID_ACTION_FORMAT", f"\"{pattern}\" has no service prefix before "
-                          f"the colon.", item_path, span, "reference_policies_elements_action.html")
+                ctx.block(
+                    "INVALID_ACTION_FORMAT",
+                    f'"{pattern}" has no service prefix before the colon.',
+                    item_path,
+                    span,
+                    "reference_policies_elements_action.html",
+                )
             elif any(c in pattern.split(":")[0] for c in "*?"):
-                ctx.block("INVALID_ACTION_FORMAT", f"\"{pattern}\": the service prefix cannot "
-                          f"contain wildcards.", item_path, span,
-                          "reference_policies_elements_action.html")
+                ctx.block(
+                    "INVALID_ACTION_FORMAT",
+                    f'"{pattern}": the service prefix cannot contain wildcards.',
+                    item_path,
+                    span,
+                    "reference_policies_elements_action.html",
+                )
         action = ActionSpec(tuple(p for p, _ in patterns), element == "NotAction")
 
     # Resource / NotResource
@@ -235,18 +373,31 @@ def _read_statement(ctx: _Ctx, node: JNode, index: int, path: str,
         if has_res or has_not_res:
             element = "Resource" if has_res else "NotResource"
             member_node = node.get(element)
-            ctx.block("TRUST_POLICY_RESOURCE", f"A role trust policy has no {element} element: "
-                      f"the resource is the role itself.", f"{path}.{element}",
-                      member_node.span if member_node else None,
-                      "reference_policies_elements_resource.html")
+            ctx.block(
+                "TRUST_POLICY_RESOURCE",
+                f"A role trust policy has no {element} element: the resource is the role itself.",
+                f"{path}.{element}",
+                member_node.span if member_node else None,
+                "reference_policies_elements_resource.html",
+            )
     elif has_res and has_not_res:
-        ctx.block("RESOURCE_AND_NOTRESOURCE", "A statement can have Resource or NotResource, "
-                  "not both.", path, node.span, "reference_policies_elements_notresource.html")
+        ctx.block(
+            "RESOURCE_AND_NOTRESOURCE",
+            "A statement can have Resource or NotResource, not both.",
+            path,
+            node.span,
+            "reference_policies_elements_notresource.html",
+        )
         ok = False
     elif not (has_res or has_not_res):
-        ctx.block("MISSING_RESOURCE", "Policy statement must contain resources: add a Resource "
-                  "element (\"*\" for every resource).", path, node.span,
-                  "reference_policies_elements_resource.html")
+        ctx.block(
+            "MISSING_RESOURCE",
+            "Policy statement must contain resources: add a Resource "
+            'element ("*" for every resource).',
+            path,
+            node.span,
+            "reference_policies_elements_resource.html",
+        )
         ok = False
     else:
         element = "Resource" if has_res else "NotResource"
@@ -254,43 +405,68 @@ def _read_statement(ctx: _Ctx, node: JNode, index: int, path: str,
         assert resource_node is not None
         entries = _strings(ctx, resource_node, f"{path}.{element}", "resource")
         if isinstance(resource_node, JArray) and not resource_node.items:
-            ctx.block("EMPTY_RESOURCE", f"{element} is an empty list: name at least one "
-                      f"resource, or \"*\".", f"{path}.{element}", resource_node.span)
+            ctx.block(
+                "EMPTY_RESOURCE",
+                f'{element} is an empty list: name at least one resource, or "*".',
+                f"{path}.{element}",
+                resource_node.span,
+            )
             ok = False
         for i, (text, span) in enumerate(entries):
-            item_path = f"{path}.{element}" + (f"[{i}]" if isinstance(resource_node, JArray)
-                                               else "")
+            item_path = f"{path}.{element}" + (
+                f"[{i}]" if isinstance(resource_node, JArray) else ""
+            )
             _check_resource_syntax(ctx, text, item_path, span)
-        resource = ResourceSpec(tuple(ResourceEntry.build(t, variables_enabled)
-                                      for t, _ in entries), element == "NotResource")
+        resource = ResourceSpec(
+            tuple(ResourceEntry.build(t, variables_enabled) for t, _ in entries),
+            element == "NotResource",
+        )
 
     # Principal / NotPrincipal
     principal: PrincipalSpec | None = None
     has_p, has_np = node.get("Principal") is not None, node.get("NotPrincipal") is not None
     if has_p and has_np:
-        ctx.block("PRINCIPAL_AND_NOTPRINCIPAL", "A statement can have Principal or NotPrincipal, "
-                  "not both.", path, node.span, "reference_policies_elements_principal.html")
+        ctx.block(
+            "PRINCIPAL_AND_NOTPRINCIPAL",
+            "A statement can have Principal or NotPrincipal, not both.",
+            path,
+            node.span,
+            "reference_policies_elements_principal.html",
+        )
         ok = False
     elif has_p or has_np:
         element = "Principal" if has_p else "NotPrincipal"
         principal_node = node.get(element)
         assert principal_node is not None
         if not type_.has_principal:
-            ctx.block("UNSUPPORTED_PRINCIPAL", f"A {type_.label} cannot have a {element} element: "
-                      f"it applies to whoever it is attached to. (Policy document should not "
-                      f"specify a principal.)", f"{path}.{element}", principal_node.span,
-                      "reference_policies_elements_principal.html")
+            ctx.block(
+                "UNSUPPORTED_PRINCIPAL",
+                f"A {type_.label} cannot have a {element} element: "
+                f"it applies to whoever it is attached to. (Policy document should not "
+                f"specify a principal.)",
+                f"{path}.{element}",
+                principal_node.span,
+                "reference_policies_elements_principal.html",
+            )
         elif has_np and type_ in (PolicyType.TRUST, PolicyType.RCP):
-            ctx.block("UNSUPPORTED_NOTPRINCIPAL", f"NotPrincipal is not allowed in a "
-                      f"{type_.label}.", f"{path}.NotPrincipal", principal_node.span,
-                      "reference_policies_elements_notprincipal.html")
+            ctx.block(
+                "UNSUPPORTED_NOTPRINCIPAL",
+                f"NotPrincipal is not allowed in a {type_.label}.",
+                f"{path}.NotPrincipal",
+                principal_node.span,
+                "reference_policies_elements_notprincipal.html",
+            )
         principal = _read_principal(ctx, principal_node, f"{path}.{element}", has_np)
         if principal is None:
             ok = False
     elif type_.has_principal:
-        ctx.block("MISSING_PRINCIPAL", f"A {type_.label} must say whom it applies to: add a "
-                  f"Principal element.", path, node.span,
-                  "reference_policies_elements_principal.html")
+        ctx.block(
+            "MISSING_PRINCIPAL",
+            f"A {type_.label} must say whom it applies to: add a Principal element.",
+            path,
+            node.span,
+            "reference_policies_elements_principal.html",
+        )
         ok = False
 
     # Condition
@@ -301,26 +477,43 @@ def _read_statement(ctx: _Ctx, node: JNode, index: int, path: str,
 
     # RCPs: only Deny, except AWS's own RCPFullAWSAccess (orgs_manage_policies_rcps_syntax).
     if type_ is PolicyType.RCP and effect is Effect.ALLOW:
-        full_access = (action is not None and not action.negated and action.patterns == ("*",)
-                       and resource is not None and not resource.negated
-                       and [e.text for e in resource.entries] == ["*"]
-                       and principal is not None and principal.anyone and not conditions)
+        full_access = (
+            action is not None
+            and not action.negated
+            and action.patterns == ("*",)
+            and resource is not None
+            and not resource.negated
+            and [e.text for e in resource.entries] == ["*"]
+            and principal is not None
+            and principal.anyone
+            and not conditions
+        )
         if not full_access:
-            ctx.block("RCP_ALLOW", "A resource control policy can only deny: the one Allow "
-                      "is AWS's RCPFullAWSAccess, attached everywhere for you.",
-                      f"{path}.Effect", effect_node.span if effect_node else None)
-    if type_ is PolicyType.RCP and principal is not None and not principal.negated and not (
-        principal.anyone and len(principal.entries) == 1
+            ctx.block(
+                "RCP_ALLOW",
+                "A resource control policy can only deny: the one Allow "
+                "is AWS's RCPFullAWSAccess, attached everywhere for you.",
+                f"{path}.Effect",
+                effect_node.span if effect_node else None,
+            )
+    if (
+        type_ is PolicyType.RCP
+        and principal is not None
+        and not principal.negated
+        and not (principal.anyone and len(principal.entries) == 1)
     ):
-        ctx.block("RCP_PRINCIPAL", "In a resource control policy the Principal must be \"*\"; "
-                  "narrow it with conditions such as aws:PrincipalOrgID instead.",
-                  f"{path}.Principal", None)
+        ctx.block(
+            "RCP_PRINCIPAL",
+            'In a resource control policy the Principal must be "*"; '
+            "narrow it with conditions such as aws:PrincipalOrgID instead.",
+            f"{path}.Principal",
+            None,
+        )
 
     if not ok or effect is None or action is None:
         return None
     location = ctx.location(node.span)
-    return Statement(index, sid, effect, action, resource, principal, tuple(conditions),
-                     location)
+    return Statement(index, sid, effect, action, resource, principal, tuple(conditions), location)
 
 
 def _check_resource_syntax(ctx: _Ctx, text: str, path: str, span: Span | None) -> None:
@@ -328,23 +521,46 @@ def _check_resource_syntax(ctx: _Ctx, text: str, path: str, span: Span | None) -
     if text == "*":
         return
     if not text.startswith("arn:"):
-        if ctx.type in (PolicyType.IDENTITY, PolicyType.BOUNDARY, PolicyType.SESSION,
-                        PolicyType.SCP):
-            ctx.block("INVALID_ARN", f"Resource \"{text}\" must be in ARN format or \"*\".",
-                      path, span, page)
+        if ctx.type in (
+            PolicyType.IDENTITY,
+            PolicyType.BOUNDARY,
+            PolicyType.SESSION,
+            PolicyType.SCP,
+        ):
+            ctx.block(
+                "INVALID_ARN", f'Resource "{text}" must be in ARN format or "*".', path, span, page
+            )
         else:
-            ctx.add(Severity.ERROR, "INVALID_ARN", f"Resource \"{text}\" is not an ARN: resources "
-                    f"are written arn:partition:service:region:account:resource, or \"*\".",
-                    path, span, page=page)
+            ctx.add(
+                Severity.ERROR,
+                "INVALID_ARN",
+                f'Resource "{text}" is not an ARN: resources '
+                f'are written arn:partition:service:region:account:resource, or "*".',
+                path,
+                span,
+                page=page,
+            )
         return
     parts = text.split(":", 5)
     partition = parts[1] if len(parts) > 1 else ""
     if partition and partition not in PARTITIONS and not any(c in partition for c in "*?$"):
-        ctx.block("INVALID_PARTITION", f"Partition \"{partition}\" is not valid for resource "
-                  f"\"{text}\": use aws, aws-cn or aws-us-gov.", path, span, "reference-arns.html")
+        ctx.block(
+            "INVALID_PARTITION",
+            f'Partition "{partition}" is not valid for resource '
+            f'"{text}": use aws, aws-cn or aws-us-gov.',
+            path,
+            span,
+            "reference-arns.html",
+        )
     if len(parts) > 2 and any(c in parts[2] for c in "*?"):
-        ctx.block("INVALID_ARN_SERVICE", f"Resource vendor must be fully qualified and cannot "
-                  f"contain wildcards: \"{parts[2]}\" in \"{text}\".", path, span, page)
+        ctx.block(
+            "INVALID_ARN_SERVICE",
+            f"Resource vendor must be fully qualified and cannot "
+            f'contain wildcards: "{parts[2]}" in "{text}".',
+            path,
+            span,
+            page,
+        )
 
 
 def _read_principal(ctx: _Ctx, node: JNode, path: str, negated: bool) -> PrincipalSpec | None:
@@ -352,24 +568,43 @@ def _read_principal(ctx: _Ctx, node: JNode, path: str, negated: bool) -> Princip
     if isinstance(node, JScalar) and node.value == "*":
         return PrincipalSpec((("AWS", "*"),), negated)
     if not isinstance(node, JObject):
-        ctx.block("INVALID_PRINCIPAL", "Principal must be \"*\" or an object such as "
-                  "{\"AWS\": \"arn:aws:iam::111122223333:root\"}.", path, node.span, page)
+        ctx.block(
+            "INVALID_PRINCIPAL",
+            'Principal must be "*" or an object such as {"AWS": "arn:aws:iam::111122223333:root"}.',
+            path,
+            node.span,
+            page,
+        )
         return None
     entries: list[tuple[str, str]] = []
     for member in node.duplicates:
-        ctx.block("DUPLICATE_KEY", f"\"{member.key}\" appears twice in the principal.",
-                  f"{path}.{member.key}", member.key_span, page)
+        ctx.block(
+            "DUPLICATE_KEY",
+            f'"{member.key}" appears twice in the principal.',
+            f"{path}.{member.key}",
+            member.key_span,
+            page,
+        )
     if not node.members:
-        ctx.block("EMPTY_PRINCIPAL", "The principal object is empty: name at least one "
-                  "principal.", path, node.span, page)
+        ctx.block(
+            "EMPTY_PRINCIPAL",
+            "The principal object is empty: name at least one principal.",
+            path,
+            node.span,
+            page,
+        )
         return None
     for member in node.members:
         key_path = f"{path}.{member.key}"
         if member.key not in PRINCIPAL_KEYS:
-            ctx.block("INVALID_PRINCIPAL_KEY", f"\"{member.key}\" is not a principal type: use "
-                      f"AWS, Service, Federated or CanonicalUser." + _suggest(member.key,
-                                                                             PRINCIPAL_KEYS),
-                      key_path, member.key_span, page)
+            ctx.block(
+                "INVALID_PRINCIPAL_KEY",
+                f'"{member.key}" is not a principal type: use '
+                f"AWS, Service, Federated or CanonicalUser." + _suggest(member.key, PRINCIPAL_KEYS),
+                key_path,
+                member.key_span,
+                page,
+            )
             continue
         for value, span in _strings(ctx, member.value, key_path, "principal"):
             entries.append((member.key, value))
@@ -377,95 +612,177 @@ def _read_principal(ctx: _Ctx, node: JNode, path: str, negated: bool) -> Princip
     return PrincipalSpec(tuple(entries), negated)
 
 
-def _check_principal_value(ctx: _Ctx, kind: str, value: str, path: str,
-                           span: Span | None) -> None:
+def _check_principal_value(ctx: _Ctx, kind: str, value: str, path: str, span: Span | None) -> None:
     page = "reference_policies_elements_principal.html"
     if kind == "AWS":
         if value == "*" or _ACCOUNT.fullmatch(value):
             return
         if value.startswith("arn:"):
             if "*" in value or "?" in value:
-                ctx.block("PRINCIPAL_WILDCARD", f"\"{value}\": a principal ARN cannot contain "
-                          f"wildcards. Use \"*\" with a condition on aws:PrincipalArn "
-                          f"(ArnLike) instead.", path, span, page)
+                ctx.block(
+                    "PRINCIPAL_WILDCARD",
+                    f'"{value}": a principal ARN cannot contain '
+                    f'wildcards. Use "*" with a condition on aws:PrincipalArn '
+                    f"(ArnLike) instead.",
+                    path,
+                    span,
+                    page,
+                )
                 return
             parts = value.split(":", 5)
-            if (len(parts) < 6 or parts[2] not in ("iam", "sts")
-                    or not _ACCOUNT.fullmatch(parts[4])):
-                ctx.block("INVALID_PRINCIPAL", f"\"{value}\" is not a valid AWS principal: use an "
-                          f"account ID, or the ARN of an account root, user, role, assumed-role "
-                          f"session or federated user.", path, span, page)
+            if len(parts) < 6 or parts[2] not in ("iam", "sts") or not _ACCOUNT.fullmatch(parts[4]):
+                ctx.block(
+                    "INVALID_PRINCIPAL",
+                    f'"{value}" is not a valid AWS principal: use an '
+                    f"account ID, or the ARN of an account root, user, role, assumed-role "
+                    f"session or federated user.",
+                    path,
+                    span,
+                    page,
+                )
             return
         if re.fullmatch(r"A[A-Z]{3}[A-Z0-9]{4,}", value):
             return  # a unique ID: what IAM shows after the named user or role was deleted
-        ctx.block("INVALID_PRINCIPAL", f"\"{value}\" is not a valid AWS principal: use \"*\", a "
-                  f"12-digit account ID or an IAM/STS ARN.", path, span, page)
+        ctx.block(
+            "INVALID_PRINCIPAL",
+            f'"{value}" is not a valid AWS principal: use "*", a '
+            f"12-digit account ID or an IAM/STS ARN.",
+            path,
+            span,
+            page,
+        )
     elif kind == "Service":
         if "*" in value:
-            ctx.block("SERVICE_WILDCARD", "A Service principal cannot be \"*\" or contain "
-                      "wildcards.", path, span, page)
-        elif not re.fullmatch(r"[a-z0-9.-]+\.amazonaws\.com(\.cn)?|[a-z0-9.-]+\.aws\.internal",
-                              value, re.IGNORECASE):
-            ctx.add(Severity.ERROR, "INVALID_SERVICE_PRINCIPAL", f"\"{value}\" does not look "
-                    f"like a service principal, which is written like \"ec2.amazonaws.com\".",
-                    path, span, page=page)
-    elif kind == "Federated":
-        if ctx.type is not PolicyType.TRUST:
-            ctx.add(Severity.ERROR, "FEDERATED_OUTSIDE_TRUST", "Federated principals work only "
-                    "in role trust policies.", path, span, page=page)
+            ctx.block(
+                "SERVICE_WILDCARD",
+                'A Service principal cannot be "*" or contain wildcards.',
+                path,
+                span,
+                page,
+            )
+        elif not re.fullmatch(
+            r"[a-z0-9.-]+\.amazonaws\.com(\.cn)?|[a-z0-9.-]+\.aws\.internal", value, re.IGNORECASE
+        ):
+            ctx.add(
+                Severity.ERROR,
+                "INVALID_SERVICE_PRINCIPAL",
+                f'"{value}" does not look '
+                f'like a service principal, which is written like "ec2.amazonaws.com".',
+                path,
+                span,
+                page=page,
+            )
+    elif kind == "Federated" and ctx.type is not PolicyType.TRUST:
+        ctx.add(
+            Severity.ERROR,
+            "FEDERATED_OUTSIDE_TRUST",
+            "Federated principals work only in role trust policies.",
+            path,
+            span,
+            page=page,
+        )
 
 
-def _read_conditions(ctx: _Ctx, node: JNode, path: str,
-                     variables_enabled: bool) -> list[Condition]:
+def _read_conditions(ctx: _Ctx, node: JNode, path: str, variables_enabled: bool) -> list[Condition]:
     page = "reference_policies_elements_condition_operators.html"
     if not isinstance(node, JObject):
-        ctx.block("INVALID_CONDITION", f"Condition must be an object such as "
-                  f"{{\"StringEquals\": {{\"aws:username\": \"alice\"}}}}, not {_kind(node)}.",
-                  path, node.span, page)
+        ctx.block(
+            "INVALID_CONDITION",
+            f"Condition must be an object such as "
+            f'{{"StringEquals": {{"aws:username": "alice"}}}}, not {_kind(node)}.',
+            path,
+            node.span,
+            page,
+        )
         return []
     for member in node.duplicates:
-        ctx.block("DUPLICATE_KEY", f"The operator \"{member.key}\" appears twice in this "
-                  f"Condition; put all its keys in one block.", f"{path}.{member.key}",
-                  member.key_span, page)
+        ctx.block(
+            "DUPLICATE_KEY",
+            f'The operator "{member.key}" appears twice in this '
+            f"Condition; put all its keys in one block.",
+            f"{path}.{member.key}",
+            member.key_span,
+            page,
+        )
     conditions: list[Condition] = []
     for member in node.members:
         op_path = f"{path}.{member.key}"
         operator = parse_operator(member.key)
         if operator is None:
-            ctx.block("UNKNOWN_OPERATOR", f"\"{member.key}\" is not a condition operator."
-                      + _suggest_operator(member.key), op_path, member.key_span, page)
+            ctx.block(
+                "UNKNOWN_OPERATOR",
+                f'"{member.key}" is not a condition operator.' + _suggest_operator(member.key),
+                op_path,
+                member.key_span,
+                page,
+            )
             continue
         if not operator.spelled_as_aws:
-            ctx.block("OPERATOR_CASE", f"Write the operator as AWS spells it: "
-                      f"\"{operator.canonical}\", not \"{member.key}\".", op_path,
-                      member.key_span, page)
+            ctx.block(
+                "OPERATOR_CASE",
+                f'Write the operator as AWS spells it: "{operator.canonical}", not "{member.key}".',
+                op_path,
+                member.key_span,
+                page,
+            )
         if not isinstance(member.value, JObject):
-            ctx.block("INVALID_CONDITION", f"The operator \"{member.key}\" must map condition "
-                      f"keys to values, e.g. {{\"aws:username\": \"alice\"}}.", op_path,
-                      member.value.span, page)
+            ctx.block(
+                "INVALID_CONDITION",
+                f'The operator "{member.key}" must map condition '
+                f'keys to values, e.g. {{"aws:username": "alice"}}.',
+                op_path,
+                member.value.span,
+                page,
+            )
             continue
         for dup in member.value.duplicates:
-            ctx.block("DUPLICATE_KEY", f"The key \"{dup.key}\" appears twice under "
-                      f"\"{member.key}\".", f"{op_path}.{dup.key}", dup.key_span, page)
+            ctx.block(
+                "DUPLICATE_KEY",
+                f'The key "{dup.key}" appears twice under "{member.key}".',
+                f"{op_path}.{dup.key}",
+                dup.key_span,
+                page,
+            )
         if not member.value.members:
-            ctx.add(Severity.WARNING, "EMPTY_CONDITION", f"\"{member.key}\" has no condition "
-                    f"keys, so it has no effect.", op_path, member.value.span, page=page)
+            ctx.add(
+                Severity.WARNING,
+                "EMPTY_CONDITION",
+                f'"{member.key}" has no condition keys, so it has no effect.',
+                op_path,
+                member.value.span,
+                page=page,
+            )
         for key_member in member.value.members:
             key_path = f"{op_path}.{key_member.key}"
             if ":" not in key_member.key:
-                ctx.block("INVALID_CONDITION_KEY", f"\"{key_member.key}\" is not a condition key: "
-                          f"keys are written prefix:name, e.g. aws:SourceIp (Conditions must be "
-                          f"prefaced by a vendor).", key_path, key_member.key_span,
-                          "reference_policies_condition-keys.html")
+                ctx.block(
+                    "INVALID_CONDITION_KEY",
+                    f'"{key_member.key}" is not a condition key: '
+                    f"keys are written prefix:name, e.g. aws:SourceIp (Conditions must be "
+                    f"prefaced by a vendor).",
+                    key_path,
+                    key_member.key_span,
+                    "reference_policies_condition-keys.html",
+                )
                 continue
             values = _condition_values(ctx, key_member.value, key_path)
             if isinstance(key_member.value, JArray) and not key_member.value.items:
-                ctx.add(Severity.WARNING, "EMPTY_CONDITION_VALUES", f"\"{key_member.key}\" has "
-                        f"an empty list of values.", key_path, key_member.value.span, page=page)
-            location = ctx.location(Span(key_member.key_span.start, key_member.value.span.end)
-                                    if key_member.key_span and key_member.value.span else None)
-            conditions.append(Condition.build(operator, key_member.key, values,
-                                              variables_enabled, location))
+                ctx.add(
+                    Severity.WARNING,
+                    "EMPTY_CONDITION_VALUES",
+                    f'"{key_member.key}" has an empty list of values.',
+                    key_path,
+                    key_member.value.span,
+                    page=page,
+                )
+            location = ctx.location(
+                Span(key_member.key_span.start, key_member.value.span.end)
+                if key_member.key_span and key_member.value.span
+                else None
+            )
+            conditions.append(
+                Condition.build(operator, key_member.key, values, variables_enabled, location)
+            )
     return conditions
 
 
@@ -475,74 +792,123 @@ def _suggest_operator(word: str) -> str:
     names = tuple(spec.name for spec in BASE_OPERATORS.values())
     base = word.split(":")[-1]
     close = difflib.get_close_matches(base, names, n=1, cutoff=0.6)
-    return f" Did you mean \"{close[0]}\"?" if close else ""
+    return f' Did you mean "{close[0]}"?' if close else ""
 
 
-def _read_document(ctx: _Ctx, root: JNode, name: str) -> tuple[tuple[Statement, ...],
-                                                                  str | None, str | None]:
+def _read_document(
+    ctx: _Ctx, root: JNode, name: str
+) -> tuple[tuple[Statement, ...], str | None, str | None]:
     if not isinstance(root, JObject):
-        ctx.block("INVALID_TYPE", f"A policy is a JSON object with a Statement, not "
-                  f"{_kind(root)}.", "", root.span)
+        ctx.block(
+            "INVALID_TYPE",
+            f"A policy is a JSON object with a Statement, not {_kind(root)}.",
+            "",
+            root.span,
+        )
         return (), None, None
     for member in root.duplicates:
-        ctx.block("DUPLICATE_KEY", f"\"{member.key}\" appears twice at the top of the policy.",
-                  member.key, member.key_span)
+        ctx.block(
+            "DUPLICATE_KEY",
+            f'"{member.key}" appears twice at the top of the policy.',
+            member.key,
+            member.key_span,
+        )
     for member in root.members:
         if member.key not in TOP_LEVEL:
-            ctx.block("UNKNOWN_ELEMENT", f"\"{member.key}\" is not a policy element: a policy has "
-                      f"Version, Id and Statement." + _suggest(member.key, TOP_LEVEL), member.key,
-                      member.key_span)
+            ctx.block(
+                "UNKNOWN_ELEMENT",
+                f'"{member.key}" is not a policy element: a policy has '
+                f"Version, Id and Statement." + _suggest(member.key, TOP_LEVEL),
+                member.key,
+                member.key_span,
+            )
     version: str | None = None
     version_node = root.get("Version")
     if version_node is None:
-        ctx.add(Severity.WARNING, "MISSING_VERSION", "There is no Version, so AWS uses "
-                "2008-10-17, where policy variables such as ${aws:username} are plain text. "
-                "Add \"Version\": \"2012-10-17\".", "", root.span,
-                page="reference_policies_elements_version.html")
+        ctx.add(
+            Severity.WARNING,
+            "MISSING_VERSION",
+            "There is no Version, so AWS uses "
+            "2008-10-17, where policy variables such as ${aws:username} are plain text. "
+            'Add "Version": "2012-10-17".',
+            "",
+            root.span,
+            page="reference_policies_elements_version.html",
+        )
     elif isinstance(version_node, JScalar) and version_node.value in VERSIONS:
         version = str(version_node.value)
         if version == "2008-10-17":
-            ctx.add(Severity.WARNING, "OLD_VERSION", "Version 2008-10-17 is the old policy "
-                    "language: policy variables are plain text. Use \"2012-10-17\".", "Version",
-                    version_node.span, page="reference_policies_elements_version.html")
+            ctx.add(
+                Severity.WARNING,
+                "OLD_VERSION",
+                "Version 2008-10-17 is the old policy "
+                'language: policy variables are plain text. Use "2012-10-17".',
+                "Version",
+                version_node.span,
+                page="reference_policies_elements_version.html",
+            )
     else:
         shown = version_node.value if isinstance(version_node, JScalar) else _kind(version_node)
-        ctx.block("INVALID_VERSION", f"Version must be \"2012-10-17\" (or the older "
-                  f"\"2008-10-17\"), not {json.dumps(shown) if isinstance(shown, str) else shown}."
-                  f" The Version is a fixed date naming the policy language, not your policy's "
-                  f"version.", "Version", version_node.span,
-                  "reference_policies_elements_version.html")
+        ctx.block(
+            "INVALID_VERSION",
+            f'Version must be "2012-10-17" (or the older '
+            f'"2008-10-17"), not {json.dumps(shown) if isinstance(shown, str) else shown}.'
+            f" The Version is a fixed date naming the policy language, not your policy's "
+            f"version.",
+            "Version",
+            version_node.span,
+            "reference_policies_elements_version.html",
+        )
     policy_id: str | None = None
     id_node = root.get("Id")
     if id_node is not None:
         if isinstance(id_node, JScalar) and isinstance(id_node.value, str):
             policy_id = id_node.value
             if ctx.type in (PolicyType.IDENTITY, PolicyType.BOUNDARY):
-                ctx.add(Severity.SUGGESTION, "ID_IN_IDENTITY_POLICY", "IAM ignores Id in "
-                        "identity-based policies; it is meant for resource-based policies.",
-                        "Id", id_node.span, page="reference_policies_elements_id.html")
+                ctx.add(
+                    Severity.SUGGESTION,
+                    "ID_IN_IDENTITY_POLICY",
+                    "IAM ignores Id in "
+                    "identity-based policies; it is meant for resource-based policies.",
+                    "Id",
+                    id_node.span,
+                    page="reference_policies_elements_id.html",
+                )
         else:
-            ctx.block("INVALID_TYPE", f"Id must be a string, not {_kind(id_node)}.", "Id",
-                      id_node.span)
+            ctx.block(
+                "INVALID_TYPE", f"Id must be a string, not {_kind(id_node)}.", "Id", id_node.span
+            )
     statement_node = root.get("Statement")
     if statement_node is None:
-        ctx.block("MISSING_STATEMENT", "The policy has no Statement: add \"Statement\": [ ... ] "
-                  "with at least one statement.", "", root.span,
-                  "reference_policies_elements_statement.html")
+        ctx.block(
+            "MISSING_STATEMENT",
+            'The policy has no Statement: add "Statement": [ ... ] with at least one statement.',
+            "",
+            root.span,
+            "reference_policies_elements_statement.html",
+        )
         return (), version, policy_id
     items: tuple[JNode, ...]
     if isinstance(statement_node, JArray):
         items = statement_node.items
         if not items:
-            ctx.block("EMPTY_STATEMENT", "Statement is an empty list: add at least one "
-                      "statement.", "Statement", statement_node.span,
-                      "reference_policies_elements_statement.html")
+            ctx.block(
+                "EMPTY_STATEMENT",
+                "Statement is an empty list: add at least one statement.",
+                "Statement",
+                statement_node.span,
+                "reference_policies_elements_statement.html",
+            )
     elif isinstance(statement_node, JObject):
         items = (statement_node,)
     else:
-        ctx.block("INVALID_TYPE", f"Statement must be an object or a list of objects, not "
-                  f"{_kind(statement_node)}.", "Statement", statement_node.span,
-                  "reference_policies_elements_statement.html")
+        ctx.block(
+            "INVALID_TYPE",
+            f"Statement must be an object or a list of objects, not {_kind(statement_node)}.",
+            "Statement",
+            statement_node.span,
+            "reference_policies_elements_statement.html",
+        )
         return (), version, policy_id
     statements: list[Statement] = []
     sids: dict[str, str] = {}
@@ -555,24 +921,26 @@ def _read_document(ctx: _Ctx, root: JNode, name: str) -> tuple[tuple[Statement, 
     return tuple(statements), version, policy_id
 
 
-def _decode(text_or_dict: str | bytes | Mapping[str, Any],
-            ctx_holder: list[_Ctx], type_: PolicyType) -> tuple[JNode | None, str | None,
-                                                                   Source | None]:
+def _decode(
+    text_or_dict: str | bytes | Mapping[str, Any], ctx_holder: list[_Ctx], type_: PolicyType
+) -> tuple[JNode | None, str | None, Source | None]:
     if isinstance(text_or_dict, Mapping):
         ctx_holder.append(_Ctx(None, type_))
         try:
             return from_python(dict(text_or_dict)), None, None
         except TypeError as error:
-            ctx_holder[0].block("INVALID_TYPE", f"The policy contains a value that is not JSON: "
-                                f"{error}.", "", None)
+            ctx_holder[0].block(
+                "INVALID_TYPE", f"The policy contains a value that is not JSON: {error}.", "", None
+            )
             return None, None, None
     if isinstance(text_or_dict, bytes):
         try:
             text = text_or_dict.decode("utf-8")
         except UnicodeDecodeError as error:
             ctx_holder.append(_Ctx(None, type_))
-            ctx_holder[0].block("INVALID_ENCODING", f"The policy is not UTF-8 text (byte "
-                                f"{error.start}).", "", None)
+            ctx_holder[0].block(
+                "INVALID_ENCODING", f"The policy is not UTF-8 text (byte {error.start}).", "", None
+            )
             return None, None, None
     else:
         text = text_or_dict
@@ -581,24 +949,37 @@ def _decode(text_or_dict: str | bytes | Mapping[str, Any],
     except JSONSyntaxError as error:
         ctx = _Ctx(Source(text), type_)
         ctx_holder.append(ctx)
-        ctx.findings.append(Finding(
-            Severity.ERROR, "JSON_SYNTAX", f"Invalid JSON: {error.message}.", "",
-            Location(error.line, error.column, error.line, error.column + 1), True,
-            DOC + "reference_policies_grammar.html"))
+        ctx.findings.append(
+            Finding(
+                Severity.ERROR,
+                "JSON_SYNTAX",
+                f"Invalid JSON: {error.message}.",
+                "",
+                Location(error.line, error.column, error.line, error.column + 1),
+                True,
+                DOC + "reference_policies_grammar.html",
+            )
+        )
         return None, text, None
     ctx = _Ctx(source, type_)
     ctx_holder.append(ctx)
     bad = _ALLOWED_TEXT.search(text)
     if bad is not None:
-        ctx.block("INVALID_CHARACTER", f"The policy contains the character "
-                  f"{bad.group()!r} (U+{ord(bad.group()):04X}); IAM policies may use only tab, "
-                  f"line breaks and the characters U+0020 to U+00FF.", "",
-                  Span(bad.start(), bad.end()), "reference_iam-quotas.html")
+        ctx.block(
+            "INVALID_CHARACTER",
+            f"The policy contains the character "
+            f"{bad.group()!r} (U+{ord(bad.group()):04X}); IAM policies may use only tab, "
+            f"line breaks and the characters U+0020 to U+00FF.",
+            "",
+            Span(bad.start(), bad.end()),
+            "reference_iam-quotas.html",
+        )
     return root, text, source
 
 
-def policy_findings(text_or_dict: str | bytes | Mapping[str, Any],
-                    type_: PolicyType) -> tuple[Policy | None, list[Finding]]:
+def policy_findings(
+    text_or_dict: str | bytes | Mapping[str, Any], type_: PolicyType
+) -> tuple[Policy | None, list[Finding]]:
     """Parse and validate; never raises. Returns the policy (None if unusable) and findings."""
     from .validate import semantic_findings
 
@@ -608,22 +989,36 @@ def policy_findings(text_or_dict: str | bytes | Mapping[str, Any],
     if root is None:
         return None, ctx.findings
     statements, version, policy_id = _read_document(ctx, root, "")
-    policy = Policy(statements, type_, "", version, policy_id, (), text, source,
-                    _plain(root))
+    policy = Policy(statements, type_, "", version, policy_id, (), text, source, _plain(root))
     ctx.findings.extend(semantic_findings(policy, root, ctx.location, text))
-    ctx.findings.sort(key=lambda f: (f.location.line if f.location else 0,
-                                     f.location.column if f.location else 0, f.severity.rank))
+    ctx.findings.sort(
+        key=lambda f: (
+            f.location.line if f.location else 0,
+            f.location.column if f.location else 0,
+            f.severity.rank,
+        )
+    )
     blocking = any(f.blocking for f in ctx.findings)
     return (None if blocking else policy), ctx.findings
 
 
-def parse_policy(text_or_dict: str | bytes | Mapping[str, Any], type_: PolicyType,
-                 name: str) -> Policy:
+def parse_policy(
+    text_or_dict: str | bytes | Mapping[str, Any], type_: PolicyType, name: str
+) -> Policy:
     policy, findings = policy_findings(text_or_dict, type_)
     if policy is None:
         raise PolicyError(findings, name)
-    return Policy(policy.statements, policy.type, name, policy.version, policy.id,
-                  tuple(findings), policy.text, policy.source, policy.document)
+    return Policy(
+        policy.statements,
+        policy.type,
+        name,
+        policy.version,
+        policy.id,
+        tuple(findings),
+        policy.text,
+        policy.source,
+        policy.document,
+    )
 
 
 def _plain(node: JNode) -> Any:

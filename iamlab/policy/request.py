@@ -50,8 +50,12 @@ _SESSION = re.compile(rf"arn:{_PARTITION}:sts::{_ACCOUNT}:assumed-role/([\w+=,.@
 _FEDERATED = re.compile(rf"arn:{_PARTITION}:sts::{_ACCOUNT}:federated-user/([\w+=,.@-]+)")
 _PROVIDER = re.compile(rf"arn:{_PARTITION}:iam::{_ACCOUNT}:(saml-provider|oidc-provider)/(.+)")
 _SERVICE = re.compile(r"[a-z0-9][a-z0-9.-]*\.(amazonaws\.com(\.cn)?|aws\.internal)")
-_WEB_IDENTITY = ("accounts.google.com", "graph.facebook.com", "www.amazon.com",
-                 "cognito-identity.amazonaws.com")
+_WEB_IDENTITY = (
+    "accounts.google.com",
+    "graph.facebook.com",
+    "www.amazon.com",
+    "cognito-identity.amazonaws.com",
+)
 _SERVICE_LINKED_PATH = "aws-service-role/"
 
 
@@ -116,8 +120,10 @@ def parse_caller(principal: str, issuer: str | None = None) -> Caller:
     text = principal.strip()
     if text in ("*", "anonymous", ""):
         if text == "":
-            raise RequestError("principal", "give the ARN of the caller (for example "
-                               "arn:aws:iam::111122223333:user/alice)")
+            raise RequestError(
+                "principal",
+                "give the ARN of the caller (for example arn:aws:iam::111122223333:user/alice)",
+            )
         return Caller("*", PrincipalKind.ANONYMOUS, None, "aws")
     if m := _ROOT.fullmatch(text):
         return Caller(text, PrincipalKind.ROOT, m.group(2), m.group(1))
@@ -127,38 +133,60 @@ def parse_caller(principal: str, issuer: str | None = None) -> Caller:
         return Caller(text, PrincipalKind.USER, m.group(2), m.group(1), name=m.group(4))
     if m := _ROLE.fullmatch(text):
         path = (m.group(3) or "") + "/" if m.group(3) else ""
-        return Caller(text, PrincipalKind.ROLE_SESSION, m.group(2), m.group(1), issuer_arn=text,
-                      name=m.group(4), service_linked=path.startswith(_SERVICE_LINKED_PATH))
+        return Caller(
+            text,
+            PrincipalKind.ROLE_SESSION,
+            m.group(2),
+            m.group(1),
+            issuer_arn=text,
+            name=m.group(4),
+            service_linked=path.startswith(_SERVICE_LINKED_PATH),
+        )
     if m := _SESSION.fullmatch(text):
         partition, account, role, session = m.groups()
         issuer_arn = issuer or f"arn:{partition}:iam::{account}:role/{role}"
         role_match = _ROLE.fullmatch(issuer_arn)
         if role_match is None or role_match.group(4) != role or role_match.group(2) != account:
-            raise RequestError("session_issuer", f"{issuer_arn} is not the ARN of role {role} "
-                               f"in account {account}")
+            raise RequestError(
+                "session_issuer", f"{issuer_arn} is not the ARN of role {role} in account {account}"
+            )
         path = (role_match.group(3) or "") + "/"
-        return Caller(text, PrincipalKind.ROLE_SESSION, account, partition, issuer_arn=issuer_arn,
-                      name=role, session_name=session,
-                      service_linked=path.startswith(_SERVICE_LINKED_PATH))
+        return Caller(
+            text,
+            PrincipalKind.ROLE_SESSION,
+            account,
+            partition,
+            issuer_arn=issuer_arn,
+            name=role,
+            session_name=session,
+            service_linked=path.startswith(_SERVICE_LINKED_PATH),
+        )
     if m := _FEDERATED.fullmatch(text):
         partition, account, name = m.groups()
         if issuer is not None and not (_USER.fullmatch(issuer) or _ROOT.fullmatch(issuer)):
-            raise RequestError("session_issuer", f"{issuer} is not the ARN of an IAM user or "
-                               f"root user (the caller of GetFederationToken)")
-        return Caller(text, PrincipalKind.FEDERATED_USER, account, partition, issuer_arn=issuer,
-                      name=name)
+            raise RequestError(
+                "session_issuer",
+                f"{issuer} is not the ARN of an IAM user or "
+                f"root user (the caller of GetFederationToken)",
+            )
+        return Caller(
+            text, PrincipalKind.FEDERATED_USER, account, partition, issuer_arn=issuer, name=name
+        )
     if m := _PROVIDER.fullmatch(text):
         return Caller(text, PrincipalKind.IDENTITY_PROVIDER, m.group(2), m.group(1))
     if text.lower() in _WEB_IDENTITY:
         return Caller(text.lower(), PrincipalKind.IDENTITY_PROVIDER, None, "aws")
     if _SERVICE.fullmatch(text.lower()):
         return Caller(text.lower(), PrincipalKind.SERVICE, None, "aws", name=text.lower())
-    raise RequestError("principal", f"\"{principal}\" is not a principal iamlab understands. "
-                       f"Use the ARN of a root user (arn:aws:iam::111122223333:root), IAM user "
-                       f"(…:user/alice), role (…:role/Admin), role session "
-                       f"(arn:aws:sts::111122223333:assumed-role/Admin/alice), federated user "
-                       f"(arn:aws:sts::111122223333:federated-user/bob), a service such as "
-                       f"ec2.amazonaws.com, an identity provider, or * for an anonymous caller")
+    raise RequestError(
+        "principal",
+        f'"{principal}" is not a principal iamlab understands. '
+        f"Use the ARN of a root user (arn:aws:iam::111122223333:root), IAM user "
+        f"(…:user/alice), role (…:role/Admin), role session "
+        f"(arn:aws:sts::111122223333:assumed-role/Admin/alice), federated user "
+        f"(arn:aws:sts::111122223333:federated-user/bob), a service such as "
+        f"ec2.amazonaws.com, an identity provider, or * for an anonymous caller",
+    )
 
 
 ContextInput = str | int | float | bool | Iterable[str | int | float | bool] | None
@@ -175,8 +203,11 @@ def _normalize_value(key: str, value: Any) -> str | tuple[str, ...]:
         return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     if isinstance(value, Iterable):
         return tuple(str(_normalize_value(key, v)) for v in value)
-    raise RequestError(f"context[{key}]", f"a context value must be a string, number, boolean "
-                       f"or a list of them, not {type(value).__name__}")
+    raise RequestError(
+        f"context[{key}]",
+        f"a context value must be a string, number, boolean "
+        f"or a list of them, not {type(value).__name__}",
+    )
 
 
 _ARN_SHAPE = re.compile(r"arn:([^:]*):([^:]*):([^:]*):([^:]*):(.*)", re.DOTALL)
@@ -218,26 +249,37 @@ class Request:
         caller = parse_caller(principal, session_issuer)
         action = action.strip()
         if action.count(":") != 1 or not all(action.split(":")) or any(c in action for c in "*?"):
-            raise RequestError("action", f"\"{action}\" is not an action: write service:Action, "
-                               f"for example s3:GetObject (no wildcards; a request is one "
-                               f"action)")
+            raise RequestError(
+                "action",
+                f'"{action}" is not an action: write service:Action, '
+                f"for example s3:GetObject (no wildcards; a request is one "
+                f"action)",
+            )
         resource = resource.strip() or "*"
         if resource != "*" and not resource.startswith("arn:"):
-            raise RequestError("resource", f"\"{resource}\" is not an ARN; give the resource's "
-                               f"ARN, or * for actions that take no resource")
+            raise RequestError(
+                "resource",
+                f'"{resource}" is not an ARN; give the resource\'s '
+                f"ARN, or * for actions that take no resource",
+            )
         if resource_owner is not None and not re.fullmatch(r"\d{12}", resource_owner):
-            raise RequestError("resource_owner", f"\"{resource_owner}\" is not a 12-digit "
-                               f"account ID")
+            raise RequestError("resource_owner", f'"{resource_owner}" is not a 12-digit account ID')
         normalized: dict[str, str | tuple[str, ...]] = {}
         names: dict[str, str] = {}
         for key, value in (context or {}).items():
             if not isinstance(key, str) or ":" not in key:
-                raise RequestError("context", f"\"{key}\" is not a condition key: keys are "
-                                   f"written prefix:name, e.g. aws:SourceIp")
+                raise RequestError(
+                    "context",
+                    f'"{key}" is not a condition key: keys are '
+                    f"written prefix:name, e.g. aws:SourceIp",
+                )
             lower = key.lower()
             if lower in normalized:
-                raise RequestError(f"context[{key}]", f"the key is given twice ({names[lower]} "
-                                   f"and {key}); condition keys are case-insensitive")
+                raise RequestError(
+                    f"context[{key}]",
+                    f"the key is given twice ({names[lower]} "
+                    f"and {key}); condition keys are case-insensitive",
+                )
             if value is None:
                 continue
             normalized[lower] = _normalize_value(key, value)
@@ -245,10 +287,7 @@ class Request:
         owner = resource_owner
         if owner is None:
             m = _ARN_SHAPE.fullmatch(resource)
-            if m and re.fullmatch(r"\d{12}", m.group(4)):
-                owner = m.group(4)
-            else:
-                owner = caller.account
+            owner = m.group(4) if m and re.fullmatch(r"\d{12}", m.group(4)) else caller.account
         when = time or dt.datetime.now(dt.UTC)
         if when.tzinfo is None:
             when = when.replace(tzinfo=dt.UTC)
@@ -326,7 +365,10 @@ class Request:
     @property
     def cross_account(self) -> bool:
         account = self.caller.account
-        return (self.caller.kind not in (PrincipalKind.SERVICE, PrincipalKind.ANONYMOUS,
-                                         PrincipalKind.IDENTITY_PROVIDER)
-                and account is not None and self.resource_owner is not None
-                and account != self.resource_owner)
+        return (
+            self.caller.kind
+            not in (PrincipalKind.SERVICE, PrincipalKind.ANONYMOUS, PrincipalKind.IDENTITY_PROVIDER)
+            and account is not None
+            and self.resource_owner is not None
+            and account != self.resource_owner
+        )

@@ -55,8 +55,9 @@ class Template:
         return tuple(p.key for p in self.parts if isinstance(p, _Var))
 
     def static_pieces(self) -> tuple[Piece, ...]:
-        return tuple((p, i in self.literal_parts) for i, p in enumerate(self.parts)
-                     if isinstance(p, str))
+        return tuple(
+            (p, i in self.literal_parts) for i, p in enumerate(self.parts) if isinstance(p, str)
+        )
 
     def resolve(self, lookup: Lookup) -> tuple[tuple[Piece, ...] | None, tuple[str, ...]]:
         """Substitute variables. Returns (pieces or None if a variable has no value, missing keys).

@@ -26,6 +26,7 @@ from __future__ import annotations
 import base64
 import binascii
 import difflib
+import functools
 import ipaddress
 import json
 import re
@@ -263,10 +264,17 @@ def _policy_text(value: Any, field: str) -> str:
     )
 
 
+@functools.lru_cache(maxsize=1024)
+def _parse_cached(text: str, type_: PolicyType, name: str) -> Policy:
+    """Policies are immutable: a batch that repeats a document parses it once, and the engine's
+    compiled policy sets (cached by Policy identity) are reused too."""
+    return Policy.parse(text, type=type_, name=name)
+
+
 def _parse_policy(value: Any, type_: PolicyType, field: str, name: str) -> Policy:
     text = _policy_text(value, field)
     try:
-        return Policy.parse(text, type=type_, name=name)
+        return _parse_cached(text, type_, name)
     except PolicyError as error:
         blocking = [f for f in error.findings if f.blocking] or list(error.findings)
         lines = []
@@ -486,7 +494,7 @@ def _context(data: Mapping[str, Any]) -> dict[str, str | list[str]]:
         elif len(checked) != 1:
             raise SimulationInputError(
                 f"{field}.ContextKeyValues",
-                f"a {key_type} key takes exactly one value, but {len(checked)} were given "
+                f"a key of type {key_type} takes exactly one value, but {len(checked)} were given "
                 f"(use {key_type}List for a multivalued key)",
             )
         else:
@@ -738,7 +746,7 @@ def simulate_lines(lines: Iterable[str]) -> Iterator[BatchLine]:
         if not text.strip():
             continue
         try:
-            output = simulate(load_request(text, "request"))
+            output = simulate(load_request(text.rstrip("\r\n"), "request"))
         except SimulationInputError as error:
             yield BatchLine(number, {"Error": error.as_dict(), "Line": number}, False)
         else:

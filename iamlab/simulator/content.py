@@ -40,7 +40,8 @@ def _example_data(raw: dict[str, Any]) -> dict[str, Any]:
     policies = raw.get("policies", {})
     context = raw.get("context", {})
     context_text = "\n".join(
-        f"{k} = {json.dumps(v) if isinstance(v, list) else v}" for k, v in context.items())
+        f"{k} = {json.dumps(v) if isinstance(v, list) else v}" for k, v in context.items()
+    )
     return {
         "principal": request["principal"],
         "action": request["action"],
@@ -63,9 +64,19 @@ def examples() -> tuple[Example, ...]:
     found: list[tuple[int, Example]] = []
     for path in sorted((_fixtures() / "simulator-examples").glob("*.json")):
         raw = json.loads(path.read_text(encoding="utf-8"))
-        found.append((raw.get("order", 999), Example(
-            slug=raw["slug"], title=raw["title"], summary=raw["summary"],
-            source=raw["source"], expected=raw["expected"], data=_example_data(raw))))
+        found.append(
+            (
+                raw.get("order", 999),
+                Example(
+                    slug=raw["slug"],
+                    title=raw["title"],
+                    summary=raw["summary"],
+                    source=raw["source"],
+                    expected=raw["expected"],
+                    data=_example_data(raw),
+                ),
+            )
+        )
     return tuple(e for _, e in sorted(found, key=lambda pair: pair[0]))
 
 
@@ -92,10 +103,11 @@ def managed_policies() -> dict[str, ManagedPolicy]:
     for path in sorted((_fixtures() / "aws-managed-policies").glob("*.json")):
         raw = json.loads(path.read_text(encoding="utf-8"))
         kind = {"SERVICE_CONTROL_POLICY": "scp", "RESOURCE_CONTROL_POLICY": "rcp"}.get(
-            raw.get("PolicyType", ""), "identity")
-        found[raw["PolicyName"]] = ManagedPolicy(raw["PolicyName"], raw["Arn"],
-                                                 raw.get("Description") or "", raw["Document"],
-                                                 kind)
+            raw.get("PolicyType", ""), "identity"
+        )
+        found[raw["PolicyName"]] = ManagedPolicy(
+            raw["PolicyName"], raw["Arn"], raw.get("Description") or "", raw["Document"], kind
+        )
     return dict(sorted(found.items(), key=lambda item: item[0].lower()))
 
 

@@ -25,8 +25,13 @@ class Simulation(models.Model):
     survives the back button and a reload. The decision is recomputed from the inputs."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                              on_delete=models.CASCADE, related_name="simulations")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="simulations",
+    )
     session_key = models.CharField(max_length=64, blank=True, db_index=True)
     data = models.JSONField()
     created_at = models.DateTimeField(auto_now_add=True)

@@ -42,15 +42,33 @@ __all__ = [
 LIST_FIELDS = ("identity", "session", "scps", "rcps")
 MAX_SLOTS = {"identity": 10, "session": 5, "scps": 6, "rcps": 6}
 MAX_POLICY_CHARS = 20_000
-SCALAR_FIELDS = ("principal", "action", "resource", "resource_owner", "session_issuer",
-                 "context", "resource_policy", "resource_policy_type", "boundary")
+SCALAR_FIELDS = (
+    "principal",
+    "action",
+    "resource",
+    "resource_owner",
+    "session_issuer",
+    "context",
+    "resource_policy",
+    "resource_policy_type",
+    "boundary",
+)
 
 
 def empty_data() -> dict[str, Any]:
     return {
-        "principal": "", "action": "", "resource": "*", "resource_owner": "",
-        "session_issuer": "", "context": "", "identity": [""], "resource_policy": "",
-        "resource_policy_type": "resource", "boundary": "", "session": [], "scps": [],
+        "principal": "",
+        "action": "",
+        "resource": "*",
+        "resource_owner": "",
+        "session_issuer": "",
+        "context": "",
+        "identity": [""],
+        "resource_policy": "",
+        "resource_policy_type": "resource",
+        "boundary": "",
+        "session": [],
+        "scps": [],
         "rcps": [],
     }
 
@@ -89,7 +107,7 @@ def level_label(kind: str, index: int, count: int) -> str:
 class PolicyInput:
     """One policy text box: what the learner typed and what the engine made of it."""
 
-    field: str  # e.g. "identity-0", "boundary"
+    slot: str  # e.g. "identity-0", "boundary"
     label: str
     type: PolicyType
     text: str
@@ -125,7 +143,7 @@ class Outcome:
         return self.evaluation is not None
 
     def input(self, name: str) -> PolicyInput | None:
-        return next((i for i in self.inputs if i.field == name), None)
+        return next((i for i in self.inputs if i.slot == name), None)
 
     @property
     def invalid_policies(self) -> list[PolicyInput]:
@@ -137,15 +155,31 @@ def check_policy(text: str, type_: PolicyType, label: str, name: str) -> PolicyI
     if item.blank:
         return item
     if len(text) > MAX_POLICY_CHARS:
-        item.findings = [Finding(Severity.ERROR, "TOO_LONG", f"This text has {len(text):,} "
-                                 f"characters; the simulator takes at most "
-                                 f"{MAX_POLICY_CHARS:,} per policy.", blocking=True)]
+        item.findings = [
+            Finding(
+                Severity.ERROR,
+                "TOO_LONG",
+                f"This text has {len(text):,} "
+                f"characters; the simulator takes at most "
+                f"{MAX_POLICY_CHARS:,} per policy.",
+                blocking=True,
+            )
+        ]
         return item
     policy, findings = policy_findings(text, type_)
     item.findings = findings
     if policy is not None:
-        item.policy = Policy(policy.statements, policy.type, label, policy.version, policy.id,
-                             tuple(findings), policy.text, policy.source, policy.document)
+        item.policy = Policy(
+            policy.statements,
+            policy.type,
+            label,
+            policy.version,
+            policy.id,
+            tuple(findings),
+            policy.text,
+            policy.source,
+            policy.document,
+        )
     return item
 
 
@@ -169,12 +203,16 @@ def parse_context(text: str) -> tuple[dict[str, Any], list[str]]:
             continue
         key, value = match.groups()
         if ":" not in key or " " in key:
-            errors.append(f"line {number}: \"{key}\" is not a condition key (keys look like "
-                          f"aws:SourceIp or s3:prefix)")
+            errors.append(
+                f'line {number}: "{key}" is not a condition key (keys look like '
+                f"aws:SourceIp or s3:prefix)"
+            )
             continue
         if key.lower() in seen:
-            errors.append(f"line {number}: {key} is already given on line {seen[key.lower()]} "
-                          f"(keys are case-insensitive)")
+            errors.append(
+                f"line {number}: {key} is already given on line {seen[key.lower()]} "
+                f"(keys are case-insensitive)"
+            )
             continue
         seen[key.lower()] = number
         parsed: Any = value
@@ -200,17 +238,25 @@ def run(raw: Mapping[str, Any]) -> Outcome:
     data = normalize(raw)
     inputs: list[PolicyInput] = []
     for i, text in enumerate(data["identity"]):
-        inputs.append(check_policy(text, PolicyType.IDENTITY, f"Identity policy {i + 1}",
-                                   f"identity-{i}"))
+        inputs.append(
+            check_policy(text, PolicyType.IDENTITY, f"Identity policy {i + 1}", f"identity-{i}")
+        )
     resource_type = PolicyType(data["resource_policy_type"])
-    inputs.append(check_policy(data["resource_policy"], resource_type,
-                               "Trust policy" if resource_type is PolicyType.TRUST
-                               else "Resource-based policy", "resource_policy"))
-    inputs.append(check_policy(data["boundary"], PolicyType.BOUNDARY, "Permissions boundary",
-                               "boundary"))
+    inputs.append(
+        check_policy(
+            data["resource_policy"],
+            resource_type,
+            "Trust policy" if resource_type is PolicyType.TRUST else "Resource-based policy",
+            "resource_policy",
+        )
+    )
+    inputs.append(
+        check_policy(data["boundary"], PolicyType.BOUNDARY, "Permissions boundary", "boundary")
+    )
     for i, text in enumerate(data["session"]):
-        inputs.append(check_policy(text, PolicyType.SESSION, f"Session policy {i + 1}",
-                                   f"session-{i}"))
+        inputs.append(
+            check_policy(text, PolicyType.SESSION, f"Session policy {i + 1}", f"session-{i}")
+        )
     for kind, type_ in (("scps", PolicyType.SCP), ("rcps", PolicyType.RCP)):
         count = len(data[kind])
         for i, text in enumerate(data[kind]):
@@ -225,16 +271,21 @@ def run(raw: Mapping[str, Any]) -> Outcome:
             errors[name] = f"Give the {name} of the request."
     outcome = Outcome(data, inputs, errors, context=context)
     for kind in ("scps", "rcps"):
-        blank = [i for i in inputs if i.field.startswith(kind) and i.blank]
+        blank = [i for i in inputs if i.slot.startswith(kind) and i.blank]
         if blank and len(blank) != len(data[kind]):
             label = "SCP" if kind == "scps" else "RCP"
-            errors[kind] = (f"Every {label} level needs a policy (an empty level would deny "
-                            f"everything): fill it in or remove the level.")
+            errors[kind] = (
+                f"Every {label} level needs a policy (an empty level would deny "
+                f"everything): fill it in or remove the level."
+            )
     if errors or outcome.invalid_policies:
         return outcome
     try:
         request = Request(
-            data["principal"], data["action"], data["resource"] or "*", context=context,
+            data["principal"],
+            data["action"],
+            data["resource"] or "*",
+            context=context,
             resource_owner=data["resource_owner"].strip() or None,
             session_issuer=data["session_issuer"].strip() or None,
         )
@@ -243,7 +294,7 @@ def run(raw: Mapping[str, Any]) -> Outcome:
         return outcome
 
     def policies(prefix: str) -> list[Policy]:
-        return [i.policy for i in inputs if i.field.startswith(prefix) and i.policy is not None]
+        return [i.policy for i in inputs if i.slot.startswith(prefix) and i.policy is not None]
 
     resource = outcome.input("resource_policy")
     boundary = outcome.input("boundary")
@@ -260,6 +311,7 @@ def run(raw: Mapping[str, Any]) -> Outcome:
 
 
 # --- presentation helpers (plain data for the templates) -------------------------------------
+
 
 @dataclass
 class Line:
@@ -281,8 +333,9 @@ def annotated_lines(item: PolicyInput, evaluation: Evaluation) -> list[Line]:
     if item.policy is None:
         return lines
     deciding = {id(m.statement) for m in evaluation.matched}
-    traces: list[StatementTrace] = [t for layer in evaluation.layers for t in layer.statements
-                                    if t.policy is item.policy]
+    traces: list[StatementTrace] = [
+        t for layer in evaluation.layers for t in layer.statements if t.policy is item.policy
+    ]
     for trace in traces:
         location = trace.statement.location
         if location is None:
@@ -300,5 +353,6 @@ def annotated_lines(item: PolicyInput, evaluation: Evaluation) -> list[Line]:
             lines[location.line - 1].anchor = statement_anchor(item.label, trace.statement.index)
             note_css = "note-match" if trace.matched else "note-skip"
             lines[location.line - 1].notes.append(
-                (note_css, f"{trace.statement.label}: {trace.summary}"))
+                (note_css, f"{trace.statement.label}: {trace.summary}")
+            )
     return lines

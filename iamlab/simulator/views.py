@@ -26,15 +26,29 @@ from .simulation import (
 
 TEMPLATE = "simulator/simulator.html"
 POLICY_TYPES = {
-    "identity": PolicyType.IDENTITY, "boundary": PolicyType.BOUNDARY,
-    "session": PolicyType.SESSION, "scps": PolicyType.SCP, "rcps": PolicyType.RCP,
+    "identity": PolicyType.IDENTITY,
+    "boundary": PolicyType.BOUNDARY,
+    "session": PolicyType.SESSION,
+    "scps": PolicyType.SCP,
+    "rcps": PolicyType.RCP,
 }
 
 
 def _posted(post: QueryDict) -> dict[str, Any]:
-    data: dict[str, Any] = {key: post.get(key, "") for key in (
-        "principal", "action", "resource", "resource_owner", "session_issuer", "context",
-        "resource_policy", "resource_policy_type", "boundary")}
+    data: dict[str, Any] = {
+        key: post.get(key, "")
+        for key in (
+            "principal",
+            "action",
+            "resource",
+            "resource_owner",
+            "session_issuer",
+            "context",
+            "resource_policy",
+            "resource_policy_type",
+            "boundary",
+        )
+    }
     for key in LIST_FIELDS:
         data[key] = post.getlist(key)
     return normalize(data)
@@ -60,27 +74,60 @@ def _apply_op(data: dict[str, Any], op: str) -> tuple[dict[str, Any], str]:
 
 
 _GROUPS: tuple[tuple[str, str, str, str, str], ...] = (
-    ("identity", "Identity-based policies", "Identity policy",
-     "Policies attached to the user (and its groups) or to the role. Several are combined.",
-     "Add identity policy"),
-    ("resource_policy", "Resource-based policy", "",
-     "A bucket, queue, key or topic policy — or, for sts:AssumeRole on a role, its trust "
-     "policy. It names principals.", ""),
-    ("boundary", "Permissions boundary", "",
-     "Caps what the identity policies can grant. It never grants anything itself.", ""),
-    ("session", "Session policies", "Session policy",
-     "Passed when a role session or federated user session is created; they narrow it.",
-     "Add session policy"),
-    ("scps", "Service control policies (SCPs)", "",
-     "One box per level of the organization, from the root down to the account. Each level "
-     "must allow the action.", "Add SCP level"),
-    ("rcps", "Resource control policies (RCPs)", "",
-     "Like SCPs, but for the resource's account; they can only deny.", "Add RCP level"),
+    (
+        "identity",
+        "Identity-based policies",
+        "Identity policy",
+        "Policies attached to the user (and its groups) or to the role. Several are combined.",
+        "Add identity policy",
+    ),
+    (
+        "resource_policy",
+        "Resource-based policy",
+        "",
+        "A bucket, queue, key or topic policy — or, for sts:AssumeRole on a role, its trust "
+        "policy. It names principals.",
+        "",
+    ),
+    (
+        "boundary",
+        "Permissions boundary",
+        "",
+        "Caps what the identity policies can grant. It never grants anything itself.",
+        "",
+    ),
+    (
+        "session",
+        "Session policies",
+        "Session policy",
+        "Passed when a role session or federated user session is created; they narrow it.",
+        "Add session policy",
+    ),
+    (
+        "scps",
+        "Service control policies (SCPs)",
+        "",
+        "One box per level of the organization, from the root down to the account. Each level "
+        "must allow the action.",
+        "Add SCP level",
+    ),
+    (
+        "rcps",
+        "Resource control policies (RCPs)",
+        "",
+        "Like SCPs, but for the resource's account; they can only deny.",
+        "Add RCP level",
+    ),
 )
 
 
-_MANAGED_KIND = {"identity": "identity", "boundary": "identity", "session": "identity",
-                 "scps": "scp", "rcps": "rcp"}
+_MANAGED_KIND = {
+    "identity": "identity",
+    "boundary": "identity",
+    "session": "identity",
+    "scps": "scp",
+    "rcps": "rcp",
+}
 
 
 def _groups(data: dict[str, Any], outcome: Outcome | None) -> list[dict[str, Any]]:
@@ -105,33 +152,63 @@ def _groups(data: dict[str, Any], outcome: Outcome | None) -> list[dict[str, Any
                 else:
                     label = f"{singular} {i + 1}"
                 item = item_for(slot, text, POLICY_TYPES[kind], label)
-                slots.append({"slot": slot, "label": label, "text": text, "item": item,
-                              "removable": kind != "identity" or len(texts) > 1, "index": i})
+                slots.append(
+                    {
+                        "slot": slot,
+                        "label": label,
+                        "text": text,
+                        "item": item,
+                        "removable": kind != "identity" or len(texts) > 1,
+                        "index": i,
+                    }
+                )
         else:
             text = data[kind]
-            type_ = (PolicyType.BOUNDARY if kind == "boundary" else PolicyType.TRUST
-                     if data["resource_policy_type"] == "trust" else PolicyType.RESOURCE)
-            slots.append({"slot": kind, "label": title, "text": text,
-                          "item": item_for(kind, text, type_, title), "removable": False,
-                          "index": 0})
-        managed = [m for m in content.managed_policies().values()
-                   if m.kind == _MANAGED_KIND.get(kind)]
-        groups.append({
-            "kind": kind, "title": title, "help": help_text, "add_label": add_label,
-            "managed": managed, "error": outcome.errors.get(kind, "") if outcome else "",
-            "slots": slots, "can_add": kind in LIST_FIELDS and len(slots) < MAX_SLOTS[kind],
-            "filled": sum(1 for s in slots if s["text"].strip()),
-        })
+            type_ = (
+                PolicyType.BOUNDARY
+                if kind == "boundary"
+                else PolicyType.TRUST
+                if data["resource_policy_type"] == "trust"
+                else PolicyType.RESOURCE
+            )
+            slots.append(
+                {
+                    "slot": kind,
+                    "label": title,
+                    "text": text,
+                    "item": item_for(kind, text, type_, title),
+                    "removable": False,
+                    "index": 0,
+                }
+            )
+        managed = [
+            m for m in content.managed_policies().values() if m.kind == _MANAGED_KIND.get(kind)
+        ]
+        groups.append(
+            {
+                "kind": kind,
+                "title": title,
+                "help": help_text,
+                "add_label": add_label,
+                "managed": managed,
+                "error": outcome.errors.get(kind, "") if outcome else "",
+                "slots": slots,
+                "can_add": kind in LIST_FIELDS and len(slots) < MAX_SLOTS[kind],
+                "filled": sum(1 for s in slots if s["text"].strip()),
+            }
+        )
     return groups
 
 
-def _context(request: HttpRequest, data: dict[str, Any], outcome: Outcome | None,
-             **extra: Any) -> dict[str, Any]:
+def _context(
+    request: HttpRequest, data: dict[str, Any], outcome: Outcome | None, **extra: Any
+) -> dict[str, Any]:
     evaluation = outcome.evaluation if outcome else None
     annotated = []
     if outcome is not None and evaluation is not None:
-        annotated = [(item, annotated_lines(item, evaluation)) for item in outcome.inputs
-                     if not item.blank]
+        annotated = [
+            (item, annotated_lines(item, evaluation)) for item in outcome.inputs if not item.blank
+        ]
     return {
         "data": data,
         "outcome": outcome,
@@ -146,7 +223,7 @@ def _context(request: HttpRequest, data: dict[str, Any], outcome: Outcome | None
 
 def _fragment(request: HttpRequest) -> bool:
     htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.history_restore_request
+    return htmx is not None and bool(htmx) and not htmx.history_restore_request
 
 
 @require_http_methods(["GET", "POST"])
@@ -179,8 +256,11 @@ def simulator(request: HttpRequest) -> HttpResponse:
         data=outcome.data,
     )
     if _fragment(request):
-        response = render(request, TEMPLATE + "#simulator",
-                          _context(request, outcome.data, outcome, simulation=simulation))
+        response = render(
+            request,
+            TEMPLATE + "#simulator",
+            _context(request, outcome.data, outcome, simulation=simulation),
+        )
         return push_url(response, simulation.get_absolute_url())
     return redirect(simulation, permanent=False)
 
@@ -190,8 +270,9 @@ def simulation_detail(request: HttpRequest, pk: str) -> HttpResponse:
     """A saved run: the same page, its form filled in and the decision recomputed."""
     simulation = get_object_or_404(Simulation.objects.visible_to(request), pk=pk)
     outcome = run(simulation.data if isinstance(simulation.data, dict) else {})
-    return render(request, TEMPLATE, _context(request, outcome.data, outcome,
-                                              simulation=simulation))
+    return render(
+        request, TEMPLATE, _context(request, outcome.data, outcome, simulation=simulation)
+    )
 
 
 @require_POST
@@ -200,8 +281,11 @@ def validate_policy(request: HttpRequest) -> HttpResponse:
     kind = request.POST.get("kind", "")
     slot = request.POST.get("slot", kind)
     if kind == "resource_policy":
-        type_ = (PolicyType.TRUST if request.POST.get("resource_policy_type") == "trust"
-                 else PolicyType.RESOURCE)
+        type_ = (
+            PolicyType.TRUST
+            if request.POST.get("resource_policy_type") == "trust"
+            else PolicyType.RESOURCE
+        )
     elif kind in POLICY_TYPES:
         type_ = POLICY_TYPES[kind]
     else:

@@ -22,8 +22,14 @@ Doc = dict[str, Any]
 def stmt(effect: str = "Allow", action: Any = "*", resource: Any = "*", **extra: Any) -> Doc:
     """A statement; pass principal=..., condition=..., not_action=..., sid=... as needed."""
     out: Doc = {"Effect": effect}
-    names = {"sid": "Sid", "principal": "Principal", "not_principal": "NotPrincipal",
-             "condition": "Condition", "not_action": "NotAction", "not_resource": "NotResource"}
+    names = {
+        "sid": "Sid",
+        "principal": "Principal",
+        "not_principal": "NotPrincipal",
+        "condition": "Condition",
+        "not_action": "NotAction",
+        "not_resource": "NotResource",
+    }
     if "not_action" not in extra and action is not None:
         out["Action"] = action
     if "not_resource" not in extra and resource is not None:
@@ -69,21 +75,35 @@ def _parse(document: Doc, type_: PolicyType, name: str) -> Policy:
 
 
 def check(case: Case) -> None:
-    request = Request(case.principal, case.action, case.resource, context=case.context,
-                      resource_owner=case.resource_owner, session_issuer=case.session_issuer)
+    request = Request(
+        case.principal,
+        case.action,
+        case.resource,
+        context=case.context,
+        resource_owner=case.resource_owner,
+        session_issuer=case.session_issuer,
+    )
     kwargs: dict[str, Any] = {
-        "identity": [_parse(d, PolicyType.IDENTITY, f"identity-{i}")
-                     for i, d in enumerate(case.identity)],
-        "resource_policy": None if case.resource_policy is None else _parse(
-            case.resource_policy, PolicyType(case.resource_policy_type), "resource"),
-        "boundary": None if case.boundary is None else _parse(
-            case.boundary, PolicyType.BOUNDARY, "boundary"),
-        "session": [_parse(d, PolicyType.SESSION, f"session-{i}")
-                    for i, d in enumerate(case.session)],
-        "scps": [[_parse(d, PolicyType.SCP, f"scp-{lvl}-{i}") for i, d in enumerate(level)]
-                 for lvl, level in enumerate(case.scps)],
-        "rcps": [[_parse(d, PolicyType.RCP, f"rcp-{lvl}-{i}") for i, d in enumerate(level)]
-                 for lvl, level in enumerate(case.rcps)],
+        "identity": [
+            _parse(d, PolicyType.IDENTITY, f"identity-{i}") for i, d in enumerate(case.identity)
+        ],
+        "resource_policy": None
+        if case.resource_policy is None
+        else _parse(case.resource_policy, PolicyType(case.resource_policy_type), "resource"),
+        "boundary": None
+        if case.boundary is None
+        else _parse(case.boundary, PolicyType.BOUNDARY, "boundary"),
+        "session": [
+            _parse(d, PolicyType.SESSION, f"session-{i}") for i, d in enumerate(case.session)
+        ],
+        "scps": [
+            [_parse(d, PolicyType.SCP, f"scp-{lvl}-{i}") for i, d in enumerate(level)]
+            for lvl, level in enumerate(case.scps)
+        ],
+        "rcps": [
+            [_parse(d, PolicyType.RCP, f"rcp-{lvl}-{i}") for i, d in enumerate(level)]
+            for lvl, level in enumerate(case.rcps)
+        ],
     }
     result = evaluate(request, **kwargs)
     fast = decide(request, **kwargs)
@@ -91,7 +111,9 @@ def check(case: Case) -> None:
         f"{case.id} ({DOCS}{case.source}.html): expected {case.expected}, got "
         f"{result.decision} — {result.reason}"
     )
-    assert fast == result.decision, f"{case.id}: fast path says {fast}, explanation {result.decision}"
+    assert fast == result.decision, (
+        f"{case.id}: fast path says {fast}, explanation {result.decision}"
+    )
     assert result.reason, f"{case.id}: no reason given"
     if case.decided_by is not None:
         assert result.decided_by == case.decided_by, (

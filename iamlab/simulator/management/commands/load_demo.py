@@ -23,16 +23,20 @@ class Command(BaseCommand):
             outcome = run(example.data)
             if outcome.evaluation is None:
                 problems = list(outcome.errors.values()) + [
-                    f"{i.label}: {i.blocking[0]}" for i in outcome.invalid_policies]
+                    f"{i.label}: {i.blocking[0]}" for i in outcome.invalid_policies
+                ]
                 raise CommandError(f"Example {example.slug} does not evaluate: {problems}")
             if outcome.evaluation.decision != example.expected:
-                raise CommandError(f"Example {example.slug} gives {outcome.evaluation.decision}, "
-                                   f"but the file expects {example.expected}.")
+                raise CommandError(
+                    f"Example {example.slug} gives {outcome.evaluation.decision}, "
+                    f"but the file expects {example.expected}."
+                )
         managed = content.managed_policies()
         user_model = get_user_model()
         password = os.environ.get("IAMLAB_DEMO_PASSWORD", DEMO_PASSWORD)
         user, created = user_model.objects.get_or_create(
-            username=DEMO_ADMIN, defaults={"is_staff": True, "is_superuser": True})
+            username=DEMO_ADMIN, defaults={"is_staff": True, "is_superuser": True}
+        )
         if created:
             user.set_password(password)
             user.save()
@@ -40,6 +44,10 @@ class Command(BaseCommand):
             f"Demo content: {len(content.examples())} simulator examples, "
             f"{len(managed)} AWS managed policies.\n"
             f"Admin login: {DEMO_ADMIN} / {password if created else '(unchanged)'}"
-            + ("" if created else f" (created earlier with the password {DEMO_PASSWORD} "
-                                  f"unless IAMLAB_DEMO_PASSWORD was set)")
+            + (
+                ""
+                if created
+                else f" (created earlier with the password {DEMO_PASSWORD} "
+                f"unless IAMLAB_DEMO_PASSWORD was set)"
+            )
         )
