@@ -32,6 +32,7 @@ import base64
 import binascii
 import calendar
 import datetime as dt
+import functools
 import ipaddress
 import re
 from collections.abc import Callable, Sequence
@@ -160,6 +161,7 @@ _DATE = re.compile(
 _EPOCH = re.compile(r"-?\d+(?:\.\d+)?")
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_date(value: str) -> int | None:
     """Microseconds since the epoch for a W3C ISO-8601 date or epoch seconds; None if invalid.
 
@@ -200,6 +202,7 @@ def parse_date(value: str) -> int | None:
     return seconds * 1_000_000 + moment.microsecond
 
 
+@functools.lru_cache(maxsize=4096)
 def _parse_decimal(value: str) -> Decimal | None:
     try:
         number = Decimal(value.strip())
@@ -208,6 +211,7 @@ def _parse_decimal(value: str) -> Decimal | None:
     return number if number.is_finite() else None
 
 
+@functools.lru_cache(maxsize=4096)
 def _parse_network(value: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
     try:
         return ipaddress.ip_network(value.strip(), strict=False)
@@ -215,6 +219,7 @@ def _parse_network(value: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network 
         return None
 
 
+@functools.lru_cache(maxsize=4096)
 def _parse_address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
         return ipaddress.ip_address(value.strip())
@@ -266,7 +271,7 @@ def _scalar_lookup(get: ContextGet) -> Callable[[str], str | None]:
     return lookup
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ValueTrace:
     request_value: str
     matched_policy_values: tuple[str, ...]
@@ -274,7 +279,7 @@ class ValueTrace:
     note: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ConditionTrace:
     """How one condition (one operator and one key) evaluated, for the explanation."""
 
@@ -345,7 +350,7 @@ class Condition:
     def evaluate(self, get: ContextGet) -> bool:
         spec = self.operator.spec
         raw = get(self.key_lower)
-        if _is_null(raw):
+        if raw == "" or (raw.__class__ is tuple and _is_null(raw)):
             raw = None  # C2
         if spec.family is Family.NULL:
             assert self.compiled is not None

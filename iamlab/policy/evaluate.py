@@ -49,7 +49,7 @@ Documented choices where the guides disagree (tested in tests/policy):
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -186,11 +186,20 @@ class _Layer:
 
 
 @dataclass(frozen=True, slots=True)
+class _Plan:
+    ready: tuple[StatementTrace | None, ...]  # None where the statement must be traced
+    todo: tuple[tuple[int, Policy, Statement], ...]  # (position, policy, statement)
+
+
+@dataclass(frozen=True, slots=True)
 class _Entry:
     """The statements that can apply to one (action, resource), split by layer and effect."""
 
     allows: tuple[tuple[tuple[Policy, Statement], ...], ...]  # indexed like PolicySet.layers
     denies: tuple[tuple[tuple[Policy, Statement], ...], ...]
+    # Per layer: an Allow applies whatever the request's context and caller (no condition,
+    # no variable in its resource, no principal or "*"), so the layer allows without a check.
+    unconditional: tuple[bool, ...]
 
 
 def _level_labels(kind: str, count: int) -> list[str]:
@@ -274,10 +283,38 @@ class PolicySet:
         self._index = {layer.kind: i for i, layer in enumerate(layers) if layer.level == 0}
         self._scp_indexes = tuple(i for i, layer in enumerate(layers) if layer.kind == "scp")
         self._rcp_indexes = tuple(i for i, layer in enumerate(layers) if layer.kind == "rcp")
+        self._principal_layers = tuple(layer.kind in ("resource", "rcp") for layer in layers)
+        self._applicability: dict[tuple[str, PrincipalKind, bool], tuple[bool, ...]] = {}
         self._entries: dict[tuple[str, str], _Entry] = {}
+        self._plans: dict[str, tuple[_Plan, ...]] = {}
         self._by_action: dict[str, tuple[tuple[tuple[Policy, Statement], ...], ...]] = {}
 
     # -- indexing ---------------------------------------------------------------------------
+
+    def trace_plan(self, action: str) -> tuple[_Plan, ...]:
+        """Per layer: the finished traces of statements whose Action does not cover the action
+        (the same for every request with that action) and the statements still to trace."""
+        plan = self._plans.get(action)
+        if plan is None:
+            candidates = self._for_action(action.lower())
+            layers = []
+            for i, layer in enumerate(self.layers):
+                covered = {id(s) for _, s in candidates[i]}
+                ready: list[StatementTrace | None] = []
+                todo: list[tuple[int, Policy, Statement]] = []
+                for p in layer.policies:
+                    for s in p.statements:
+                        if id(s) in covered:
+                            todo.append((len(ready), p, s))
+                            ready.append(None)
+                        else:
+                            ready.append(_untouched(self, layer, p, s, action))
+                layers.append(_Plan(tuple(ready), tuple(todo)))
+            plan = tuple(layers)
+            if len(self._plans) >= self.CACHE_SIZE:
+                self._plans.clear()
+            self._plans[action] = plan
+        return plan
 
     def _for_action(self, action: str) -> tuple[tuple[tuple[Policy, Statement], ...], ...]:
         found = self._by_action.get(action)
@@ -309,13 +346,34 @@ class PolicySet:
                 )
                 allows.append(tuple(c for c in kept if c[1].is_allow))
                 denies.append(tuple(c for c in kept if not c[1].is_allow))
-            entry = _Entry(tuple(allows), tuple(denies))
+            unconditional = tuple(
+                any(
+                    not s.conditions
+                    and (s.resource is None or s.resource.static)
+                    and (s.principal is None or (s.principal.anyone and not s.principal.negated))
+                    for _, s in layer_allows
+                )
+                for layer_allows in allows
+            )
+            entry = _Entry(tuple(allows), tuple(denies), unconditional)
             if len(self._entries) >= self.CACHE_SIZE:
                 self._entries.clear()
             self._entries[key] = entry
         return entry
 
     # -- applicability -------------------------------------------------------------------------
+
+    def applicable(self, request: Request) -> tuple[bool, ...]:
+        """Which layers apply to this request (cached: it depends on the action and caller kind)."""
+        caller = request.caller
+        key = (request.action_lower, caller.kind, caller.service_linked)
+        found = self._applicability.get(key)
+        if found is None:
+            found = tuple(self.applies(layer, request)[0] for layer in self.layers)
+            if len(self._applicability) >= self.CACHE_SIZE:
+                self._applicability.clear()
+            self._applicability[key] = found
+        return found
 
     def applies(self, layer: _Layer, request: Request) -> tuple[bool, str]:
         """Whether a layer applies to this request, and if not, why not (for the explanation)."""
@@ -385,12 +443,13 @@ def _no_lookup(_key: str) -> str | None:
 class _LazyFacts:
     """The facts the decision needs, computed only when asked, short-circuiting."""
 
-    __slots__ = ("_entry", "_grants", "_ps", "_req")
+    __slots__ = ("_applicable", "_entry", "_grants", "_ps", "_req")
 
     def __init__(self, ps: PolicySet, request: Request) -> None:
         self._ps = ps
         self._req = request
         self._entry = ps.entry(request.action_lower, request.resource)
+        self._applicable = ps.applicable(request)
         self._grants = -1
 
     def _hit(self, statement: Statement, principal: bool) -> bool:
@@ -402,11 +461,13 @@ class _LazyFacts:
             and not resource.matches(request.resource, request.scalar)
         ):
             return False
+        spec = statement.principal
         if (
             principal
-            and statement.principal is not None
+            and spec is not None
+            and not (spec.anyone and not spec.negated)
             and not principal_grant(
-                statement.principal,
+                spec,
                 request.caller,
                 request,
                 not statement.is_allow and self._ps.boundary is not None,
@@ -415,34 +476,40 @@ class _LazyFacts:
             return False
         return statement.conditions_hold(request.get)
 
+    def _allows(self, i: int, principal: bool) -> bool:
+        if self._entry.unconditional[i]:
+            return True
+        for _, statement in self._entry.allows[i]:
+            if self._hit(statement, principal):
+                return True
+        return False
+
     def explicit_deny(self) -> bool:
-        ps = self._ps
-        for i, layer in enumerate(ps.layers):
-            denies = self._entry.denies[i]
-            if not denies or not ps.applies(layer, self._req)[0]:
+        applicable = self._applicable
+        principal_layers = self._ps._principal_layers
+        for i, denies in enumerate(self._entry.denies):
+            if not denies or not applicable[i]:
                 continue
-            principal = layer.kind in ("resource", "rcp")
+            principal = principal_layers[i]
             for _, statement in denies:
                 if self._hit(statement, principal):
                     return True
         return False
 
-    def _failed_level(self, indexes: tuple[int, ...]) -> int:
-        ps = self._ps
+    def _failed_level(self, indexes: tuple[int, ...], principal: bool) -> int:
+        applicable = self._applicable
         for i in indexes:
-            layer = ps.layers[i]
-            if not ps.applies(layer, self._req)[0]:
+            if not applicable[i]:
                 return -1
-            principal = layer.kind == "rcp"
-            if not any(self._hit(s, principal) for _, s in self._entry.allows[i]):
-                return layer.level
+            if not self._allows(i, principal):
+                return self._ps.layers[i].level
         return -1
 
     def rcp_failed_level(self) -> int:
-        return self._failed_level(self._ps._rcp_indexes)
+        return self._failed_level(self._ps._rcp_indexes, True)
 
     def scp_failed_level(self) -> int:
-        return self._failed_level(self._ps._scp_indexes)
+        return self._failed_level(self._ps._scp_indexes, False)
 
     def grants(self) -> int:
         if self._grants < 0:
@@ -463,14 +530,13 @@ class _LazyFacts:
 
     def _layer_allows(self, kind: str) -> bool:
         i = self._ps._index.get(kind)
-        if i is None:
-            return False
-        return any(self._hit(s, False) for _, s in self._entry.allows[i])
+        return i is not None and self._allows(i, False)
 
     def id_ok(self) -> bool:
-        if self._req.caller.kind is PrincipalKind.ROOT:
+        kind = self._req.caller.kind
+        if kind is PrincipalKind.ROOT:
             return True
-        return self._req.caller.kind in _IDENTITY_KINDS and self._layer_allows("identity")
+        return kind in _IDENTITY_KINDS and self._layer_allows("identity")
 
     def boundary_ok(self) -> bool:
         return self._ps.boundary is None or self._layer_allows("boundary")
@@ -568,7 +634,7 @@ def _decide(request: Request, ps: PolicySet, facts: Any) -> tuple[str, str, str]
 # --- the explanation --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class StatementTrace:
     """How one statement fared against the request."""
 
@@ -589,7 +655,7 @@ class StatementTrace:
         return None if self.principal_grant is None else self.principal_grant > 0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class StatementMatch:
     """A statement that decided (or helped decide) the request."""
 
@@ -604,7 +670,7 @@ class StatementMatch:
         return f"{self.statement.label} of {self.policy_label}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class LayerResult:
     kind: str
     label: str
@@ -662,10 +728,36 @@ _DECIDER_LABELS = {
 }
 
 
-def _trace(
-    ps: PolicySet, layer: _Layer, policy: Policy, statement: Statement, request: Request
+def _untouched(
+    ps: PolicySet, layer: _Layer, policy: Policy, statement: Statement, action: str
 ) -> StatementTrace:
-    action_ok = statement.action.matches(request.action_lower)
+    """The trace of a statement whose Action does not cover the action: nothing else about it
+    is evaluated. Most statements end here."""
+    return StatementTrace(
+        layer.kind,
+        layer.label,
+        ps.labels[id(policy)],
+        policy,
+        statement,
+        False,
+        None,
+        None,
+        (),
+        False,
+        f"{statement.action.element} does not cover {action}",
+    )
+
+
+def _trace(
+    ps: PolicySet,
+    layer: _Layer,
+    policy: Policy,
+    statement: Statement,
+    request: Request,
+    action_ok: bool,
+) -> StatementTrace:
+    if not action_ok:
+        return _untouched(ps, layer, policy, statement, request.action)
     resource_ok: bool | None = None
     if statement.resource is not None:
         resource_ok = statement.resource.matches(request.resource, request.scalar)
@@ -683,9 +775,7 @@ def _trace(
     matched = (
         action_ok and resource_ok is not False and grant != 0 and all(c.result for c in conditions)
     )
-    if not action_ok:
-        summary = f"{statement.action.element} does not cover {request.action}"
-    elif resource_ok is False:
+    if resource_ok is False:
         summary = (
             f"{statement.resource.element if statement.resource else 'Resource'} does not "
             f"cover {request.resource}"
@@ -739,14 +829,24 @@ class _EagerFacts:
         self.request = request
         self.traces = traces
         self.applicable = applicable
+        self._allow: dict[int, list[StatementTrace]] = {}
+        self._deny: dict[int, list[StatementTrace]] = {}
+        for i, layer_traces in traces.items():
+            allow: list[StatementTrace] = []
+            deny: list[StatementTrace] = []
+            if applicable[i]:
+                for t in layer_traces:
+                    if t.matched:
+                        (allow if t.statement.is_allow else deny).append(t)
+            self._allow[i] = allow
+            self._deny[i] = deny
+        self._denies = [t for i in range(len(ps.layers)) for t in self._deny[i]]
 
     def _matched(self, i: int, allow: bool) -> list[StatementTrace]:
-        if not self.applicable[i]:
-            return []
-        return [t for t in self.traces[i] if t.matched and t.statement.is_allow == allow]
+        return self._allow[i] if allow else self._deny[i]
 
     def deny_matches(self) -> list[StatementTrace]:
-        return [t for i in range(len(self.ps.layers)) for t in self._matched(i, False)]
+        return self._denies
 
     def explicit_deny(self) -> bool:
         return bool(self.deny_matches())
@@ -794,24 +894,29 @@ def _explain(request: Request, ps: PolicySet) -> Evaluation:
     traces: dict[int, tuple[StatementTrace, ...]] = {}
     applicable: dict[int, bool] = {}
     notes_by_layer: dict[int, str] = {}
+    plan = ps.trace_plan(request.action)
+    applicability = ps.applicable(request)
     for i, layer in enumerate(ps.layers):
-        applies, why = ps.applies(layer, request)
-        applicable[i] = applies
-        notes_by_layer[i] = why
-        traces[i] = tuple(
-            _trace(ps, layer, p, s, request) for p in layer.policies for s in p.statements
-        )
+        applicable[i] = applicability[i]
+        notes_by_layer[i] = "" if applicability[i] else ps.applies(layer, request)[1]
+        layer_plan = plan[i]
+        if layer_plan.todo:
+            built = list(layer_plan.ready)
+            for position, p, s in layer_plan.todo:
+                built[position] = _trace(ps, layer, p, s, request, True)
+            traces[i] = tuple(built)  # type: ignore[arg-type]
+        else:
+            traces[i] = layer_plan.ready  # type: ignore[assignment]
     facts = _EagerFacts(ps, request, traces, applicable)
     decision, decided_by, code = _decide(request, ps, facts)
 
     layers: list[LayerResult] = []
     for i, layer in enumerate(ps.layers):
-        matched = [t for t in traces[i] if t.matched]
         if not applicable[i]:
             verdict = "not applicable"
-        elif any(not t.statement.is_allow for t in matched):
+        elif facts._deny[i]:
             verdict = "deny"
-        elif matched:
+        elif facts._allow[i]:
             verdict = "allow"
         else:
             verdict = "no match"
@@ -834,27 +939,28 @@ def _explain(request: Request, ps: PolicySet) -> Evaluation:
     seen: set[str] = set()
     for i in traces:
         for t in traces[i]:
+            if not t.action_matched:
+                continue
             for c in t.conditions:
                 if c.missing and c.key.lower() not in seen:
                     seen.add(c.key.lower())
                     missing.append(c.key)
-            if t.action_matched and t.resource_matched is not False and t.principal_grant != 0:
-                for condition in t.statement.conditions:
-                    for template in condition.templates:
-                        for key in template.keys:
-                            if request.scalar(key.lower()) is None and key.lower() not in seen:
-                                seen.add(key.lower())
-                                missing.append(key)
-            resource = t.statement.resource
-            if t.action_matched and resource is not None and not resource.static:
-                for entry in resource.entries:
-                    for key in entry.template.keys:
-                        if request.scalar(key.lower()) is None and key.lower() not in seen:
-                            seen.add(key.lower())
-                            missing.append(key)
+            if (
+                t.resource_matched is False
+                and t.statement.resource is not None
+                and (t.statement.resource.static)
+            ):
+                continue
+            if t.principal_grant == 0:
+                continue
+            for key in t.statement.variable_keys:
+                lowered = key.lower()
+                if lowered not in seen and request.scalar(lowered) is None:
+                    seen.add(lowered)
+                    missing.append(key)
 
     boundary_ok: bool | None = None
-    if ps.boundary is not None and ps.applies(ps.layers[ps._index["boundary"]], request)[0]:
+    if ps.boundary is not None and applicable[ps._index["boundary"]]:
         boundary_ok = facts.boundary_ok() and not any(
             t.layer == "boundary" for t in facts.deny_matches()
         )
@@ -941,65 +1047,99 @@ def _reason(
         kind, _, level = decided_by.partition(":")
         labels = _level_labels(kind, ps.scp_levels if kind == "scp" else ps.rcp_levels)
         level_label = labels[int(level)]
-    texts = {
-        "get-caller-identity": "sts:GetCallerIdentity always succeeds: it only tells the caller "
-        "who they are, and no policy can deny it.",
-        "explicit-deny": f"Explicitly denied by {first} ({deny_layer}). An explicit Deny in "
-        f"any policy overrides every Allow.",
-        "root-cannot-assume": 'The root user cannot assume roles: STS answers "Roles may not be '
-        'assumed by root accounts". Sign in as an IAM user or use a role '
-        "session instead.",
-        "federated-no-sts": f"{who} got its credentials from GetFederationToken, and such "
-        f"credentials cannot call any AWS STS operation except GetCallerIdentity (STS API "
-        f"reference, GetFederationToken). No policy can change that.",
-        "session-no-token": f"{who} uses temporary credentials from AssumeRole, and those "
-        f"cannot call GetFederationToken or GetSessionToken (STS API reference, AssumeRole). "
-        f"No policy can change that.",
-        "rcp": f"No statement in the {level_label} allows {request.action} for this resource. "
-        f"RCPs never grant access, but the action must be allowed at every level of the "
-        f"resource's organization (RCPFullAWSAccess does that by default).",
-        "scp": f"No statement in the {level_label} allows {request.action}. SCPs never grant "
-        f"access, but an action must be allowed by an SCP at every level from the "
-        f"organization root down to the account (FullAWSAccess does that by default).",
-        "resource-direct": f"Allowed by {first}: the resource-based policy "
-        f"{GRANT_NAMES[DIRECT]}, which is enough on its own — neither an "
-        f"identity-based policy nor a permissions boundary or session policy "
-        f"is needed.",
-        "no-identity-principal": f"Implicitly denied: {who} has no identity-based policies, so "
-        f"only a resource-based policy that names it can allow "
-        f"{request.action}, and none does.",
-        "cross-identity": f"Cross-account request ({who} is in account {caller.account}, the "
-        f"resource belongs to {request.resource_owner}): both accounts must "
-        f"allow it, and no identity-based policy in the caller's account "
-        f"allows {what}.",
-        "cross-boundary": f"Cross-account request: the caller's permissions boundary does not "
-        f"allow {request.action}, so the caller's account does not allow it.",
-        "cross-session": f"Cross-account request: the session policy does not allow "
-        f"{request.action}, so the caller's side does not allow it.",
-        "cross-resource": f"Cross-account request ({who} is in account {caller.account}, the "
-        f"resource belongs to {request.resource_owner}): the caller's account "
-        f"allows it, but the resource's account must allow it too, with a "
-        f"resource-based policy that names the caller or its account — and "
-        f"none does.",
-        "cross-allowed": f"Allowed across accounts: the caller's identity-based policies allow "
-        f"{what}, and the resource-based policy in account "
-        f"{request.resource_owner} allows the caller. Both sides must allow.",
-        "requires-trust": f"A role's trust policy must allow the caller explicitly (or trust "
-        f"its account); an identity-based policy alone is never enough to "
-        f"assume a role, and this trust policy does not allow {who}."
-        if ps.resource_policy is not None
-        else "To assume a role, its trust policy must allow the caller, but no "
-        "trust policy was given.",
-        "requires-kms": "A KMS key policy must allow access explicitly, even in the key's own "
-        "account (the root user included)"
-        + (
-            ", and this key policy does not."
-            if ps.resource_policy is not None
-            else "; no key policy was given."
+    texts: dict[str, Callable[[], str]] = {
+        "get-caller-identity": lambda: (
+            "sts:GetCallerIdentity always succeeds: it only tells the caller "
+            "who they are, and no policy can deny it."
         ),
-        "root": "Allowed: the root user has full access to its own account. Only explicit "
-        "denies, SCPs and RCPs can limit it.",
-        "no-identity-allow": (
+        "explicit-deny": lambda: (
+            f"Explicitly denied by {first} ({deny_layer}). An explicit Deny in "
+            f"any policy overrides every Allow."
+        ),
+        "root-cannot-assume": lambda: (
+            'The root user cannot assume roles: STS answers "Roles may not be '
+            'assumed by root accounts". Sign in as an IAM user or use a role '
+            "session instead."
+        ),
+        "federated-no-sts": lambda: (
+            f"{who} got its credentials from GetFederationToken, and such "
+            f"credentials cannot call any AWS STS operation except GetCallerIdentity (STS API "
+            f"reference, GetFederationToken). No policy can change that."
+        ),
+        "session-no-token": lambda: (
+            f"{who} uses temporary credentials from AssumeRole, and those "
+            f"cannot call GetFederationToken or GetSessionToken (STS API reference, AssumeRole). "
+            f"No policy can change that."
+        ),
+        "rcp": lambda: (
+            f"No statement in the {level_label} allows {request.action} for this resource. "
+            f"RCPs never grant access, but the action must be allowed at every level of the "
+            f"resource's organization (RCPFullAWSAccess does that by default)."
+        ),
+        "scp": lambda: (
+            f"No statement in the {level_label} allows {request.action}. SCPs never grant "
+            f"access, but an action must be allowed by an SCP at every level from the "
+            f"organization root down to the account (FullAWSAccess does that by default)."
+        ),
+        "resource-direct": lambda: (
+            f"Allowed by {first}: the resource-based policy "
+            f"{GRANT_NAMES[DIRECT]}, which is enough on its own — neither an "
+            f"identity-based policy nor a permissions boundary or session policy "
+            f"is needed."
+        ),
+        "no-identity-principal": lambda: (
+            f"Implicitly denied: {who} has no identity-based policies, so "
+            f"only a resource-based policy that names it can allow "
+            f"{request.action}, and none does."
+        ),
+        "cross-identity": lambda: (
+            f"Cross-account request ({who} is in account {caller.account}, the "
+            f"resource belongs to {request.resource_owner}): both accounts must "
+            f"allow it, and no identity-based policy in the caller's account "
+            f"allows {what}."
+        ),
+        "cross-boundary": lambda: (
+            f"Cross-account request: the caller's permissions boundary does not "
+            f"allow {request.action}, so the caller's account does not allow it."
+        ),
+        "cross-session": lambda: (
+            f"Cross-account request: the session policy does not allow "
+            f"{request.action}, so the caller's side does not allow it."
+        ),
+        "cross-resource": lambda: (
+            f"Cross-account request ({who} is in account {caller.account}, the "
+            f"resource belongs to {request.resource_owner}): the caller's account "
+            f"allows it, but the resource's account must allow it too, with a "
+            f"resource-based policy that names the caller or its account — and "
+            f"none does."
+        ),
+        "cross-allowed": lambda: (
+            f"Allowed across accounts: the caller's identity-based policies allow "
+            f"{what}, and the resource-based policy in account "
+            f"{request.resource_owner} allows the caller. Both sides must allow."
+        ),
+        "requires-trust": lambda: (
+            f"A role's trust policy must allow the caller explicitly (or trust "
+            f"its account); an identity-based policy alone is never enough to "
+            f"assume a role, and this trust policy does not allow {who}."
+            if ps.resource_policy is not None
+            else "To assume a role, its trust policy must allow the caller, but no "
+            "trust policy was given."
+        ),
+        "requires-kms": lambda: (
+            "A KMS key policy must allow access explicitly, even in the key's own "
+            "account (the root user included)"
+            + (
+                ", and this key policy does not."
+                if ps.resource_policy is not None
+                else "; no key policy was given."
+            )
+        ),
+        "root": lambda: (
+            "Allowed: the root user has full access to its own account. Only explicit "
+            "denies, SCPs and RCPs can limit it."
+        ),
+        "no-identity-allow": lambda: (
             f"Implicitly denied: the {resource_kind} names the caller's account, which only "
             f"delegates the decision to that account's identity-based policies — and none of "
             f"them allows {what}."
@@ -1012,25 +1152,35 @@ def _reason(
             )
             + ". In AWS everything that is not explicitly allowed is denied."
         ),
-        "boundary": f"An identity-based policy allows {request.action}, but the permissions "
-        f"boundary does not. A boundary sets the maximum permissions: the "
-        f"effective permissions are what both allow.",
-        "session": f"The policies of the role allow {request.action}, but the session policy "
-        f"passed when the session was created does not. A session gets the "
-        f"intersection of the two.",
-        "federated-no-session-policy": f"{who} was created by GetFederationToken without a "
-        f"session policy, so it gets no permissions from the "
-        f"IAM user's policies; only resource-based policies that "
-        f"name the federated user directly could allow this.",
-        "identity": f"Allowed by {first}."
-        + (" The permissions boundary allows it too." if ps.boundary is not None else "")
-        + (" The session policy allows it too." if ps.session and caller.is_session else ""),
-        "resource-parent": f"Allowed by {first}: the resource-based policy names the caller's "
-        f"role (or the IAM user behind the federated user). That is enough "
-        f"without an identity-based policy, but the boundary and session "
-        f"policies still apply — and they allow it.",
+        "boundary": lambda: (
+            f"An identity-based policy allows {request.action}, but the permissions "
+            f"boundary does not. A boundary sets the maximum permissions: the "
+            f"effective permissions are what both allow."
+        ),
+        "session": lambda: (
+            f"The policies of the role allow {request.action}, but the session policy "
+            f"passed when the session was created does not. A session gets the "
+            f"intersection of the two."
+        ),
+        "federated-no-session-policy": lambda: (
+            f"{who} was created by GetFederationToken without a "
+            f"session policy, so it gets no permissions from the "
+            f"IAM user's policies; only resource-based policies that "
+            f"name the federated user directly could allow this."
+        ),
+        "identity": lambda: (
+            f"Allowed by {first}."
+            + (" The permissions boundary allows it too." if ps.boundary is not None else "")
+            + (" The session policy allows it too." if ps.session and caller.is_session else "")
+        ),
+        "resource-parent": lambda: (
+            f"Allowed by {first}: the resource-based policy names the caller's "
+            f"role (or the IAM user behind the federated user). That is enough "
+            f"without an identity-based policy, but the boundary and session "
+            f"policies still apply — and they allow it."
+        ),
     }
-    return texts[code]
+    return texts[code]()
 
 
 # --- the public function ----------------------------------------------------------------------

@@ -210,6 +210,18 @@ class Statement:
     principal: PrincipalSpec | None
     conditions: tuple[Condition, ...]
     location: Location | None = None
+    # Keys named by policy variables in the conditions and the Resource element.
+    variable_keys: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        keys: list[str] = []
+        for condition in self.conditions:
+            for template in condition.templates:
+                keys.extend(template.keys)
+        if self.resource is not None:
+            for entry in self.resource.entries:
+                keys.extend(entry.template.keys)
+        object.__setattr__(self, "variable_keys", tuple(dict.fromkeys(keys)))
 
     @property
     def is_allow(self) -> bool:
@@ -220,7 +232,11 @@ class Statement:
         return f"Statement {self.index + 1}" + (f" ({self.sid})" if self.sid else "")
 
     def conditions_hold(self, get: ContextGet) -> bool:
-        return all(condition.evaluate(get) for condition in self.conditions)
+        # A plain loop: this is the engine's hottest path, and all() over a generator is slower.
+        for condition in self.conditions:  # noqa: SIM110
+            if not condition.evaluate(get):
+                return False
+        return True
 
     def condition_keys(self) -> tuple[str, ...]:
         keys: list[str] = []

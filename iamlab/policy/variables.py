@@ -45,14 +45,11 @@ class Template:
     parts: tuple[str | _Var, ...]
     literal_parts: frozenset[int]  # indexes of parts that are ${*}/${?}/${$}
     malformed: tuple[str, ...] = ()
+    keys: tuple[str, ...] = ()  # the keys of the variables, as written
 
     @property
     def has_variables(self) -> bool:
-        return any(isinstance(p, _Var) for p in self.parts)
-
-    @property
-    def keys(self) -> tuple[str, ...]:
-        return tuple(p.key for p in self.parts if isinstance(p, _Var))
+        return bool(self.keys)
 
     def static_pieces(self) -> tuple[Piece, ...]:
         return tuple(
@@ -111,4 +108,5 @@ def parse_template(text: str, variables_enabled: bool) -> Template:
         pos = match.end()
     if pos < len(text):
         parts.append(text[pos:])
-    return Template(text, tuple(parts), frozenset(literal), tuple(malformed))
+    keys = tuple(p.key for p in parts if isinstance(p, _Var))
+    return Template(text, tuple(parts), frozenset(literal), tuple(malformed), keys)
