@@ -478,12 +478,6 @@ class Condition:
         )
         return ValueTrace(value, matched, _test(spec, value, policy_values))
 
-    def referenced_keys(self) -> tuple[str, ...]:
-        keys = [self.key]
-        for template in self.templates:
-            keys.extend(template.keys)
-        return tuple(keys)
-
 
 def _compile_values(
     spec: OperatorSpec, pieces_list: tuple[tuple[Piece, ...] | None, ...]

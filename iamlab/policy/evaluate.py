@@ -939,23 +939,16 @@ def _explain(request: Request, ps: PolicySet) -> Evaluation:
     seen: set[str] = set()
     for i in traces:
         for t in traces[i]:
-            if not t.action_matched:
+            # Keys of statements that could still have applied: the action matched, and the
+            # resource and principal matched or failed only for want of a variable's value.
+            if not t.action_matched or t.principal_grant == 0:
                 continue
-            for c in t.conditions:
-                if c.missing and c.key.lower() not in seen:
-                    seen.add(c.key.lower())
-                    missing.append(c.key)
-            if (
-                t.resource_matched is False
-                and t.statement.resource is not None
-                and (t.statement.resource.static)
-            ):
+            resource = t.statement.resource
+            if t.resource_matched is False and resource is not None and resource.static:
                 continue
-            if t.principal_grant == 0:
-                continue
-            for key in t.statement.variable_keys:
+            for key in t.statement.needed_keys:
                 lowered = key.lower()
-                if lowered not in seen and request.scalar(lowered) is None:
+                if lowered not in seen and request.get(lowered) is None:
                     seen.add(lowered)
                     missing.append(key)
 

@@ -210,18 +210,21 @@ class Statement:
     principal: PrincipalSpec | None
     conditions: tuple[Condition, ...]
     location: Location | None = None
-    # Keys named by policy variables in the conditions and the Resource element.
-    variable_keys: tuple[str, ...] = field(init=False)
+    # Keys the statement reads from the request: condition keys (not Null's, whose absence is
+    # an answer) and the keys of policy variables in the conditions and the Resource element.
+    needed_keys: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
         keys: list[str] = []
         for condition in self.conditions:
+            if condition.operator.spec.family.value != "Null":
+                keys.append(condition.key)
             for template in condition.templates:
                 keys.extend(template.keys)
         if self.resource is not None:
             for entry in self.resource.entries:
                 keys.extend(entry.template.keys)
-        object.__setattr__(self, "variable_keys", tuple(dict.fromkeys(keys)))
+        object.__setattr__(self, "needed_keys", tuple(dict.fromkeys(keys)))
 
     @property
     def is_allow(self) -> bool:
@@ -237,12 +240,6 @@ class Statement:
             if not condition.evaluate(get):
                 return False
         return True
-
-    def condition_keys(self) -> tuple[str, ...]:
-        keys: list[str] = []
-        for condition in self.conditions:
-            keys.extend(condition.referenced_keys())
-        return tuple(keys)
 
 
 @dataclass(frozen=True, eq=False)

@@ -36,7 +36,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, TextIO
 
 from iamlab.policy import (
-    EXPLICIT_DENY,
     Evaluation,
     Finding,
     Policy,
@@ -674,10 +673,6 @@ def _result(sim: Simulation, action: str, resource: str, evaluation: Evaluation)
         }
     if sim.boundary is not None:
         allowed = evaluation.allowed_by_boundary
-        if allowed and evaluation.decision == EXPLICIT_DENY:
-            # The engine reports whether the boundary has a matching Allow; a matching Deny in
-            # the boundary means it does not allow the request either.
-            allowed = not any(m.layer == "boundary" for m in evaluation.matched)
         result["PermissionsBoundaryDecisionDetail"] = {
             "AllowedByPermissionsBoundary": True if allowed is None else allowed
         }

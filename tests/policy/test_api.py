@@ -1,0 +1,179 @@
+"""The documented Python API: Policy.parse, Request, evaluate, decide, and the explanation."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from iamlab.policy import (
+    Policy,
+    PolicySet,
+    PrincipalKind,
+    Request,
+    RequestError,
+    decide,
+    evaluate,
+)
+
+ALICE = "arn:aws:iam::111122223333:user/alice"
+
+
+def policy(effect="Allow", action="s3:*", resource="*", type_="identity", **extra):
+    statement = {"Effect": effect, "Action": action, "Resource": resource, **extra}
+    return Policy.parse({"Version": "2012-10-17", "Statement": [statement]}, type=type_)
+
+
+@pytest.mark.parametrize(
+    ("principal", "kind", "account"),
+    [
+        ("arn:aws:iam::111122223333:root", PrincipalKind.ROOT, "111122223333"),
+        ("111122223333", PrincipalKind.ROOT, "111122223333"),
+        (ALICE, PrincipalKind.USER, "111122223333"),
+        ("arn:aws:iam::111122223333:role/team/Admin", PrincipalKind.ROLE_SESSION, "111122223333"),
+        (
+            "arn:aws:sts::111122223333:assumed-role/Admin/s",
+            PrincipalKind.ROLE_SESSION,
+            "111122223333",
+        ),
+        (
+            "arn:aws:sts::111122223333:federated-user/bob",
+            PrincipalKind.FEDERATED_USER,
+            "111122223333",
+        ),
+        ("ec2.amazonaws.com", PrincipalKind.SERVICE, None),
+        (
+            "arn:aws:iam::111122223333:saml-provider/Corp",
+            PrincipalKind.IDENTITY_PROVIDER,
+            "111122223333",
+        ),
+        ("accounts.google.com", PrincipalKind.IDENTITY_PROVIDER, None),
+        ("*", PrincipalKind.ANONYMOUS, None),
+    ],
+)
+def test_principal_kinds(principal, kind, account):
+    caller = Request(principal, "s3:GetObject").caller
+    assert caller.kind is kind
+    assert caller.account == account
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field", "text"),
+    [
+        ({"principal": "alice"}, "principal", "not a principal"),
+        ({"principal": ""}, "principal", "give the ARN"),
+        ({"action": "GetObject"}, "action", "service:Action"),
+        ({"action": "s3:Get*"}, "action", "no wildcards"),
+        ({"resource": "bucket"}, "resource", "not an ARN"),
+        ({"resource_owner": "1234"}, "resource_owner", "12-digit"),
+        ({"context": {"username": "x"}}, "context", "not a condition key"),
+        (
+            {"context": {"aws:username": "a", "AWS:UserName": "b"}},
+            "context[AWS:UserName]",
+            "case-insensitive",
+        ),
+        ({"context": {"aws:username": object()}}, "context[aws:username]", "must be a string"),
+        (
+            {
+                "principal": "arn:aws:sts::111122223333:assumed-role/Admin/s",
+                "session_issuer": "arn:aws:iam::111122223333:role/Other",
+            },
+            "session_issuer",
+            "not the ARN of role Admin",
+        ),
+    ],
+)
+def test_request_errors_name_the_field(kwargs, field, text):
+    arguments = {"principal": ALICE, "action": "s3:GetObject", **kwargs}
+    with pytest.raises(RequestError) as info:
+        Request(**arguments)
+    assert info.value.field == field
+    assert text in info.value.message
+
+
+def test_resource_owner_defaults():
+    assert (
+        Request(
+            ALICE, "ec2:RunInstances", "arn:aws:ec2:us-east-1:444455556666:instance/*"
+        ).resource_owner
+        == "444455556666"
+    )
+    assert Request(ALICE, "s3:GetObject", "arn:aws:s3:::b/k").resource_owner == "111122223333"
+    assert Request(
+        ALICE, "s3:GetObject", "arn:aws:s3:::b/k", resource_owner="444455556666"
+    ).cross_account
+
+
+def test_derived_keys_follow_the_principal_key_table():
+    """reference_policies_variables, "Principal key values"."""
+    user = Request(ALICE, "s3:GetObject")
+    assert user.get("aws:username") == "alice"
+    assert user.get("aws:principalarn") == ALICE
+    assert user.get("aws:principaltype") == "User"
+    assert user.get("aws:userid") is None  # the unique ID is not in the ARN
+    session = Request(
+        "arn:aws:sts::111122223333:assumed-role/Admin/s",
+        "s3:GetObject",
+        session_issuer="arn:aws:iam::111122223333:role/ops/Admin",
+    )
+    assert session.get("aws:principalarn") == "arn:aws:iam::111122223333:role/ops/Admin"
+    assert session.get("aws:username") is None
+    assert Request("*", "s3:GetObject").get("aws:principalaccount") == "anonymous"
+    given = Request(ALICE, "s3:GetObject", context={"aws:username": "mallory"})
+    assert given.get("aws:username") == "mallory"
+    fixed = Request(ALICE, "s3:GetObject", time=dt.datetime(2030, 1, 2, 3, 4, 5, tzinfo=dt.UTC))
+    assert fixed.get("aws:currenttime") == "2030-01-02T03:04:05Z"
+    assert fixed.get("aws:epochtime") == "1893553445"
+
+
+def test_boundary_detail_is_false_when_the_boundary_denies():
+    boundary = Policy.parse(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": "s3:*", "Resource": "*"},
+                {"Effect": "Deny", "Action": "s3:DeleteBucket", "Resource": "*"},
+            ],
+        },
+        type="boundary",
+    )
+    request = Request(ALICE, "s3:DeleteBucket", "arn:aws:s3:::b")
+    result = evaluate(request, identity=[policy()], boundary=boundary)
+    assert result.decision == "explicitDeny"
+    assert result.allowed_by_boundary is False
+    assert result.decided_by_label == "An explicit Deny (Permissions boundary)"
+    allowed = evaluate(
+        Request(ALICE, "s3:GetObject", "arn:aws:s3:::b/k"), identity=[policy()], boundary=boundary
+    )
+    assert allowed.allowed_by_boundary is True
+
+
+def test_layers_report_every_verdict():
+    scp_allow = policy(action="*", type_="scp")
+    result = evaluate(Request(ALICE, "iam:CreateUser"), identity=[policy()], scps=[[scp_allow]])
+    verdicts = {layer.label: layer.verdict for layer in result.layers}
+    assert verdicts == {"Identity-based policies": "no match", "SCPs (one level)": "allow"}
+    assert result.decided_by == "identity"
+    assert result.allowed_by_organizations is True
+    identity = result.layers[0]
+    assert identity.statements[0].summary == "Action does not cover iam:CreateUser"
+
+
+def test_missing_context_lists_keys_conditions_needed():
+    conditional = policy(
+        Condition={"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}},
+        resource="arn:aws:s3:::b/${aws:PrincipalTag/team}/*",
+    )
+    result = evaluate(Request(ALICE, "s3:GetObject", "arn:aws:s3:::b/x/y"), identity=[conditional])
+    assert set(result.missing_context) == {"aws:SourceIp", "aws:PrincipalTag/team"}
+
+
+def test_compiled_policy_sets_are_reused_and_agree():
+    identity = [policy()]
+    request = Request(ALICE, "s3:GetObject", "arn:aws:s3:::b/k")
+    assert decide(request, identity=identity) == "allowed"
+    ps = PolicySet(identity=identity)
+    assert ps.decide(request) == ps.evaluate(request).decision == "allowed"
+    assert evaluate(request, identity=identity) is not evaluate(request, identity=identity)
+    # A second parse is a different policy: caches key on identity, never on equal text.
+    assert policy() != policy()
