@@ -19,7 +19,16 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-__all__ = ["Caller", "PrincipalKind", "Request", "RequestError", "parse_caller"]
+__all__ = [
+    "Caller",
+    "PrincipalKind",
+    "Request",
+    "RequestError",
+    "check_account",
+    "check_action",
+    "check_resource",
+    "parse_caller",
+]
 
 
 class RequestError(ValueError):
@@ -180,13 +189,40 @@ def parse_caller(principal: str, issuer: str | None = None) -> Caller:
         return Caller(text.lower(), PrincipalKind.SERVICE, None, "aws", name=text.lower())
     raise RequestError(
         "principal",
-        f'"{principal}" is not a principal iamlab understands. '
-        f"Use the ARN of a root user (arn:aws:iam::111122223333:root), IAM user "
-        f"(…:user/alice), role (…:role/Admin), role session "
-        f"(arn:aws:sts::111122223333:assumed-role/Admin/alice), federated user "
-        f"(arn:aws:sts::111122223333:federated-user/bob), a service such as "
-        f"ec2.amazonaws.com, an identity provider, or * for an anonymous caller",
+        f'"{principal}" is not a principal iamlab understands. Use an ARN such as '
+        f"arn:aws:iam::111122223333:user/alice or "
+        f"arn:aws:sts::111122223333:assumed-role/Admin/alice, a service such as "
+        f"ec2.amazonaws.com, or * for an anonymous caller",
     )
+
+
+def check_action(action: str) -> str:
+    """One action, service:Action, no wildcards; returns it stripped or raises RequestError."""
+    action = action.strip()
+    if action.count(":") != 1 or not all(action.split(":")) or any(c in action for c in "*?"):
+        raise RequestError(
+            "action",
+            f'"{action}" is not an action: write service:Action, for example s3:GetObject '
+            f"(no wildcards; a request is one action)",
+        )
+    return action
+
+
+def check_resource(resource: str) -> str:
+    resource = resource.strip() or "*"
+    if resource != "*" and not resource.startswith("arn:"):
+        raise RequestError(
+            "resource",
+            f'"{resource}" is not an ARN; give the resource\'s ARN, or * for actions that take '
+            f"no resource",
+        )
+    return resource
+
+
+def check_account(account: str, field_name: str) -> str:
+    if not re.fullmatch(r"\d{12}", account):
+        raise RequestError(field_name, f'"{account}" is not a 12-digit account ID')
+    return account
 
 
 ContextInput = str | int | float | bool | Iterable[str | int | float | bool] | None
@@ -247,23 +283,10 @@ class Request:
         time: dt.datetime | None = None,
     ) -> None:
         caller = parse_caller(principal, session_issuer)
-        action = action.strip()
-        if action.count(":") != 1 or not all(action.split(":")) or any(c in action for c in "*?"):
-            raise RequestError(
-                "action",
-                f'"{action}" is not an action: write service:Action, '
-                f"for example s3:GetObject (no wildcards; a request is one "
-                f"action)",
-            )
-        resource = resource.strip() or "*"
-        if resource != "*" and not resource.startswith("arn:"):
-            raise RequestError(
-                "resource",
-                f'"{resource}" is not an ARN; give the resource\'s '
-                f"ARN, or * for actions that take no resource",
-            )
-        if resource_owner is not None and not re.fullmatch(r"\d{12}", resource_owner):
-            raise RequestError("resource_owner", f'"{resource_owner}" is not a 12-digit account ID')
+        action = check_action(action)
+        resource = check_resource(resource)
+        if resource_owner is not None:
+            check_account(resource_owner, "resource_owner")
         normalized: dict[str, str | tuple[str, ...]] = {}
         names: dict[str, str] = {}
         for key, value in (context or {}).items():

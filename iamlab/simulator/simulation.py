@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +26,7 @@ from iamlab.policy import (
     policy_findings,
 )
 from iamlab.policy.evaluate import StatementTrace
+from iamlab.policy.request import check_account, check_action, check_resource, parse_caller
 
 __all__ = [
     "LIST_FIELDS",
@@ -269,6 +270,30 @@ def run(raw: Mapping[str, Any]) -> Outcome:
     for name in ("principal", "action"):
         if not data[name].strip():
             errors[name] = f"Give the {name} of the request."
+    checks: list[tuple[str, Callable[[], object]]] = [
+        (
+            "principal",
+            lambda: parse_caller(data["principal"], data["session_issuer"].strip() or None),
+        ),
+        ("action", lambda: check_action(data["action"])),
+        ("resource", lambda: check_resource(data["resource"])),
+    ]
+    if data["resource_owner"].strip():
+        checks.append(
+            (
+                "resource_owner",
+                lambda: check_account(data["resource_owner"].strip(), "resource_owner"),
+            )
+        )
+    for name, check in checks:
+        if name in errors or not data.get(name, "x").strip():
+            continue
+        try:
+            check()
+        except RequestError as error:
+            errors[error.field if error.field in SCALAR_FIELDS else name] = error.message
+    order = {name: i for i, name in enumerate(SCALAR_FIELDS)}
+    errors = dict(sorted(errors.items(), key=lambda item: order.get(item[0], 99)))
     outcome = Outcome(data, inputs, errors, context=context)
     for kind in ("scps", "rcps"):
         blank = [i for i in inputs if i.slot.startswith(kind) and i.blank]

@@ -292,3 +292,15 @@ def test_result_explains_missing_context(client):
 def test_get_only_and_post_only_endpoints(client):
     assert client.put(URL).status_code == HTTPStatus.METHOD_NOT_ALLOWED
     assert client.get(reverse("simulator:validate")).status_code == (HTTPStatus.METHOD_NOT_ALLOWED)
+
+
+def test_every_request_field_problem_is_reported_at_once(client):
+    response = client.post(
+        URL, form(principal="alice", action="", resource="bucket", resource_owner="12")
+    )
+    html = response.content.decode()
+    assert "is not a principal iamlab understands" in html
+    assert "Give the action of the request." in html
+    assert "is not an ARN" in html
+    assert "is not a 12-digit account ID" in html
+    assert Simulation.objects.count() == 0
