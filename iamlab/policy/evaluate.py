@@ -1199,6 +1199,24 @@ def _policy_set(
     return PolicySet(identity, resource_policy, boundary, session, scps, rcps)
 
 
+def _compiled(
+    identity: Iterable[Policy] | Policy | None,
+    resource_policy: Policy | None,
+    boundary: Policy | None,
+    session: Iterable[Policy] | Policy | None,
+    scps: Iterable[Iterable[Policy]],
+    rcps: Iterable[Iterable[Policy]],
+) -> PolicySet:
+    return _policy_set(
+        _as_tuple(identity),
+        resource_policy,
+        boundary,
+        _as_tuple(session),
+        tuple(tuple(level) for level in scps),
+        tuple(tuple(level) for level in rcps),
+    )
+
+
 def evaluate(
     request: Request,
     identity: Iterable[Policy] | Policy | None = (),
@@ -1214,15 +1232,7 @@ def evaluate(
     policies attached at that level. Compiled policy sets are cached, so evaluating many
     requests against the same Policy objects is fast.
     """
-    ps = _policy_set(
-        _as_tuple(identity),
-        resource_policy,
-        boundary,
-        _as_tuple(session),
-        tuple(tuple(level) for level in scps),
-        tuple(tuple(level) for level in rcps),
-    )
-    return ps.evaluate(request)
+    return _compiled(identity, resource_policy, boundary, session, scps, rcps).evaluate(request)
 
 
 def decide(
@@ -1235,12 +1245,4 @@ def decide(
     rcps: Iterable[Iterable[Policy]] = (),
 ) -> str:
     """Like :func:`evaluate`, but only the decision word, without building the explanation."""
-    ps = _policy_set(
-        _as_tuple(identity),
-        resource_policy,
-        boundary,
-        _as_tuple(session),
-        tuple(tuple(level) for level in scps),
-        tuple(tuple(level) for level in rcps),
-    )
-    return ps.decide(request)
+    return _compiled(identity, resource_policy, boundary, session, scps, rcps).decide(request)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -279,6 +280,12 @@ class Policy:
         from .parser import parse_policy
 
         return parse_policy(text_or_dict, PolicyType(type), name)
+
+    def renamed(self, name: str, findings: tuple[Finding, ...] | None = None) -> Policy:
+        """The same parsed policy under another name (a new object: caches key on identity)."""
+        return dataclasses.replace(
+            self, name=name, findings=self.findings if findings is None else findings
+        )
 
     def __repr__(self) -> str:
         return f"<Policy {self.name or self.type.value}: {len(self.statements)} statement(s)>"

@@ -1008,17 +1008,7 @@ def parse_policy(
     policy, findings = policy_findings(text_or_dict, type_)
     if policy is None:
         raise PolicyError(findings, name)
-    return Policy(
-        policy.statements,
-        policy.type,
-        name,
-        policy.version,
-        policy.id,
-        tuple(findings),
-        policy.text,
-        policy.source,
-        policy.document,
-    )
+    return policy.renamed(name, tuple(findings))
 
 
 def _plain(node: JNode) -> Any:

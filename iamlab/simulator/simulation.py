@@ -170,17 +170,7 @@ def check_policy(text: str, type_: PolicyType, label: str, name: str) -> PolicyI
     policy, findings = policy_findings(text, type_)
     item.findings = findings
     if policy is not None:
-        item.policy = Policy(
-            policy.statements,
-            policy.type,
-            label,
-            policy.version,
-            policy.id,
-            tuple(findings),
-            policy.text,
-            policy.source,
-            policy.document,
-        )
+        item.policy = policy.renamed(label, tuple(findings))
     return item
 
 

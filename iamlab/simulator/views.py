@@ -16,6 +16,7 @@ from .models import Simulation
 from .simulation import (
     LIST_FIELDS,
     MAX_SLOTS,
+    SCALAR_FIELDS,
     Outcome,
     annotated_lines,
     check_policy,
@@ -35,20 +36,7 @@ POLICY_TYPES = {
 
 
 def _posted(post: QueryDict) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        key: post.get(key, "")
-        for key in (
-            "principal",
-            "action",
-            "resource",
-            "resource_owner",
-            "session_issuer",
-            "context",
-            "resource_policy",
-            "resource_policy_type",
-            "boundary",
-        )
-    }
+    data: dict[str, Any] = {key: post.get(key, "") for key in SCALAR_FIELDS}
     for key in LIST_FIELDS:
         data[key] = post.getlist(key)
     return normalize(data)

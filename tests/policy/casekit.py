@@ -39,6 +39,34 @@ def stmt(effect: str = "Allow", action: Any = "*", resource: Any = "*", **extra:
     return out
 
 
+def allow(action: Any, resource: Any = "*", **extra: Any) -> Doc:
+    """An identity-type policy with one Allow statement."""
+    return doc(stmt("Allow", action, resource, **extra))
+
+
+def deny(action: Any, resource: Any = "*", **extra: Any) -> Doc:
+    return doc(stmt("Deny", action, resource, **extra))
+
+
+def aws(*arns: str) -> dict[str, Any]:
+    """A Principal naming AWS principals (one string, or a list for several)."""
+    return {"AWS": arns[0] if len(arns) == 1 else list(arns)}
+
+
+def grant(
+    principal: Any, action: Any, resource: Any = "*", effect: str = "Allow", **extra: Any
+) -> Doc:
+    """A resource-based policy with one statement."""
+    return doc(stmt(effect, action, resource, principal=principal, **extra))
+
+
+def trust(
+    principal: Any, action: Any = "sts:AssumeRole", effect: str = "Allow", **extra: Any
+) -> Doc:
+    """A role trust policy with one statement (no Resource element)."""
+    return doc(stmt(effect, action, None, principal=principal, **extra))
+
+
 def doc(*statements: Doc, version: str | None = "2012-10-17") -> Doc:
     out: Doc = {"Statement": list(statements)}
     if version is not None:

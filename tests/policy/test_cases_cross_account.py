@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from .casekit import Case, Doc, check, doc, stmt
+from .casekit import Case, Doc, allow, aws, check, deny, doc, grant, stmt, trust
 
 A = "111111111111"  # the trusted account: callers
 B = "222222222222"  # the trusting account: resources
@@ -39,30 +39,6 @@ ASSUME = "API_AssumeRole"
 EXTERNAL_ID = "id_roles_create_for-user_externalid"
 KMS = "key-policies"
 STS_COMPARE = "id_credentials_sts-comparison"
-
-
-def allow(action: Any, resource: Any = "*", **extra: Any) -> Doc:
-    return doc(stmt("Allow", action, resource, **extra))
-
-
-def deny(action: Any, resource: Any = "*", **extra: Any) -> Doc:
-    return doc(stmt("Deny", action, resource, **extra))
-
-
-def aws(*arns: str) -> dict[str, Any]:
-    return {"AWS": arns[0] if len(arns) == 1 else list(arns)}
-
-
-def grant(
-    principal: Any, action: Any, resource: Any = "*", effect: str = "Allow", **extra: Any
-) -> Doc:
-    return doc(stmt(effect, action, resource, principal=principal, **extra))
-
-
-def trust(
-    principal: Any, action: Any = "sts:AssumeRole", effect: str = "Allow", **extra: Any
-) -> Doc:
-    return doc(stmt(effect, action, None, principal=principal, **extra))
 
 
 # The guide's example: the Demo role's identity-based policy in account A ...

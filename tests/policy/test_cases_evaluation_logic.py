@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from .casekit import Case, Doc, check, doc, stmt
+from .casekit import Case, Doc, allow, aws, check, deny, doc, grant, stmt, trust
 
 A = "111122223333"  # the account everything below lives in
 C = "777788889999"  # an unrelated account
@@ -46,32 +46,6 @@ FEDERATION = "API_GetFederationToken"
 STS_COMPARE = "id_credentials_sts-comparison"
 KMS = "key-policies"
 ROOT_PAGE = "id_root-user"
-
-
-def allow(action: Any, resource: Any = "*", **extra: Any) -> Doc:
-    return doc(stmt("Allow", action, resource, **extra))
-
-
-def deny(action: Any, resource: Any = "*", **extra: Any) -> Doc:
-    return doc(stmt("Deny", action, resource, **extra))
-
-
-def aws(*arns: str) -> dict[str, Any]:
-    return {"AWS": arns[0] if len(arns) == 1 else list(arns)}
-
-
-def grant(
-    principal: Any, action: Any, resource: Any = "*", effect: str = "Allow", **extra: Any
-) -> Doc:
-    """A resource-based policy with one statement."""
-    return doc(stmt(effect, action, resource, principal=principal, **extra))
-
-
-def trust(
-    principal: Any, action: Any = "sts:AssumeRole", effect: str = "Allow", **extra: Any
-) -> Doc:
-    """A role trust policy with one statement (no Resource element)."""
-    return doc(stmt(effect, action, None, principal=principal, **extra))
 
 
 GET = allow("s3:GetObject", f"{BUCKET}/*")

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from .casekit import Case, Doc, check, doc, stmt
+from .casekit import Case, Doc, allow, check, deny, doc, stmt
 
 A = "111122223333"  # a member account
 B = "444455556666"  # another account (external unless stated)
@@ -45,14 +45,6 @@ RCPS = "orgs_manage_policies_rcps"
 RCP_EVAL = "orgs_manage_policies_rcps_evaluation"
 DENYALLOW = "reference_policies_evaluation-logic_policy-eval-denyallow"
 STS_COMPARE = "id_credentials_sts-comparison"
-
-
-def allow(action: Any, resource: Any = "*", **extra: Any) -> Doc:
-    return doc(stmt("Allow", action, resource, **extra))
-
-
-def deny(action: Any, resource: Any = "*", **extra: Any) -> Doc:
-    return doc(stmt("Deny", action, resource, **extra))
 
 
 def grant(
