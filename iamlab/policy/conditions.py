@@ -36,7 +36,7 @@ import functools
 import ipaddress
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
@@ -290,7 +290,12 @@ class ConditionTrace:
     result: bool
     reason: str
     missing: bool
-    values: tuple[ValueTrace, ...] = ()
+    # Per request value, which policy values it matched: computed only when asked for.
+    _detail: Callable[[], tuple[ValueTrace, ...]] | None = field(default=None, repr=False)
+
+    @property
+    def values(self) -> tuple[ValueTrace, ...]:
+        return self._detail() if self._detail is not None else ()
 
 
 def _is_null(value: ContextValue) -> bool:
@@ -417,7 +422,10 @@ class Condition:
             )
             return ConditionTrace(op, self.key, shown, raw, result, reason, missing=False)
         values = raw if isinstance(raw, tuple) else (raw,)
-        traces = tuple(self._trace_value(spec, v, policy_values, shown) for v in values)
+
+        def detail() -> tuple[ValueTrace, ...]:
+            return tuple(self._trace_value(spec, v, policy_values, shown) for v in values)
+
         if self.operator.set_op == "ForAllValues":
             reason = (
                 "every request value satisfies the operator"
@@ -442,9 +450,7 @@ class Condition:
                 if result
                 else "the request value matches none of the policy values"
             )
-        return ConditionTrace(
-            op, self.key, shown, values, result, reason, missing=False, values=traces
-        )
+        return ConditionTrace(op, self.key, shown, values, result, reason, False, detail)
 
     def _shown_policy_values(self, get: ContextGet) -> tuple[str, ...]:
         if not self.has_variables:

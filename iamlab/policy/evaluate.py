@@ -49,7 +49,7 @@ Documented choices where the guides disagree (tested in tests/policy):
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -1040,140 +1040,163 @@ def _reason(
         kind, _, level = decided_by.partition(":")
         labels = _level_labels(kind, ps.scp_levels if kind == "scp" else ps.rcp_levels)
         level_label = labels[int(level)]
-    texts: dict[str, Callable[[], str]] = {
-        "get-caller-identity": lambda: (
-            "sts:GetCallerIdentity always succeeds: it only tells the caller "
-            "who they are, and no policy can deny it."
-        ),
-        "explicit-deny": lambda: (
-            f"Explicitly denied by {first} ({deny_layer}). An explicit Deny in "
-            f"any policy overrides every Allow."
-        ),
-        "root-cannot-assume": lambda: (
-            'The root user cannot assume roles: STS answers "Roles may not be '
-            'assumed by root accounts". Sign in as an IAM user or use a role '
-            "session instead."
-        ),
-        "federated-no-sts": lambda: (
-            f"{who} got its credentials from GetFederationToken, and such "
-            f"credentials cannot call any AWS STS operation except GetCallerIdentity (STS API "
-            f"reference, GetFederationToken). No policy can change that."
-        ),
-        "session-no-token": lambda: (
-            f"{who} uses temporary credentials from AssumeRole, and those "
-            f"cannot call GetFederationToken or GetSessionToken (STS API reference, AssumeRole). "
-            f"No policy can change that."
-        ),
-        "rcp": lambda: (
-            f"No statement in the {level_label} allows {request.action} for this resource. "
-            f"RCPs never grant access, but the action must be allowed at every level of the "
-            f"resource's organization (RCPFullAWSAccess does that by default)."
-        ),
-        "scp": lambda: (
-            f"No statement in the {level_label} allows {request.action}. SCPs never grant "
-            f"access, but an action must be allowed by an SCP at every level from the "
-            f"organization root down to the account (FullAWSAccess does that by default)."
-        ),
-        "resource-direct": lambda: (
-            f"Allowed by {first}: the resource-based policy "
-            f"{GRANT_NAMES[DIRECT]}, which is enough on its own — neither an "
-            f"identity-based policy nor a permissions boundary or session policy "
-            f"is needed."
-        ),
-        "no-identity-principal": lambda: (
-            f"Implicitly denied: {who} has no identity-based policies, so "
-            f"only a resource-based policy that names it can allow "
-            f"{request.action}, and none does."
-        ),
-        "cross-identity": lambda: (
-            f"Cross-account request ({who} is in account {caller.account}, the "
-            f"resource belongs to {request.resource_owner}): both accounts must "
-            f"allow it, and no identity-based policy in the caller's account "
-            f"allows {what}."
-        ),
-        "cross-boundary": lambda: (
-            f"Cross-account request: the caller's permissions boundary does not "
-            f"allow {request.action}, so the caller's account does not allow it."
-        ),
-        "cross-session": lambda: (
-            f"Cross-account request: the session policy does not allow "
-            f"{request.action}, so the caller's side does not allow it."
-        ),
-        "cross-resource": lambda: (
-            f"Cross-account request ({who} is in account {caller.account}, the "
-            f"resource belongs to {request.resource_owner}): the caller's account "
-            f"allows it, but the resource's account must allow it too, with a "
-            f"resource-based policy that names the caller or its account — and "
-            f"none does."
-        ),
-        "cross-allowed": lambda: (
-            f"Allowed across accounts: the caller's identity-based policies allow "
-            f"{what}, and the resource-based policy in account "
-            f"{request.resource_owner} allows the caller. Both sides must allow."
-        ),
-        "requires-trust": lambda: (
-            f"A role's trust policy must allow the caller explicitly (or trust "
-            f"its account); an identity-based policy alone is never enough to "
-            f"assume a role, and this trust policy does not allow {who}."
-            if ps.resource_policy is not None
-            else "To assume a role, its trust policy must allow the caller, but no "
-            "trust policy was given."
-        ),
-        "requires-kms": lambda: (
-            "A KMS key policy must allow access explicitly, even in the key's own "
-            "account (the root user included)"
-            + (
-                ", and this key policy does not."
-                if ps.resource_policy is not None
-                else "; no key policy was given."
+    match code:
+        case "get-caller-identity":
+            return (
+                "sts:GetCallerIdentity always succeeds: it only tells the caller "
+                "who they are, and no policy can deny it."
             )
-        ),
-        "root": lambda: (
-            "Allowed: the root user has full access to its own account. Only explicit "
-            "denies, SCPs and RCPs can limit it."
-        ),
-        "no-identity-allow": lambda: (
-            f"Implicitly denied: the {resource_kind} names the caller's account, which only "
-            f"delegates the decision to that account's identity-based policies — and none of "
-            f"them allows {what}."
-            if facts.grants() & VIA_ACCOUNT
-            else f"Implicitly denied: no identity-based policy allows {what}"
-            + (
-                f", and the {resource_kind} does not name the caller"
-                if ps.resource_policy is not None
-                else ""
+        case "explicit-deny":
+            return (
+                f"Explicitly denied by {first} ({deny_layer}). An explicit Deny in "
+                f"any policy overrides every Allow."
             )
-            + ". In AWS everything that is not explicitly allowed is denied."
-        ),
-        "boundary": lambda: (
-            f"An identity-based policy allows {request.action}, but the permissions "
-            f"boundary does not. A boundary sets the maximum permissions: the "
-            f"effective permissions are what both allow."
-        ),
-        "session": lambda: (
-            f"The policies of the role allow {request.action}, but the session policy "
-            f"passed when the session was created does not. A session gets the "
-            f"intersection of the two."
-        ),
-        "federated-no-session-policy": lambda: (
-            f"{who} was created by GetFederationToken without a "
-            f"session policy, so it gets no permissions from the "
-            f"IAM user's policies; only resource-based policies that "
-            f"name the federated user directly could allow this."
-        ),
-        "identity": lambda: (
-            f"Allowed by {first}."
-            + (" The permissions boundary allows it too." if ps.boundary is not None else "")
-            + (" The session policy allows it too." if ps.session and caller.is_session else "")
-        ),
-        "resource-parent": lambda: (
-            f"Allowed by {first}: the resource-based policy names the caller's "
-            f"role (or the IAM user behind the federated user). That is enough "
-            f"without an identity-based policy, but the boundary and session "
-            f"policies still apply — and they allow it."
-        ),
-    }
-    return texts[code]()
+        case "root-cannot-assume":
+            return (
+                'The root user cannot assume roles: STS answers "Roles may not be '
+                'assumed by root accounts". Sign in as an IAM user or use a role '
+                "session instead."
+            )
+        case "federated-no-sts":
+            return (
+                f"{who} got its credentials from GetFederationToken, and such "
+                f"credentials cannot call any AWS STS operation except GetCallerIdentity (STS API "
+                f"reference, GetFederationToken). No policy can change that."
+            )
+        case "session-no-token":
+            return (
+                f"{who} uses temporary credentials from AssumeRole, and those cannot "
+                f"call GetFederationToken or GetSessionToken (STS API reference, "
+                f"AssumeRole). No policy can change that."
+            )
+        case "rcp":
+            return (
+                f"No statement in the {level_label} allows {request.action} for this resource. "
+                f"RCPs never grant access, but the action must be allowed at every level of the "
+                f"resource's organization (RCPFullAWSAccess does that by default)."
+            )
+        case "scp":
+            return (
+                f"No statement in the {level_label} allows {request.action}. SCPs never grant "
+                f"access, but an action must be allowed by an SCP at every level from the "
+                f"organization root down to the account (FullAWSAccess does that by default)."
+            )
+        case "resource-direct":
+            return (
+                f"Allowed by {first}: the resource-based policy "
+                f"{GRANT_NAMES[DIRECT]}, which is enough on its own — neither an "
+                f"identity-based policy nor a permissions boundary or session policy "
+                f"is needed."
+            )
+        case "no-identity-principal":
+            return (
+                f"Implicitly denied: {who} has no identity-based policies, so "
+                f"only a resource-based policy that names it can allow "
+                f"{request.action}, and none does."
+            )
+        case "cross-identity":
+            return (
+                f"Cross-account request ({who} is in account {caller.account}, the "
+                f"resource belongs to {request.resource_owner}): both accounts must "
+                f"allow it, and no identity-based policy in the caller's account "
+                f"allows {what}."
+            )
+        case "cross-boundary":
+            return (
+                f"Cross-account request: the caller's permissions boundary does not "
+                f"allow {request.action}, so the caller's account does not allow it."
+            )
+        case "cross-session":
+            return (
+                f"Cross-account request: the session policy does not allow "
+                f"{request.action}, so the caller's side does not allow it."
+            )
+        case "cross-resource":
+            return (
+                f"Cross-account request ({who} is in account {caller.account}, the "
+                f"resource belongs to {request.resource_owner}): the caller's account "
+                f"allows it, but the resource's account must allow it too, with a "
+                f"resource-based policy that names the caller or its account — and "
+                f"none does."
+            )
+        case "cross-allowed":
+            return (
+                f"Allowed across accounts: the caller's identity-based policies allow "
+                f"{what}, and the resource-based policy in account "
+                f"{request.resource_owner} allows the caller. Both sides must allow."
+            )
+        case "requires-trust":
+            return (
+                f"A role's trust policy must allow the caller explicitly (or trust "
+                f"its account); an identity-based policy alone is never enough to "
+                f"assume a role, and this trust policy does not allow {who}."
+                if ps.resource_policy is not None
+                else "To assume a role, its trust policy must allow the caller, but no "
+                "trust policy was given."
+            )
+        case "requires-kms":
+            return (
+                "A KMS key policy must allow access explicitly, even in the key's own "
+                "account (the root user included)"
+                + (
+                    ", and this key policy does not."
+                    if ps.resource_policy is not None
+                    else "; no key policy was given."
+                )
+            )
+        case "root":
+            return (
+                "Allowed: the root user has full access to its own account. Only explicit "
+                "denies, SCPs and RCPs can limit it."
+            )
+        case "no-identity-allow":
+            return (
+                f"Implicitly denied: the {resource_kind} names the caller's account, which only "
+                f"delegates the decision to that account's identity-based policies — and none of "
+                f"them allows {what}."
+                if facts.grants() & VIA_ACCOUNT
+                else f"Implicitly denied: no identity-based policy allows {what}"
+                + (
+                    f", and the {resource_kind} does not name the caller"
+                    if ps.resource_policy is not None
+                    else ""
+                )
+                + ". In AWS everything that is not explicitly allowed is denied."
+            )
+        case "boundary":
+            return (
+                f"An identity-based policy allows {request.action}, but the permissions "
+                f"boundary does not. A boundary sets the maximum permissions: the "
+                f"effective permissions are what both allow."
+            )
+        case "session":
+            return (
+                f"The policies of the role allow {request.action}, but the session policy "
+                f"passed when the session was created does not. A session gets the "
+                f"intersection of the two."
+            )
+        case "federated-no-session-policy":
+            return (
+                f"{who} was created by GetFederationToken without a "
+                f"session policy, so it gets no permissions from the "
+                f"IAM user's policies; only resource-based policies that "
+                f"name the federated user directly could allow this."
+            )
+        case "identity":
+            return (
+                f"Allowed by {first}."
+                + (" The permissions boundary allows it too." if ps.boundary is not None else "")
+                + (" The session policy allows it too." if ps.session and caller.is_session else "")
+            )
+        case "resource-parent":
+            return (
+                f"Allowed by {first}: the resource-based policy names the caller's "
+                f"role (or the IAM user behind the federated user). That is enough "
+                f"without an identity-based policy, but the boundary and session "
+                f"policies still apply — and they allow it."
+            )
+        case _:
+            raise AssertionError(f"no reason text for {code}")
 
 
 # --- the public function ----------------------------------------------------------------------

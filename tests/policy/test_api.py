@@ -177,3 +177,27 @@ def test_compiled_policy_sets_are_reused_and_agree():
     assert evaluate(request, identity=identity) is not evaluate(request, identity=identity)
     # A second parse is a different policy: caches key on identity, never on equal text.
     assert policy() != policy()
+
+
+def test_condition_traces_show_resolved_values_and_per_value_matches():
+    conditional = policy(
+        Condition={
+            "ForAnyValue:StringLike": {"aws:TagKeys": ["team*", "${aws:username}"]},
+            "IpAddress": {"aws:SourceIp": "203.0.113.0/24"},
+        }
+    )
+    request = Request(
+        ALICE, "s3:GetObject", context={"aws:TagKeys": ["cost", "alice"], "aws:SourceIp": "8.8.8.8"}
+    )
+    result = evaluate(request, identity=[conditional])
+    assert result.decision == "implicitDeny"
+    tags, ip = result.layers[0].statements[0].conditions
+    assert tags.result
+    assert tags.policy_values == ("team*", "alice")
+    assert [(v.request_value, v.matched_policy_values) for v in tags.values] == [
+        ("cost", ()),
+        ("alice", ("alice",)),
+    ]
+    assert not ip.result
+    assert ip.reason == "the request value matches none of the policy values"
+    assert result.layers[0].statements[0].summary.startswith("condition IpAddress on aws:SourceIp")
