@@ -65,8 +65,10 @@ def string_like_regex(pieces: tuple[Piece, ...], ignore_case: bool = False) -> r
 
 
 def _split_pieces(pieces: tuple[Piece, ...], limit: int) -> list[tuple[Piece, ...]]:
-    """Split pieces on ':' (only in non-literal text... and literal text alike: ARN parts never
-    contain a colon except in the last part), at most ``limit`` times."""
+    """Split pieces into ARN segments on their first ``limit`` colons.
+
+    Colons split literal text too (a substituted value before the resource part would be a
+    malformed ARN anyway); colons after the last split stay in the final segment."""
     segments: list[list[Piece]] = [[]]
     for text, literal in pieces:
         parts = text.split(":") if len(segments) <= limit else [text]
