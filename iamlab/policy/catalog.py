@@ -26,7 +26,6 @@ __all__ = [
     "all_services",
     "condition_key_info",
     "data_version",
-    "is_multivalued_key",
     "rcp_applies_to_service",
     "service_actions",
     "service_exists",
@@ -258,11 +257,6 @@ def condition_key_info(key: str) -> ConditionKeyInfo | None:
         if regex.fullmatch(key):
             return info
     return None
-
-
-def is_multivalued_key(key: str) -> bool:
-    info = condition_key_info(key)
-    return info is not None and info.multivalued
 
 
 @functools.cache

@@ -75,7 +75,8 @@ ALLOWED = "allowed"
 EXPLICIT_DENY = "explicitDeny"
 IMPLICIT_DENY = "implicitDeny"
 
-# How a resource-based policy's matching Allow names the caller (the strongest one counts).
+# How a resource-based policy's matching Allow names the caller; one value per statement, and
+# the strongest over all statements counts. Powers of two, so ``grants & DIRECT`` reads well.
 VIA_ACCOUNT = 1  # the caller's account: delegation, an identity-based Allow is still needed
 VIA_PARENT = 2  # the role of a session / the IAM user behind a federated user
 DIRECT = 4  # the caller itself (user, session, federated user), "*", a service, a provider
@@ -792,7 +793,7 @@ def _trace(
         verb = "allows" if statement.is_allow else "denies"
         summary = f"matches: {verb} the request"
         if grant:
-            summary += f" (the Principal {GRANT_NAMES[_strongest(grant)]})"
+            summary += f" (the Principal {GRANT_NAMES[grant]})"
     return StatementTrace(
         layer.kind,
         layer.label,
@@ -806,13 +807,6 @@ def _trace(
         matched,
         summary,
     )
-
-
-def _strongest(grant: int) -> int:
-    for value in (DIRECT, VIA_PARENT, VIA_ACCOUNT):
-        if grant & value:
-            return value
-    return 0
 
 
 class _EagerFacts:
@@ -989,7 +983,7 @@ def _as_match(t: StatementTrace) -> StatementMatch:
         t.policy_label,
         t.policy,
         t.statement,
-        _strongest(t.principal_grant or 0),
+        t.principal_grant or 0,
     )
 
 

@@ -269,7 +269,6 @@ class Request:
     action_lower: str
     service: str
     time: dt.datetime
-    context_names: Mapping[str, str] = field(repr=False)
     _derived: dict[str, str | tuple[str, ...] | None] = field(repr=False)
 
     def __init__(
@@ -324,7 +323,6 @@ class Request:
         setter(self, "action_lower", action.lower())
         setter(self, "service", action.split(":")[0].lower())
         setter(self, "time", when)
-        setter(self, "context_names", names)
         setter(self, "_derived", {})
 
     # -- context lookup (the hot path of condition evaluation) ---------------------------------
@@ -344,9 +342,6 @@ class Request:
     def scalar(self, key_lower: str) -> str | None:
         value = self.get(key_lower)
         return value if isinstance(value, str) else None
-
-    def is_derived(self, key_lower: str) -> bool:
-        return key_lower not in self.context and self.get(key_lower) is not None
 
     def _derive(self, key: str) -> str | None:
         caller = self.caller
@@ -381,9 +376,6 @@ class Request:
         if key == "aws:epochtime":
             return str(int(self.time.timestamp()))
         return None
-
-    def key_name(self, key_lower: str) -> str:
-        return self.context_names.get(key_lower, key_lower)
 
     @property
     def cross_account(self) -> bool:
