@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "iamlab.simulator",
+    "iamlab.sandbox",
 ]
 
 MIDDLEWARE = [

@@ -91,6 +91,8 @@ class ManagedPolicy:
     description: str
     document: dict[str, Any]
     kind: str  # identity, scp or rcp
+    path: str = "/"
+    version_id: str = "v1"
 
     @property
     def text(self) -> str:
@@ -106,7 +108,13 @@ def managed_policies() -> dict[str, ManagedPolicy]:
             raw.get("PolicyType", ""), "identity"
         )
         found[raw["PolicyName"]] = ManagedPolicy(
-            raw["PolicyName"], raw["Arn"], raw.get("Description") or "", raw["Document"], kind
+            raw["PolicyName"],
+            raw["Arn"],
+            raw.get("Description") or "",
+            raw["Document"],
+            kind,
+            raw.get("Path", "/"),
+            raw.get("DefaultVersionId", "v1"),
         )
     return dict(sorted(found.items(), key=lambda item: item[0].lower()))
 

@@ -1,0 +1,888 @@
+"""The sandbox: simulated AWS accounts, as AWS models them.
+
+Every object carries a direct ``sandbox`` foreign key (AWS managed policies excepted: they are
+global, ``sandbox`` is null). That one column is what scoping relies on: a view reads objects
+only through ``Model.objects.owned_by(user)``, so nobody reaches another person's sandbox by
+guessing an id. Any change to a sandbox object bumps ``Sandbox.version`` (see ``signals.py``),
+which is what :class:`iamlab.sandbox.world.World` caches on.
+
+Naming, id and quota rules live in ``rules.py``; they are enforced by ``clean()`` here and by
+the forms and importers, which share its messages.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+
+from . import rules
+
+REGIONS = [
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-central-1",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-northeast-1",
+    "sa-east-1",
+    "ca-central-1",
+]
+REGION_CHOICES = [(r, r) for r in REGIONS]
+
+
+class Sandbox(models.Model):
+    """One learner's simulated AWS world: an optional organization and its accounts."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sandboxes"
+    )
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    version = models.PositiveBigIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        constraints = [
+            models.UniqueConstraint("owner", Lower("name"), name="sandbox_name_unique_per_owner")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("sandbox:overview", args=[self.pk])
+
+    @classmethod
+    def owned_by(cls, user: AbstractBaseUser | AnonymousUser) -> models.QuerySet[Sandbox]:
+        if not user.is_authenticated:
+            return cls.objects.none()
+        return cls.objects.filter(owner=user)
+
+
+class OwnedQuerySet(models.QuerySet[Any]):
+    def owned_by(self, user: AbstractBaseUser | AnonymousUser) -> OwnedQuerySet:
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(sandbox__owner=user)
+
+
+class SandboxObject(models.Model):
+    sandbox = models.ForeignKey(Sandbox, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OwnedQuerySet.as_manager()
+
+    # The URL slug of this kind of object in the sandbox pages (``None``: no page of its own).
+    slug: ClassVar[str | None] = None
+
+    class Meta:
+        abstract = True
+
+    def get_absolute_url(self) -> str:
+        assert self.slug is not None
+        return reverse("sandbox:object", args=[self.sandbox_id, self.slug, self.pk])
+
+
+# -- organization ------------------------------------------------------------------------------
+
+
+class Organization(SandboxObject):
+    """AWS Organizations with all features enabled (so SCPs and RCPs are available)."""
+
+    org_id = models.CharField(max_length=12, default="", blank=True)
+    root_id = models.CharField(max_length=6, default="", blank=True)
+    # Identity Center, when enabled: one organization instance.
+    identity_center_enabled = models.BooleanField(default=False)
+    identity_store_id = models.CharField(max_length=12, blank=True)
+    sso_instance_id = models.CharField(max_length=30, blank=True)
+
+    slug = "organization"
+
+    class Meta:
+        constraints = [models.UniqueConstraint("sandbox", name="one_organization_per_sandbox")]
+
+    def __str__(self) -> str:
+        return self.org_id
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.org_id:
+            self.org_id = rules.org_id("o")
+        if not self.root_id:
+            self.root_id = rules.org_id("r")
+        super().save(*args, **kwargs)
+
+    @property
+    def management_account(self) -> Account | None:
+        return Account.objects.filter(organization=self, is_management=True).first()
+
+    @property
+    def arn(self) -> str:
+        mgmt = self.management_account
+        return (
+            f"arn:aws:organizations::{mgmt.account_id if mgmt else ''}:organization/{self.org_id}"
+        )
+
+
+class OrgUnit(SandboxObject):
+    """The organization root (``parent`` is null) or an organizational unit."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="units")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
+    name = models.CharField(max_length=128)
+    unit_id = models.CharField(max_length=40, blank=True)
+
+    slug = "ous"
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return "Root" if self.is_root else self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.unit_id:
+            root = self.organization.root_id
+            self.unit_id = root if self.parent_id is None else rules.ou_id(root)
+        super().save(*args, **kwargs)
+
+    @property
+    def is_root(self) -> bool:
+        return self.parent_id is None
+
+    def chain(self) -> list[OrgUnit]:
+        """Root first, this unit last."""
+        units: list[OrgUnit] = []
+        node: OrgUnit | None = self
+        while node is not None:
+            units.append(node)
+            node = node.parent
+        return units[::-1]
+
+
+class Account(SandboxObject):
+    """An AWS account and its root user."""
+
+    account_id = models.CharField(max_length=12)
+    name = models.CharField(max_length=50)
+    email = models.EmailField()
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="accounts"
+    )
+    parent = models.ForeignKey(
+        OrgUnit, null=True, blank=True, on_delete=models.SET_NULL, related_name="accounts"
+    )
+    is_management = models.BooleanField(default=False)
+    alias = models.CharField(max_length=63, blank=True)
+    # The root user (id_root-user.html): its credentials are the account's email and password.
+    root_password_set = models.BooleanField(default=True)
+    root_password_last_used = models.DateTimeField(null=True, blank=True)
+
+    slug = "accounts"
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint("sandbox", "account_id", name="account_id_unique_in_sandbox")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.account_id})"
+
+    def clean(self) -> None:
+        if error := rules.check_account_id(self.account_id):
+            raise ValidationError({"account_id": error})
+
+    @property
+    def root_arn(self) -> str:
+        return f"arn:aws:iam::{self.account_id}:root"
+
+    @property
+    def root_mfa_enabled(self) -> bool:
+        return self.mfa_devices.filter(user__isnull=True).exists()
+
+
+# -- policies ----------------------------------------------------------------------------------
+
+
+class ManagedPolicy(SandboxObject):
+    """A managed policy: customer managed (in an account) or AWS managed (global, no sandbox)."""
+
+    sandbox = models.ForeignKey(  # type: ignore[assignment]
+        Sandbox, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.CASCADE, related_name="policies"
+    )
+    name = models.CharField(max_length=128)
+    path = models.CharField(max_length=512, default="/")
+    policy_id = models.CharField(max_length=32, blank=True)
+    description = models.CharField(max_length=1000, blank=True)
+
+    slug = "policies"
+
+    class Meta:
+        ordering = [Lower("name")]
+        constraints = [
+            models.UniqueConstraint("account", Lower("name"), name="policy_name_unique_in_account"),
+            models.UniqueConstraint(
+                Lower("name"),
+                condition=models.Q(account__isnull=True),
+                name="aws_managed_policy_name_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.policy_id:
+            self.policy_id = rules.unique_id("policy")
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        if self.aws_managed:
+            return reverse("sandbox:aws_policy", args=[self.name])
+        return super().get_absolute_url()
+
+    @property
+    def aws_managed(self) -> bool:
+        return self.account_id is None
+
+    @property
+    def arn(self) -> str:
+        owner = "aws" if self.account is None else self.account.account_id
+        return f"arn:aws:iam::{owner}:policy{self.path}{self.name}"
+
+    def default_version(self) -> PolicyVersion | None:
+        return self.versions.filter(is_default=True).first()
+
+
+class PolicyVersion(models.Model):
+    policy = models.ForeignKey(ManagedPolicy, on_delete=models.CASCADE, related_name="versions")
+    version_id = models.CharField(max_length=10)  # v1, v2, ...
+    document = models.TextField()
+    is_default = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["policy", "-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint("policy", "version_id", name="version_id_unique"),
+            models.UniqueConstraint(
+                "policy",
+                condition=models.Q(is_default=True),
+                name="one_default_version",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy.name} {self.version_id}"
+
+    @property
+    def number(self) -> int:
+        return int(self.version_id.lstrip("v") or 0)
+
+
+class Principal(SandboxObject):
+    """Shared columns of IAM users and roles (and, for paths and attachments, groups)."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="%(class)ss")
+    name = models.CharField(max_length=128)
+    path = models.CharField(max_length=512, default="/")
+    unique_id = models.CharField(max_length=32, blank=True)
+    managed_policies = models.ManyToManyField(ManagedPolicy, blank=True, related_name="+")
+
+    id_kind: ClassVar[str] = ""
+    arn_kind: ClassVar[str] = ""
+
+    class Meta:
+        abstract = True
+        ordering = [Lower("name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.unique_id:
+            self.unique_id = rules.unique_id(self.id_kind)
+        super().save(*args, **kwargs)
+
+    @property
+    def arn(self) -> str:
+        return rules.iam_arn(self.account.account_id, self.arn_kind, self.path, self.name)
+
+
+class IamUser(Principal):
+    console_password = models.BooleanField(default=False)
+    password_reset_required = models.BooleanField(default=False)
+    password_last_used = models.DateTimeField(null=True, blank=True)
+    boundary = models.ForeignKey(
+        ManagedPolicy, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    tags = models.JSONField(default=dict, blank=True)
+
+    id_kind = "user"
+    arn_kind = "user"
+    slug = "users"
+
+    class Meta(Principal.Meta):
+        constraints = [models.UniqueConstraint("account", Lower("name"), name="user_name_unique")]
+        indexes = [models.Index(fields=["sandbox", "account"])]
+
+
+class IamGroup(Principal):
+    members = models.ManyToManyField(IamUser, blank=True, related_name="groups")
+
+    id_kind = "group"
+    arn_kind = "group"
+    slug = "groups"
+
+    class Meta(Principal.Meta):
+        constraints = [models.UniqueConstraint("account", Lower("name"), name="group_name_unique")]
+
+
+class Role(Principal):
+    MANAGED_BY_CHOICES = [
+        ("", "You"),
+        ("service-linked", "An AWS service (service-linked role)"),
+        ("identity-center", "IAM Identity Center"),
+    ]
+
+    description = models.CharField(max_length=1000, blank=True)
+    trust_policy = models.TextField()
+    max_session_duration = models.PositiveIntegerField(default=3600)
+    boundary = models.ForeignKey(
+        ManagedPolicy, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    tags = models.JSONField(default=dict, blank=True)
+    managed_by = models.CharField(max_length=20, choices=MANAGED_BY_CHOICES, blank=True)
+    linked_service = models.CharField(max_length=100, blank=True)  # service-linked roles
+    permission_set = models.ForeignKey(
+        "PermissionSet",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="provisioned_roles",
+    )
+
+    id_kind = "role"
+    arn_kind = "role"
+    slug = "roles"
+
+    class Meta(Principal.Meta):
+        constraints = [models.UniqueConstraint("account", Lower("name"), name="role_name_unique")]
+        indexes = [models.Index(fields=["sandbox", "account"])]
+
+    @property
+    def editable(self) -> bool:
+        """Service-linked and Identity Center roles are managed by AWS: view, never edit."""
+        return not self.managed_by
+
+    @property
+    def trusted_services(self) -> list[str]:
+        import json
+
+        try:
+            doc = json.loads(self.trust_policy)
+        except ValueError:
+            return []
+        found: list[str] = []
+        statements = doc.get("Statement", []) if isinstance(doc, dict) else []
+        for st in statements if isinstance(statements, list) else [statements]:
+            principal = st.get("Principal") if isinstance(st, dict) else None
+            if isinstance(principal, dict):
+                svc = principal.get("Service", [])
+                found.extend([svc] if isinstance(svc, str) else list(svc))
+        return found
+
+    @property
+    def is_service_role(self) -> bool:
+        return not self.managed_by and bool(self.trusted_services)
+
+
+class InlinePolicy(SandboxObject):
+    """A policy embedded in one user, group or role (exactly one of the three)."""
+
+    user = models.ForeignKey(
+        IamUser, null=True, blank=True, on_delete=models.CASCADE, related_name="inline_policies"
+    )
+    group = models.ForeignKey(
+        IamGroup, null=True, blank=True, on_delete=models.CASCADE, related_name="inline_policies"
+    )
+    role = models.ForeignKey(
+        Role, null=True, blank=True, on_delete=models.CASCADE, related_name="inline_policies"
+    )
+    name = models.CharField(max_length=128)
+    document = models.TextField()
+
+    slug = "inline"
+
+    class Meta:
+        ordering = [Lower("name")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(user__isnull=False, group__isnull=True, role__isnull=True)
+                    | models.Q(user__isnull=True, group__isnull=False, role__isnull=True)
+                    | models.Q(user__isnull=True, group__isnull=True, role__isnull=False)
+                ),
+                name="inline_policy_has_one_owner",
+            ),
+            models.UniqueConstraint("user", Lower("name"), name="inline_name_unique_user"),
+            models.UniqueConstraint("group", Lower("name"), name="inline_name_unique_group"),
+            models.UniqueConstraint("role", Lower("name"), name="inline_name_unique_role"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def owner(self) -> IamUser | IamGroup | Role:
+        owner = self.user or self.group or self.role
+        assert owner is not None
+        return owner
+
+
+# -- credentials -------------------------------------------------------------------------------
+
+
+class AccessKey(SandboxObject):
+    """A long-term access key of an IAM user, or of the root user when ``user`` is null."""
+
+    STATUS_CHOICES = [("Active", "Active"), ("Inactive", "Inactive")]
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="access_keys")
+    user = models.ForeignKey(
+        IamUser, null=True, blank=True, on_delete=models.CASCADE, related_name="access_keys"
+    )
+    key_id = models.CharField(max_length=20, blank=True)
+    status = models.CharField(max_length=8, choices=STATUS_CHOICES, default="Active")
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    last_used_service = models.CharField(max_length=64, blank=True)
+    last_used_region = models.CharField(max_length=20, blank=True)
+
+    slug = "keys"
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.key_id
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.key_id:
+            self.key_id = rules.unique_id("access-key")
+        super().save(*args, **kwargs)
+
+
+class MfaDevice(SandboxObject):
+    KIND_CHOICES = [
+        ("virtual", "Authenticator app"),
+        ("passkey", "Passkey or security key"),
+        ("hardware", "Hardware TOTP token"),
+    ]
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="mfa_devices")
+    user = models.ForeignKey(
+        IamUser, null=True, blank=True, on_delete=models.CASCADE, related_name="mfa_devices"
+    )
+    name = models.CharField(max_length=128)
+    kind = models.CharField(max_length=10, choices=KIND_CHOICES, default="virtual")
+
+    slug = "mfa"
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def serial(self) -> str:
+        """Virtual devices are named by an ARN; others by a serial number (list-mfa-devices)."""
+        if self.kind == "virtual":
+            return f"arn:aws:iam::{self.account.account_id}:mfa/{self.name}"
+        return self.name
+
+
+class ServiceCredential(SandboxObject):
+    """Service-specific credentials (id_credentials_ssh-keys / id_credentials_keyspaces)."""
+
+    SERVICE_CHOICES = [
+        ("codecommit.amazonaws.com", "AWS CodeCommit (Git HTTPS)"),
+        ("cassandra.amazonaws.com", "Amazon Keyspaces (for Apache Cassandra)"),
+    ]
+
+    user = models.ForeignKey(IamUser, on_delete=models.CASCADE, related_name="service_credentials")
+    service = models.CharField(max_length=40, choices=SERVICE_CHOICES)
+    credential_id = models.CharField(max_length=32, blank=True)
+    service_user_name = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=8, choices=AccessKey.STATUS_CHOICES, default="Active")
+
+    slug = "service-credentials"
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.service_user_name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.credential_id:
+            self.credential_id = rules.unique_id("service-credential")
+        if not self.service_user_name:
+            # AWS composes it from the user name and the account id.
+            self.service_user_name = f"{self.user.name}-at-{self.user.account.account_id}"
+        super().save(*args, **kwargs)
+
+
+class SshPublicKey(SandboxObject):
+    user = models.ForeignKey(IamUser, on_delete=models.CASCADE, related_name="ssh_keys")
+    key_id = models.CharField(max_length=20, blank=True)
+    body = models.TextField()
+    status = models.CharField(max_length=8, choices=AccessKey.STATUS_CHOICES, default="Active")
+
+    slug = "ssh-keys"
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.key_id
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.key_id:
+            self.key_id = rules.unique_id("ssh-key")
+        super().save(*args, **kwargs)
+
+    @property
+    def fingerprint(self) -> str:
+        import base64
+        import hashlib
+
+        parts = self.body.split()
+        try:
+            raw = base64.b64decode(parts[1]) if len(parts) > 1 else self.body.encode()
+        except ValueError:
+            raw = self.body.encode()
+        digest = hashlib.md5(raw, usedforsecurity=False).hexdigest()
+        return ":".join(digest[i : i + 2] for i in range(0, 32, 2))
+
+
+# -- compute and identity providers -----------------------------------------------------------
+
+
+class InstanceProfile(SandboxObject):
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="instance_profiles")
+    name = models.CharField(max_length=128)
+    path = models.CharField(max_length=512, default="/")
+    profile_id = models.CharField(max_length=32, blank=True)
+    role = models.ForeignKey(
+        Role, null=True, blank=True, on_delete=models.SET_NULL, related_name="instance_profiles"
+    )
+
+    slug = "instance-profiles"
+
+    class Meta:
+        ordering = [Lower("name")]
+        constraints = [
+            models.UniqueConstraint("account", Lower("name"), name="instance_profile_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.profile_id:
+            self.profile_id = rules.unique_id("instance-profile")
+        super().save(*args, **kwargs)
+
+    @property
+    def arn(self) -> str:
+        return rules.iam_arn(self.account.account_id, "instance-profile", self.path, self.name)
+
+
+class Ec2Instance(SandboxObject):
+    STATE_CHOICES = [("running", "running"), ("stopped", "stopped")]
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="instances")
+    instance_id = models.CharField(max_length=19, blank=True)
+    name = models.CharField(max_length=256, blank=True)
+    region = models.CharField(max_length=20, choices=REGION_CHOICES, default="us-east-1")
+    instance_profile = models.ForeignKey(
+        InstanceProfile, null=True, blank=True, on_delete=models.SET_NULL, related_name="instances"
+    )
+    state = models.CharField(max_length=10, choices=STATE_CHOICES, default="running")
+
+    slug = "instances"
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name or self.instance_id
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.instance_id:
+            self.instance_id = "i-" + uuid.uuid4().hex[:17]
+        super().save(*args, **kwargs)
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:ec2:{self.region}:{self.account.account_id}:instance/{self.instance_id}"
+
+
+class IdentityProvider(SandboxObject):
+    """An IAM SAML 2.0 or OIDC identity provider (id_roles_providers.html)."""
+
+    KIND_CHOICES = [("saml", "SAML 2.0"), ("oidc", "OpenID Connect")]
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="providers")
+    kind = models.CharField(max_length=4, choices=KIND_CHOICES)
+    # SAML: the provider name. OIDC: the issuer URL without https://.
+    name = models.CharField(max_length=255)
+    metadata = models.TextField(blank=True)  # SAML metadata document
+    client_ids = models.JSONField(default=list, blank=True)  # OIDC audiences
+    thumbprints = models.JSONField(default=list, blank=True)
+    managed_by = models.CharField(max_length=20, blank=True)  # "identity-center"
+
+    slug = "providers"
+
+    class Meta:
+        ordering = ["kind", "name"]
+        constraints = [models.UniqueConstraint("account", "kind", "name", name="provider_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def arn(self) -> str:
+        kind = "saml-provider" if self.kind == "saml" else "oidc-provider"
+        return f"arn:aws:iam::{self.account.account_id}:{kind}/{self.name}"
+
+
+# -- IAM Identity Center -----------------------------------------------------------------------
+
+
+class SsoUser(SandboxObject):
+    user_name = models.CharField(max_length=128)
+    display_name = models.CharField(max_length=256)
+    email = models.EmailField()
+    user_id = models.UUIDField(default=uuid.uuid4, editable=False)
+
+    slug = "sso-users"
+
+    class Meta:
+        ordering = [Lower("user_name")]
+        constraints = [
+            models.UniqueConstraint("sandbox", Lower("user_name"), name="sso_user_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.user_name
+
+
+class SsoGroup(SandboxObject):
+    name = models.CharField(max_length=128)
+    description = models.CharField(max_length=1024, blank=True)
+    members = models.ManyToManyField(SsoUser, blank=True, related_name="groups")
+    group_id = models.UUIDField(default=uuid.uuid4, editable=False)
+
+    slug = "sso-groups"
+
+    class Meta:
+        ordering = [Lower("name")]
+        constraints = [models.UniqueConstraint("sandbox", Lower("name"), name="sso_group_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PermissionSet(SandboxObject):
+    """A template of permissions that Identity Center provisions as a role in each assigned
+    account (permissionsetsconcept.html)."""
+
+    name = models.CharField(max_length=32)
+    description = models.CharField(max_length=700, blank=True)
+    session_duration = models.PositiveIntegerField(default=3600)
+    managed_policies = models.ManyToManyField(ManagedPolicy, blank=True, related_name="+")
+    inline_policy = models.TextField(blank=True)
+    boundary = models.ForeignKey(
+        ManagedPolicy, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    set_id = models.CharField(max_length=20, blank=True)
+
+    slug = "permission-sets"
+
+    class Meta:
+        ordering = [Lower("name")]
+        constraints = [
+            models.UniqueConstraint("sandbox", Lower("name"), name="permission_set_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.set_id:
+            self.set_id = "ps-" + uuid.uuid4().hex[:16]
+        super().save(*args, **kwargs)
+
+
+class AccountAssignment(SandboxObject):
+    permission_set = models.ForeignKey(
+        PermissionSet, on_delete=models.CASCADE, related_name="assignments"
+    )
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="assignments")
+    sso_user = models.ForeignKey(
+        SsoUser, null=True, blank=True, on_delete=models.CASCADE, related_name="assignments"
+    )
+    sso_group = models.ForeignKey(
+        SsoGroup, null=True, blank=True, on_delete=models.CASCADE, related_name="assignments"
+    )
+
+    slug = "assignments"
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(sso_user__isnull=False, sso_group__isnull=True)
+                    | models.Q(sso_user__isnull=True, sso_group__isnull=False)
+                ),
+                name="assignment_has_one_principal",
+            )
+        ]
+
+    def __str__(self) -> str:
+        who = self.sso_user or self.sso_group
+        return f"{who} → {self.permission_set} in {self.account}"
+
+
+# -- organization policies ---------------------------------------------------------------------
+
+
+class OrgPolicy(SandboxObject):
+    """A service control policy or resource control policy (orgs_manage_policies_scps.html)."""
+
+    KIND_CHOICES = [("scp", "Service control policy"), ("rcp", "Resource control policy")]
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="policies"
+    )
+    kind = models.CharField(max_length=3, choices=KIND_CHOICES)
+    name = models.CharField(max_length=128)
+    description = models.CharField(max_length=512, blank=True)
+    document = models.TextField()
+    policy_id = models.CharField(max_length=20, blank=True)
+    aws_managed = models.BooleanField(default=False)
+    target_units = models.ManyToManyField(OrgUnit, blank=True, related_name="org_policies")
+    target_accounts = models.ManyToManyField(Account, blank=True, related_name="org_policies")
+
+    slug = "org-policies"
+
+    class Meta:
+        ordering = ["kind", "-aws_managed", Lower("name")]
+        constraints = [
+            models.UniqueConstraint(
+                "organization", "kind", Lower("name"), name="org_policy_name_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.policy_id:
+            self.policy_id = f"p-{self.name}" if self.aws_managed else rules.org_id("p")
+        super().save(*args, **kwargs)
+
+
+# -- resources with resource-based policies ---------------------------------------------------
+
+
+class Resource(SandboxObject):
+    KIND_CHOICES = [
+        ("s3", "S3 bucket"),
+        ("kms", "KMS key"),
+        ("sqs", "SQS queue"),
+        ("sns", "SNS topic"),
+        ("lambda", "Lambda function"),
+        ("secret", "Secrets Manager secret"),
+    ]
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="resources")
+    kind = models.CharField(max_length=6, choices=KIND_CHOICES)
+    name = models.CharField(max_length=256)
+    region = models.CharField(max_length=20, choices=REGION_CHOICES, default="us-east-1")
+    resource_id = models.CharField(max_length=64, blank=True)  # KMS key id, secret suffix
+    policy = models.TextField(blank=True)
+    tags = models.JSONField(default=dict, blank=True)
+    role = models.ForeignKey(  # a Lambda function's execution role
+        Role, null=True, blank=True, on_delete=models.SET_NULL, related_name="functions"
+    )
+
+    slug = "resources"
+
+    class Meta:
+        ordering = ["kind", Lower("name")]
+        constraints = [
+            models.UniqueConstraint("account", "kind", "region", "name", name="resource_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.resource_id:
+            if self.kind == "kms":
+                self.resource_id = str(uuid.uuid4())
+            elif self.kind == "secret":
+                self.resource_id = uuid.uuid4().hex[:6]
+        super().save(*args, **kwargs)
+
+    @property
+    def arn(self) -> str:
+        acct = self.account.account_id
+        region = self.region
+        match self.kind:
+            case "s3":
+                return f"arn:aws:s3:::{self.name}"
+            case "kms":
+                return f"arn:aws:kms:{region}:{acct}:key/{self.resource_id}"
+            case "sqs":
+                return f"arn:aws:sqs:{region}:{acct}:{self.name}"
+            case "sns":
+                return f"arn:aws:sns:{region}:{acct}:{self.name}"
+            case "lambda":
+                return f"arn:aws:lambda:{region}:{acct}:function:{self.name}"
+            case _:
+                return (
+                    f"arn:aws:secretsmanager:{region}:{acct}:secret:{self.name}-{self.resource_id}"
+                )
+
+    @property
+    def policy_required(self) -> bool:
+        """Every KMS key has a key policy; other resources may have none."""
+        return self.kind == "kms"
+
+    @property
+    def sample_resource(self) -> str:
+        """An ARN to ask about: an object in a bucket, the resource itself otherwise."""
+        return f"{self.arn}/example.txt" if self.kind == "s3" else self.arn

@@ -1,0 +1,371 @@
+"""Operations on a sandbox that do more than save one row, written once for the pages, the
+importer, the demo and the tests.
+
+Each raises :class:`django.core.exceptions.ValidationError` with AWS's rule in words when AWS
+would refuse the call, and writes nothing in that case.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from iamlab.policy import Policy, PolicyError, PolicyType
+from iamlab.simulator import content
+
+from . import awsmanaged, rules
+from .models import (
+    Account,
+    AccountAssignment,
+    IamGroup,
+    IamUser,
+    IdentityProvider,
+    InlinePolicy,
+    ManagedPolicy,
+    Organization,
+    OrgPolicy,
+    OrgUnit,
+    PermissionSet,
+    PolicyVersion,
+    Role,
+    Sandbox,
+    SsoGroup,
+    SsoUser,
+)
+
+
+def check_document(text: str, type_: PolicyType, field: str = "document") -> None:
+    """Refuse a policy that IAM would refuse, naming the first problem and its position."""
+    try:
+        Policy.parse(text, type_)
+    except PolicyError as exc:
+        first = exc.findings[0]
+        where = (
+            f"line {first.location.line}, column {first.location.column}: "
+            if (first.location)
+            else ""
+        )
+        raise ValidationError({field: f"{where}{first.message}"}) from exc
+
+
+# -- sandboxes and organizations ---------------------------------------------------------------
+
+
+@transaction.atomic
+def create_sandbox(owner: User, name: str, description: str = "") -> Sandbox:
+    """A sandbox with one standalone account, ready to use."""
+    sandbox = Sandbox.objects.create(owner=owner, name=name, description=description)
+    Account.objects.create(
+        sandbox=sandbox,
+        account_id=rules.account_id(),
+        name="Main",
+        email=f"aws-main+{secrets.token_hex(3)}@example.com",
+    )
+    return sandbox
+
+
+def _default_org_policy(org: Organization, kind: str) -> OrgPolicy:
+    name = "FullAWSAccess" if kind == "scp" else "RCPFullAWSAccess"
+    found: OrgPolicy | None = OrgPolicy.objects.filter(
+        organization=org, kind=kind, aws_managed=True
+    ).first()
+    if found is not None:
+        return found
+    mp = content.managed_policy(name)
+    assert mp is not None, f"fixtures/aws-managed-policies/{name}.json is missing"
+    return OrgPolicy.objects.create(
+        sandbox=org.sandbox,
+        organization=org,
+        kind=kind,
+        name=name,
+        description=mp.description,
+        document=json.dumps(mp.document, indent=2),
+        aws_managed=True,
+    )
+
+
+@transaction.atomic
+def create_organization(management: Account) -> Organization:
+    """Create an organization with ``management`` as its management account.
+
+    As AWS does when policy types are enabled, ``FullAWSAccess`` (SCP) and ``RCPFullAWSAccess``
+    (RCP) are attached to the root and to every account (orgs_manage_policies_scps.html).
+    """
+    sandbox = management.sandbox
+    if Organization.objects.filter(sandbox=sandbox).exists():
+        raise ValidationError("This sandbox already has an organization.")
+    org = Organization.objects.create(sandbox=sandbox)
+    root = OrgUnit.objects.create(sandbox=sandbox, organization=org, name="Root")
+    for kind in ("scp", "rcp"):
+        _default_org_policy(org, kind).target_units.add(root)
+    join_organization(management, root, is_management=True)
+    return org
+
+
+def org_root(org: Organization) -> OrgUnit:
+    return OrgUnit.objects.get(organization=org, parent__isnull=True)
+
+
+@transaction.atomic
+def create_unit(parent: OrgUnit, name: str) -> OrgUnit:
+    """An OU; AWS attaches ``FullAWSAccess`` to every new OU."""
+    unit = OrgUnit.objects.create(
+        sandbox=parent.sandbox, organization=parent.organization, parent=parent, name=name
+    )
+    for kind in ("scp", "rcp"):
+        _default_org_policy(parent.organization, kind).target_units.add(unit)
+    return unit
+
+
+@transaction.atomic
+def join_organization(account: Account, parent: OrgUnit, is_management: bool = False) -> None:
+    org = parent.organization
+    account.organization = org
+    account.parent = parent
+    account.is_management = is_management
+    account.save()
+    for kind in ("scp", "rcp"):
+        _default_org_policy(org, kind).target_accounts.add(account)
+
+
+def attach_org_policy(policy: OrgPolicy, target: OrgUnit | Account) -> None:
+    """At most 5 SCPs (and 5 RCPs) on a root, OU or account (orgs_reference_limits.html)."""
+    related = policy.target_units if isinstance(target, OrgUnit) else policy.target_accounts
+    attached = target.org_policies.filter(kind=policy.kind).count()
+    if attached >= 5 and not related.filter(pk=target.pk).exists():
+        raise ValidationError(
+            f"{target} already has 5 {policy.kind.upper()}s attached, the most AWS allows."
+        )
+    related.add(target)  # type: ignore[arg-type]
+
+
+def detach_org_policy(policy: OrgPolicy, target: OrgUnit | Account) -> None:
+    """AWS refuses to detach the last SCP: every root, OU and account keeps at least one."""
+    related = policy.target_units if isinstance(target, OrgUnit) else policy.target_accounts
+    if target.org_policies.filter(kind=policy.kind).count() <= 1:
+        raise ValidationError(
+            f"{policy.name} is the last {policy.kind.upper()} on {target}; AWS requires at least "
+            f"one. Attach another before detaching this one."
+        )
+    related.remove(target)  # type: ignore[arg-type]
+
+
+# -- managed policies and versions -------------------------------------------------------------
+
+
+@transaction.atomic
+def create_policy(
+    account: Account, name: str, document: str, path: str = "/", description: str = ""
+) -> ManagedPolicy:
+    for error in (rules.check_name("policy", name), rules.check_path(path)):
+        if error:
+            raise ValidationError(error)
+    check_document(document, PolicyType.IDENTITY)
+    if ManagedPolicy.objects.filter(account=account, name__iexact=name).exists():
+        raise ValidationError({"name": f"A policy named {name} already exists in this account."})
+    count = ManagedPolicy.objects.filter(account=account).count()
+    if count >= rules.CUSTOMER_MANAGED_POLICIES_PER_ACCOUNT:
+        raise ValidationError("This account has reached its quota of customer managed policies.")
+    policy = ManagedPolicy.objects.create(
+        sandbox=account.sandbox, account=account, name=name, path=path, description=description
+    )
+    PolicyVersion.objects.create(policy=policy, version_id="v1", document=document, is_default=True)
+    return policy
+
+
+@transaction.atomic
+def create_policy_version(policy: ManagedPolicy, document: str, set_default: bool) -> PolicyVersion:
+    """CreatePolicyVersion: at most five versions; delete one before adding a sixth."""
+    if policy.aws_managed:
+        raise ValidationError("AWS managed policies are maintained by AWS and cannot be changed.")
+    check_document(document, PolicyType.IDENTITY)
+    if policy.versions.count() >= rules.POLICY_VERSIONS:
+        raise ValidationError(
+            "A managed policy keeps at most 5 versions. Delete a version that is not the "
+            "default one, then save again."
+        )
+    highest = max((v.number for v in policy.versions.all()), default=0)
+    if set_default:
+        policy.versions.update(is_default=False)
+    version = PolicyVersion.objects.create(
+        policy=policy, version_id=f"v{highest + 1}", document=document, is_default=set_default
+    )
+    policy.save(update_fields=[])  # bumps the sandbox version through the signal
+    return version
+
+
+@transaction.atomic
+def set_default_version(version: PolicyVersion) -> None:
+    version.policy.versions.exclude(pk=version.pk).update(is_default=False)
+    version.is_default = True
+    version.save()
+
+
+def delete_version(version: PolicyVersion) -> None:
+    if version.is_default:
+        raise ValidationError(
+            "The default version cannot be deleted; make another version the default first."
+        )
+    version.delete()
+
+
+def attach_policy(principal: IamUser | IamGroup | Role, policy: ManagedPolicy) -> None:
+    """At most 10 managed policies per user, group or role (the default quota)."""
+    if not policy.aws_managed and policy.account_id != principal.account_id:
+        raise ValidationError("A customer managed policy can be attached only in its own account.")
+    if principal.managed_policies.filter(pk=policy.pk).exists():
+        return
+    if principal.managed_policies.count() >= rules.MANAGED_POLICIES_PER_PRINCIPAL:
+        raise ValidationError(
+            f"{principal.name} already has {rules.MANAGED_POLICIES_PER_PRINCIPAL} managed policies "
+            "attached, the default quota."
+        )
+    principal.managed_policies.add(policy)
+
+
+def add_to_group(user: IamUser, group: IamGroup) -> None:
+    """A user is in at most 10 groups; groups hold users of their own account only."""
+    if user.account_id != group.account_id:
+        raise ValidationError("A group can contain only users of its own account.")
+    if user.groups.filter(pk=group.pk).exists():
+        return
+    if user.groups.count() >= rules.GROUPS_PER_USER:
+        raise ValidationError(f"{user.name} is already in {rules.GROUPS_PER_USER} groups.")
+    group.members.add(user)
+
+
+# -- roles AWS creates -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_service_linked_role(account: Account, service: str) -> Role:
+    """CreateServiceLinkedRole: the role name, trust policy and permissions are AWS's."""
+    if service not in awsmanaged.SERVICE_LINKED_ROLES:
+        raise ValidationError(f"iamlab has no service-linked role for {service}.")
+    name, policy_name, description = awsmanaged.SERVICE_LINKED_ROLES[service]
+    if Role.objects.filter(account=account, name__iexact=name).exists():
+        raise ValidationError(f"{name} already exists in this account; a service has one.")
+    role = Role.objects.create(
+        sandbox=account.sandbox,
+        account=account,
+        name=name,
+        path=f"/aws-service-role/{service}/",
+        description=description,
+        trust_policy=rules.service_trust_policy(service),
+        managed_by="service-linked",
+        linked_service=service,
+    )
+    role.managed_policies.add(awsmanaged.aws_policy(policy_name))
+    return role
+
+
+def _sso_provider(account: Account) -> IdentityProvider:
+    found: IdentityProvider | None = IdentityProvider.objects.filter(
+        account=account, managed_by="identity-center"
+    ).first()
+    if found is not None:
+        return found
+    return IdentityProvider.objects.create(
+        sandbox=account.sandbox,
+        account=account,
+        kind="saml",
+        name=f"AWSSSO_{secrets.token_hex(8)}_DO_NOT_DELETE",
+        managed_by="identity-center",
+    )
+
+
+def _sso_trust(provider: IdentityProvider) -> str:
+    """The trust policy Identity Center writes on the roles it provisions."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Federated": provider.arn},
+                    "Action": ["sts:AssumeRoleWithSAML", "sts:TagSession"],
+                    "Condition": {
+                        "StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml"}
+                    },
+                }
+            ],
+        },
+        indent=2,
+    )
+
+
+@transaction.atomic
+def provision(permission_set: PermissionSet, account: Account) -> Role:
+    """Materialize a permission set in an account as ``AWSReservedSSO_<name>_<16 hex>``, under
+    ``/aws-reserved/sso.amazonaws.com/``, with the set's policies (permissionsetsconcept.html)."""
+    role = Role.objects.filter(account=account, permission_set=permission_set).first()
+    provider = _sso_provider(account)
+    if role is None:
+        role = Role.objects.create(
+            sandbox=account.sandbox,
+            account=account,
+            name=f"AWSReservedSSO_{permission_set.name}_{secrets.token_hex(8)}",
+            path="/aws-reserved/sso.amazonaws.com/",
+            description=permission_set.description[:1000],
+            trust_policy=_sso_trust(provider),
+            managed_by="identity-center",
+            permission_set=permission_set,
+        )
+    role.max_session_duration = permission_set.session_duration
+    role.boundary = permission_set.boundary
+    role.save()
+    role.managed_policies.set(permission_set.managed_policies.all())
+    InlinePolicy.objects.filter(role=role).delete()
+    if permission_set.inline_policy.strip():
+        InlinePolicy.objects.create(
+            sandbox=account.sandbox,
+            role=role,
+            name="AwsSSOInlinePolicy",
+            document=permission_set.inline_policy,
+        )
+    return role
+
+
+@transaction.atomic
+def assign(
+    permission_set: PermissionSet,
+    account: Account,
+    sso_user: SsoUser | None = None,
+    sso_group: SsoGroup | None = None,
+) -> AccountAssignment:
+    if account.organization_id is None:
+        raise ValidationError(
+            "Identity Center assigns permission sets to accounts of your organization; "
+            "this account is not in it."
+        )
+    assignment, _ = AccountAssignment.objects.get_or_create(
+        sandbox=account.sandbox,
+        permission_set=permission_set,
+        account=account,
+        sso_user=sso_user,
+        sso_group=sso_group,
+    )
+    provision(permission_set, account)
+    return assignment
+
+
+@transaction.atomic
+def unassign(assignment: AccountAssignment) -> None:
+    """Removing the last assignment of a set in an account deprovisions its role."""
+    permission_set, account = assignment.permission_set, assignment.account
+    assignment.delete()
+    if not AccountAssignment.objects.filter(
+        permission_set=permission_set, account=account
+    ).exists():
+        Role.objects.filter(account=account, permission_set=permission_set).delete()
+
+
+def reprovision(permission_set: PermissionSet) -> None:
+    """After a permission set changes, update its role in every assigned account."""
+    accounts = Account.objects.filter(assignments__permission_set=permission_set).distinct()
+    for account in accounts:
+        provision(permission_set, account)
