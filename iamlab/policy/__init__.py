@@ -16,6 +16,7 @@ Every rule cites the AWS documentation page it implements; see the module docstr
 """
 
 from .conditions import ConditionTrace
+from .diff import DiffLine, diff_documents, normalise_document, reach_changes
 from .evaluate import (
     ALLOWED,
     EXPLICIT_DENY,
@@ -31,6 +32,7 @@ from .evaluate import (
 from .findings import Finding, Location, PolicyError, Severity
 from .model import Effect, Policy, PolicyType, Statement
 from .parser import policy_findings
+from .reach import LevelReach, ServiceReach, reach
 from .request import Caller, PrincipalKind, Request, RequestError
 
 __all__ = [
@@ -39,10 +41,12 @@ __all__ = [
     "IMPLICIT_DENY",
     "Caller",
     "ConditionTrace",
+    "DiffLine",
     "Effect",
     "Evaluation",
     "Finding",
     "LayerResult",
+    "LevelReach",
     "Location",
     "Policy",
     "PolicyError",
@@ -51,13 +55,18 @@ __all__ = [
     "PrincipalKind",
     "Request",
     "RequestError",
+    "ServiceReach",
     "Severity",
     "Statement",
     "StatementMatch",
     "StatementTrace",
     "decide",
+    "diff_documents",
     "evaluate",
+    "normalise_document",
     "policy_findings",
+    "reach",
+    "reach_changes",
     "validate",
 ]
 
