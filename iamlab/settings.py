@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "iamlab.simulator",
     "iamlab.sandbox",
+    "iamlab.people",
 ]
 
 MIDDLEWARE = [
@@ -120,7 +121,9 @@ STORAGES = {
     },
 }
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
-LOGIN_URL = "admin:login"
+LOGIN_URL = "people:login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
 
 # Content Security Policy (Django 6 core): no inline script, no eval. htmx is configured in
 # base.html not to inject its inline indicator style.

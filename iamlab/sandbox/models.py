@@ -332,7 +332,7 @@ class IamUser(Principal):
     password_reset_required = models.BooleanField(default=False)
     password_last_used = models.DateTimeField(null=True, blank=True)
     boundary = models.ForeignKey(
-        ManagedPolicy, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        ManagedPolicy, null=True, blank=True, on_delete=models.RESTRICT, related_name="+"
     )
     tags = models.JSONField(default=dict, blank=True)
 
@@ -367,7 +367,7 @@ class Role(Principal):
     trust_policy = models.TextField()
     max_session_duration = models.PositiveIntegerField(default=3600)
     boundary = models.ForeignKey(
-        ManagedPolicy, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        ManagedPolicy, null=True, blank=True, on_delete=models.RESTRICT, related_name="+"
     )
     tags = models.JSONField(default=dict, blank=True)
     managed_by = models.CharField(max_length=20, choices=MANAGED_BY_CHOICES, blank=True)
@@ -723,7 +723,7 @@ class PermissionSet(SandboxObject):
     managed_policies = models.ManyToManyField(ManagedPolicy, blank=True, related_name="+")
     inline_policy = models.TextField(blank=True)
     boundary = models.ForeignKey(
-        ManagedPolicy, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        ManagedPolicy, null=True, blank=True, on_delete=models.RESTRICT, related_name="+"
     )
     set_id = models.CharField(max_length=20, blank=True)
 

@@ -38,7 +38,7 @@ from .models import (
 )
 
 
-def check_document(text: str, type_: PolicyType, field: str = "document") -> None:
+def check_document(text: str, type_: PolicyType) -> None:
     """Refuse a policy that IAM would refuse, naming the first problem and its position."""
     try:
         Policy.parse(text, type_)
@@ -49,7 +49,7 @@ def check_document(text: str, type_: PolicyType, field: str = "document") -> Non
             if (first.location)
             else ""
         )
-        raise ValidationError({field: f"{where}{first.message}"}) from exc
+        raise ValidationError(f"{where}{first.message}") from exc
 
 
 # -- sandboxes and organizations ---------------------------------------------------------------

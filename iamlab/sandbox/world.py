@@ -484,10 +484,16 @@ class World:
         resource: str,
         context: Mapping[str, Any] | None = None,
         session_name: str = DEFAULT_SESSION_NAME,
+        region: str | None = None,
     ) -> tuple[Request, ResourceInfo | None]:
-        """The request AWS would see; raises :class:`iamlab.policy.RequestError`."""
+        """The request AWS would see; raises :class:`iamlab.policy.RequestError`.
+
+        ``region`` becomes ``aws:RequestedRegion``: every call AWS receives goes to a region.
+        """
         target = self.resource_for(resource)
         ctx: dict[str, Any] = {}
+        if region:
+            ctx["aws:RequestedRegion"] = region
         for key, value in principal.tags.items():
             ctx[f"aws:PrincipalTag/{key}"] = value
         if principal.account_id in self._org_path:
@@ -546,8 +552,11 @@ class World:
         resource: str,
         context: Mapping[str, Any] | None = None,
         session_name: str = DEFAULT_SESSION_NAME,
+        region: str | None = None,
     ) -> Check:
-        request, target = self.request_for(principal, action, resource, context, session_name)
+        request, target = self.request_for(
+            principal, action, resource, context, session_name, region
+        )
         ps = self.policy_set(principal, target, request.resource_owner)
         return Check(principal, request, ps.evaluate(request), target, self.sources)
 
@@ -557,18 +566,27 @@ class World:
         action: str,
         resource: str,
         context: Mapping[str, Any] | None = None,
+        region: str | None = None,
     ) -> str:
-        request, target = self.request_for(principal, action, resource, context)
+        request, target = self.request_for(
+            principal, action, resource, context, DEFAULT_SESSION_NAME, region
+        )
         return self.policy_set(principal, target, request.resource_owner).decide(request)
 
     def who_can(
-        self, action: str, resource: str, context: Mapping[str, Any] | None = None
+        self,
+        action: str,
+        resource: str,
+        context: Mapping[str, Any] | None = None,
+        region: str | None = None,
     ) -> list[Check]:
         """Every principal allowed to make the request, with the engine's explanation."""
         allowed = []
         for principal in self.principals.values():
-            if self.decide(principal, action, resource, context) == ALLOWED:
-                allowed.append(self.check(principal, action, resource, context))
+            if self.decide(principal, action, resource, context, region) == ALLOWED:
+                allowed.append(
+                    self.check(principal, action, resource, context, DEFAULT_SESSION_NAME, region)
+                )
         allowed.sort(key=lambda c: (c.principal.account_id, c.principal.kind, c.principal.name))
         return allowed
 

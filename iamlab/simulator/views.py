@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import push_url
 
 from iamlab.policy import PolicyType, catalog
+from iamlab.web import is_htmx_swap
 
 from . import content
 from .models import Simulation
@@ -209,9 +210,7 @@ def _context(
     }
 
 
-def _fragment(request: HttpRequest) -> bool:
-    htmx = getattr(request, "htmx", None)
-    return htmx is not None and bool(htmx) and not htmx.history_restore_request
+_fragment = is_htmx_swap
 
 
 @require_http_methods(["GET", "POST"])

@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from iamlab.people.demo import ensure_demo_people
 from iamlab.simulator import content
 from iamlab.simulator.simulation import run
 
@@ -51,3 +52,5 @@ class Command(BaseCommand):
                 f"unless IAMLAB_DEMO_PASSWORD was set)"
             )
         )
+        for username, role, person_password, _created in ensure_demo_people():
+            self.stdout.write(f"{role.capitalize()} login: {username} / {person_password}")

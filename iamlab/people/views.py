@@ -1,0 +1,83 @@
+"""Sign up, sign in, sign out and the account page. Thin views: the forms do the work."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render, resolve_url
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+
+from . import roles
+from .forms import DisplayNameForm, SignInForm, SignUpForm
+
+REDIRECT_FIELD = "next"
+
+
+def _safe_next(request: HttpRequest) -> str:
+    """The ``next`` the form or the query string names, if it stays on this site."""
+    target = request.POST.get(REDIRECT_FIELD) or request.GET.get(REDIRECT_FIELD, "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
+
+
+class SignInView(LoginView):
+    template_name = "people/sign_in.html"
+    authentication_form = SignInForm
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        form.focus_first_error()
+        return super().form_invalid(form)
+
+
+sign_in = SignInView.as_view()
+
+
+@require_http_methods(["GET", "POST"])
+def sign_up(request: HttpRequest) -> HttpResponse:
+    next_url = _safe_next(request)
+    if request.user.is_authenticated:
+        return redirect(next_url or "people:account")
+    form = SignUpForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if form.is_valid():
+            user = form.save()
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            role = roles.role_of(user)
+            messages.success(request, f"Welcome, {user.get_username()}: you are in as {role}.")
+            return redirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
+        form.focus_first_error()
+    return render(request, "people/sign_up.html", {"form": form, "next": next_url})
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    was_signed_in = request.user.is_authenticated
+    logout(request)
+    if was_signed_in:
+        messages.info(request, "You have signed out.")
+    return redirect(resolve_url(settings.LOGOUT_REDIRECT_URL))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account(request: HttpRequest) -> HttpResponse:
+    profile = roles.profile_of(request.user)
+    assert profile is not None  # login_required
+    form = DisplayNameForm(request.POST if request.method == "POST" else None, instance=profile)
+    if request.method == "POST":
+        if form.is_valid():
+            form.save()
+            messages.success(request, "Your display name is saved.")
+            return redirect("people:account")
+        form.focus_first_error()
+    return render(request, "people/account.html", {"form": form, "profile": profile})

@@ -1,0 +1,554 @@
+"""Forms for sandbox objects: they validate as AWS does and say what is wrong.
+
+Every form takes the sandbox it works in and limits every choice (accounts, policies, roles,
+...) to that sandbox, so a crafted POST can never reach another person's objects.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, ClassVar
+
+from django import forms
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+
+from iamlab.policy import PolicyType
+
+from . import models, rules, services
+
+HOURS = [(h * 3600, f"{h} hour{'s' if h > 1 else ''}") for h in range(1, 13)]
+
+
+def wire_policy_field(
+    form: forms.BaseForm, name: str, type_: PolicyType, sandbox: models.Sandbox
+) -> None:
+    """Let a policy box validate as the learner types: htmx posts it to the sandbox's validate
+    view, which answers with the engine's findings for the box below it."""
+    widget = form.fields[name].widget
+    widget.attrs.update(
+        {
+            "id": f"f-{name}",
+            "hx-post": reverse("sandbox:validate", args=[sandbox.pk]),
+            "hx-trigger": "input changed delay:400ms",
+            "hx-target": f"#findings-{name}",
+            "hx-swap": "outerHTML",
+            "hx-sync": "this:replace",
+            "hx-vals": json.dumps({"field": name, "type": type_.value}),
+            "data-policy-type": type_.value,
+            "aria-describedby": f"findings-{name}",
+        }
+    )
+    form.policy_names = [*getattr(form, "policy_names", []), name]  # type: ignore[attr-defined]
+
+
+def policy_widget(type_: PolicyType, rows: int = 12) -> forms.Textarea:
+    return forms.Textarea(
+        attrs={
+            "class": "mono policy",
+            "rows": rows,
+            "spellcheck": "false",
+            "data-policy-type": type_.value,
+        }
+    )
+
+
+class SandboxForm(forms.ModelForm):  # type: ignore[type-arg]
+    """A ModelForm bound to one sandbox; subclasses name their policy fields' types."""
+
+    policy_fields: ClassVar[dict[str, PolicyType]] = {}
+    name_kind: ClassVar[str | None] = None  # rules.NAME_LIMITS key for a "name" field
+    unique_in_account: ClassVar[bool] = False
+
+    def __init__(self, sandbox: models.Sandbox, *args: Any, **kwargs: Any) -> None:
+        self.sandbox = sandbox
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if isinstance(field, forms.ModelChoiceField) and field.queryset is not None:
+                field.queryset = self.scope(name, field.queryset)
+        self.policy_names: list[str] = []
+        for name, type_ in self.policy_fields.items():
+            if name in self.fields:
+                self.fields[name].widget = policy_widget(type_)
+                wire_policy_field(self, name, type_, sandbox)
+        if "account" in self.fields and self.instance.pk:
+            self.fields["account"].disabled = True
+
+    def scope(self, name: str, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        model = queryset.model
+        if model is models.ManagedPolicy:
+            return queryset.filter(Q(sandbox=self.sandbox) | Q(account__isnull=True))
+        if issubclass(model, models.SandboxObject):
+            return queryset.filter(sandbox=self.sandbox)
+        return queryset.none()
+
+    def clean_name(self) -> str:
+        name: str = self.cleaned_data["name"].strip()
+        if self.name_kind and (error := rules.check_name(self.name_kind, name)):
+            raise forms.ValidationError(error)
+        return name
+
+    def clean_path(self) -> str:
+        path: str = self.cleaned_data["path"].strip()
+        if error := rules.check_path(path) or rules.check_reserved_path(path):
+            raise forms.ValidationError(error)
+        return path
+
+    def clean(self) -> dict[str, Any]:
+        data: dict[str, Any] = super().clean() or {}
+        for name, type_ in self.policy_fields.items():
+            text = data.get(name)
+            if name in self.fields and text:
+                try:
+                    services.check_document(text, type_)
+                except forms.ValidationError as exc:
+                    for message in exc.messages:
+                        self.add_error(name, message)
+        if self.unique_in_account and "name" in data:
+            account = data.get("account") or getattr(self.instance, "account", None)
+            model = type(self.instance)
+            clash = model.objects.filter(account=account, name__iexact=data["name"]).exclude(
+                pk=self.instance.pk
+            )
+            if account is not None and clash.exists():
+                label = model._meta.verbose_name
+                self.add_error("name", f"This account already has a {label} named {data['name']}.")
+        return data
+
+    def save(self, commit: bool = True) -> Any:
+        self.instance.sandbox = self.sandbox
+        return super().save(commit)
+
+
+class TagsField(forms.CharField):
+    widget = forms.Textarea(attrs={"rows": 3, "class": "mono", "placeholder": "team = blue"})
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            return rules.format_tags(value)
+        return value
+
+    def to_python(self, value: Any) -> dict[str, str]:  # type: ignore[override]
+        text = super().to_python(value) or ""
+        tags, error = rules.parse_tags(text)
+        if error:
+            raise forms.ValidationError(error)
+        return tags
+
+
+class SandboxCreateForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = models.Sandbox
+        fields = ["name", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+
+class AccountForm(SandboxForm):
+    class Meta:
+        model = models.Account
+        fields = ["name", "account_id", "email", "alias", "root_password_set"]
+        labels = {"root_password_set": "The root user has a password"}
+        help_texts = {
+            "account_id": "12 digits; every account has its own.",
+            "email": "The root user signs in with this address.",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.instance.pk and not self.is_bound:
+            self.initial.setdefault("account_id", rules.account_id())
+        if self.instance.pk:
+            self.fields["account_id"].disabled = True
+
+    def clean_account_id(self) -> str:
+        value: str = self.cleaned_data["account_id"].strip()
+        if error := rules.check_account_id(value):
+            raise forms.ValidationError(error)
+        clash = models.Account.objects.filter(sandbox=self.sandbox, account_id=value)
+        if clash.exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError("This sandbox already has an account with this id.")
+        return value
+
+
+class IamUserForm(SandboxForm):
+    name_kind = "user"
+    unique_in_account = True
+    tags = TagsField(required=False, help_text="One tag per line: key = value.")
+
+    class Meta:
+        model = models.IamUser
+        fields = [
+            "account",
+            "name",
+            "path",
+            "console_password",
+            "password_reset_required",
+            "boundary",
+            "tags",
+        ]
+        labels = {
+            "console_password": "Console password (can sign in to the AWS Management Console)",
+            "password_reset_required": "Must set a new password at next sign-in",
+            "boundary": "Permissions boundary",
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        account = data.get("account")
+        if account is not None and not self.instance.pk:
+            count = models.IamUser.objects.filter(account=account).count()
+            if count >= rules.USERS_PER_ACCOUNT:
+                self.add_error(None, "This account has reached its quota of 5,000 IAM users.")
+        return data
+
+
+class IamGroupForm(SandboxForm):
+    name_kind = "group"
+    unique_in_account = True
+
+    class Meta:
+        model = models.IamGroup
+        fields = ["account", "name", "path"]
+
+
+class RoleForm(SandboxForm):
+    name_kind = "role"
+    unique_in_account = True
+    policy_fields = {"trust_policy": PolicyType.TRUST}
+    tags = TagsField(required=False, help_text="One tag per line: key = value.")
+    max_session_duration = forms.TypedChoiceField(
+        choices=HOURS, coerce=int, initial=3600, label="Maximum session duration"
+    )
+
+    class Meta:
+        model = models.Role
+        fields = [
+            "account",
+            "name",
+            "path",
+            "description",
+            "trust_policy",
+            "max_session_duration",
+            "boundary",
+            "tags",
+        ]
+        labels = {"trust_policy": "Trust policy", "boundary": "Permissions boundary"}
+        help_texts = {
+            "trust_policy": "Who may assume this role: the role's resource-based policy.",
+        }
+
+
+class ManagedPolicyForm(SandboxForm):
+    name_kind = "policy"
+    unique_in_account = True
+    document = forms.CharField(
+        widget=policy_widget(PolicyType.IDENTITY, 16),
+        help_text="Saved as version v1, the default version.",
+    )
+    policy_fields = {"document": PolicyType.IDENTITY}
+
+    class Meta:
+        model = models.ManagedPolicy
+        fields = ["account", "name", "path", "description"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            for name in ("name", "path", "document"):
+                del self.fields[name]
+
+    def save(self, commit: bool = True) -> Any:
+        if self.instance.pk:
+            return super().save(commit)
+        data = self.cleaned_data
+        return services.create_policy(
+            data["account"], data["name"], data["document"], data["path"], data["description"]
+        )
+
+
+class PolicyVersionForm(forms.Form):
+    document = forms.CharField(
+        widget=policy_widget(PolicyType.IDENTITY, 16), label="New version of the document"
+    )
+    set_default = forms.BooleanField(
+        required=False, initial=True, label="Make this the default version"
+    )
+
+    def __init__(self, sandbox: models.Sandbox, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.policy_names: list[str] = []
+        wire_policy_field(self, "document", PolicyType.IDENTITY, sandbox)
+
+    def clean_document(self) -> str:
+        text: str = self.cleaned_data["document"]
+        services.check_document(text, PolicyType.IDENTITY)
+        return text
+
+
+class InlinePolicyForm(SandboxForm):
+    name_kind = "inline policy"
+    policy_fields = {"document": PolicyType.IDENTITY}
+
+    class Meta:
+        model = models.InlinePolicy
+        fields = ["name", "document"]
+
+    def __init__(self, *args: Any, owner: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if owner is not None:
+            setattr(
+                self.instance,
+                {"iamuser": "user", "iamgroup": "group", "role": "role"}[owner._meta.model_name],
+                owner,
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        owner = self.instance.user or self.instance.group or self.instance.role
+        name = data.get("name")
+        if owner is not None and name:
+            clash = owner.inline_policies.filter(name__iexact=name).exclude(pk=self.instance.pk)
+            if clash.exists():
+                self.add_error("name", f"{owner.name} already has an inline policy named {name}.")
+        return data
+
+
+class ResourceForm(SandboxForm):
+    policy_fields = {"policy": PolicyType.RESOURCE}
+    tags = TagsField(required=False, help_text="One tag per line: key = value.")
+
+    class Meta:
+        model = models.Resource
+        fields = ["account", "kind", "name", "region", "policy", "role", "tags"]
+        labels = {"policy": "Resource-based policy", "role": "Execution role (Lambda only)"}
+        help_texts = {"policy": "Leave empty for none (every KMS key needs a key policy)."}
+        widgets = {"policy": policy_widget(PolicyType.RESOURCE)}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["kind"].disabled = True
+            self.fields["name"].disabled = True
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        kind, name, policy = data.get("kind"), data.get("name", ""), data.get("policy", "")
+        if kind == "s3" and name:
+            if not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", name) or ".." in name:
+                self.add_error(
+                    "name",
+                    "A bucket name has 3 to 63 lowercase letters, digits, dots and hyphens, "
+                    "and begins and ends with a letter or digit.",
+                )
+            elif (
+                models.Resource.objects.filter(sandbox=self.sandbox, kind="s3", name=name)
+                .exclude(pk=self.instance.pk)
+                .exists()
+            ):
+                self.add_error("name", "Bucket names are global: this sandbox already has one.")
+        elif name and not re.fullmatch(r"[\w.+=@/-]{1,256}", name):
+            self.add_error("name", "Use letters, digits and . _ - + = @ / only.")
+        if kind == "kms" and not policy.strip():
+            self.add_error("policy", "Every KMS key has a key policy.")
+        if data.get("role") is not None and kind != "lambda":
+            self.add_error("role", "Only a Lambda function has an execution role.")
+        return data
+
+
+class InstanceProfileForm(SandboxForm):
+    name_kind = "instance profile"
+    unique_in_account = True
+
+    class Meta:
+        model = models.InstanceProfile
+        fields = ["account", "name", "path", "role"]
+        help_texts = {"role": "An instance profile holds one role."}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        role, account = data.get("role"), data.get("account") or self.instance.account
+        if role is not None and account is not None and role.account_id != account.pk:
+            self.add_error("role", "The role must be in the same account as the profile.")
+        return data
+
+
+class Ec2InstanceForm(SandboxForm):
+    class Meta:
+        model = models.Ec2Instance
+        fields = ["account", "name", "region", "instance_profile", "state"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        profile, account = data.get("instance_profile"), data.get("account")
+        account = account or getattr(self.instance, "account", None)
+        if profile is not None and account is not None and profile.account_id != account.pk:
+            self.add_error("instance_profile", "The instance profile must be in the same account.")
+        return data
+
+
+class LinesField(forms.CharField):
+    widget = forms.Textarea(attrs={"rows": 3, "class": "mono"})
+
+    def prepare_value(self, value: Any) -> Any:
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        text = super().to_python(value) or ""
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class IdentityProviderForm(SandboxForm):
+    client_ids = LinesField(
+        required=False, label="Audiences (client ids)", help_text="OIDC only: one per line."
+    )
+    thumbprints = LinesField(required=False, help_text="OIDC only: up to 5, 40 hex digits each.")
+
+    class Meta:
+        model = models.IdentityProvider
+        fields = ["account", "kind", "name", "metadata", "client_ids", "thumbprints"]
+        labels = {"name": "Name (SAML) or provider URL (OIDC)", "metadata": "SAML metadata"}
+        widgets = {"metadata": forms.Textarea(attrs={"rows": 5, "class": "mono"})}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        kind, name = data.get("kind"), data.get("name", "").strip()
+        if kind == "saml":
+            if error := rules.check_name("SAML provider", name):
+                self.add_error("name", error)
+            if data.get("client_ids") or data.get("thumbprints"):
+                self.add_error("client_ids", "Audiences and thumbprints belong to OIDC providers.")
+        elif kind == "oidc":
+            url = name.removeprefix("https://").rstrip("/")
+            if not re.fullmatch(r"[a-z0-9.-]+\.[a-z]{2,}(/[\w./-]*)?", url, re.IGNORECASE):
+                self.add_error("name", "Enter the issuer URL, e.g. https://token.example.com.")
+            data["name"] = url
+            if not data.get("client_ids"):
+                self.add_error("client_ids", "An OIDC provider needs at least one audience.")
+            if len(data.get("thumbprints") or []) > rules.THUMBPRINTS_PER_OIDC_PROVIDER:
+                self.add_error("thumbprints", "An OIDC provider has at most 5 thumbprints.")
+            for thumb in data.get("thumbprints") or []:
+                if not re.fullmatch(r"[0-9a-fA-F]{40}", thumb):
+                    self.add_error("thumbprints", f"{thumb} is not 40 hex digits.")
+        return data
+
+
+class OrgUnitForm(SandboxForm):
+    class Meta:
+        model = models.OrgUnit
+        fields = ["parent", "name"]
+        labels = {"parent": "Parent (the root or an OU)"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].required = True
+
+    def clean_name(self) -> str:
+        name: str = self.cleaned_data["name"].strip()
+        if not 1 <= len(name) <= 128:
+            raise forms.ValidationError("An OU name has 1 to 128 characters.")
+        return name
+
+    def save(self, commit: bool = True) -> Any:
+        if self.instance.pk:
+            return super().save(commit)
+        return services.create_unit(self.cleaned_data["parent"], self.cleaned_data["name"])
+
+
+class OrgPolicyForm(SandboxForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        kind = self.data.get("kind") or self.initial.get("kind") or self.instance.kind or "scp"
+        wire_policy_field(
+            self, "document", PolicyType.SCP if kind == "scp" else PolicyType.RCP, self.sandbox
+        )
+        if self.instance.pk:
+            self.fields["kind"].disabled = True
+
+    class Meta:
+        model = models.OrgPolicy
+        fields = ["kind", "name", "description", "document"]
+        widgets = {"document": policy_widget(PolicyType.SCP, 14)}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        kind, text = data.get("kind"), data.get("document")
+        if kind and text:
+            type_ = PolicyType.SCP if kind == "scp" else PolicyType.RCP
+            try:
+                services.check_document(text, type_)
+            except forms.ValidationError as exc:
+                for message in exc.messages:
+                    self.add_error("document", message)
+        return data
+
+    def save(self, commit: bool = True) -> Any:
+        org = models.Organization.objects.get(sandbox=self.sandbox)
+        self.instance.organization = org
+        return super().save(commit)
+
+
+class SsoUserForm(SandboxForm):
+    class Meta:
+        model = models.SsoUser
+        fields = ["user_name", "display_name", "email"]
+
+
+class SsoGroupForm(SandboxForm):
+    class Meta:
+        model = models.SsoGroup
+        fields = ["name", "description", "members"]
+        widgets = {"members": forms.CheckboxSelectMultiple}
+
+
+class PermissionSetForm(SandboxForm):
+    policy_fields = {"inline_policy": PolicyType.IDENTITY}
+    session_duration = forms.TypedChoiceField(choices=HOURS, coerce=int, initial=3600)
+
+    class Meta:
+        model = models.PermissionSet
+        fields = ["name", "description", "session_duration", "managed_policies", "inline_policy"]
+        widgets = {"managed_policies": forms.SelectMultiple(attrs={"size": 8})}
+        help_texts = {
+            "managed_policies": "AWS managed policies (Ctrl-click to choose several).",
+        }
+
+    def scope(self, name: str, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if name == "managed_policies":
+            return queryset.filter(account__isnull=True)
+        return super().scope(name, queryset)
+
+    def clean_name(self) -> str:
+        name: str = self.cleaned_data["name"].strip()
+        if not re.fullmatch(r"[\w+=,.@-]{1,32}", name, re.ASCII):
+            raise forms.ValidationError(
+                "A permission set name has 1 to 32 letters, digits or + = , . @ _ - characters."
+            )
+        return name
+
+    def save(self, commit: bool = True) -> Any:
+        permission_set = super().save(commit)
+        services.reprovision(permission_set)
+        return permission_set
+
+
+class AccountAssignmentForm(SandboxForm):
+    class Meta:
+        model = models.AccountAssignment
+        fields = ["permission_set", "account", "sso_user", "sso_group"]
+        labels = {"sso_user": "User", "sso_group": "or group"}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if bool(data.get("sso_user")) == bool(data.get("sso_group")):
+            self.add_error("sso_user", "Choose a user or a group (one of the two).")
+        account = data.get("account")
+        if account is not None and account.organization_id is None:
+            self.add_error("account", "Identity Center assigns only accounts of the organization.")
+        return data
+
+    def save(self, commit: bool = True) -> Any:
+        data = self.cleaned_data
+        return services.assign(
+            data["permission_set"], data["account"], data.get("sso_user"), data.get("sso_group")
+        )

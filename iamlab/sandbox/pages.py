@@ -1,0 +1,249 @@
+"""What each sandbox page shows, gathered from the models (no HTTP here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count
+
+from iamlab.policy import Policy, PolicyError, PolicyType
+from iamlab.policy.diff import diff_documents, reach_changes
+from iamlab.policy.reach import reach
+
+from . import awsmanaged, models
+from .kinds import KINDS
+
+
+@dataclass(frozen=True)
+class Section:
+    slug: str
+    title: str
+    objects: list[Any]
+    intro: str
+    can_create: bool = True
+
+
+def overview(sandbox: models.Sandbox) -> dict[str, Any]:
+    """Everything in the sandbox at a glance, grouped as the IAM console groups it."""
+    sid = sandbox.pk
+    org = models.Organization.objects.filter(sandbox_id=sid).first()
+    accounts = list(
+        models.Account.objects.filter(sandbox_id=sid)
+        .select_related("parent")
+        .annotate(
+            n_users=Count("iamusers", distinct=True),
+            n_roles=Count("roles", distinct=True),
+        )
+    )
+    by_account = {a.pk: a for a in accounts}
+
+    def listed(model: type[Any], **filters: Any) -> list[Any]:
+        qs = model.objects.filter(sandbox_id=sid, **filters)
+        if hasattr(model, "account"):
+            qs = qs.select_related("account")
+        return list(qs[:500])
+
+    sections = [
+        Section("users", "IAM users", listed(models.IamUser), KINDS["users"].intro),
+        Section("groups", "User groups", listed(models.IamGroup), KINDS["groups"].intro),
+        Section("roles", "Roles", listed(models.Role), KINDS["roles"].intro),
+        Section("policies", "Customer managed policies", listed(models.ManagedPolicy), ""),
+        Section("resources", "Resources", listed(models.Resource), KINDS["resources"].intro),
+        Section("instance-profiles", "Instance profiles", listed(models.InstanceProfile), ""),
+        Section("instances", "EC2 instances", listed(models.Ec2Instance), ""),
+        Section("providers", "Identity providers", listed(models.IdentityProvider), ""),
+    ]
+    org_sections: list[Section] = []
+    if org is not None:
+        org_sections = [
+            Section("ous", "Organizational units", listed(models.OrgUnit), KINDS["ous"].intro),
+            Section(
+                "org-policies",
+                "SCPs and RCPs",
+                listed(models.OrgPolicy),
+                KINDS["org-policies"].intro,
+            ),
+            Section("sso-users", "Identity Center users", listed(models.SsoUser), ""),
+            Section("sso-groups", "Identity Center groups", listed(models.SsoGroup), ""),
+            Section("permission-sets", "Permission sets", listed(models.PermissionSet), ""),
+            Section(
+                "assignments",
+                "Account assignments",
+                list(
+                    models.AccountAssignment.objects.filter(sandbox_id=sid).select_related(
+                        "permission_set", "account", "sso_user", "sso_group"
+                    )
+                ),
+                "",
+            ),
+        ]
+    return {
+        "organization": org,
+        "accounts": accounts,
+        "by_account": by_account,
+        "tree": org_tree(org) if org else [],
+        "sections": sections,
+        "org_sections": org_sections,
+    }
+
+
+def org_tree(org: models.Organization) -> list[tuple[int, Any]]:
+    """(depth, unit or account) rows, the root first, accounts after the OUs of each level."""
+    units = list(models.OrgUnit.objects.filter(organization=org))
+    accounts = list(models.Account.objects.filter(organization=org))
+    children: dict[int | None, list[models.OrgUnit]] = {}
+    for unit in units:
+        children.setdefault(unit.parent_id, []).append(unit)
+    rows: list[tuple[int, Any]] = []
+
+    def walk(unit: models.OrgUnit, depth: int) -> None:
+        rows.append((depth, unit))
+        for child in sorted(children.get(unit.pk, []), key=lambda u: u.name.lower()):
+            walk(child, depth + 1)
+        for account in sorted(
+            (a for a in accounts if a.parent_id == unit.pk), key=lambda a: a.name.lower()
+        ):
+            rows.append((depth + 1, account))
+
+    for root in children.get(None, []):
+        walk(root, 0)
+    return rows
+
+
+def attachable_policies(sandbox: models.Sandbox, account_id: int) -> dict[str, list[Any]]:
+    return {
+        "Customer managed": list(models.ManagedPolicy.objects.filter(account_id=account_id)),
+        "AWS managed": list(
+            models.ManagedPolicy.objects.filter(account__isnull=True).exclude(
+                path__startswith="/aws-service-role/"
+            )
+        ),
+    }
+
+
+def policy_reach(document: str, type_: PolicyType = PolicyType.IDENTITY) -> list[Any] | None:
+    """The policy summary of a stored document (None if it no longer parses)."""
+    try:
+        return reach(Policy.parse(document, type_))
+    except PolicyError:
+        return None
+
+
+def version_diff(versions: list[models.PolicyVersion], old_id: str, new_id: str) -> dict[str, Any]:
+    """The line diff and the change in effect between two versions of a policy."""
+    by_id = {v.version_id: v for v in versions}
+    if len(versions) < 2:
+        return {}
+    default = next((v for v in versions if v.is_default), versions[0])
+    newest = versions[0]
+    old = by_id.get(old_id) or (versions[1] if newest is default else default)
+    new = by_id.get(new_id) or newest
+    try:
+        changes = reach_changes(
+            Policy.parse(old.document, PolicyType.IDENTITY),
+            Policy.parse(new.document, PolicyType.IDENTITY),
+        )
+    except PolicyError:
+        changes = []
+    return {
+        "diff_from": old.version_id,
+        "diff_to": new.version_id,
+        "diff_lines": diff_documents(old.document, new.document),
+        "reach_changes": changes,
+    }
+
+
+def detail(kind: str, obj: Any, sandbox: models.Sandbox) -> dict[str, Any]:
+    """Extra context for an object's page."""
+    ctx: dict[str, Any] = {}
+    if kind in ("users", "groups", "roles"):
+        ctx["attached"] = list(obj.managed_policies.all())
+        ctx["attachable"] = attachable_policies(sandbox, obj.account_id)
+        ctx["inline"] = list(obj.inline_policies.all())
+        ctx["owner_key"] = (
+            f"{ {'users': 'user', 'groups': 'group', 'roles': 'role'}[kind] }:{obj.pk}"
+        )
+    if kind == "users":
+        ctx["groups"] = list(obj.groups.all())
+        ctx["other_groups"] = list(
+            models.IamGroup.objects.filter(account=obj.account).exclude(members=obj)
+        )
+        ctx["keys"] = list(obj.access_keys.all())
+        ctx["mfa"] = list(obj.mfa_devices.all())
+        ctx["credentials"] = list(obj.service_credentials.all())
+        ctx["ssh_keys"] = list(obj.ssh_keys.all())
+        ctx["mfa_kinds"] = models.MfaDevice.KIND_CHOICES
+        ctx["services"] = models.ServiceCredential.SERVICE_CHOICES
+    elif kind == "groups":
+        ctx["members"] = list(obj.members.all())
+        ctx["non_members"] = list(
+            models.IamUser.objects.filter(account=obj.account).exclude(groups=obj)
+        )
+    elif kind == "roles":
+        ctx["profiles"] = list(obj.instance_profiles.all())
+        ctx["functions"] = list(obj.functions.all())
+        ctx["session_arn"] = (
+            f"arn:aws:sts::{obj.account.account_id}:assumed-role/{obj.name}/SESSION-NAME"
+        )
+    elif kind == "policies":
+        versions = list(obj.versions.order_by("-id"))
+        ctx["versions"] = versions
+        default = next((v for v in versions if v.is_default), None)
+        ctx["default_version"] = default
+        ctx["reach"] = policy_reach(default.document) if default else None
+        pid = obj.pk
+        ctx["used_by"] = {
+            "Users": list(models.IamUser.objects.filter(managed_policies=pid)),
+            "Groups": list(models.IamGroup.objects.filter(managed_policies=pid)),
+            "Roles": list(models.Role.objects.filter(managed_policies=pid)),
+            "Boundary of users": list(models.IamUser.objects.filter(boundary=pid)),
+            "Boundary of roles": list(models.Role.objects.filter(boundary=pid)),
+        }
+    elif kind == "accounts":
+        ctx["keys"] = list(obj.access_keys.filter(user__isnull=True))
+        ctx["mfa"] = list(obj.mfa_devices.filter(user__isnull=True))
+        ctx["mfa_kinds"] = models.MfaDevice.KIND_CHOICES
+        ctx["organization"] = models.Organization.objects.filter(sandbox=sandbox).first()
+        if ctx["organization"] is not None:
+            ctx["units"] = list(models.OrgUnit.objects.filter(organization=ctx["organization"]))
+        ctx["counts"] = {
+            "IAM users": obj.iamusers.count(),
+            "User groups": obj.iamgroups.count(),
+            "Roles": obj.roles.count(),
+            "Customer managed policies": obj.policies.count(),
+            "Resources": obj.resources.count(),
+        }
+        existing = set(obj.roles.values_list("linked_service", flat=True))
+        ctx["slr_services"] = [
+            (svc, name)
+            for svc, (name, _, _) in awsmanaged.SERVICE_LINKED_ROLES.items()
+            if svc not in existing
+        ]
+        ctx["org_policies"] = list(obj.org_policies.all())
+    elif kind == "org-policies":
+        ctx["targets"] = [("ou", u) for u in obj.target_units.all()] + [
+            ("account", a) for a in obj.target_accounts.all()
+        ]
+        attached = {(k, t.pk) for k, t in ctx["targets"]}
+        ctx["other_targets"] = [
+            ("ou", u)
+            for u in models.OrgUnit.objects.filter(sandbox=sandbox)
+            if ("ou", u.pk) not in attached
+        ] + [
+            ("account", a)
+            for a in models.Account.objects.filter(sandbox=sandbox, organization__isnull=False)
+            if ("account", a.pk) not in attached
+        ]
+    elif kind == "ous":
+        ctx["children"] = list(obj.children.all())
+        ctx["member_accounts"] = list(obj.accounts.all())
+        ctx["org_policies"] = list(obj.org_policies.all())
+    elif kind == "permission-sets":
+        ctx["provisioned"] = list(obj.provisioned_roles.select_related("account"))
+        ctx["assignments"] = list(
+            obj.assignments.select_related("account", "sso_user", "sso_group")
+        )
+    elif kind == "instance-profiles":
+        ctx["instances"] = list(obj.instances.all())
+    return ctx

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from . import views
+
+app_name = "sandbox"
+urlpatterns = [
+    path("", views.sandbox_list, name="list"),
+    path("<int:sb>/", views.overview, name="overview"),
+    path("<int:sb>/delete/", views.sandbox_delete, name="delete_sandbox"),
+    path("<int:sb>/check/", views.access_check, name="check"),
+    path("<int:sb>/who-can/", views.who_can, name="who_can"),
+    path("<int:sb>/validate/", views.validate, name="validate"),
+    path("<int:sb>/<slug:kind>/new/", views.object_create, name="create"),
+    path("<int:sb>/<slug:kind>/<int:pk>/", views.object_page, name="object"),
+    path("<int:sb>/<slug:kind>/<int:pk>/delete/", views.object_delete, name="delete"),
+    path("<int:sb>/<slug:kind>/<int:pk>/do/<slug:action>/", views.object_action, name="action"),
+    path("aws-policies/<str:name>/", views.aws_policy, name="aws_policy"),
+]

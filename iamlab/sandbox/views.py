@@ -1,0 +1,419 @@
+"""Sandbox pages. Thin views: scoping, forms and redirects here; the work is in ``services``,
+``actions``, ``pages`` and ``world``.
+
+Every view reads the sandbox through ``Sandbox.owned_by(request.user)`` and every object
+through its sandbox, so a guessed URL or id of someone else's object is a 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import ProtectedError, RestrictedError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from iamlab.policy import PolicyType, RequestError
+from iamlab.simulator.simulation import check_policy, parse_context
+from iamlab.web import is_htmx_swap
+
+from . import forms, models, pages, rules, services
+from .actions import ACTIONS, PROTECTED
+from .kinds import KINDS, Kind
+from .world import DEFAULT_SESSION_NAME, World
+
+
+def _sandbox(request: HttpRequest, sb: int) -> models.Sandbox:
+    return get_object_or_404(models.Sandbox.owned_by(request.user), pk=sb)
+
+
+def _kind(kind: str) -> Kind:
+    found = KINDS.get(kind)
+    if found is None:
+        raise Http404("No such kind of object.")
+    return found
+
+
+def _object(sandbox: models.Sandbox, kind: Kind, pk: int) -> Any:
+    return get_object_or_404(kind.model.objects.filter(sandbox=sandbox), pk=pk)
+
+
+def _form(kind: Kind, sandbox: models.Sandbox, *args: Any, **kwargs: Any) -> forms.SandboxForm:
+    assert kind.form is not None
+    return kind.form(sandbox, *args, **kwargs)
+
+
+# -- sandboxes ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sandbox_list(request: HttpRequest) -> HttpResponse:
+    form = forms.SandboxCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        name = form.cleaned_data["name"]
+        if models.Sandbox.owned_by(request.user).filter(name__iexact=name).exists():
+            form.add_error("name", "You already have a sandbox with this name.")
+        else:
+            sandbox = services.create_sandbox(
+                request.user,  # type: ignore[arg-type]
+                name,
+                form.cleaned_data["description"],
+            )
+            messages.success(request, f"Created {sandbox.name} with one account, Main.")
+            return redirect(sandbox)
+    sandboxes = models.Sandbox.owned_by(request.user)
+    return render(request, "sandbox/list.html", {"sandboxes": sandboxes, "form": form})
+
+
+@login_required
+@require_GET
+def overview(request: HttpRequest, sb: int) -> HttpResponse:
+    sandbox = _sandbox(request, sb)
+    context = {"sandbox": sandbox, **pages.overview(sandbox)}
+    return render(request, "sandbox/overview.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sandbox_delete(request: HttpRequest, sb: int) -> HttpResponse:
+    sandbox = _sandbox(request, sb)
+    if request.method == "POST":
+        sandbox.delete()
+        messages.success(request, f"Deleted the sandbox {sandbox.name}.")
+        return redirect("sandbox:list")
+    return render(request, "sandbox/confirm_delete.html", {"sandbox": sandbox, "obj": sandbox})
+
+
+# -- objects -----------------------------------------------------------------------------------
+
+
+def _owner_from(sandbox: models.Sandbox, value: str) -> Any:
+    """``user:5`` / ``group:3`` / ``role:7`` → that object in this sandbox, for inline policies."""
+    kind, _, pk = value.partition(":")
+    model = {"user": models.IamUser, "group": models.IamGroup, "role": models.Role}.get(kind)
+    if model is None or not pk.isdigit():
+        raise Http404("An inline policy belongs to a user, a group or a role.")
+    return get_object_or_404(model.objects.filter(sandbox=sandbox), pk=int(pk))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def object_create(request: HttpRequest, sb: int, kind: str) -> HttpResponse:
+    sandbox = _sandbox(request, sb)
+    spec = _kind(kind)
+    if spec.needs_org and not models.Organization.objects.filter(sandbox=sandbox).exists():
+        messages.error(
+            request,
+            f"{spec.plural.capitalize()} belong to an organization. Create one first from the "
+            "page of the account that should manage it.",
+        )
+        return redirect(sandbox)
+    kwargs: dict[str, Any] = {}
+    owner = None
+    if kind == "inline":
+        owner = _owner_from(sandbox, request.GET.get("owner", ""))
+        if isinstance(owner, models.Role) and not owner.editable:
+            messages.error(request, KINDS["roles"].why_not_edit(owner) or "")
+            return redirect(owner)
+        kwargs["owner"] = owner
+    initial = {k: v for k, v in request.GET.items() if k in ("account", "kind", "parent", "role")}
+    form = _form(spec, sandbox, request.POST or None, initial=initial, **kwargs)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                obj = form.save()
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"Created the {spec.singular} {obj}.")
+            return redirect(owner if owner is not None else obj)
+    return render(
+        request,
+        "sandbox/object_form.html",
+        {"sandbox": sandbox, "kind": spec, "form": form, "owner": owner},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def object_page(request: HttpRequest, sb: int, kind: str, pk: int) -> HttpResponse:
+    sandbox = _sandbox(request, sb)
+    spec = _kind(kind)
+    obj = _object(sandbox, spec, pk)
+    blocked = spec.why_not_edit(obj)
+    form = None
+    extra: dict[str, Any] = {}
+    if kind == "policies":
+        version_form = forms.PolicyVersionForm(
+            sandbox, request.POST if request.POST.get("op") == "new-version" else None
+        )
+        extra = {"version_form": version_form}
+        if version_form.is_bound:
+            if version_form.is_valid():
+                try:
+                    version = services.create_policy_version(
+                        obj,
+                        version_form.cleaned_data["document"],
+                        version_form.cleaned_data["set_default"],
+                    )
+                except ValidationError as exc:
+                    version_form.add_error(None, exc)
+                else:
+                    made = " and made it the default" if version.is_default else ""
+                    messages.success(request, f"Saved version {version.version_id}{made}.")
+                    return redirect(obj.get_absolute_url() + "#versions")
+        elif not request.POST:
+            current = obj.default_version()
+            version_form.initial["document"] = current.document if current else ""
+        versions = list(obj.versions.order_by("-id"))
+        extra |= pages.version_diff(
+            versions, request.GET.get("from", ""), request.GET.get("to", "")
+        )
+    if spec.form is not None and not blocked and "op" not in request.POST:
+        form = _form(spec, sandbox, request.POST or None, instance=obj)
+        if request.method == "POST" and form.is_valid():
+            try:
+                with transaction.atomic():
+                    form.save()
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, f"Saved the {spec.singular} {obj}.")
+                return redirect(obj)
+    elif request.method == "POST" and "op" not in request.POST:
+        messages.error(request, blocked or "This object cannot be edited.")
+        return redirect(obj)
+    context = {
+        "sandbox": sandbox,
+        "kind": spec,
+        "obj": obj,
+        "form": form,
+        "blocked": blocked,
+        **pages.detail(kind, obj, sandbox),
+        **extra,
+    }
+    return render(request, "sandbox/object.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def object_delete(request: HttpRequest, sb: int, kind: str, pk: int) -> HttpResponse:
+    sandbox = _sandbox(request, sb)
+    spec = _kind(kind)
+    obj = _object(sandbox, spec, pk)
+    blocked = spec.why_not_delete(obj)
+    if request.method == "POST" and not blocked:
+        back = obj.owner if isinstance(obj, models.InlinePolicy) else sandbox
+        try:
+            with transaction.atomic():
+                if isinstance(obj, models.AccountAssignment):
+                    services.unassign(obj)
+                else:
+                    obj.delete()
+        except (ProtectedError, RestrictedError):
+            blocked = f"{obj} is still in use; remove it where it is used first."
+        else:
+            messages.success(request, f"Deleted the {spec.singular} {obj}.")
+            return redirect(back)
+    return render(
+        request,
+        "sandbox/confirm_delete.html",
+        {"sandbox": sandbox, "kind": spec, "obj": obj, "blocked": blocked},
+    )
+
+
+@login_required
+@require_POST
+def object_action(request: HttpRequest, sb: int, kind: str, pk: int, action: str) -> HttpResponse:
+    sandbox = _sandbox(request, sb)
+    spec = _kind(kind)
+    obj = _object(sandbox, spec, pk)
+    handler = ACTIONS.get(kind, {}).get(action)
+    if handler is None:
+        raise Http404("No such action.")
+    blocked = spec.why_not_edit(obj) if action in PROTECTED else None
+    if blocked:
+        messages.error(request, blocked)
+        return redirect(obj)
+    try:
+        with transaction.atomic():
+            said = handler(sandbox, obj, request.POST)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, said)
+    anchor = request.POST.get("anchor", "")
+    return redirect(obj.get_absolute_url() + (f"#{anchor}" if anchor.isidentifier() else ""))
+
+
+@login_required
+@require_GET
+def aws_policy(request: HttpRequest, name: str) -> HttpResponse:
+    policy = get_object_or_404(models.ManagedPolicy, account__isnull=True, name=name)
+    version = policy.default_version()
+    return render(
+        request,
+        "sandbox/aws_policy.html",
+        {
+            "policy": policy,
+            "version": version,
+            "reach": pages.policy_reach(version.document) if version else None,
+        },
+    )
+
+
+# -- policy validation as you type -------------------------------------------------------------
+
+_TYPES = {t.value: t for t in PolicyType}
+
+
+@login_required
+@require_POST
+def validate(request: HttpRequest, sb: int) -> HttpResponse:
+    """Findings for one policy box (htmx): ``field`` names the box, ``type`` its policy type."""
+    _sandbox(request, sb)
+    field = request.POST.get("field", "")
+    type_ = _TYPES.get(request.POST.get("type", ""))
+    if type_ is None or not field.replace("_", "").isalnum():
+        return HttpResponse("Unknown policy field.", status=400)
+    item = check_policy(request.POST.get(field, ""), type_, field, field)
+    return render(request, "simulator/simulator.html#findings", {"item": item, "slot": field})
+
+
+# -- questions: access check and who can -------------------------------------------------------
+
+
+def _question(request: HttpRequest, world: World) -> tuple[dict[str, str], dict[str, str]]:
+    """The submitted question (GET, so every answer has a URL) and its errors by field."""
+    data = {
+        key: request.GET.get(key, "").strip()
+        for key in ("principal", "session", "action", "resource", "context", "region")
+    }
+    if data["region"] not in models.REGIONS:
+        data["region"] = models.REGIONS[0]
+    data["context"] = request.GET.get("context", "")
+    errors: dict[str, str] = {}
+    if "action" in request.GET and not data["action"]:
+        errors["action"] = "Enter an action, e.g. s3:GetObject."
+    return data, errors
+
+
+def _arn_choices(world: World) -> list[tuple[str, str]]:
+    return [(info.arn, info.label) for info in world.resources.values()]
+
+
+def _principal_choices(world: World) -> list[tuple[str, list[tuple[str, str]]]]:
+    grouped: dict[str, list[tuple[str, str]]] = {}
+    for info in sorted(world.principals.values(), key=lambda p: (p.account_id, p.kind, p.name)):
+        label = {"user": "IAM user", "role": "Role session of", "root": "Root user"}[info.kind]
+        name = "" if info.kind == "root" else f" {info.name}"
+        account = f"{world.accounts.get(info.account_id, '')} ({info.account_id})"
+        grouped.setdefault(account, []).append((info.key, f"{label}{name}"))
+    return list(grouped.items())
+
+
+@login_required
+@require_GET
+def access_check(request: HttpRequest, sb: int) -> HttpResponse:
+    """The simulator on the sandbox: a principal, an action, a resource and context keys."""
+    sandbox = _sandbox(request, sb)
+    world = World.for_sandbox(sandbox)
+    data, errors = _question(request, world)
+    result = None
+    if "action" in request.GET:
+        principal = world.principal(data["principal"])
+        if principal is None:
+            errors["principal"] = "Choose who makes the request."
+        context, context_errors = parse_context(data["context"])
+        if context_errors:
+            errors["context"] = "; ".join(context_errors)
+        session = data["session"] or DEFAULT_SESSION_NAME
+        if (
+            principal is not None
+            and principal.kind == "role"
+            and (error := rules.check_session_name(session))
+        ):
+            errors["session"] = error
+        if not errors and principal is not None:
+            try:
+                result = world.check(
+                    principal,
+                    data["action"],
+                    data["resource"] or "*",
+                    context,
+                    session,
+                    data["region"],
+                )
+            except RequestError as exc:
+                field = exc.field if exc.field in ("action", "resource") else "context"
+                errors[field] = exc.message
+    deciding = []
+    if result is not None:
+        for match in result.evaluation.matched:
+            source = result.source(match.policy)
+            link = None
+            if source is not None and source.slug and source.pk is not None:
+                link = reverse("sandbox:object", args=[sandbox.pk, source.slug, source.pk])
+            elif source is not None and source.aws_name:
+                link = reverse("sandbox:aws_policy", args=[source.aws_name])
+            deciding.append((match, link))
+    template = "sandbox/check.html" + ("#check" if is_htmx_swap(request) else "")
+    return render(
+        request,
+        template,
+        {
+            "sandbox": sandbox,
+            "world": world,
+            "data": data,
+            "errors": errors,
+            "result": result,
+            "deciding": deciding,
+            "principals": _principal_choices(world),
+            "arns": _arn_choices(world),
+            "default_session": DEFAULT_SESSION_NAME,
+            "regions": models.REGIONS,
+        },
+    )
+
+
+@login_required
+@require_GET
+def who_can(request: HttpRequest, sb: int) -> HttpResponse:
+    """Every principal in the sandbox allowed to do one action on one resource, and why."""
+    sandbox = _sandbox(request, sb)
+    world = World.for_sandbox(sandbox)
+    data, errors = _question(request, world)
+    found = None
+    if "action" in request.GET and not errors:
+        context, context_errors = parse_context(data["context"])
+        if context_errors:
+            errors["context"] = "; ".join(context_errors)
+        else:
+            try:
+                found = world.who_can(
+                    data["action"], data["resource"] or "*", context, data["region"]
+                )
+            except RequestError as exc:
+                field = exc.field if exc.field in ("action", "resource") else "context"
+                errors[field] = exc.message
+    template = "sandbox/who_can.html" + ("#who" if is_htmx_swap(request) else "")
+    return render(
+        request,
+        template,
+        {
+            "sandbox": sandbox,
+            "data": data,
+            "errors": errors,
+            "found": found,
+            "total": len(world.principals),
+            "regions": models.REGIONS,
+            "arns": _arn_choices(world),
+        },
+    )

@@ -1,0 +1,172 @@
+"""Nobody reads or changes another person's sandbox by guessing a URL or an id.
+
+Every URL of the sandbox app is tried with the ids of someone else's sandbox and objects, by
+GET and by POST; each must answer 404 (or 405 for a method the view does not take) and leave
+the other sandbox exactly as it was. A test also fails if a new URL is added without being
+listed here.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.urls import URLPattern, reverse
+
+from iamlab.sandbox import models, services, urls
+from iamlab.sandbox.awsmanaged import aws_policy
+from iamlab.sandbox.kinds import KINDS
+
+from .factories import (
+    IamGroupFactory,
+    IamUserFactory,
+    InstanceProfileFactory,
+    ManagedPolicyFactory,
+    PersonFactory,
+    ResourceFactory,
+    RoleFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+ACTIONS = {
+    "users": ["attach", "detach", "add-group", "create-key", "add-mfa", "add-ssh-key"],
+    "groups": ["attach", "add-member"],
+    "roles": ["attach"],
+    "policies": ["set-default", "delete-version"],
+    "org-policies": ["attach-target", "detach-target"],
+    "accounts": ["create-key", "create-organization", "move", "service-linked-role"],
+}
+
+
+def build_world(owner):
+    """A sandbox with one object of every kind."""
+    sandbox = services.create_sandbox(owner, "Private")
+    account = models.Account.objects.get(sandbox=sandbox)
+    org = services.create_organization(account)
+    unit = services.create_unit(services.org_root(org), "Secret OU")
+    user = IamUserFactory(account=account, name="victim")
+    group = IamGroupFactory(account=account)
+    role = RoleFactory(account=account)
+    policy = ManagedPolicyFactory(account=account)
+    models.InlinePolicy.objects.create(
+        sandbox=sandbox,
+        user=user,
+        name="inline",
+        document=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+            }
+        ),
+    )
+    ResourceFactory(account=account)
+    profile = InstanceProfileFactory(account=account, role=role)
+    models.Ec2Instance.objects.create(sandbox=sandbox, account=account, instance_profile=profile)
+    models.IdentityProvider.objects.create(
+        sandbox=sandbox, account=account, kind="saml", name="Idp"
+    )
+    sso_user = models.SsoUser.objects.create(
+        sandbox=sandbox, user_name="dana", display_name="Dana", email="d@example.com"
+    )
+    models.SsoGroup.objects.create(sandbox=sandbox, name="Team")
+    permission_set = models.PermissionSet.objects.create(sandbox=sandbox, name="Ops")
+    services.assign(permission_set, account, sso_user=sso_user)
+    assert unit
+    assert group
+    assert policy
+    return sandbox
+
+
+def urls_for(sandbox):
+    """(name, url) for every URL of the app, aimed at the sandbox's objects."""
+    found = [
+        ("overview", reverse("sandbox:overview", args=[sandbox.pk])),
+        ("delete_sandbox", reverse("sandbox:delete_sandbox", args=[sandbox.pk])),
+        ("check", reverse("sandbox:check", args=[sandbox.pk]) + "?principal=root:1&action=s3:x"),
+        ("who_can", reverse("sandbox:who_can", args=[sandbox.pk]) + "?action=s3:GetObject"),
+        ("validate", reverse("sandbox:validate", args=[sandbox.pk])),
+    ]
+    for slug, kind in KINDS.items():
+        found.append(("create", reverse("sandbox:create", args=[sandbox.pk, slug])))
+        obj = kind.model.objects.filter(sandbox=sandbox).first()
+        assert obj is not None, f"build_world makes no {slug}"
+        found.append(("object", reverse("sandbox:object", args=[sandbox.pk, slug, obj.pk])))
+        found.append(("delete", reverse("sandbox:delete", args=[sandbox.pk, slug, obj.pk])))
+        for action in ACTIONS.get(slug, []):
+            found.append(
+                ("action", reverse("sandbox:action", args=[sandbox.pk, slug, obj.pk, action]))
+            )
+    return found
+
+
+def snapshot(sandbox):
+    sandbox.refresh_from_db()
+    return (
+        sandbox.version,
+        sandbox.name,
+        models.IamUser.objects.filter(sandbox=sandbox).count(),
+        models.AccessKey.objects.filter(sandbox=sandbox).count(),
+    )
+
+
+def test_every_url_refuses_someone_elses_sandbox(client):
+    victim = build_world(PersonFactory(username="victim"))
+    intruder = PersonFactory(username="intruder")
+    mine = services.create_sandbox(intruder, "Mine")
+    my_account = models.Account.objects.get(sandbox=mine)
+    my_user = IamUserFactory(account=my_account)
+    client.force_login(intruder)
+    before = snapshot(victim)
+    covered = set()
+    for name, target in urls_for(victim):
+        covered.add(name)
+        for method in (client.get, client.post):
+            response = method(target)
+            assert response.status_code in (404, 405), (
+                method.__name__,
+                target,
+                response.status_code,
+            )
+    assert snapshot(victim) == before
+    # Ids of the victim's objects posted to the intruder's own pages are refused too.
+    victim_policy = models.ManagedPolicy.objects.filter(sandbox=victim).first()
+    victim_group = models.IamGroup.objects.filter(sandbox=victim).first()
+    for action, data in (
+        ("attach", {"policy": victim_policy.pk}),
+        ("add-group", {"group": victim_group.pk}),
+    ):
+        client.post(reverse("sandbox:action", args=[mine.pk, "users", my_user.pk, action]), data)
+    assert not my_user.managed_policies.exists()
+    assert not my_user.groups.exists()
+    # A form cannot create an object in the victim's account from the intruder's sandbox.
+    victim_account = models.Account.objects.get(sandbox=victim)
+    response = client.post(
+        reverse("sandbox:create", args=[mine.pk, "users"]),
+        {"account": victim_account.pk, "name": "planted", "path": "/"},
+    )
+    assert response.status_code == 200
+    assert not models.IamUser.objects.filter(name="planted").exists()
+    # The shared AWS managed policy page is the one page that is the same for everybody.
+    assert client.get(reverse("sandbox:aws_policy", args=["ReadOnlyAccess"])).status_code == 200
+    names = {p.name for p in urls.urlpatterns if isinstance(p, URLPattern)}
+    assert names - covered == {"list", "aws_policy"}, "a new URL needs an isolation check"
+
+
+def test_the_list_shows_only_your_own_sandboxes(client):
+    build_world(PersonFactory(username="someone"))
+    me = PersonFactory(username="me")
+    services.create_sandbox(me, "Mine")
+    client.force_login(me)
+    listed = [s.name for s in client.get(reverse("sandbox:list")).context["sandboxes"]]
+    assert listed == ["Mine"]
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client):
+    victim = build_world(PersonFactory(username="victim"))
+    for _, target in urls_for(victim):
+        response = client.get(target)
+        assert response.status_code in (302, 405), target
+        if response.status_code == 302:
+            assert response["Location"].startswith("/accounts/sign-in/")
+    assert aws_policy("ReadOnlyAccess")

@@ -1,0 +1,460 @@
+"""The sandbox pages: what a learner can do in the browser, and what nobody else can."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from django.urls import reverse
+
+from iamlab.sandbox import models, services
+from iamlab.sandbox.awsmanaged import aws_policy
+
+from .factories import (
+    IamGroupFactory,
+    IamUserFactory,
+    ManagedPolicyFactory,
+    PersonFactory,
+    RoleFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+ALLOW_S3 = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}],
+    }
+)
+
+
+@pytest.fixture
+def person():
+    return PersonFactory()
+
+
+@pytest.fixture
+def sandbox(person):
+    return services.create_sandbox(person, "Mine")
+
+
+@pytest.fixture
+def account(sandbox):
+    return models.Account.objects.get(sandbox=sandbox)
+
+
+@pytest.fixture
+def client_in(client, person):
+    client.force_login(person)
+    return client
+
+
+def url(name, *args):
+    return reverse(f"sandbox:{name}", args=args)
+
+
+def messages_of(response):
+    return [str(m) for m in response.context["messages"]] if response.context else []
+
+
+def follow_messages(client, response):
+    assert response.status_code == 302, response.content[:500]
+    return [str(m) for m in client.get(response["Location"]).context["messages"]]
+
+
+# -- sandboxes ---------------------------------------------------------------------------------
+
+
+def test_sign_in_is_required(client, sandbox):
+    response = client.get(url("overview", sandbox.pk))
+    assert response.status_code == 302
+    assert "/accounts/sign-in/" in response["Location"]
+
+
+def test_create_a_sandbox_and_see_it(client_in):
+    response = client_in.post(url("list"), {"name": "Practice", "description": "first try"})
+    sandbox = models.Sandbox.objects.get(name="Practice")
+    assert response["Location"] == sandbox.get_absolute_url()
+    page = client_in.get(sandbox.get_absolute_url())
+    assert page.status_code == 200
+    assert "Main" in page.content.decode()  # the account it starts with
+    again = client_in.post(url("list"), {"name": "practice"})
+    assert again.status_code == 200
+    assert "You already have a sandbox with this name." in again.content.decode()
+
+
+def test_delete_a_sandbox_after_confirming(client_in, sandbox):
+    assert client_in.get(url("delete_sandbox", sandbox.pk)).status_code == 200
+    client_in.post(url("delete_sandbox", sandbox.pk))
+    assert not models.Sandbox.objects.filter(pk=sandbox.pk).exists()
+
+
+# -- creating and editing objects --------------------------------------------------------------
+
+
+def test_create_user_validates_as_iam_does(client_in, sandbox, account):
+    # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html#reference_iam-quotas-names
+    create = url("create", sandbox.pk, "users")
+    bad = client_in.post(create, {"account": account.pk, "name": "bad name!", "path": "/"})
+    assert bad.status_code == 200
+    assert "may use only letters, digits" in bad.content.decode()
+    assert 'value="bad name!"' in bad.content.decode()  # nothing typed is lost
+    ok = client_in.post(
+        create, {"account": account.pk, "name": "alice", "path": "/eng/", "tags": "team = blue"}
+    )
+    user = models.IamUser.objects.get(name="alice")
+    assert ok["Location"] == user.get_absolute_url()
+    assert user.tags == {"team": "blue"}
+    assert user.unique_id.startswith("AIDA")
+    dup = client_in.post(create, {"account": account.pk, "name": "ALICE", "path": "/"})
+    assert "already has a IAM user named ALICE" in dup.content.decode() or (
+        "already has" in dup.content.decode()
+    )
+    assert models.IamUser.objects.filter(sandbox=sandbox).count() == 1
+
+
+def test_bad_tags_name_the_line(client_in, sandbox, account):
+    response = client_in.post(
+        url("create", sandbox.pk, "users"),
+        {"account": account.pk, "name": "bob", "path": "/", "tags": "team = red\noops"},
+    )
+    assert "Line 2: write each tag as key = value." in response.content.decode()
+
+
+def test_role_trust_policy_error_names_line_and_column(client_in, sandbox, account):
+    response = client_in.post(
+        url("create", sandbox.pk, "roles"),
+        {
+            "account": account.pk,
+            "name": "app",
+            "path": "/",
+            "trust_policy": '{\n  "Version": "2012-10-17",\n  "Statement": [\n}',
+            "max_session_duration": 3600,
+        },
+    )
+    assert response.status_code == 200
+    assert re.search(r"line \d+, column \d+", response.content.decode())
+    assert not models.Role.objects.filter(sandbox=sandbox).exists()
+
+
+def test_create_policy_then_version_diff_and_default(client_in, sandbox, account):
+    # https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-versioning.html
+    client_in.post(
+        url("create", sandbox.pk, "policies"),
+        {"account": account.pk, "name": "Reader", "path": "/", "document": ALLOW_S3},
+    )
+    policy = models.ManagedPolicy.objects.get(name="Reader")
+    page = client_in.get(policy.get_absolute_url())
+    assert page.status_code == 200
+    assert 'data-testid="reach"' in page.content.decode()
+    v2 = ALLOW_S3.replace('"s3:GetObject"', '["s3:GetObject", "s3:PutObject"]')
+    saved = client_in.post(
+        policy.get_absolute_url(), {"op": "new-version", "document": v2, "set_default": "on"}
+    )
+    assert saved.status_code == 302
+    assert policy.default_version().version_id == "v2"
+    diff = client_in.get(policy.get_absolute_url() + "?from=v1&to=v2").content.decode()
+    assert 'data-testid="diff"' in diff
+    assert "PutObject" in diff
+    assert "Write now allowed" in diff or "now allowed" in diff
+    broken = client_in.post(
+        policy.get_absolute_url(), {"op": "new-version", "document": '{"Version": '}
+    )
+    assert broken.status_code == 200
+    assert "{&quot;Version&quot;: " in broken.content.decode()  # kept in the box
+    assert policy.versions.count() == 2
+    client_in.post(
+        url("action", sandbox.pk, "policies", policy.pk, "set-default"), {"version": "v1"}
+    )
+    assert policy.default_version().version_id == "v1"
+    refused = client_in.post(
+        url("action", sandbox.pk, "policies", policy.pk, "delete-version"), {"version": "v1"}
+    )
+    assert any(
+        "default version cannot be deleted" in m for m in follow_messages(client_in, refused)
+    )
+
+
+def test_sixth_version_is_refused(client_in, sandbox, account):
+    policy = services.create_policy(account, "Five", ALLOW_S3)
+    for _ in range(4):
+        services.create_policy_version(policy, ALLOW_S3, set_default=False)
+    response = client_in.post(
+        policy.get_absolute_url(), {"op": "new-version", "document": ALLOW_S3}
+    )
+    assert "at most 5 versions" in response.content.decode()
+    assert policy.versions.count() == 5
+
+
+def test_inline_policy_for_a_user(client_in, sandbox, account):
+    user = IamUserFactory(account=account)
+    create = url("create", sandbox.pk, "inline") + f"?owner=user:{user.pk}"
+    assert client_in.get(create).status_code == 200
+    response = client_in.post(create, {"name": "read", "document": ALLOW_S3})
+    assert response["Location"] == user.get_absolute_url()
+    assert user.inline_policies.get().name == "read"
+
+
+# -- actions -----------------------------------------------------------------------------------
+
+
+def test_attach_detach_and_group_membership(client_in, sandbox, account):
+    user = IamUserFactory(account=account)
+    group = IamGroupFactory(account=account)
+    admin = aws_policy("AdministratorAccess")
+    client_in.post(url("action", sandbox.pk, "users", user.pk, "attach"), {"policy": admin.pk})
+    assert list(user.managed_policies.all()) == [admin]
+    client_in.post(url("action", sandbox.pk, "users", user.pk, "detach"), {"policy": admin.pk})
+    assert not user.managed_policies.exists()
+    client_in.post(url("action", sandbox.pk, "users", user.pk, "add-group"), {"group": group.pk})
+    assert list(group.members.all()) == [user]
+    client_in.post(
+        url("action", sandbox.pk, "groups", group.pk, "remove-member"), {"user": user.pk}
+    )
+    assert not group.members.exists()
+
+
+def test_third_access_key_is_refused(client_in, sandbox, account):
+    # https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html
+    user = IamUserFactory(account=account)
+    action = url("action", sandbox.pk, "users", user.pk, "create-key")
+    client_in.post(action)
+    client_in.post(action)
+    said = follow_messages(client_in, client_in.post(action))
+    assert any("at most two access keys" in m for m in said)
+    assert user.access_keys.count() == 2
+    key = user.access_keys.first()
+    client_in.post(url("action", sandbox.pk, "users", user.pk, "key-status"), {"key": key.pk})
+    key.refresh_from_db()
+    assert key.status == "Inactive"
+
+
+def test_mfa_ssh_and_service_credentials(client_in, sandbox, account):
+    user = IamUserFactory(account=account)
+    client_in.post(
+        url("action", sandbox.pk, "users", user.pk, "add-mfa"), {"name": "phone", "kind": "virtual"}
+    )
+    assert user.mfa_devices.get().serial == f"arn:aws:iam::{account.account_id}:mfa/phone"
+    bad = client_in.post(
+        url("action", sandbox.pk, "users", user.pk, "add-ssh-key"), {"body": "not a key"}
+    )
+    assert any("ssh-rsa" in m for m in follow_messages(client_in, bad))
+    client_in.post(
+        url("action", sandbox.pk, "users", user.pk, "add-credential"),
+        {"service": "codecommit.amazonaws.com"},
+    )
+    assert user.service_credentials.get().service_user_name == (
+        f"{user.name}-at-{account.account_id}"
+    )
+
+
+def test_root_user_keys_and_organization(client_in, sandbox, account):
+    client_in.post(url("action", sandbox.pk, "accounts", account.pk, "create-key"))
+    assert models.AccessKey.objects.filter(account=account, user=None).count() == 1
+    client_in.post(url("action", sandbox.pk, "accounts", account.pk, "create-organization"))
+    org = models.Organization.objects.get(sandbox=sandbox)
+    account.refresh_from_db()
+    assert account.is_management
+    page = client_in.get(sandbox.get_absolute_url()).content.decode()
+    assert org.org_id in page
+
+
+def test_service_linked_role_can_be_viewed_not_changed(client_in, sandbox, account):
+    # https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html
+    client_in.post(
+        url("action", sandbox.pk, "accounts", account.pk, "service-linked-role"),
+        {"service": "support.amazonaws.com"},
+    )
+    role = models.Role.objects.get(name="AWSServiceRoleForSupport")
+    page = client_in.get(role.get_absolute_url())
+    assert 'data-testid="managed-notice"' in page.content.decode()
+    assert page.context["form"] is None
+    client_in.post(role.get_absolute_url(), {"name": "renamed"})
+    role.refresh_from_db()
+    assert role.name == "AWSServiceRoleForSupport"
+    attach = client_in.post(
+        url("action", sandbox.pk, "roles", role.pk, "attach"),
+        {"policy": aws_policy("AdministratorAccess").pk},
+    )
+    assert any("service-linked role" in m for m in follow_messages(client_in, attach))
+    blocked = client_in.post(url("delete", sandbox.pk, "roles", role.pk))
+    assert 'data-testid="blocked"' in blocked.content.decode()
+    assert models.Role.objects.filter(pk=role.pk).exists()
+
+
+def test_policy_used_as_boundary_cannot_be_deleted(client_in, sandbox, account):
+    policy = ManagedPolicyFactory(account=account)
+    IamUserFactory(account=account, name="capped", boundary=policy)
+    response = client_in.post(url("delete", sandbox.pk, "policies", policy.pk))
+    assert "permissions boundary of capped" in response.content.decode()
+    assert models.ManagedPolicy.objects.filter(pk=policy.pk).exists()
+
+
+def test_delete_a_user(client_in, sandbox, account):
+    user = IamUserFactory(account=account)
+    client_in.post(url("action", sandbox.pk, "users", user.pk, "create-key"))
+    response = client_in.post(url("delete", sandbox.pk, "users", user.pk))
+    assert response["Location"] == sandbox.get_absolute_url()
+    assert not models.IamUser.objects.filter(pk=user.pk).exists()
+    assert not models.AccessKey.objects.filter(account=account).exists()
+
+
+def test_org_policies_and_ous(client_in, sandbox, account):
+    org = services.create_organization(account)
+    root = services.org_root(org)
+    client_in.post(url("create", sandbox.pk, "ous"), {"parent": root.pk, "name": "Workloads"})
+    unit = models.OrgUnit.objects.get(name="Workloads")
+    deny = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Deny", "Action": "ec2:*", "Resource": "*"}],
+        }
+    )
+    client_in.post(
+        url("create", sandbox.pk, "org-policies"),
+        {"kind": "scp", "name": "NoEC2", "description": "", "document": deny},
+    )
+    scp = models.OrgPolicy.objects.get(name="NoEC2")
+    client_in.post(
+        url("action", sandbox.pk, "org-policies", scp.pk, "attach-target"),
+        {"target": f"ou:{unit.pk}"},
+    )
+    assert list(scp.target_units.all()) == [unit]
+    full = models.OrgPolicy.objects.get(organization=org, name="FullAWSAccess")
+    client_in.post(
+        url("action", sandbox.pk, "org-policies", scp.pk, "detach-target"),
+        {"target": f"ou:{unit.pk}"},
+    )
+    last = client_in.post(
+        url("action", sandbox.pk, "org-policies", full.pk, "detach-target"),
+        {"target": f"ou:{unit.pk}"},
+    )
+    assert any("last SCP" in m for m in follow_messages(client_in, last))
+
+
+def test_identity_center_assignment_provisions_a_role(client_in, sandbox, account):
+    # https://docs.aws.amazon.com/singlesignon/latest/userguide/permissionsetsconcept.html
+    services.create_organization(account)
+    client_in.post(
+        url("create", sandbox.pk, "sso-users"),
+        {"user_name": "dana", "display_name": "Dana", "email": "dana@example.com"},
+    )
+    client_in.post(
+        url("create", sandbox.pk, "permission-sets"),
+        {
+            "name": "ReadOnly",
+            "session_duration": 3600,
+            "managed_policies": [aws_policy("ReadOnlyAccess").pk],
+        },
+    )
+    permission_set = models.PermissionSet.objects.get(name="ReadOnly")
+    dana = models.SsoUser.objects.get(user_name="dana")
+    client_in.post(
+        url("create", sandbox.pk, "assignments"),
+        {"permission_set": permission_set.pk, "account": account.pk, "sso_user": dana.pk},
+    )
+    role = models.Role.objects.get(permission_set=permission_set)
+    assert role.name.startswith("AWSReservedSSO_ReadOnly_")
+    assert role.path == "/aws-reserved/sso.amazonaws.com/"
+
+
+# -- questions ---------------------------------------------------------------------------------
+
+
+def test_access_check_gives_the_engine_answer_with_links(client_in, sandbox, account):
+    user = IamUserFactory(account=account, name="alice")
+    user.managed_policies.add(aws_policy("AmazonS3ReadOnlyAccess"))
+    page = client_in.get(
+        url("check", sandbox.pk),
+        {"principal": f"user:{user.pk}", "action": "s3:GetObject", "resource": "arn:aws:s3:::b/k"},
+    )
+    html = page.content.decode()
+    assert 'data-testid="decision">Allowed<' in html
+    assert reverse("sandbox:aws_policy", args=["AmazonS3ReadOnlyAccess"]) in html
+    denied = client_in.get(
+        url("check", sandbox.pk),
+        {"principal": f"user:{user.pk}", "action": "s3:PutObject", "resource": "arn:aws:s3:::b/k"},
+    ).content.decode()
+    assert "Implicitly denied" in denied
+
+
+def test_access_check_as_a_role_session(client_in, sandbox, account):
+    role = RoleFactory(account=account, name="app")
+    role.managed_policies.add(aws_policy("AmazonS3ReadOnlyAccess"))
+    html = client_in.get(
+        url("check", sandbox.pk),
+        {
+            "principal": f"role:{role.pk}",
+            "session": "worker-1",
+            "action": "s3:ListBucket",
+            "resource": "arn:aws:s3:::b",
+        },
+    ).content.decode()
+    assert f"arn:aws:sts::{account.account_id}:assumed-role/app/worker-1" in html
+    assert "Allowed" in html
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"action": "s3:GetObject"}, "Choose who makes the request."),
+        ({"principal": "root:{account}", "action": ""}, "Enter an action"),
+        ({"principal": "root:{account}", "action": "nonsense"}, "action"),
+        (
+            {"principal": "root:{account}", "action": "s3:GetObject", "context": "oops"},
+            "line 1: write key = value",
+        ),
+        (
+            {"principal": "role:{role}", "session": "x", "action": "s3:GetObject"},
+            "2 to 64",
+        ),
+    ],
+)
+def test_access_check_errors_say_what_is_wrong(client_in, sandbox, account, params, message):
+    role = RoleFactory(account=account)
+    filled = {k: v.format(account=account.pk, role=role.pk) for k, v in params.items()}
+    response = client_in.get(url("check", sandbox.pk), filled)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert response.context["result"] is None
+
+
+def test_access_check_htmx_returns_the_fragment(client_in, sandbox, account):
+    response = client_in.get(
+        url("check", sandbox.pk),
+        {"principal": f"root:{account.pk}", "action": "s3:GetObject"},
+        headers={"HX-Request": "true"},
+    )
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section id="check"')
+    assert "<html" not in html
+
+
+def test_who_can_lists_allowed_principals(client_in, sandbox, account):
+    admin = IamUserFactory(account=account, name="admin")
+    admin.managed_policies.add(aws_policy("AdministratorAccess"))
+    IamUserFactory(account=account, name="nobody")
+    response = client_in.get(url("who_can", sandbox.pk), {"action": "iam:CreateUser"})
+    found = [c.principal.name for c in response.context["found"]]
+    assert sorted(found) == ["admin", "root"]
+    assert "2 of 3 principals are allowed" in response.content.decode()
+
+
+def test_validate_returns_findings_as_you_type(client_in, sandbox):
+    response = client_in.post(
+        url("validate", sandbox.pk),
+        {"field": "document", "type": "identity", "document": '{"Version": "2012-10-17"'},
+    )
+    assert response.status_code == 200
+    assert 'id="findings-document"' in response.content.decode()
+    assert "sev-error" in response.content.decode()
+    assert (
+        client_in.post(url("validate", sandbox.pk), {"field": "x", "type": "?"}).status_code == 400
+    )
+
+
+def test_aws_managed_policy_page(client_in):
+    page = client_in.get(reverse("sandbox:aws_policy", args=["ReadOnlyAccess"]))
+    assert page.status_code == 200
+    assert "arn:aws:iam::aws:policy/ReadOnlyAccess" in page.content.decode()
