@@ -72,8 +72,12 @@ class SandboxForm(forms.ModelForm):  # type: ignore[type-arg]
             if name in self.fields:
                 self.fields[name].widget = policy_widget(type_)
                 wire_policy_field(self, name, type_, sandbox)
-        if "account" in self.fields and self.instance.pk:
-            self.fields["account"].disabled = True
+        if "account" in self.fields:
+            if self.instance.pk:
+                self.fields["account"].disabled = True
+            elif "account" not in self.initial:
+                first = models.Account.objects.filter(sandbox=sandbox).order_by("pk").first()
+                self.initial["account"] = first.pk if first else None
 
     def scope(self, name: str, queryset: QuerySet[Any]) -> QuerySet[Any]:
         model = queryset.model
