@@ -556,3 +556,31 @@ class AccountAssignmentForm(SandboxForm):
         return services.assign(
             data["permission_set"], data["account"], data.get("sso_user"), data.get("sso_group")
         )
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        required=False,
+        label="File",
+        help_text="The JSON that aws iam get-account-authorization-details prints.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".json,application/json"}),
+    )
+    text = forms.CharField(
+        required=False,
+        label="Or paste it here",
+        widget=forms.Textarea(attrs={"rows": 6, "class": "mono", "spellcheck": "false"}),
+    )
+    account_name = forms.CharField(
+        required=False,
+        max_length=50,
+        label="Name for the account",
+        help_text='Defaults to "Imported" and the account id.',
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data: dict[str, Any] = super().clean() or {}
+        if not data.get("file") and not (data.get("text") or "").strip():
+            raise forms.ValidationError("Choose a file or paste the JSON.")
+        if data.get("file") and (data.get("text") or "").strip():
+            raise forms.ValidationError("Give a file or pasted JSON, not both.")
+        return data

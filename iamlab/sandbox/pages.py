@@ -14,74 +14,74 @@ from iamlab.policy.reach import reach
 from . import awsmanaged, models
 from .kinds import KINDS
 
+PREVIEW = 12  # objects listed per section of the overview; the kind's own page lists all
+
 
 @dataclass(frozen=True)
 class Section:
     slug: str
     title: str
     objects: list[Any]
+    count: int
     intro: str
-    can_create: bool = True
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.objects)
+
+
+def _section(sandbox: models.Sandbox, slug: str, title: str) -> Section:
+    kind = KINDS[slug]
+    qs = kind.model.objects.filter(sandbox=sandbox)
+    if any(f.name == "account" for f in kind.model._meta.get_fields()):
+        qs = qs.select_related("account")
+    if slug == "assignments":
+        qs = qs.select_related("permission_set", "account", "sso_user", "sso_group")
+    return Section(slug, title, list(qs[:PREVIEW]), qs.count(), kind.intro)
 
 
 def overview(sandbox: models.Sandbox) -> dict[str, Any]:
     """Everything in the sandbox at a glance, grouped as the IAM console groups it."""
-    sid = sandbox.pk
-    org = models.Organization.objects.filter(sandbox_id=sid).first()
-    accounts = list(
-        models.Account.objects.filter(sandbox_id=sid)
-        .select_related("parent")
-        .annotate(
-            n_users=Count("iamusers", distinct=True),
-            n_roles=Count("roles", distinct=True),
-        )
+    org = models.Organization.objects.filter(sandbox=sandbox).first()
+    accounts = list(models.Account.objects.filter(sandbox=sandbox).select_related("parent"))
+    users = dict(
+        models.IamUser.objects.filter(sandbox=sandbox)
+        .values_list("account")
+        .annotate(n=Count("pk"))
+        .values_list("account", "n")
     )
-    by_account = {a.pk: a for a in accounts}
-
-    def listed(model: type[Any], **filters: Any) -> list[Any]:
-        qs = model.objects.filter(sandbox_id=sid, **filters)
-        if hasattr(model, "account"):
-            qs = qs.select_related("account")
-        return list(qs[:500])
-
+    roles = dict(
+        models.Role.objects.filter(sandbox=sandbox)
+        .values_list("account")
+        .annotate(n=Count("pk"))
+        .values_list("account", "n")
+    )
+    for account in accounts:
+        account.n_users = users.get(account.pk, 0)
+        account.n_roles = roles.get(account.pk, 0)
     sections = [
-        Section("users", "IAM users", listed(models.IamUser), KINDS["users"].intro),
-        Section("groups", "User groups", listed(models.IamGroup), KINDS["groups"].intro),
-        Section("roles", "Roles", listed(models.Role), KINDS["roles"].intro),
-        Section("policies", "Customer managed policies", listed(models.ManagedPolicy), ""),
-        Section("resources", "Resources", listed(models.Resource), KINDS["resources"].intro),
-        Section("instance-profiles", "Instance profiles", listed(models.InstanceProfile), ""),
-        Section("instances", "EC2 instances", listed(models.Ec2Instance), ""),
-        Section("providers", "Identity providers", listed(models.IdentityProvider), ""),
+        _section(sandbox, "users", "IAM users"),
+        _section(sandbox, "groups", "User groups"),
+        _section(sandbox, "roles", "Roles"),
+        _section(sandbox, "policies", "Customer managed policies"),
+        _section(sandbox, "resources", "Resources"),
+        _section(sandbox, "instance-profiles", "Instance profiles"),
+        _section(sandbox, "instances", "EC2 instances"),
+        _section(sandbox, "providers", "Identity providers"),
     ]
     org_sections: list[Section] = []
     if org is not None:
         org_sections = [
-            Section("ous", "Organizational units", listed(models.OrgUnit), KINDS["ous"].intro),
-            Section(
-                "org-policies",
-                "SCPs and RCPs",
-                listed(models.OrgPolicy),
-                KINDS["org-policies"].intro,
-            ),
-            Section("sso-users", "Identity Center users", listed(models.SsoUser), ""),
-            Section("sso-groups", "Identity Center groups", listed(models.SsoGroup), ""),
-            Section("permission-sets", "Permission sets", listed(models.PermissionSet), ""),
-            Section(
-                "assignments",
-                "Account assignments",
-                list(
-                    models.AccountAssignment.objects.filter(sandbox_id=sid).select_related(
-                        "permission_set", "account", "sso_user", "sso_group"
-                    )
-                ),
-                "",
-            ),
+            _section(sandbox, "ous", "Organizational units"),
+            _section(sandbox, "org-policies", "SCPs and RCPs"),
+            _section(sandbox, "sso-users", "Identity Center users"),
+            _section(sandbox, "sso-groups", "Identity Center groups"),
+            _section(sandbox, "permission-sets", "Permission sets"),
+            _section(sandbox, "assignments", "Account assignments"),
         ]
     return {
         "organization": org,
         "accounts": accounts,
-        "by_account": by_account,
         "tree": org_tree(org) if org else [],
         "sections": sections,
         "org_sections": org_sections,

@@ -7,23 +7,26 @@ through its sandbox, so a guessed URL or id of someone else's object is a 404.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from iamlab.policy import PolicyType, RequestError
 from iamlab.simulator.simulation import check_policy, parse_context
 from iamlab.web import is_htmx_swap
 
-from . import forms, models, pages, rules, services
+from . import authz, forms, models, pages, rules, services
 from .actions import ACTIONS, PROTECTED
 from .kinds import KINDS, Kind
 from .world import DEFAULT_SESSION_NAME, World
@@ -101,6 +104,29 @@ def _owner_from(sandbox: models.Sandbox, value: str) -> Any:
     if model is None or not pk.isdigit():
         raise Http404("An inline policy belongs to a user, a group or a role.")
     return get_object_or_404(model.objects.filter(sandbox=sandbox), pk=int(pk))
+
+
+LIST_PAGE_SIZE = 100
+
+
+@login_required
+@require_GET
+def object_list(request: HttpRequest, sb: int, kind: str) -> HttpResponse:
+    """Every object of one kind, filtered by name and a page at a time."""
+    sandbox = _sandbox(request, sb)
+    spec = _kind(kind)
+    query = request.GET.get("q", "").strip()
+    qs = spec.model.objects.filter(sandbox=sandbox)
+    if any(f.name == "account" for f in spec.model._meta.get_fields()):
+        qs = qs.select_related("account")
+    name_field = {"sso-users": "user_name", "assignments": "permission_set__name"}.get(kind, "name")
+    if query:
+        qs = qs.filter(**{f"{name_field}__icontains": query})
+    page = Paginator(qs, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    template = "sandbox/object_list.html" + ("#objects" if is_htmx_swap(request) else "")
+    return render(
+        request, template, {"sandbox": sandbox, "kind": spec, "page": page, "query": query}
+    )
 
 
 @login_required
@@ -403,6 +429,16 @@ def who_can(request: HttpRequest, sb: int) -> HttpResponse:
             except RequestError as exc:
                 field = exc.field if exc.field in ("action", "resource") else "context"
                 errors[field] = exc.message
+    groups: dict[str, list[tuple[str, str, str]]] = {}
+    if found:
+        check_url = reverse("sandbox:check", args=[sandbox.pk])
+        question = urlencode(
+            {k: data[k] for k in ("action", "resource", "context", "region") if data[k]}
+        )
+        for c in found:
+            page = reverse("sandbox:object", args=[sandbox.pk, c.principal.slug, c.principal.pk])
+            why = f"{check_url}?principal={c.principal.key}&{question}"
+            groups.setdefault(c.evaluation.reason, []).append((c.principal.label, page, why))
     template = "sandbox/who_can.html" + ("#who" if is_htmx_swap(request) else "")
     return render(
         request,
@@ -412,8 +448,60 @@ def who_can(request: HttpRequest, sb: int) -> HttpResponse:
             "data": data,
             "errors": errors,
             "found": found,
+            "groups": groups,
             "total": len(world.principals),
             "regions": models.REGIONS,
             "arns": _arn_choices(world),
         },
     )
+
+
+# -- import and export of get-account-authorization-details -----------------------------------
+
+MAX_IMPORT_BYTES = 50 * 1024 * 1024
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_account(request: HttpRequest, sb: int) -> HttpResponse:
+    """Upload (or paste) what ``aws iam get-account-authorization-details`` prints."""
+    sandbox = _sandbox(request, sb)
+    form = forms.ImportForm(request.POST or None, request.FILES or None)
+    problem = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload is not None and upload.size > MAX_IMPORT_BYTES:
+            form.add_error("file", "The file is larger than 50 MB, the most iamlab imports.")
+        else:
+            data: str | bytes = upload.read() if upload is not None else form.cleaned_data["text"]
+            try:
+                account = authz.import_account(
+                    sandbox, data, account_name=form.cleaned_data["account_name"]
+                )
+            except authz.ImportProblem as exc:
+                problem = exc
+            else:
+                counts = authz.account_counts(account)
+                summary = ", ".join(f"{n} {label}" for label, n in counts.items() if n)
+                messages.success(
+                    request, f"Imported account {account.account_id}: {summary or 'empty'}."
+                )
+                target = account.get_absolute_url()
+                if is_htmx_swap(request):
+                    return HttpResponse(status=204, headers={"HX-Redirect": target})
+                return redirect(target)
+    template = "sandbox/import.html" + ("#import" if is_htmx_swap(request) else "")
+    return render(request, template, {"sandbox": sandbox, "form": form, "problem": problem})
+
+
+@login_required
+@require_GET
+def export_account(request: HttpRequest, sb: int, pk: int) -> HttpResponse:
+    """The account in the shape ``get-account-authorization-details`` prints, as a download."""
+    sandbox = _sandbox(request, sb)
+    account = get_object_or_404(models.Account.objects.filter(sandbox=sandbox), pk=pk)
+    body = json.dumps(authz.export_account(account), indent=2)
+    response = HttpResponse(body, content_type="application/json")
+    filename = f"authorization-details-{account.account_id}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -583,9 +583,13 @@ class World:
         """Every principal allowed to make the request, with the engine's explanation."""
         allowed = []
         for principal in self.principals.values():
-            if self.decide(principal, action, resource, context, region) == ALLOWED:
+            request, target = self.request_for(
+                principal, action, resource, context, DEFAULT_SESSION_NAME, region
+            )
+            ps = self.policy_set(principal, target, request.resource_owner)
+            if ps.decide(request) == ALLOWED:
                 allowed.append(
-                    self.check(principal, action, resource, context, DEFAULT_SESSION_NAME, region)
+                    Check(principal, request, ps.evaluate(request), target, self.sources)
                 )
         allowed.sort(key=lambda c: (c.principal.account_id, c.principal.kind, c.principal.name))
         return allowed

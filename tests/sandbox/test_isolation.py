@@ -86,9 +86,13 @@ def urls_for(sandbox):
         ("check", reverse("sandbox:check", args=[sandbox.pk]) + "?principal=root:1&action=s3:x"),
         ("who_can", reverse("sandbox:who_can", args=[sandbox.pk]) + "?action=s3:GetObject"),
         ("validate", reverse("sandbox:validate", args=[sandbox.pk])),
+        ("import", reverse("sandbox:import", args=[sandbox.pk])),
     ]
+    account = models.Account.objects.filter(sandbox=sandbox).first()
+    found.append(("export", reverse("sandbox:export", args=[sandbox.pk, account.pk])))
     for slug, kind in KINDS.items():
         found.append(("create", reverse("sandbox:create", args=[sandbox.pk, slug])))
+        found.append(("list_kind", reverse("sandbox:list_kind", args=[sandbox.pk, slug])))
         obj = kind.model.objects.filter(sandbox=sandbox).first()
         assert obj is not None, f"build_world makes no {slug}"
         found.append(("object", reverse("sandbox:object", args=[sandbox.pk, slug, obj.pk])))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -458,3 +459,47 @@ def test_aws_managed_policy_page(client_in):
     page = client_in.get(reverse("sandbox:aws_policy", args=["ReadOnlyAccess"]))
     assert page.status_code == 200
     assert "arn:aws:iam::aws:policy/ReadOnlyAccess" in page.content.decode()
+
+
+# -- import and export -------------------------------------------------------------------------
+
+SAMPLE = Path(__file__).parent / "data" / "authorization-details.json"
+
+
+def test_import_page_creates_the_account(client_in, sandbox):
+    page = client_in.get(url("import", sandbox.pk))
+    assert page.status_code == 200
+    with SAMPLE.open("rb") as handle:
+        response = client_in.post(
+            url("import", sandbox.pk), {"file": handle, "account_name": "Real one"}
+        )
+    account = models.Account.objects.get(sandbox=sandbox, name="Real one")
+    assert response["Location"] == account.get_absolute_url()
+    said = client_in.get(response["Location"]).context["messages"]
+    assert any(f"Imported account {account.account_id}" in str(m) for m in said)
+    assert models.IamUser.objects.filter(account=account).exists()
+    exported = client_in.get(url("export", sandbox.pk, account.pk))
+    assert exported["Content-Disposition"].startswith("attachment;")
+    assert {u["UserName"] for u in json.loads(exported.content)["UserDetailList"]} == set(
+        models.IamUser.objects.filter(account=account).values_list("name", flat=True)
+    )
+
+
+def test_import_problem_names_where_and_writes_nothing(client_in, sandbox):
+    before = models.Account.objects.filter(sandbox=sandbox).count()
+    response = client_in.post(url("import", sandbox.pk), {"text": '{"UserDetailList": [}'})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'data-testid="import-problem"' in html
+    assert "line 1" in html
+    assert models.Account.objects.filter(sandbox=sandbox).count() == before
+    nothing = client_in.post(url("import", sandbox.pk), {"text": "  "})
+    assert "Choose a file or paste the JSON." in nothing.content.decode()
+
+
+def test_import_by_htmx_redirects_the_page(client_in, sandbox):
+    response = client_in.post(
+        url("import", sandbox.pk), {"text": SAMPLE.read_text()}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 204
+    assert response["HX-Redirect"].startswith(f"/sandboxes/{sandbox.pk}/accounts/")
