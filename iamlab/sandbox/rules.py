@@ -98,21 +98,33 @@ NAME_LIMITS: Final = {
 }
 
 
+def article(word: str) -> str:
+    """ "a" or "an" before ``word``, by its first letter (right for the words used here)."""
+    return "an" if word[:1].lower() in "aeio" else "a"
+
+
 def check_name(kind: str, name: str) -> str | None:
     """IAM friendly names: letters, digits and ``+=,.@_-``; length per entity type."""
     limit = NAME_LIMITS[kind]
+    a = article(kind)
     if not name:
-        return f"Enter a {kind} name."
+        return f"Enter {a} {kind} name."
     if len(name) > limit:
-        return f"A {kind} name has at most {limit} characters; this one has {len(name)}."
+        return (
+            f"{a.capitalize()} {kind} name has at most {limit} characters; "
+            f"this one has {len(name)}."
+        )
     if not _NAME.fullmatch(name):
         bad = sorted({c for c in name if not _NAME.fullmatch(c)})
         shown = " ".join(repr(c) for c in bad)
-        return f"A {kind} name may use only letters, digits and + = , . @ _ - (not {shown})."
-    if kind == "SAML provider" and name.lower().startswith("aws"):
-        # CreateSAMLProvider: "The name cannot start with 'AWSSSO_' ..." (reserved prefix);
-        # AWS reserves the whole ``aws`` prefix for providers it creates.
-        return 'A SAML provider name may not start with "AWS": the prefix is reserved for AWS.'
+        return (
+            f"{a.capitalize()} {kind} name may use only letters, digits and + = , . @ _ - "
+            f"(not {shown})."
+        )
+    if kind == "SAML provider" and name.startswith("AWSSSO_"):
+        # IAM Identity Center names the providers it creates AWSSSO_<id>_DO_NOT_DELETE; iamlab
+        # keeps that prefix for them so a learner's provider is never mistaken for one.
+        return 'A SAML provider name may not start with "AWSSSO_": IAM Identity Center uses it.'
     return None
 
 
@@ -191,6 +203,8 @@ def parse_tags(text: str) -> tuple[dict[str, str], str | None]:
         key, value = key.strip(), value.strip()
         if key.lower() in {k.lower() for k in tags}:
             return {}, f'Line {number}: the tag key "{key}" is already set.'
+        if error := check_tags({key: value}):
+            return {}, f"Line {number}: {error}"
         tags[key] = value
     return tags, check_tags(tags)
 

@@ -43,7 +43,7 @@ def check_document(text: str, type_: PolicyType) -> None:
     try:
         Policy.parse(text, type_)
     except PolicyError as exc:
-        first = exc.findings[0]
+        first = next((f for f in exc.findings if f.blocking), exc.findings[0])
         where = (
             f"line {first.location.line}, column {first.location.column}: "
             if (first.location)
@@ -144,8 +144,16 @@ def attach_org_policy(policy: OrgPolicy, target: OrgUnit | Account) -> None:
 
 
 def detach_org_policy(policy: OrgPolicy, target: OrgUnit | Account) -> None:
-    """AWS refuses to detach the last SCP: every root, OU and account keeps at least one."""
+    """AWS refuses to detach the last SCP: every root, OU and account keeps at least one; and
+    RCPFullAWSAccess can never be detached (orgs_manage_policies_rcps_evaluation.html)."""
     related = policy.target_units if isinstance(target, OrgUnit) else policy.target_accounts
+    if not related.filter(pk=target.pk).exists():
+        raise ValidationError(f"{policy.name} is not attached to {target}.")
+    if policy.kind == "rcp" and policy.aws_managed:
+        raise ValidationError(
+            f"{policy.name} is attached to every root, OU and account and can never be "
+            "detached; restrict access with another RCP instead."
+        )
     if target.org_policies.filter(kind=policy.kind).count() <= 1:
         raise ValidationError(
             f"{policy.name} is the last {policy.kind.upper()} on {target}; AWS requires at least "
@@ -215,6 +223,11 @@ def delete_version(version: PolicyVersion) -> None:
 
 def attach_policy(principal: IamUser | IamGroup | Role, policy: ManagedPolicy) -> None:
     """At most 10 managed policies per user, group or role (the default quota)."""
+    if isinstance(principal, Role) and not principal.editable:
+        raise ValidationError(
+            f"{principal.name} is managed by AWS ({principal.get_managed_by_display()}); its "
+            "policies cannot be changed (UnmodifiableEntity)."
+        )
     if not policy.aws_managed and policy.account_id != principal.account_id:
         raise ValidationError("A customer managed policy can be attached only in its own account.")
     if principal.managed_policies.filter(pk=policy.pk).exists():

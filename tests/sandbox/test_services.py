@@ -276,11 +276,6 @@ def test_detach_org_policy_refuses_the_last_scp(org):
     assert list(dev.org_policies.filter(kind="scp")) == [replacement]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="services.detach_org_policy lets RCPFullAWSAccess be detached once another RCP is "
-    "attached; AWS never allows detaching it.",
-)
 def test_detach_org_policy_refuses_rcp_full_aws_access_always(org):
     # https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps_evaluation.html:
     # "The RCPFullAWSAccess policy ... is automatically attached ... You cannot detach this
@@ -356,11 +351,6 @@ def test_create_policy_refuses_an_invalid_document_naming_line_and_column():
     assert "Principal" in message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="services.check_document reports exc.findings[0], which can be a non-blocking "
-    "warning listed before the blocking error; it should report the first blocking finding.",
-)
 def test_create_policy_names_the_problem_that_blocks_saving():
     # access_policies_policy-validator.html: errors block saving; warnings do not.
     account = AccountFactory()
@@ -514,11 +504,6 @@ def test_attach_policy_refuses_another_accounts_customer_policy():
     assert list(user.managed_policies.all()) == [aws_policy("ReadOnlyAccess")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="services.attach_policy does not check Role.editable: it attaches policies to "
-    "service-linked roles, which AWS refuses (UnmodifiableEntity).",
-)
 def test_attach_policy_refuses_a_service_linked_role():
     # SLR: "you can't edit the permissions for service-linked roles";
     # https://docs.aws.amazon.com/IAM/latest/APIReference/API_AttachRolePolicy.html lists
