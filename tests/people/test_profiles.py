@@ -103,6 +103,13 @@ def test_load_demo_lists_the_demo_logins(monkeypatch):
     call_command("load_demo", stdout=again)
     assert "Instructor login: demo-instructor / (unchanged)" in again.getvalue()
     assert "Student login: demo-student / (unchanged)" in again.getvalue()
+    # Each demo person gets one Example Corp sandbox, however often the command runs.
+    from iamlab.sandbox.models import Sandbox
+
+    for username in ("demo-instructor", "demo-student"):
+        owned = Sandbox.objects.filter(owner__username=username)
+        assert list(owned.values_list("name", flat=True)) == ["Example Corp"]
+        assert f"/sandboxes/{owned.get().pk}/" in again.getvalue()
 
 
 def test_instructor_required_lets_only_instructors_in(rf):

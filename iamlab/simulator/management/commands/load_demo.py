@@ -1,4 +1,4 @@
-"""Load the demo content and create the demo login (idempotent)."""
+"""Load the demo content and create the demo logins and sandboxes (idempotent)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from iamlab.people.demo import ensure_demo_people
+from iamlab.sandbox.demo import build_example_corp
 from iamlab.simulator import content
 from iamlab.simulator.simulation import run
 
@@ -17,7 +18,10 @@ DEMO_PASSWORD = "iamlab-demo"  # noqa: S105 - a published local demo login, crea
 
 
 class Command(BaseCommand):
-    help = "Check the shipped simulator examples and create the demo administrator login."
+    help = (
+        "Check the shipped simulator examples; create the demo logins (administrator, "
+        "instructor, student) and each demo person's Example Corp sandbox."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         for example in content.examples():
@@ -54,3 +58,7 @@ class Command(BaseCommand):
         )
         for username, role, person_password, _created in ensure_demo_people():
             self.stdout.write(f"{role.capitalize()} login: {username} / {person_password}")
+            sandbox = build_example_corp(user_model.objects.get(username=username))
+            self.stdout.write(
+                f"  {username} has the sandbox {sandbox.name}: /sandboxes/{sandbox.pk}/"
+            )
