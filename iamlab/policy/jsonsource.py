@@ -302,3 +302,20 @@ def from_python(value: object) -> JNode:
         raw = json.dumps(value)
         return JScalar(value, None, value if isinstance(value, str) else raw)
     raise TypeError(f"not a JSON value: {type(value).__name__}")
+
+
+def kind_of(value: object) -> str:
+    """A decoded JSON value's type in words, for messages: "a string", "a list", ..."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__

@@ -42,7 +42,7 @@ from django.db import IntegrityError, connections, router, transaction
 from django.db import models as dj
 
 from iamlab.policy import Finding, Policy, PolicyError, PolicyType
-from iamlab.policy.jsonsource import JArray, JObject, JSONSyntaxError, Source, parse_json
+from iamlab.policy.jsonsource import JArray, JObject, JSONSyntaxError, Source, kind_of, parse_json
 
 from . import rules
 from .models import (
@@ -59,6 +59,7 @@ from .models import (
     Sandbox,
 )
 from .signals import touch
+from .world import stored_policy
 
 __all__ = ["ImportProblem", "account_counts", "export_account", "import_account"]
 
@@ -96,20 +97,6 @@ def _where(path: Path) -> str:
         else:
             out += f".{segment}" if out else segment
     return out
-
-
-def _kind(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true or false"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    return "an object"
 
 
 def _plural(count: int, word: str) -> str:
@@ -179,7 +166,7 @@ class _Reader:
     @staticmethod
     def obj(value: Any, path: Path) -> dict[str, Any]:
         if not isinstance(value, dict):
-            raise ImportProblem(f"Expected an object here, not {_kind(value)}.", _where(path))
+            raise ImportProblem(f"Expected an object here, not {kind_of(value)}.", _where(path))
         return value
 
     @staticmethod
@@ -188,7 +175,9 @@ class _Reader:
         if value is None:
             return []
         if not isinstance(value, list):
-            raise ImportProblem(f"{key} must be a list, not {_kind(value)}.", _where(path + (key,)))
+            raise ImportProblem(
+                f"{key} must be a list, not {kind_of(value)}.", _where(path + (key,))
+            )
         return value
 
     @staticmethod
@@ -200,7 +189,7 @@ class _Reader:
             return ""
         if not isinstance(value, str):
             raise ImportProblem(
-                f"{key} must be a string, not {_kind(value)}.", _where(path + (key,))
+                f"{key} must be a string, not {kind_of(value)}.", _where(path + (key,))
             )
         return value
 
@@ -211,7 +200,7 @@ class _Reader:
             return default
         if not isinstance(value, bool):
             raise ImportProblem(
-                f"{key} must be true or false, not {_kind(value)}.", _where(path + (key,))
+                f"{key} must be true or false, not {kind_of(value)}.", _where(path + (key,))
             )
         return value
 
@@ -367,7 +356,8 @@ class _Reader:
             doc = _Doc(json.dumps(value, indent=2, ensure_ascii=False), path, True, False)
         else:
             raise ImportProblem(
-                f"A policy document is a JSON object or a URL-encoded string, not {_kind(value)}.",
+                "A policy document is a JSON object or a URL-encoded string, "
+                f"not {kind_of(value)}.",
                 _where(path),
             )
         self.check(doc, type_)
@@ -407,7 +397,7 @@ class _Reader:
         for key in LISTS:
             value = self.data.get(key)
             if value is not None and not isinstance(value, list):
-                raise ImportProblem(f"{key} must be a list, not {_kind(value)}.", key)
+                raise ImportProblem(f"{key} must be a list, not {kind_of(value)}.", key)
         for k, entry in enumerate(self.data.get("Policies") or []):
             self.read_policy(self.obj(entry, ("Policies", k)), ("Policies", k))
         for k, entry in enumerate(self.data.get("GroupDetailList") or []):
@@ -624,7 +614,7 @@ class _Reader:
         for k, item in enumerate(self.list_(entry, "GroupList", path)):
             here = path + ("GroupList", k)
             if not isinstance(item, str):
-                raise ImportProblem(f"A group name is a string, not {_kind(item)}.", _where(here))
+                raise ImportProblem(f"A group name is a string, not {kind_of(item)}.", _where(here))
             group = self.groups.get(item.lower())
             if group is None:
                 raise ImportProblem(
@@ -767,7 +757,7 @@ class _Reader:
         duration = entry.get("MaxSessionDuration", rules.MIN_SESSION_SECONDS)
         if not isinstance(duration, int) or isinstance(duration, bool):
             raise ImportProblem(
-                f"MaxSessionDuration is a number of seconds, not {_kind(duration)}.",
+                f"MaxSessionDuration is a number of seconds, not {kind_of(duration)}.",
                 _where(path + ("MaxSessionDuration",)),
             )
         if error := rules.check_session_duration(duration):
@@ -934,6 +924,8 @@ def _restore_dates(dates: Mapping[type[dj.Model], list[tuple[dj.Model, datetime]
 
 
 def _first_problem(text: str, type_: PolicyType) -> Finding | None:
+    if stored_policy(text, type_) is not None:  # the cache the World reads from
+        return None
     try:
         Policy.parse(text, type_)
     except PolicyError as error:
@@ -998,7 +990,7 @@ def _load(data: str | bytes) -> tuple[str, dict[str, Any]]:
         ) from None
     if not isinstance(parsed, dict):
         raise ImportProblem(
-            f"The file holds {_kind(parsed)}; get-account-authorization-details prints an object "
+            f"The file holds {kind_of(parsed)}; get-account-authorization-details prints an object "
             f"with {', '.join(LISTS)}."
         )
     if not any(key in parsed for key in LISTS):

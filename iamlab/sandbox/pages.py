@@ -69,9 +69,8 @@ def overview(sandbox: models.Sandbox) -> dict[str, Any]:
         _section(sandbox, "instances", "EC2 instances"),
         _section(sandbox, "providers", "Identity providers"),
     ]
-    org_sections: list[Section] = []
     if org is not None:
-        org_sections = [
+        sections += [
             _section(sandbox, "ous", "Organizational units"),
             _section(sandbox, "org-policies", "SCPs and RCPs"),
             _section(sandbox, "sso-users", "Identity Center users"),
@@ -84,7 +83,6 @@ def overview(sandbox: models.Sandbox) -> dict[str, Any]:
         "accounts": accounts,
         "tree": org_tree(org) if org else [],
         "sections": sections,
-        "org_sections": org_sections,
     }
 
 

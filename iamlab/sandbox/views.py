@@ -8,6 +8,7 @@ through its sandbox, so a guessed URL or id of someone else's object is a 404.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -316,19 +317,36 @@ def validate(request: HttpRequest, sb: int) -> HttpResponse:
 # -- questions: access check and who can -------------------------------------------------------
 
 
-def _question(request: HttpRequest, world: World) -> tuple[dict[str, str], dict[str, str]]:
-    """The submitted question (GET, so every answer has a URL) and its errors by field."""
+def _question(
+    request: HttpRequest,
+) -> tuple[dict[str, str], dict[str, str], dict[str, Any] | None]:
+    """The submitted question (GET, so every answer has a URL), its errors by field and its
+    parsed context keys (None until a question is asked)."""
     data = {
         key: request.GET.get(key, "").strip()
-        for key in ("principal", "session", "action", "resource", "context", "region")
+        for key in ("principal", "session", "action", "resource", "region")
     }
+    data["context"] = request.GET.get("context", "")
     if data["region"] not in models.REGIONS:
         data["region"] = models.REGIONS[0]
-    data["context"] = request.GET.get("context", "")
     errors: dict[str, str] = {}
-    if "action" in request.GET and not data["action"]:
-        errors["action"] = "Enter an action, e.g. s3:GetObject."
-    return data, errors
+    context = None
+    if "action" in request.GET:
+        if not data["action"]:
+            errors["action"] = "Enter an action, e.g. s3:GetObject."
+        context, problems = parse_context(data["context"])
+        if problems:
+            errors["context"] = "; ".join(problems)
+    return data, errors, context
+
+
+def _answer[T](errors: dict[str, str], ask: Callable[[], T]) -> T | None:
+    """Ask the World; a request it cannot evaluate becomes an error on the field at fault."""
+    try:
+        return ask()
+    except RequestError as exc:
+        errors[exc.field if exc.field in ("action", "resource") else "context"] = exc.message
+        return None
 
 
 def _arn_choices(world: World) -> list[tuple[str, str]]:
@@ -351,15 +369,12 @@ def access_check(request: HttpRequest, sb: int) -> HttpResponse:
     """The simulator on the sandbox: a principal, an action, a resource and context keys."""
     sandbox = _sandbox(request, sb)
     world = World.for_sandbox(sandbox)
-    data, errors = _question(request, world)
+    data, errors, context = _question(request)
     result = None
-    if "action" in request.GET:
+    if context is not None:
         principal = world.principal(data["principal"])
         if principal is None:
             errors["principal"] = "Choose who makes the request."
-        context, context_errors = parse_context(data["context"])
-        if context_errors:
-            errors["context"] = "; ".join(context_errors)
         session = data["session"] or DEFAULT_SESSION_NAME
         if (
             principal is not None
@@ -368,18 +383,18 @@ def access_check(request: HttpRequest, sb: int) -> HttpResponse:
         ):
             errors["session"] = error
         if not errors and principal is not None:
-            try:
-                result = world.check(
-                    principal,
+            chosen = principal
+            result = _answer(
+                errors,
+                lambda: world.check(
+                    chosen,
                     data["action"],
                     data["resource"] or "*",
                     context,
                     session,
                     data["region"],
-                )
-            except RequestError as exc:
-                field = exc.field if exc.field in ("action", "resource") else "context"
-                errors[field] = exc.message
+                ),
+            )
     deciding = []
     if result is not None:
         for match in result.evaluation.matched:
@@ -415,20 +430,13 @@ def who_can(request: HttpRequest, sb: int) -> HttpResponse:
     """Every principal in the sandbox allowed to do one action on one resource, and why."""
     sandbox = _sandbox(request, sb)
     world = World.for_sandbox(sandbox)
-    data, errors = _question(request, world)
+    data, errors, context = _question(request)
     found = None
-    if "action" in request.GET and not errors:
-        context, context_errors = parse_context(data["context"])
-        if context_errors:
-            errors["context"] = "; ".join(context_errors)
-        else:
-            try:
-                found = world.who_can(
-                    data["action"], data["resource"] or "*", context, data["region"]
-                )
-            except RequestError as exc:
-                field = exc.field if exc.field in ("action", "resource") else "context"
-                errors[field] = exc.message
+    if context is not None and not errors:
+        found = _answer(
+            errors,
+            lambda: world.who_can(data["action"], data["resource"] or "*", context, data["region"]),
+        )
     groups: dict[str, list[tuple[str, str, str]]] = {}
     if found:
         check_url = reverse("sandbox:check", args=[sandbox.pk])

@@ -113,8 +113,13 @@ class Check:
         return self.sources.get(policy)
 
 
-@functools.lru_cache(maxsize=4096)
-def _parse(text: str, type_: PolicyType) -> Policy | None:
+@functools.lru_cache(maxsize=8192)
+def stored_policy(text: str, type_: PolicyType) -> Policy | None:
+    """A stored document parsed once per process (None if IAM would refuse it).
+
+    Worlds rename the result (a new object) before use, so sharing it is safe; the importer
+    validates through here too, so the first world after an import parses nothing again.
+    """
     try:
         return Policy.parse(text, type_)
     except PolicyError:
@@ -162,7 +167,7 @@ class World:
         return world
 
     def _policy(self, text: str, type_: PolicyType, source: PolicySource) -> Policy | None:
-        parsed = _parse(text, type_)
+        parsed = stored_policy(text, type_)
         if parsed is None:
             self.problems.append(f"{source.label} is not a valid policy and was left out.")
             return None
@@ -211,6 +216,11 @@ class World:
                 name if aws else None,
             )
             return self._policy(v["document"], type_, source)
+
+        def boundary(pid: int | None) -> Policy | None:
+            if pid is None:
+                return None
+            return managed_policy(pid, ", permissions boundary", PolicyType.BOUNDARY)
 
         inline: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
         for p in m.InlinePolicy.objects.filter(sandbox_id=sid).values(
@@ -280,11 +290,7 @@ class World:
                 pk=u["id"],
                 tags=dict(u["tags"] or {}),
                 identity=tuple(identity),
-                boundary=(
-                    managed_policy(u["boundary_id"], ", permissions boundary", PolicyType.BOUNDARY)
-                    if u["boundary_id"]
-                    else None
-                ),
+                boundary=boundary(u["boundary_id"]),
             )
             self.principals[info.key] = info
 
@@ -324,11 +330,7 @@ class World:
                 pk=r["id"],
                 tags=dict(r["tags"] or {}),
                 identity=tuple(identity),
-                boundary=(
-                    managed_policy(r["boundary_id"], ", permissions boundary", PolicyType.BOUNDARY)
-                    if r["boundary_id"]
-                    else None
-                ),
+                boundary=boundary(r["boundary_id"]),
                 trust=trust,
                 managed_by=r["managed_by"],
             )

@@ -47,6 +47,7 @@ from iamlab.policy import (
     evaluate,
 )
 from iamlab.policy.conditions import parse_date
+from iamlab.policy.jsonsource import kind_of
 
 __all__ = [
     "CONTEXT_KEY_TYPES",
@@ -210,22 +211,6 @@ def read_lines(path: str, stdin: TextIO, option: str = "--batch") -> Iterator[st
 # --- validation helpers -----------------------------------------------------------------------
 
 
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
-
-
 def _list(data: Mapping[str, Any], key: str, *, required: bool = False) -> list[Any]:
     if key not in data or data[key] is None:
         if required:
@@ -233,7 +218,7 @@ def _list(data: Mapping[str, Any], key: str, *, required: bool = False) -> list[
         return []
     value = data[key]
     if not isinstance(value, list):
-        raise SimulationInputError(key, f"must be a list, not {_kind(value)}")
+        raise SimulationInputError(key, f"must be a list, not {kind_of(value)}")
     return value
 
 
@@ -242,7 +227,7 @@ def _string(data: Mapping[str, Any], key: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise SimulationInputError(key, f"must be a string, not {_kind(value)}")
+        raise SimulationInputError(key, f"must be a string, not {kind_of(value)}")
     if not value.strip():
         raise SimulationInputError(key, "must not be empty (leave the key out instead)")
     return value.strip()
@@ -259,7 +244,7 @@ def _policy_text(value: Any, field: str) -> str:
     if isinstance(value, dict):
         return json.dumps(value, indent=4, ensure_ascii=False)
     raise SimulationInputError(
-        field, f"must be a policy document (a JSON string, or an object), not {_kind(value)}"
+        field, f"must be a policy document (a JSON string, or an object), not {kind_of(value)}"
     )
 
 
@@ -304,7 +289,7 @@ def _levels(data: Mapping[str, Any], key: str, type_: PolicyType) -> tuple[tuple
             raise SimulationInputError(
                 field,
                 f"each level (root first, account last) must be a list of policy documents, "
-                f"not {_kind(level)}",
+                f"not {kind_of(level)}",
             )
         if not level:
             raise SimulationInputError(
@@ -329,7 +314,7 @@ def _actions(data: Mapping[str, Any]) -> tuple[str, ...]:
     for i, item in enumerate(items):
         field = f"ActionNames[{i}]"
         if not isinstance(item, str):
-            raise SimulationInputError(field, f"must be a string, not {_kind(item)}")
+            raise SimulationInputError(field, f"must be a string, not {kind_of(item)}")
         action = item.strip()
         if "*" in action or "?" in action:
             raise SimulationInputError(
@@ -356,7 +341,7 @@ def _resources(data: Mapping[str, Any]) -> tuple[str, ...]:
     for i, item in enumerate(items):
         field = f"ResourceArns[{i}]"
         if not isinstance(item, str):
-            raise SimulationInputError(field, f"must be a string, not {_kind(item)}")
+            raise SimulationInputError(field, f"must be a string, not {kind_of(item)}")
         resource = item.strip()
         if resource != "*" and not _ARN.fullmatch(resource):
             raise SimulationInputError(
@@ -396,7 +381,7 @@ def _context_value(value: Any, base: str, field: str) -> str:
     elif isinstance(value, str):
         text = value
     else:
-        raise SimulationInputError(field, f"a context value must be a string, not {_kind(value)}")
+        raise SimulationInputError(field, f"a context value must be a string, not {kind_of(value)}")
     shown = json.dumps(text)
     if base == "numeric":
         try:
@@ -441,7 +426,7 @@ def _context(data: Mapping[str, Any]) -> dict[str, str | list[str]]:
             raise SimulationInputError(
                 field,
                 f"must be an object with ContextKeyName, ContextKeyValues and ContextKeyType, "
-                f"not {_kind(entry)}",
+                f"not {kind_of(entry)}",
             )
         unknown = [
             k for k in entry if k not in ("ContextKeyName", "ContextKeyValues", "ContextKeyType")
@@ -458,7 +443,7 @@ def _context(data: Mapping[str, Any]) -> dict[str, str | list[str]]:
         name = entry["ContextKeyName"]
         if not isinstance(name, str):
             raise SimulationInputError(
-                f"{field}.ContextKeyName", f"must be a string, not {_kind(name)}"
+                f"{field}.ContextKeyName", f"must be a string, not {kind_of(name)}"
             )
         prefix, colon, rest = name.partition(":")
         if not (colon and prefix.strip() and rest.strip()) or name != name.strip():
@@ -482,7 +467,7 @@ def _context(data: Mapping[str, Any]) -> dict[str, str | list[str]]:
         values = entry["ContextKeyValues"]
         if not isinstance(values, list):
             raise SimulationInputError(
-                f"{field}.ContextKeyValues", f"must be a list of strings, not {_kind(values)}"
+                f"{field}.ContextKeyValues", f"must be a list of strings, not {kind_of(values)}"
             )
         base = key_type.removesuffix("List")
         checked = [
@@ -554,7 +539,7 @@ def build_simulation(data: Any) -> Simulation:
     """Validate a SimulateCustomPolicy request (decoded JSON) and parse its policies."""
     if not isinstance(data, dict):
         raise SimulationInputError(
-            "request", f"must be a JSON object like AWS's --cli-input-json, not {_kind(data)}"
+            "request", f"must be a JSON object like AWS's --cli-input-json, not {kind_of(data)}"
         )
     unknown = [key for key in data if key not in KNOWN_KEYS]
     if unknown:
