@@ -67,6 +67,8 @@ class SandboxForm(forms.ModelForm):  # type: ignore[type-arg]
         for name, field in self.fields.items():
             if isinstance(field, forms.ModelChoiceField) and field.queryset is not None:
                 field.queryset = self.scope(name, field.queryset)
+                if not field.required and not isinstance(field, forms.ModelMultipleChoiceField):
+                    field.empty_label = "None"
         self.policy_names: list[str] = []
         for name, type_ in self.policy_fields.items():
             if name in self.fields:
