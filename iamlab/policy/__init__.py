@@ -15,6 +15,9 @@ The stable API::
 Every rule cites the AWS documentation page it implements; see the module docstrings.
 """
 
+# Import the validate submodule before defining validate() below: a first import of a
+# submodule sets it as an attribute of this package, which would otherwise replace the function.
+from . import validate as _validate_module  # noqa: F401
 from .conditions import ConditionTrace
 from .diff import DiffLine, diff_documents, normalise_document, reach_changes
 from .evaluate import (
@@ -71,7 +74,12 @@ __all__ = [
 ]
 
 
-def validate(text: str, type: PolicyType | str = PolicyType.IDENTITY) -> list[Finding]:  # noqa: A002
+def validate(
+    text: str,
+    type: PolicyType | str = PolicyType.IDENTITY,  # noqa: A002
+    *,
+    aws_managed: bool = False,
+) -> list[Finding]:
     """All findings for a policy document, most important first; never raises."""
-    _, findings = policy_findings(text, PolicyType(type))
+    _, findings = policy_findings(text, PolicyType(type), aws_managed=aws_managed)
     return findings

@@ -25,6 +25,7 @@ __all__ = [
     "actions_matching",
     "all_services",
     "condition_key_info",
+    "condition_keys_with_prefix",
     "data_version",
     "is_identity_provider_prefix",
     "rcp_applies_to_service",
@@ -130,9 +131,13 @@ _GLOBAL_KEYS: tuple[tuple[str, str, str], ...] = (
 # "Identify users with OIDC federation" (id_roles_providers_oidc_user-id.html): a web-identity key
 # is the provider's issuer (host name and optional path, without https://), a colon and a claim,
 # e.g. "token.actions.githubusercontent.com:sub" or "oidc.eks.us-east-1.amazonaws.com/id/ABC:aud".
-# The Service Authorization Reference lists the keys of a few providers only (Google, Facebook,
-# Login with Amazon, Cognito, and GitHub's claims other than aud and sub), so these claims are
-# accepted for any issuer.
+# amr, aud, oaud and sub are described there (with the Google, Cognito, Facebook and Login with
+# Amazon examples). azp (the ID-token field that section maps to accounts.google.com:aud) and
+# email are standard OIDC ID-token claims, accepted too; the 2023 source of that page
+# (github.com/awsdocs/iam-user-guide) does not list them as keys. The Service Authorization
+# Reference lists the keys of a few providers only (Google, Facebook, Login with Amazon,
+# Cognito, GitLab, and GitHub's claims other than aud and sub), so these claims are accepted for
+# any issuer.
 _WEB_IDENTITY_CLAIMS: dict[str, tuple[str, str]] = {
     "amr": (
         # "The key is multivalued": test it with ForAnyValue / ForAllValues. The Service
@@ -268,6 +273,12 @@ def _unassociated() -> dict[str, list[str]]:
 
     data: dict[str, list[str]] = load_json("unassociatedConditions.json")
     return data
+
+
+def condition_keys_with_prefix(prefix: str) -> tuple[str, ...]:
+    """AWS's spelling of every catalogued key with this prefix (``saml``, ``s3``, ``aws``)."""
+    exact, patterns = _condition_keys(prefix.lower())
+    return tuple(sorted({i.key for i in exact.values()} | {i.key for _, i in patterns}))
 
 
 def is_identity_provider_prefix(prefix: str) -> bool:

@@ -275,11 +275,21 @@ class Policy:
         text_or_dict: str | bytes | Mapping[str, Any],
         type: PolicyType | str = PolicyType.IDENTITY,  # noqa: A002 - mirrors AWS's PolicyType
         name: str = "",
+        *,
+        aws_managed: bool = False,
+        checks: bool = True,
     ) -> Policy:
-        """Parse and validate a policy; raise :class:`PolicyError` if IAM would refuse it."""
+        """Parse and validate a policy; raise :class:`PolicyError` if IAM would refuse it.
+
+        ``aws_managed`` marks an AWS managed policy (no size quota; retired services named in
+        AWS's own documents are suggestions). ``checks=False`` keeps only IAM's grammar, for a
+        stored document that was validated when it was saved: much faster on large documents.
+        """
         from .parser import parse_policy
 
-        return parse_policy(text_or_dict, PolicyType(type), name)
+        return parse_policy(
+            text_or_dict, PolicyType(type), name, aws_managed=aws_managed, checks=checks
+        )
 
     def renamed(self, name: str, findings: tuple[Finding, ...] | None = None) -> Policy:
         """The same parsed policy under another name (a new object: caches key on identity)."""

@@ -441,7 +441,8 @@ def _read_statement(
         if not type_.has_principal:
             ctx.block(
                 "UNSUPPORTED_PRINCIPAL",
-                f"A {type_.label} cannot have a {element} element: "
+                f"{'An' if type_.label[:1] in 'aeiou' else 'A'} {type_.label} cannot have a "
+                f"{element} element: "
                 f"it applies to whoever it is attached to. (Policy document should not "
                 f"specify a principal.)",
                 f"{path}.{element}",
@@ -978,9 +979,18 @@ def _decode(
 
 
 def policy_findings(
-    text_or_dict: str | bytes | Mapping[str, Any], type_: PolicyType
+    text_or_dict: str | bytes | Mapping[str, Any],
+    type_: PolicyType,
+    *,
+    aws_managed: bool = False,
+    checks: bool = True,
 ) -> tuple[Policy | None, list[Finding]]:
-    """Parse and validate; never raises. Returns the policy (None if unusable) and findings."""
+    """Parse and validate; never raises. Returns the policy (None if unusable) and findings.
+
+    ``aws_managed``: an AWS managed policy (no size quota; retired services are suggestions).
+    ``checks=False`` skips the Access-Analyzer-style checks and keeps only the grammar IAM
+    enforces: for documents that were validated when they were saved and are now only read.
+    """
     from .validate import semantic_findings
 
     holder: list[_Ctx] = []
@@ -990,7 +1000,10 @@ def policy_findings(
         return None, ctx.findings
     statements, version, policy_id = _read_document(ctx, root, "")
     policy = Policy(statements, type_, "", version, policy_id, (), text, source, _plain(root))
-    ctx.findings.extend(semantic_findings(policy, root, ctx.location, text))
+    if checks:
+        ctx.findings.extend(
+            semantic_findings(policy, root, ctx.location, text, aws_managed=aws_managed)
+        )
     ctx.findings.sort(
         key=lambda f: (
             f.location.line if f.location else 0,
@@ -1003,9 +1016,14 @@ def policy_findings(
 
 
 def parse_policy(
-    text_or_dict: str | bytes | Mapping[str, Any], type_: PolicyType, name: str
+    text_or_dict: str | bytes | Mapping[str, Any],
+    type_: PolicyType,
+    name: str,
+    *,
+    aws_managed: bool = False,
+    checks: bool = True,
 ) -> Policy:
-    policy, findings = policy_findings(text_or_dict, type_)
+    policy, findings = policy_findings(text_or_dict, type_, aws_managed=aws_managed, checks=checks)
     if policy is None:
         raise PolicyError(findings, name)
     return policy.renamed(name, tuple(findings))

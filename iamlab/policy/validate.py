@@ -18,6 +18,7 @@ from .conditions import Family, ParsedOperator, parse_date, parse_operator
 from .findings import Finding, Location, Severity
 from .jsonsource import JArray, JNode, JObject, JScalar, Span
 from .model import Policy, PolicyType
+from .wildcards import action_regex
 
 __all__ = ["semantic_findings", "size_without_whitespace", "SIZE_LIMITS"]
 
@@ -81,8 +82,12 @@ def size_without_whitespace(text: str) -> int:
 
 
 class _Out:
-    def __init__(self, locate: Callable[[Span | None], Location | None]) -> None:
+    def __init__(
+        self, locate: Callable[[Span | None], Location | None], aws_managed: bool = False
+    ) -> None:
         self.locate = locate
+        self.aws_managed = aws_managed
+        self.retired_services: set[str] = set()  # reported once each in an AWS managed policy
         self.findings: list[Finding] = []
 
     def add(
@@ -119,11 +124,34 @@ def _statements(root: JNode) -> list[tuple[str, JObject]]:
     return []
 
 
+def _may_pass_role(pattern: str) -> bool:
+    """Whether an Action pattern covers iam:PassRole (cheap for the thousands of patterns of a
+    large policy: only a pattern whose service part can be "iam" needs a regex)."""
+    service = pattern.split(":", 1)[0].lower()
+    if service != "iam" and "*" not in service and "?" not in service:
+        return False
+    return action_regex((pattern,)).fullmatch("iam:passrole") is not None
+
+
 def semantic_findings(
-    policy: Policy, root: JNode, locate: Callable[[Span | None], Location | None], text: str | None
+    policy: Policy,
+    root: JNode,
+    locate: Callable[[Span | None], Location | None],
+    text: str | None,
+    *,
+    aws_managed: bool = False,
 ) -> list[Finding]:
-    out = _Out(locate)
-    if text is not None and policy.type in SIZE_LIMITS:
+    """Access-Analyzer-style findings on a document the grammar accepted.
+
+    ``aws_managed``: the document is an AWS managed policy, written and maintained by AWS. The
+    managed policy character quota (reference_iam-quotas) is checked when you create or edit a
+    policy, which you cannot do to an AWS managed one, and AWS's own exceed it (ReadOnlyAccess
+    has over 90,000 characters): no size findings. A service prefix the catalog does not know is
+    a service AWS retired but still names in its own document (codestar, iot1click), not a
+    typo: one SUGGESTION per service instead of an ERROR per action.
+    """
+    out = _Out(locate, aws_managed)
+    if text is not None and policy.type in SIZE_LIMITS and not aws_managed:
         limit, why = SIZE_LIMITS[policy.type]
         size = size_without_whitespace(text)
         if size > limit:
@@ -184,7 +212,9 @@ def _flat(node: JNode) -> str:
 
 
 def _check_actions(out: _Out, policy: Policy, node: JObject, path: str, allow: bool) -> None:
-    element = "Action" if node.get("Action") is not None else "NotAction"
+    element = _present(node, "Action", "NotAction")
+    if element is None:
+        return  # the grammar already reported MISSING_ACTION; there is no NotAction to warn of
     action_node = node.get(element)
     seen: dict[str, str] = {}
     patterns: list[str] = []
@@ -202,6 +232,20 @@ def _check_actions(out: _Out, policy: Policy, node: JObject, path: str, allow: b
         if value == "*" or value.count(":") != 1:
             continue
         service, name = value.split(":")
+        if not catalog.service_exists(service) and out.aws_managed:
+            if service.lower() not in out.retired_services:
+                out.retired_services.add(service.lower())
+                out.add(
+                    Severity.SUGGESTION,
+                    "INVALID_SERVICE",
+                    f'"{service}" is not a service prefix in AWS\'s Service Authorization '
+                    f"Reference (data {catalog.data_version()}): a retired or unknown service "
+                    f"that AWS's own policy still names.",
+                    item_path,
+                    span,
+                    DOC + "reference_policies_actions-resources-contextkeys.html",
+                )
+            continue
         if not catalog.service_exists(service):
             close = difflib.get_close_matches(
                 service.lower(), catalog.all_services(), n=1, cutoff=0.75
@@ -272,15 +316,7 @@ def _check_actions(out: _Out, policy: Policy, node: JObject, path: str, allow: b
             node.span,
             DOC + "best-practices.html#grant-least-privilege",
         )
-    passrole = [
-        p
-        for p in patterns
-        if p != "*"
-        and re.fullmatch(
-            "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in p),
-            "iam:passrole",
-        )
-    ]
+    passrole = [p for p in patterns if p != "*" and _may_pass_role(p)]
     if passrole and "*" in resources and policy.type in (PolicyType.IDENTITY, PolicyType.SESSION):
         out.add(
             Severity.SECURITY_WARNING,
@@ -307,8 +343,22 @@ def _check_actions(out: _Out, policy: Policy, node: JObject, path: str, allow: b
                 )
 
 
+def _present(node: JObject, element: str, negated: str) -> str | None:
+    """Which of an element and its Not- form the statement has (the first if both)."""
+    if node.get(element) is not None:
+        return element
+    if node.get(negated) is not None:
+        return negated
+    return None
+
+
 def _check_resources(out: _Out, policy: Policy, node: JObject, path: str, allow: bool) -> None:
-    element = "Resource" if node.get("Resource") is not None else "NotResource"
+    # A role trust policy has neither: IAM refuses Resource and NotResource there ("Has
+    # prohibited field Resource"); the resource is the role itself. Anywhere else a statement
+    # without either was already reported by the grammar (MISSING_RESOURCE).
+    element = _present(node, "Resource", "NotResource")
+    if element is None:
+        return
     resource_node = node.get(element)
     page = DOC + "reference-arns.html"
     for value, item_path, span in _string_items(resource_node, f"{path}.{element}"):
@@ -561,6 +611,44 @@ def _check_key(
                 path,
                 span,
                 page,
+            )
+        elif "://" in key.rsplit(":", 1)[0]:
+            scheme_and_issuer, claim = key.rsplit(":", 1)
+            issuer = scheme_and_issuer.split("://", 1)[1]
+            out.add(
+                Severity.WARNING,
+                "UNKNOWN_CONDITION_KEY",
+                f'"{key}": a web identity key names the provider without its scheme, '
+                f'e.g. "{issuer}:{claim}".',
+                path,
+                span,
+                DOC + "reference_policies_iam-condition-keys.html#condition-keys-wif",
+            )
+        elif prefix == "saml":
+            saml_keys = catalog.condition_keys_with_prefix("saml")
+            close = difflib.get_close_matches(key, saml_keys, n=1, cutoff=0.7)
+            hint = f' Did you mean "{close[0]}"?' if close else ""
+            out.add(
+                Severity.WARNING,
+                "UNKNOWN_CONDITION_KEY",
+                f'"{key}" is not a SAML key that AWS STS sets.{hint}',
+                path,
+                span,
+                DOC + "reference_policies_iam-condition-keys.html#condition-keys-saml",
+            )
+        elif catalog.is_identity_provider_prefix(key.rsplit(":", 1)[0]):
+            issuer, claim = key.rsplit(":", 1)
+            claims = catalog.web_identity_claims()
+            close = difflib.get_close_matches(claim.lower(), claims, n=1, cutoff=0.6)
+            hint = f' Did you mean "{issuer}:{close[0]}"?' if close else ""
+            out.add(
+                Severity.WARNING,
+                "UNKNOWN_CONDITION_KEY",
+                f'"{key}" is not a web identity (OIDC) key that AWS documents; the claims '
+                f"documented for any OIDC provider are {', '.join(claims)}.{hint}",
+                path,
+                span,
+                DOC + "reference_policies_iam-condition-keys.html#condition-keys-wif",
             )
         else:
             out.add(

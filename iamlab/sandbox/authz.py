@@ -59,7 +59,6 @@ from .models import (
     Sandbox,
 )
 from .signals import touch
-from .world import stored_policy
 
 __all__ = ["ImportProblem", "account_counts", "export_account", "import_account"]
 
@@ -924,8 +923,6 @@ def _restore_dates(dates: Mapping[type[dj.Model], list[tuple[dj.Model, datetime]
 
 
 def _first_problem(text: str, type_: PolicyType) -> Finding | None:
-    if stored_policy(text, type_) is not None:  # the cache the World reads from
-        return None
     try:
         Policy.parse(text, type_)
     except PolicyError as error:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from pathlib import Path
 
 import pytest
 
@@ -201,3 +203,31 @@ def test_condition_traces_show_resolved_values_and_per_value_matches():
     assert not ip.result
     assert ip.reason == "the request value matches none of the policy values"
     assert result.layers[0].statements[0].summary.startswith("condition IpAddress on aws:SourceIp")
+
+
+def test_aws_managed_policy_with_retired_services_parses_and_evaluates():
+    # ReadOnlyAccess (fixtures/aws-managed-policies) still names services AWS has retired
+    # (codestar, iot1click, ...) and is far over the 6,144-character managed policy quota
+    # (reference_iam-quotas.html). Neither is a grammar error IAM refuses, so Policy.parse must
+    # not raise: sandboxes attach this policy.
+    path = Path(__file__).resolve().parents[2] / "fixtures/aws-managed-policies/ReadOnlyAccess.json"
+    document = json.loads(path.read_text())["Document"]
+    read_only = Policy.parse(json.dumps(document, indent=2), name="ReadOnlyAccess")
+    assert not any(f.blocking for f in read_only.findings)
+    assert {f.code for f in read_only.errors} <= {"INVALID_SERVICE", "POLICY_SIZE"}
+    get = Request(ALICE, "s3:GetObject", "arn:aws:s3:::b/k")
+    put = Request(ALICE, "s3:PutObject", "arn:aws:s3:::b/k")
+    assert decide(get, identity=[read_only]) == "allowed"
+    assert decide(put, identity=[read_only]) == "implicitDeny"
+
+
+def test_validate_stays_the_function_after_the_submodule_is_used():
+    # The package's validate() and its validate submodule share a name; using the engine
+    # (which imports the submodule) must not replace the function on the package.
+    import iamlab.policy as engine
+    from iamlab.policy import validate as validate_module_user  # noqa: F401
+
+    engine.validate('{"Version": "2012-10-17", "Statement": []}')
+    engine.policy_findings("{}", engine.PolicyType.IDENTITY)
+    assert callable(engine.validate)
+    assert isinstance(engine.validate('{"Version": "2012-10-17", "Statement": []}'), list)

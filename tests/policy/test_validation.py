@@ -6,10 +6,16 @@ Source: access-analyzer-reference-policy-checks.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
-from iamlab.policy import Policy, Severity, validate
+from iamlab.policy import Policy, PolicyType, Severity, validate
+from iamlab.policy.jsonsource import parse_json
+from iamlab.policy.validate import semantic_findings
+
+MANAGED = Path(__file__).resolve().parents[2] / "fixtures" / "aws-managed-policies"
+GITHUB_PROVIDER = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"
 
 
 def statement(**fields):
@@ -301,3 +307,187 @@ def test_finding_as_dict_has_position():
     assert data["severity"] == "ERROR"
     assert data["line"] == 6
     assert data["column"] == 17
+
+
+# -- statements without Resource or Action --------------------------------------------------------
+
+
+def test_trust_policy_without_resource_is_not_read_as_not_resource():
+    # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html
+    # A role trust policy has no Resource or NotResource element (IAM refuses them there: "Has
+    # prohibited field Resource"); the resource is the role itself. It is not an Allow with
+    # NotResource.
+    service = {
+        "Effect": "Allow",
+        "Principal": {"Service": "ec2.amazonaws.com"},
+        "Action": "sts:AssumeRole",
+    }
+    github = {
+        "Effect": "Allow",
+        "Principal": {"Federated": GITHUB_PROVIDER},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {
+            "StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
+            "StringLike": {"token.actions.githubusercontent.com:sub": "repo:octo-org/*"},
+        },
+    }
+    assert findings(service, type_="trust") == []
+    assert findings(github, type_="trust") == []
+
+
+def test_missing_resource_or_action_is_not_reported_as_its_not_form():
+    # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notresource.html
+    # and reference_policies_elements_notaction.html: a statement with neither element is
+    # malformed (MISSING_RESOURCE, MISSING_ACTION), not an Allow with NotResource / NotAction.
+    no_resource = find_codes(findings({"Effect": "Allow", "Action": "s3:GetObject"}))
+    assert "MISSING_RESOURCE" in no_resource
+    assert "ALLOW_WITH_NOT_RESOURCE" not in no_resource
+    no_action = find_codes(findings({"Effect": "Allow", "Resource": "*"}))
+    assert "MISSING_ACTION" in no_action
+    assert "ALLOW_WITH_NOT_ACTION" not in no_action
+
+
+def find_codes(result):
+    return {f.code for f in result}
+
+
+# -- web identity (OIDC) and SAML condition keys --------------------------------------------------
+
+
+def trust(key, operator="StringEquals", federated="accounts.google.com"):
+    return {
+        "Effect": "Allow",
+        "Principal": {"Federated": federated},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {operator: {key: "value"}},
+    }
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        # reference_policies_iam-condition-keys.html#condition-keys-wif
+        "accounts.google.com:aud",
+        "accounts.google.com:oaud",
+        "accounts.google.com:sub",
+        "accounts.google.com:azp",
+        "accounts.google.com:email",
+        "graph.facebook.com:app_id",
+        "graph.facebook.com:id",
+        "www.amazon.com:app_id",
+        "www.amazon.com:user_id",
+        "cognito-identity.amazonaws.com:aud",
+        "cognito-identity.amazonaws.com:sub",
+        # id_roles_create_for-idp_oidc.html (GitHub) and id_roles_providers_oidc_user-id.html:
+        # any OIDC provider, named by its issuer without https://, path included.
+        "token.actions.githubusercontent.com:aud",
+        "token.actions.githubusercontent.com:sub",
+        "token.actions.githubusercontent.com:repository",
+        "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:sub",
+        "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:aud",
+        "gitlab.example.com:sub",
+        "server.example.com:azp",
+        # reference_policies_iam-condition-keys.html#condition-keys-saml
+        "saml:aud",
+        "saml:sub",
+        "saml:iss",
+        "saml:sub_type",
+        "saml:namequalifier",
+        "saml:doc",
+        "saml:edupersonprincipalname",
+    ],
+)
+def test_documented_web_identity_and_saml_keys_are_known(key):
+    codes = find_codes(findings(trust(key), type_="trust"))
+    assert "UNKNOWN_CONDITION_KEY" not in codes
+    assert "INVALID_GLOBAL_CONDITION_KEY" not in codes
+
+
+def test_multivalued_saml_and_cognito_keys_take_a_set_operator():
+    # reference_policies_iam-condition-keys.html: "The key is multivalued, meaning that you test
+    # it in a policy using condition set operators", with the page's own example.
+    cognito = trust(
+        "cognito-identity.amazonaws.com:amr",
+        "ForAnyValue:StringLike",
+        "cognito-identity.amazonaws.com",
+    )
+    cognito["Condition"]["StringEquals"] = {
+        "cognito-identity.amazonaws.com:aud": "us-east-2:identity-pool-id"
+    }
+    assert findings(cognito, type_="trust") == []
+    plain = findings(trust("cognito-identity.amazonaws.com:amr"), type_="trust")
+    assert find(plain, "MISSING_SET_OPERATOR")
+    affiliation = trust("saml:edupersonaffiliation", "ForAnyValue:StringEquals")
+    assert findings(affiliation, type_="trust") == []
+
+
+@pytest.mark.parametrize(
+    ("key", "text"),
+    [
+        # A typo of a service key stays a typo: "s3" is a service, not a host name.
+        ("s3:prefx", "Amazon S3"),
+        ("token.actions.githubusercontent.com:subject", 'githubusercontent.com:sub"?'),
+        ("accounts.google.com:aux", "aud, azp"),
+        ("saml:namequalifer", '"saml:namequalifier"?'),
+        ("https://token.actions.githubusercontent.com:sub", "without its scheme"),
+        ("corp-idp:sub", "known service or identity provider"),
+    ],
+)
+def test_misspelt_web_identity_and_saml_keys_are_still_flagged(key, text):
+    result = find(findings(trust(key), type_="trust"), "UNKNOWN_CONDITION_KEY")
+    assert result, key
+    assert result[0].severity is Severity.WARNING
+    assert text in result[0].message
+
+
+# -- AWS managed policies -------------------------------------------------------------------------
+
+
+def managed_findings(name, *, aws_managed):
+    text = json.dumps(json.loads((MANAGED / f"{name}.json").read_text())["Document"], indent=2)
+    root, _ = parse_json(text)
+    policy = Policy.parse(text, PolicyType.IDENTITY)
+    return semantic_findings(policy, root, lambda span: None, text, aws_managed=aws_managed)
+
+
+def test_aws_managed_policy_is_exempt_from_size_quota_and_names_retired_services():
+    # reference_iam-quotas.html: the 6,144-character managed policy quota binds the policies you
+    # create; ReadOnlyAccess (AWS managed) has over 90,000 characters and still names services
+    # AWS has retired (CodeStar, DeepComposer, CloudWatch Evidently, IoT 1-Click, IoT Events).
+    as_customer = managed_findings("ReadOnlyAccess", aws_managed=False)
+    assert find(as_customer, "POLICY_SIZE")[0].severity is Severity.ERROR
+    assert find(as_customer, "INVALID_SERVICE")[0].severity is Severity.ERROR
+    as_aws = managed_findings("ReadOnlyAccess", aws_managed=True)
+    assert [f for f in as_aws if f.severity is Severity.ERROR] == []
+    assert not find(as_aws, "POLICY_SIZE")
+    assert not find(as_aws, "INLINE_POLICY_SIZE")
+    retired = find(as_aws, "INVALID_SERVICE")
+    assert {f.severity for f in retired} == {Severity.SUGGESTION}
+    named = sorted(f.message.split('"')[1] for f in retired)
+    assert named == ["codestar", "deepcomposer", "evidently", "iot1click", "iotevents"]
+    assert all("retired or unknown service" in f.message for f in retired)
+
+
+def test_aws_managed_flag_does_not_hide_other_findings():
+    text = json.dumps(
+        {"Version": "2012-10-17", "Statement": [statement(Action="s3:GetObjekt")]}, indent=2
+    )
+    root, _ = parse_json(text)
+    result = semantic_findings(Policy.parse(text), root, lambda span: None, text, aws_managed=True)
+    assert find(result, "INVALID_ACTION")[0].severity is Severity.ERROR
+
+
+def test_validate_takes_aws_managed():
+    text = json.dumps(json.loads((MANAGED / "ReadOnlyAccess.json").read_text())["Document"])
+    result = validate(text, "identity", aws_managed=True)
+    assert [f for f in result if f.severity is Severity.ERROR] == []
+
+
+# -- wording --------------------------------------------------------------------------------------
+
+
+def test_principal_in_identity_policy_message_uses_an():
+    # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html
+    result = findings(statement(Principal={"AWS": "111122223333"}))
+    message = find(result, "UNSUPPORTED_PRINCIPAL")[0].message
+    assert message.startswith("An identity-based policy cannot have a Principal element")

@@ -282,11 +282,6 @@ def test_every_stored_policy_is_valid_for_the_engine(corp):
     assert World.for_sandbox(corp).problems == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="iamlab.policy.validate._check_resources treats a statement with neither Resource "
-    "nor NotResource (every trust policy) as NotResource and warns ALLOW_WITH_NOT_RESOURCE.",
-)
 def test_the_demos_own_trust_policies_get_no_not_resource_warning(corp):
     # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notresource.html
     # A trust policy has no Resource element at all: the resource is the role itself.
