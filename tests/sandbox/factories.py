@@ -280,3 +280,14 @@ class ResourceFactory(_InAccount):
 
     kind = "s3"
     name = factory.Sequence(lambda n: f"example-bucket-{n}")
+
+
+class ProfileFactory(DjangoModelFactory):
+    """A person's profile; ``role="instructor"`` for an instructor."""
+
+    class Meta:
+        model = "people.Profile"
+        django_get_or_create = ("user",)
+
+    user = factory.SubFactory(PersonFactory)
+    role = "student"

@@ -517,3 +517,25 @@ def test_admin_change_page_loads_for_a_managed_policy_with_versions(admin_client
     response = admin_client.get(reverse("admin:sandbox_managedpolicy_change", args=[policy.pk]))
     assert response.status_code == 200
     assert b"v2" in response.content
+
+
+@pytest.mark.django_db
+def test_every_factory_builds_a_valid_object():
+    from django.db.models import Model
+
+    from . import factories
+
+    built = []
+    for name in dir(factories):
+        factory_class = getattr(factories, name)
+        if (
+            isinstance(factory_class, type)
+            and name.endswith("Factory")
+            and hasattr(factory_class, "_meta")
+            and not factory_class._meta.abstract
+        ):
+            obj = factory_class()
+            assert isinstance(obj, Model)
+            obj.full_clean(exclude=["password"])
+            built.append(name)
+    assert {"ProfileFactory", "IamUserFactory", "ResourceFactory"} <= set(built)

@@ -1,0 +1,374 @@
+"""Every sandbox form: what it accepts, what it refuses and the words it uses.
+
+Each case is (form data, the field expected to carry the error or None when valid, a fragment
+of the message), with the AWS page behind the rule.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from iamlab.sandbox import forms, models, services
+from iamlab.sandbox.awsmanaged import aws_policy
+
+from .factories import (
+    AccountFactory,
+    InstanceProfileFactory,
+    PersonFactory,
+    RoleFactory,
+    SsoUserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+IAM = "https://docs.aws.amazon.com/IAM/latest/UserGuide/"
+S3_NAMING = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html"
+KMS_KEY_POLICY = "https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html"
+OIDC = IAM + "id_roles_providers_create_oidc.html"
+SSO = "https://docs.aws.amazon.com/singlesignon/latest/userguide/permissionsetsconcept.html"
+
+ALLOW = json.dumps(
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+)
+BUCKET_POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+                "Action": "s3:GetObject",
+                "Resource": "arn:aws:s3:::reports/*",
+            }
+        ],
+    }
+)
+TRUST = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "ec2.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+)
+
+
+@pytest.fixture
+def sandbox():
+    sandbox = services.create_sandbox(PersonFactory(), "Forms")
+    services.create_organization(models.Account.objects.get(sandbox=sandbox))
+    return sandbox
+
+
+@pytest.fixture
+def account(sandbox):
+    return models.Account.objects.get(sandbox=sandbox)
+
+
+def check(form, field, fragment):
+    valid = form.is_valid()
+    if field is None:
+        assert valid, form.errors
+        return
+    assert not valid
+    messages = " ".join(form.errors.get(field, []) + form.errors.get("__all__", []))
+    assert fragment in messages, form.errors
+
+
+ACCOUNT_CASES = [
+    ({"name": "Dev", "account_id": "222233334444", "email": "d@example.com"}, None, "", IAM),
+    (
+        {"name": "Dev", "account_id": "2222", "email": "d@example.com"},
+        "account_id",
+        "12 digits",
+        IAM,
+    ),
+    (
+        {"name": "Dev", "account_id": "SAME", "email": "d@example.com"},
+        "account_id",
+        "already has",
+        IAM,
+    ),
+    ({"name": "Dev", "account_id": "222233334444", "email": "nope"}, "email", "valid email", IAM),
+]
+
+
+@pytest.mark.parametrize(("data", "field", "fragment", "page"), ACCOUNT_CASES)
+def test_account_form(sandbox, account, data, field, fragment, page):
+    data = {**data, "account_id": data["account_id"].replace("SAME", account.account_id)}
+    check(forms.AccountForm(sandbox, data), field, fragment)
+
+
+USER_CASES = [
+    ({"name": "alice", "path": "/"}, None, "", IAM + "reference_identifiers.html"),
+    (
+        {"name": "alice", "path": "engineering"},
+        "path",
+        "begins and ends",
+        IAM + "reference_identifiers.html",
+    ),
+    ({"name": "a" * 65, "path": "/"}, "name", "at most 64", IAM + "reference_iam-quotas.html"),
+    ({"name": "al ice", "path": "/"}, "name", "only letters", IAM + "reference_identifiers.html"),
+    (
+        {"name": "x", "path": "/aws-service-role/x/"},
+        "path",
+        "reserved",
+        IAM + "using-service-linked-roles.html",
+    ),
+    (
+        {"name": "x", "path": "/", "tags": "aws:team = x"},
+        "tags",
+        "reserved for AWS",
+        IAM + "id_tags.html",
+    ),
+]
+
+
+@pytest.mark.parametrize(("data", "field", "fragment", "page"), USER_CASES)
+def test_user_form(sandbox, account, data, field, fragment, page):
+    check(forms.IamUserForm(sandbox, {"account": account.pk, **data}), field, fragment)
+
+
+def test_user_form_scopes_boundary_choices(sandbox, account):
+    other = AccountFactory()
+    foreign = services.create_policy(other, "Foreign", ALLOW)
+    form = forms.IamUserForm(
+        sandbox, {"account": account.pk, "name": "bob", "path": "/", "boundary": foreign.pk}
+    )
+    check(form, "boundary", "Select a valid choice")
+    ok = forms.IamUserForm(
+        sandbox,
+        {
+            "account": account.pk,
+            "name": "bob",
+            "path": "/",
+            "boundary": aws_policy("ReadOnlyAccess").pk,
+        },
+    )
+    check(ok, None, "")
+
+
+ROLE_CASES = [
+    ({"trust_policy": TRUST, "max_session_duration": 3600}, None, "", IAM + "id_roles.html"),
+    (
+        {"trust_policy": TRUST, "max_session_duration": 90000},
+        "max_session_duration",
+        "Select a valid choice",
+        IAM + "id_roles_update-role-settings.html",
+    ),
+    (
+        {"trust_policy": ALLOW, "max_session_duration": 3600},
+        "trust_policy",
+        "add a Principal element",
+        IAM + "reference_policies_elements_principal.html",
+    ),
+    (
+        {"trust_policy": "{", "max_session_duration": 3600},
+        "trust_policy",
+        "line 1",
+        IAM + "access_policies_policy-validator.html",
+    ),
+]
+
+
+@pytest.mark.parametrize(("data", "field", "fragment", "page"), ROLE_CASES)
+def test_role_form(sandbox, account, data, field, fragment, page):
+    form = forms.RoleForm(sandbox, {"account": account.pk, "name": "app", "path": "/", **data})
+    check(form, field, fragment)
+
+
+def test_policy_form_creates_version_one(sandbox, account):
+    form = forms.ManagedPolicyForm(
+        sandbox, {"account": account.pk, "name": "Reader", "path": "/", "document": ALLOW}
+    )
+    assert form.is_valid(), form.errors
+    policy = form.save()
+    assert policy.default_version().version_id == "v1"
+    again = forms.ManagedPolicyForm(
+        sandbox, {"account": account.pk, "name": "READER", "path": "/", "document": ALLOW}
+    )
+    check(again, "name", "already has")
+
+
+def test_inline_policy_form_refuses_a_second_name_on_the_same_owner(sandbox, account):
+    role = RoleFactory(account=account)
+    models.InlinePolicy.objects.create(sandbox=sandbox, role=role, name="read", document=ALLOW)
+    form = forms.InlinePolicyForm(sandbox, {"name": "READ", "document": ALLOW}, owner=role)
+    check(form, "name", "already has an inline policy")
+
+
+RESOURCE_CASES = [
+    ({"kind": "s3", "name": "reports", "policy": BUCKET_POLICY}, None, "", S3_NAMING),
+    ({"kind": "s3", "name": "Reports", "policy": ""}, "name", "lowercase", S3_NAMING),
+    ({"kind": "s3", "name": "ab", "policy": ""}, "name", "3 to 63", S3_NAMING),
+    (
+        {"kind": "kms", "name": "orders", "policy": ""},
+        "policy",
+        "Every KMS key has a key policy",
+        KMS_KEY_POLICY,
+    ),
+    ({"kind": "sqs", "name": "jobs queue", "policy": ""}, "name", "letters, digits", IAM),
+    (
+        {"kind": "s3", "name": "reports", "policy": ALLOW},
+        "policy",
+        "Principal",
+        IAM + "reference_policies_elements_principal.html",
+    ),
+]
+
+
+@pytest.mark.parametrize(("data", "field", "fragment", "page"), RESOURCE_CASES)
+def test_resource_form(sandbox, account, data, field, fragment, page):
+    form = forms.ResourceForm(sandbox, {"account": account.pk, "region": "us-east-1", **data})
+    check(form, field, fragment)
+
+
+def test_only_lambda_functions_have_an_execution_role(sandbox, account):
+    role = RoleFactory(account=account)
+    data = {"account": account.pk, "region": "us-east-1", "name": "fn", "role": role.pk}
+    check(forms.ResourceForm(sandbox, {**data, "kind": "sqs"}), "role", "Only a Lambda")
+    check(forms.ResourceForm(sandbox, {**data, "kind": "lambda"}), None, "")
+
+
+def test_instance_profile_and_instance_stay_in_one_account(sandbox, account):
+    # https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_switch-role-ec2_instance-profiles.html
+    elsewhere = AccountFactory(sandbox=sandbox)
+    foreign_role = RoleFactory(account=elsewhere)
+    form = forms.InstanceProfileForm(
+        sandbox, {"account": account.pk, "name": "web", "path": "/", "role": foreign_role.pk}
+    )
+    check(form, "role", "same account")
+    profile = InstanceProfileFactory(account=elsewhere)
+    instance = forms.Ec2InstanceForm(
+        sandbox,
+        {
+            "account": account.pk,
+            "name": "web-1",
+            "region": "us-east-1",
+            "instance_profile": profile.pk,
+            "state": "running",
+        },
+    )
+    check(instance, "instance_profile", "same account")
+
+
+PROVIDER_CASES = [
+    ({"kind": "saml", "name": "CorpIdP"}, None, "", IAM + "id_roles_providers_create_saml.html"),
+    (
+        {"kind": "saml", "name": "Corp IdP"},
+        "name",
+        "only letters",
+        IAM + "id_roles_providers_create_saml.html",
+    ),
+    (
+        {"kind": "saml", "name": "CorpIdP", "client_ids": "sts.amazonaws.com"},
+        "client_ids",
+        "OIDC",
+        OIDC,
+    ),
+    ({"kind": "oidc", "name": "https://token.example.com", "client_ids": "app"}, None, "", OIDC),
+    ({"kind": "oidc", "name": "not a url", "client_ids": "app"}, "name", "issuer URL", OIDC),
+    (
+        {"kind": "oidc", "name": "https://token.example.com"},
+        "client_ids",
+        "at least one audience",
+        OIDC,
+    ),
+    (
+        {"kind": "oidc", "name": "token.example.com", "client_ids": "a", "thumbprints": "xyz"},
+        "thumbprints",
+        "40 hex",
+        OIDC,
+    ),
+]
+
+
+@pytest.mark.parametrize(("data", "field", "fragment", "page"), PROVIDER_CASES)
+def test_identity_provider_form(sandbox, account, data, field, fragment, page):
+    check(forms.IdentityProviderForm(sandbox, {"account": account.pk, **data}), field, fragment)
+
+
+def test_oidc_provider_url_is_stored_without_scheme(sandbox, account):
+    form = forms.IdentityProviderForm(
+        sandbox,
+        {
+            "account": account.pk,
+            "kind": "oidc",
+            "name": "https://token.example.com/",
+            "client_ids": "a",
+        },
+    )
+    assert form.is_valid(), form.errors
+    assert form.save().arn.endswith(":oidc-provider/token.example.com")
+
+
+def test_org_unit_and_org_policy_forms(sandbox):
+    root = services.org_root(models.Organization.objects.get(sandbox=sandbox))
+    check(forms.OrgUnitForm(sandbox, {"parent": root.pk, "name": ""}), "name", "required")
+    unit_form = forms.OrgUnitForm(sandbox, {"parent": root.pk, "name": "Workloads"})
+    assert unit_form.is_valid()
+    unit = unit_form.save()
+    assert unit.org_policies.count() == 2  # FullAWSAccess and RCPFullAWSAccess, as AWS attaches
+    rcp_without_principal = forms.OrgPolicyForm(
+        sandbox, {"kind": "rcp", "name": "NoS3", "document": ALLOW}
+    )
+    check(rcp_without_principal, "document", "")
+
+
+PERMISSION_SET_CASES = [
+    ({"name": "ReadOnly", "session_duration": 3600}, None, "", SSO),
+    ({"name": "Read Only", "session_duration": 3600}, "name", "1 to 32", SSO),
+    ({"name": "x" * 33, "session_duration": 3600}, "name", "at most 32 characters", SSO),
+    (
+        {"name": "Ops", "session_duration": 3600, "inline_policy": "{"},
+        "inline_policy",
+        "line 1",
+        SSO,
+    ),
+]
+
+
+@pytest.mark.parametrize(("data", "field", "fragment", "page"), PERMISSION_SET_CASES)
+def test_permission_set_form(sandbox, data, field, fragment, page):
+    check(forms.PermissionSetForm(sandbox, data), field, fragment)
+
+
+def test_assignment_form_needs_exactly_one_principal(sandbox, account):
+    permission_set = models.PermissionSet.objects.create(sandbox=sandbox, name="Ops")
+    person = SsoUserFactory(sandbox=sandbox)
+    group = models.SsoGroup.objects.create(sandbox=sandbox, name="Team")
+    base = {"permission_set": permission_set.pk, "account": account.pk}
+    check(forms.AccountAssignmentForm(sandbox, base), "sso_user", "one of the two")
+    both = {**base, "sso_user": person.pk, "sso_group": group.pk}
+    check(forms.AccountAssignmentForm(sandbox, both), "sso_user", "one of the two")
+    outside = AccountFactory(sandbox=sandbox)
+    check(
+        forms.AccountAssignmentForm(
+            sandbox, {**base, "account": outside.pk, "sso_user": person.pk}
+        ),
+        "account",
+        "only accounts of the organization",
+    )
+
+
+def test_sso_forms(sandbox):
+    check(
+        forms.SsoUserForm(sandbox, {"user_name": "dana", "display_name": "Dana", "email": "x"}),
+        "email",
+        "valid email",
+    )
+    person = SsoUserFactory(sandbox=sandbox)
+    group = forms.SsoGroupForm(sandbox, {"name": "Team", "members": [person.pk]})
+    assert group.is_valid(), group.errors
+    assert list(group.save().members.all()) == [person]
+
+
+def test_import_form_needs_a_file_or_text():
+    check(forms.ImportForm({}), "__all__", "Choose a file or paste the JSON.")
+    check(forms.ImportForm({"text": "{}"}), None, "")
