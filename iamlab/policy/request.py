@@ -13,6 +13,7 @@ in: ``aws:PrincipalArn``, ``aws:PrincipalAccount``, ``aws:PrincipalType``, ``aws
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -124,6 +125,7 @@ class Caller:
         return "an anonymous caller"
 
 
+@functools.lru_cache(maxsize=8192)
 def parse_caller(principal: str, issuer: str | None = None) -> Caller:
     """Classify a principal ARN. Raises :class:`RequestError` with a helpful message."""
     text = principal.strip()
@@ -196,6 +198,7 @@ def parse_caller(principal: str, issuer: str | None = None) -> Caller:
     )
 
 
+@functools.lru_cache(maxsize=8192)
 def check_action(action: str) -> str:
     """One action, service:Action, no wildcards; returns it stripped or raises RequestError."""
     action = action.strip()
@@ -208,6 +211,7 @@ def check_action(action: str) -> str:
     return action
 
 
+@functools.lru_cache(maxsize=8192)
 def check_resource(resource: str) -> str:
     resource = resource.strip() or "*"
     if resource != "*" and not resource.startswith("arn:"):

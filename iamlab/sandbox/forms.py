@@ -74,12 +74,26 @@ class SandboxForm(forms.ModelForm):  # type: ignore[type-arg]
             if name in self.fields:
                 self.fields[name].widget = policy_widget(type_)
                 wire_policy_field(self, name, type_, sandbox)
+        if not self.instance.pk:
+            self._focus(next(iter(self.fields), None))
         if "account" in self.fields:
             if self.instance.pk:
                 self.fields["account"].disabled = True
             elif "account" not in self.initial:
                 first = models.Account.objects.filter(sandbox=sandbox).order_by("pk").first()
                 self.initial["account"] = first.pk if first else None
+
+    def _focus(self, name: str | None) -> None:
+        """Put the keyboard focus in one field (and only there)."""
+        for field in self.fields.values():
+            field.widget.attrs.pop("autofocus", None)
+        if name is not None and name in self.fields:
+            self.fields[name].widget.attrs["autofocus"] = True
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        if self.errors:  # after a refused submit, focus lands on the first field at fault
+            self._focus(next((n for n in self.fields if n in self.errors), None))
 
     def scope(self, name: str, queryset: QuerySet[Any]) -> QuerySet[Any]:
         model = queryset.model
@@ -518,6 +532,18 @@ class PermissionSetForm(SandboxForm):
         help_texts = {
             "managed_policies": "AWS managed policies (Ctrl-click to choose several).",
         }
+
+    def _focus(self, name: str | None) -> None:
+        """Put the keyboard focus in one field (and only there)."""
+        for field in self.fields.values():
+            field.widget.attrs.pop("autofocus", None)
+        if name is not None and name in self.fields:
+            self.fields[name].widget.attrs["autofocus"] = True
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        if self.errors:  # after a refused submit, focus lands on the first field at fault
+            self._focus(next((n for n in self.fields if n in self.errors), None))
 
     def scope(self, name: str, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if name == "managed_policies":

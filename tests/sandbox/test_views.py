@@ -503,3 +503,28 @@ def test_import_by_htmx_redirects_the_page(client_in, sandbox):
     )
     assert response.status_code == 204
     assert response["HX-Redirect"].startswith(f"/sandboxes/{sandbox.pk}/accounts/")
+
+
+def test_user_text_is_escaped_in_answers(client_in, sandbox, account):
+    admin = IamUserFactory(account=account, name="admin")
+    admin.managed_policies.add(aws_policy("AdministratorAccess"))
+    sneaky = "arn:aws:s3:::bucket/<script>alert(1)</script>"
+    for view, params in (
+        ("check", {"principal": f"user:{admin.pk}", "action": "s3:GetObject", "resource": sneaky}),
+        ("who_can", {"action": "s3:GetObject", "resource": sneaky}),
+    ):
+        html = client_in.get(url(view, sandbox.pk), params).content.decode()
+        assert "<script>alert(1)</script>" not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_focus_starts_in_the_first_field_and_moves_to_the_first_error(client_in, sandbox, account):
+    page = client_in.get(url("create", sandbox.pk, "users")).content.decode()
+    assert re.search(r'<select name="account"[^>]*autofocus', page)
+    refused = client_in.post(
+        url("create", sandbox.pk, "users"), {"account": account.pk, "name": "ok", "path": "x"}
+    ).content.decode()
+    assert re.search(
+        r'<input[^>]*name="path"[^>]*autofocus|<input[^>]*autofocus[^>]*name="path"', refused
+    )
+    assert refused.count("autofocus") == 1
