@@ -331,6 +331,21 @@ class InlinePolicyForm(SandboxForm):
             clash = owner.inline_policies.filter(name__iexact=name).exclude(pk=self.instance.pk)
             if clash.exists():
                 self.add_error("name", f"{owner.name} already has an inline policy named {name}.")
+        document = data.get("document")
+        if owner is not None and document and "document" not in self.errors:
+            kind = {"iamuser": "user", "iamgroup": "group", "role": "role"}[owner._meta.model_name]
+            limit = rules.INLINE_POLICY_TOTAL[kind]
+            others = owner.inline_policies.exclude(pk=self.instance.pk)
+            total = services.policy_size(document) + sum(
+                services.policy_size(p.document) for p in others
+            )
+            if total > limit:
+                self.add_error(
+                    "document",
+                    f"A {kind}'s inline policies may total {limit:,} characters (whitespace not "
+                    f"counted); with this one, {owner.name}'s come to {total:,}. Use a managed "
+                    "policy instead, which may have 6,144.",
+                )
         return data
 
 
@@ -596,6 +611,7 @@ class ImportForm(forms.Form):
     text = forms.CharField(
         required=False,
         label="Or paste it here",
+        help_text="Up to 2 MB; upload a larger output as a file.",
         widget=forms.Textarea(attrs={"rows": 6, "class": "mono", "spellcheck": "false"}),
     )
     account_name = forms.CharField(

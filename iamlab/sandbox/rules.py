@@ -43,6 +43,8 @@ ROLES_PER_INSTANCE_PROFILE: Final = 1
 TAGS_PER_ENTITY: Final = 50
 CLIENT_IDS_PER_OIDC_PROVIDER: Final = 100
 THUMBPRINTS_PER_OIDC_PROVIDER: Final = 5
+# Inline policies: the total of all of one identity's inline policies, whitespace not counted.
+INLINE_POLICY_TOTAL: Final = {"user": 2048, "group": 5120, "role": 10240}
 MIN_SESSION_SECONDS: Final = 3600
 MAX_SESSION_SECONDS: Final = 43200
 

@@ -14,7 +14,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from iamlab.policy import Policy, PolicyError, PolicyType
+from iamlab.policy import Finding, Policy, PolicyError, PolicyType
 from iamlab.simulator import content
 
 from . import awsmanaged, rules
@@ -39,17 +39,30 @@ from .models import (
 
 
 def check_document(text: str, type_: PolicyType) -> None:
-    """Refuse a policy that IAM would refuse, naming the first problem and its position."""
+    """Refuse a policy that IAM would refuse, naming the first problem and its position: one
+    the grammar rejects (MalformedPolicyDocument) or one over its size quota (LimitExceeded)."""
     try:
-        Policy.parse(text, type_)
+        policy = Policy.parse(text, type_)
     except PolicyError as exc:
         first = next((f for f in exc.findings if f.blocking), exc.findings[0])
-        where = (
-            f"line {first.location.line}, column {first.location.column}: "
-            if (first.location)
-            else ""
-        )
-        raise ValidationError(f"{where}{first.message}") from exc
+        raise ValidationError(_located(first)) from exc
+    for finding in policy.findings:
+        if finding.code == "POLICY_SIZE":
+            raise ValidationError(finding.message)
+
+
+def _located(finding: Finding) -> str:
+    where = finding.location
+    return (
+        f"line {where.line}, column {where.column}: {finding.message}"
+        if where
+        else (finding.message)
+    )
+
+
+def policy_size(text: str) -> int:
+    """Characters IAM counts against a quota: all but whitespace (reference_iam-quotas.html)."""
+    return sum(1 for c in text if not c.isspace())
 
 
 # -- sandboxes and organizations ---------------------------------------------------------------

@@ -372,3 +372,36 @@ def test_sso_forms(sandbox):
 def test_import_form_needs_a_file_or_text():
     check(forms.ImportForm({}), "__all__", "Choose a file or paste the JSON.")
     check(forms.ImportForm({"text": "{}"}), None, "")
+
+
+def _big_policy(actions: int) -> str:
+    listed = [f"s3:GetObject{'Acl' if i % 2 else ''}" for i in range(actions)]
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": listed, "Resource": "*"}],
+        }
+    )
+
+
+def test_managed_policy_over_its_size_quota_is_refused(sandbox, account):
+    # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html: managed
+    # policies may have at most 6,144 characters, whitespace not counted.
+    form = forms.ManagedPolicyForm(
+        sandbox, {"account": account.pk, "name": "Huge", "path": "/", "document": _big_policy(400)}
+    )
+    check(form, "document", "6,144")
+
+
+def test_inline_policies_of_a_user_may_total_2048_characters(sandbox, account):
+    # reference_iam-quotas.html: user inline policy size cannot exceed 2,048 characters (all
+    # of the user's inline policies together); roles 10,240, groups 5,120.
+    user = models.IamUser.objects.create(sandbox=sandbox, account=account, name="u")
+    first = _big_policy(60)
+    assert 1024 < services.policy_size(first) < 2048
+    models.InlinePolicy.objects.create(sandbox=sandbox, user=user, name="one", document=first)
+    form = forms.InlinePolicyForm(sandbox, {"name": "two", "document": first}, owner=user)
+    check(form, "document", "may total 2,048")
+    role = RoleFactory(account=account)
+    models.InlinePolicy.objects.create(sandbox=sandbox, role=role, name="one", document=first)
+    check(forms.InlinePolicyForm(sandbox, {"name": "two", "document": first}, owner=role), None, "")
