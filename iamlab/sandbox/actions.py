@@ -223,6 +223,19 @@ def create_organization(sandbox: models.Sandbox, account: models.Account, data: 
     return f"Created organization {org.org_id} with {account.name} as its management account."
 
 
+def leave_organization(sandbox: models.Sandbox, account: models.Account, data: QueryDict) -> str:
+    services.leave_organization(account)
+    return f"{account.name} left the organization; no SCP or RCP applies to it now."
+
+
+def delete_organization(sandbox: models.Sandbox, account: models.Account, data: QueryDict) -> str:
+    org = models.Organization.objects.filter(sandbox=sandbox, accounts=account).first()
+    if org is None or not account.is_management:
+        raise ValidationError("Only the management account can delete its organization.")
+    services.delete_organization(org)
+    return f"Deleted the organization {org.org_id}."
+
+
 def move_account(sandbox: models.Sandbox, account: models.Account, data: QueryDict) -> str:
     """Invite a standalone account into the organization, or move a member to another OU."""
     unit = _pick(models.OrgUnit, sandbox, data.get("parent"))
@@ -278,6 +291,8 @@ ACTIONS: dict[str, dict[str, Action]] = {
         "add-mfa": add_mfa,
         "remove-mfa": remove_mfa,
         "create-organization": create_organization,
+        "leave-organization": leave_organization,
+        "delete-organization": delete_organization,
         "move": move_account,
         "service-linked-role": create_service_linked_role,
     },

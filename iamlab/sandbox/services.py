@@ -119,6 +119,43 @@ def create_organization(management: Account) -> Organization:
     return org
 
 
+@transaction.atomic
+def leave_organization(account: Account) -> None:
+    """RemoveAccountFromOrganization: a member account becomes standalone again; policies
+    attached to it directly are detached. The management account cannot leave."""
+    if account.organization_id is None:
+        raise ValidationError(f"{account.name} is not in an organization.")
+    if account.is_management:
+        raise ValidationError(
+            "The management account cannot leave its organization; delete the organization "
+            "instead, once it has no other accounts."
+        )
+    account.org_policies.clear()
+    account.organization = None
+    account.parent = None
+    account.save()
+
+
+@transaction.atomic
+def delete_organization(org: Organization) -> None:
+    """DeleteOrganization: only when the management account is the last account in it. Its
+    OUs, SCPs, RCPs and Identity Center go with it."""
+    members = Account.objects.filter(organization=org, is_management=False)
+    if members.exists():
+        names = ", ".join(members.values_list("name", flat=True))
+        raise ValidationError(
+            f"An organization can be deleted only when its management account is the last "
+            f"account in it. Remove these first: {names}."
+        )
+    for account in Account.objects.filter(organization=org):
+        account.org_policies.clear()
+        account.organization = None
+        account.parent = None
+        account.is_management = False
+        account.save()
+    org.delete()
+
+
 def org_root(org: Organization) -> OrgUnit:
     return OrgUnit.objects.get(organization=org, parent__isnull=True)
 

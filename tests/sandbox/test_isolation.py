@@ -35,7 +35,14 @@ ACTIONS = {
     "roles": ["attach"],
     "policies": ["set-default", "delete-version"],
     "org-policies": ["attach-target", "detach-target"],
-    "accounts": ["create-key", "create-organization", "move", "service-linked-role"],
+    "accounts": [
+        "create-key",
+        "create-organization",
+        "leave-organization",
+        "delete-organization",
+        "move",
+        "service-linked-role",
+    ],
 }
 
 

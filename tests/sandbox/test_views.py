@@ -528,3 +528,26 @@ def test_focus_starts_in_the_first_field_and_moves_to_the_first_error(client_in,
         r'<input[^>]*name="path"[^>]*autofocus|<input[^>]*autofocus[^>]*name="path"', refused
     )
     assert refused.count("autofocus") == 1
+
+
+def test_leave_and_delete_the_organization(client_in, sandbox, account):
+    # https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_org_delete.html
+    org = services.create_organization(account)
+    member = models.Account.objects.create(
+        sandbox=sandbox, account_id="444455556666", name="Member", email="m@example.com"
+    )
+    services.join_organization(member, services.org_root(org))
+    refused = client_in.post(
+        url("action", sandbox.pk, "accounts", account.pk, "delete-organization")
+    )
+    assert any("Remove these first: Member" in m for m in follow_messages(client_in, refused))
+    stays = client_in.post(url("action", sandbox.pk, "accounts", account.pk, "leave-organization"))
+    assert any("cannot leave" in m for m in follow_messages(client_in, stays))
+    client_in.post(url("action", sandbox.pk, "accounts", member.pk, "leave-organization"))
+    member.refresh_from_db()
+    assert member.organization_id is None
+    assert not member.org_policies.exists()
+    client_in.post(url("action", sandbox.pk, "accounts", account.pk, "delete-organization"))
+    assert not models.Organization.objects.filter(sandbox=sandbox).exists()
+    account.refresh_from_db()
+    assert not account.is_management
