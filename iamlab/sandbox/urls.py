@@ -6,6 +6,7 @@ app_name = "sandbox"
 urlpatterns = [
     path("", views.sandbox_list, name="list"),
     path("<int:sb>/", views.overview, name="overview"),
+    path("<int:sb>/settings/", views.sandbox_settings, name="settings"),
     path("<int:sb>/delete/", views.sandbox_delete, name="delete_sandbox"),
     path("<int:sb>/check/", views.access_check, name="check"),
     path("<int:sb>/who-can/", views.who_can, name="who_can"),

@@ -87,6 +87,24 @@ def overview(request: HttpRequest, sb: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+def sandbox_settings(request: HttpRequest, sb: int) -> HttpResponse:
+    """Rename a sandbox or change its description."""
+    sandbox = _sandbox(request, sb)
+    form = forms.SandboxCreateForm(request.POST or None, instance=sandbox)
+    if request.method == "POST" and form.is_valid():
+        name = form.cleaned_data["name"]
+        taken = models.Sandbox.owned_by(request.user).filter(name__iexact=name)
+        if taken.exclude(pk=sandbox.pk).exists():
+            form.add_error("name", "You already have a sandbox with this name.")
+        else:
+            form.save()
+            messages.success(request, f"Saved the sandbox {sandbox.name}.")
+            return redirect(sandbox)
+    return render(request, "sandbox/settings.html", {"sandbox": sandbox, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
 def sandbox_delete(request: HttpRequest, sb: int) -> HttpResponse:
     sandbox = _sandbox(request, sb)
     if request.method == "POST":

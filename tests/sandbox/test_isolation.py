@@ -90,6 +90,7 @@ def urls_for(sandbox):
     found = [
         ("overview", reverse("sandbox:overview", args=[sandbox.pk])),
         ("delete_sandbox", reverse("sandbox:delete_sandbox", args=[sandbox.pk])),
+        ("settings", reverse("sandbox:settings", args=[sandbox.pk])),
         ("check", reverse("sandbox:check", args=[sandbox.pk]) + "?principal=root:1&action=s3:x"),
         ("who_can", reverse("sandbox:who_can", args=[sandbox.pk]) + "?action=s3:GetObject"),
         ("validate", reverse("sandbox:validate", args=[sandbox.pk])),

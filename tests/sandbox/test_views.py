@@ -551,3 +551,12 @@ def test_leave_and_delete_the_organization(client_in, sandbox, account):
     assert not models.Organization.objects.filter(sandbox=sandbox).exists()
     account.refresh_from_db()
     assert not account.is_management
+
+
+def test_rename_a_sandbox(client_in, sandbox, person):
+    services.create_sandbox(person, "Other")
+    taken = client_in.post(url("settings", sandbox.pk), {"name": "other"})
+    assert "You already have a sandbox with this name." in taken.content.decode()
+    client_in.post(url("settings", sandbox.pk), {"name": "Renamed", "description": "new"})
+    sandbox.refresh_from_db()
+    assert (sandbox.name, sandbox.description) == ("Renamed", "new")
