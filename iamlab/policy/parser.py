@@ -641,6 +641,15 @@ def _check_principal_value(ctx: _Ctx, kind: str, value: str, path: str, span: Sp
                     span,
                     page,
                 )
+            elif parts[2] == "iam" and parts[5].startswith("group/"):
+                ctx.block(
+                    "GROUP_PRINCIPAL",
+                    f'"{value}" names a user group, which cannot be a principal: groups '
+                    f"carry permissions, they do not sign in. Name the users, or the account.",
+                    path,
+                    span,
+                    page,
+                )
             return
         if re.fullmatch(r"A[A-Z]{3}[A-Z0-9]{4,}", value):
             return  # a unique ID: what IAM shows after the named user or role was deleted

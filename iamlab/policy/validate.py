@@ -38,7 +38,7 @@ SIZE_LIMITS: dict[PolicyType, tuple[int, str]] = {
         "(the quota can be raised to 8,192)",
     ),
     PolicyType.SESSION: (2048, "session policies may have at most 2,048 characters"),
-    PolicyType.SCP: (10240, "an SCP may have at most 10,240 characters"),
+    PolicyType.SCP: (5120, "an SCP may have at most 5,120 characters"),
     PolicyType.RCP: (5120, "an RCP may have at most 5,120 characters"),
 }
 SENSITIVE_KEYS = frozenset(
@@ -98,8 +98,12 @@ class _Out:
         path: str,
         span: Span | None,
         page: str = CHECKS,
+        *,
+        blocking: bool = False,
     ) -> None:
-        self.findings.append(Finding(severity, code, message, path, self.locate(span), False, page))
+        self.findings.append(
+            Finding(severity, code, message, path, self.locate(span), blocking, page)
+        )
 
 
 def _string_items(node: JNode | None, path: str) -> Iterator[tuple[str, str, Span | None]]:
@@ -330,17 +334,32 @@ def _check_actions(out: _Out, policy: Policy, node: JObject, path: str, allow: b
         )
     if policy.type is PolicyType.TRUST:
         for value, item_path, span in _string_items(action_node, f"{path}.Action"):
-            if value != "*" and not value.lower().startswith("sts:"):
+            service = value.split(":", 1)[0].lower()
+            if service == "sts":
+                continue
+            if "*" in service or "?" in service:
                 out.add(
                     Severity.WARNING,
                     "TRUST_POLICY_ACTION",
-                    f"A trust policy controls who "
-                    f'may assume the role; "{value}" is not an STS action, so it has no '
-                    f"effect here.",
+                    f"A trust policy controls who may assume the role; only the STS actions "
+                    f'that "{value}" covers have any effect here.',
                     item_path,
                     span,
                     DOC + "id_roles_terms-and-concepts.html",
                 )
+                continue
+            # IAM refuses the document: "AssumeRole policy may only specify STS AssumeRole
+            # actions." (MalformedPolicyDocument).
+            out.add(
+                Severity.ERROR,
+                "TRUST_POLICY_ACTION",
+                f'A trust policy may only name STS actions such as sts:AssumeRole; "{value}" '
+                f"is not one. (AssumeRole policy may only specify STS AssumeRole actions.)",
+                item_path,
+                span,
+                DOC + "id_roles_terms-and-concepts.html",
+                blocking=True,
+            )
 
 
 def _present(node: JObject, element: str, negated: str) -> str | None:

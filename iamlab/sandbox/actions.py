@@ -242,8 +242,6 @@ def move_account(sandbox: models.Sandbox, account: models.Account, data: QueryDi
     if account.organization_id is None:
         services.join_organization(account, unit)
         return f"{account.name} joined the organization under {unit}."
-    if account.is_management:
-        raise ValidationError("The management account stays under the root.")
     account.parent = unit
     account.save()
     return f"Moved {account.name} to {unit}."

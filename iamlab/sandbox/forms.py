@@ -60,6 +60,8 @@ class SandboxForm(forms.ModelForm):  # type: ignore[type-arg]
     policy_fields: ClassVar[dict[str, PolicyType]] = {}
     name_kind: ClassVar[str | None] = None  # rules.NAME_LIMITS key for a "name" field
     unique_in_account: ClassVar[bool] = False
+    # (most per account, what they are): IAM object quotas (reference_iam-quotas.html).
+    account_quota: ClassVar[tuple[int, str] | None] = None
 
     def __init__(self, sandbox: models.Sandbox, *args: Any, **kwargs: Any) -> None:
         self.sandbox = sandbox
@@ -98,7 +100,10 @@ class SandboxForm(forms.ModelForm):  # type: ignore[type-arg]
     def scope(self, name: str, queryset: QuerySet[Any]) -> QuerySet[Any]:
         model = queryset.model
         if model is models.ManagedPolicy:
-            return queryset.filter(Q(sandbox=self.sandbox) | Q(account__isnull=True))
+            # Service-linked roles' policies can be attached to nothing else (PolicyNotAttachable).
+            return queryset.filter(Q(sandbox=self.sandbox) | Q(account__isnull=True)).exclude(
+                path__startswith="/aws-service-role/"
+            )
         if issubclass(model, models.SandboxObject):
             return queryset.filter(sandbox=self.sandbox)
         return queryset.none()
@@ -125,6 +130,18 @@ class SandboxForm(forms.ModelForm):  # type: ignore[type-arg]
                 except forms.ValidationError as exc:
                     for message in exc.messages:
                         self.add_error(name, message)
+        boundary = data.get("boundary")
+        account = data.get("account") or getattr(self.instance, "account", None)
+        if boundary is not None and boundary.account_id not in (None, getattr(account, "pk", None)):
+            self.add_error(
+                "boundary",
+                "A permissions boundary is a managed policy of the same account (or an AWS "
+                "managed policy); this one belongs to another account.",
+            )
+        if self.account_quota and account is not None and not self.instance.pk:
+            most, what = self.account_quota
+            if type(self.instance).objects.filter(account=account).count() >= most:
+                self.add_error(None, f"An account has at most {most:,} {what}; this one is full.")
         if self.unique_in_account and "name" in data:
             account = data.get("account") or getattr(self.instance, "account", None)
             model = type(self.instance)
@@ -194,6 +211,7 @@ class AccountForm(SandboxForm):
 class IamUserForm(SandboxForm):
     name_kind = "user"
     unique_in_account = True
+    account_quota = (rules.USERS_PER_ACCOUNT, "IAM users")
     tags = TagsField(required=False, help_text="One tag per line: key = value.")
 
     class Meta:
@@ -213,19 +231,11 @@ class IamUserForm(SandboxForm):
             "boundary": "Permissions boundary",
         }
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        account = data.get("account")
-        if account is not None and not self.instance.pk:
-            count = models.IamUser.objects.filter(account=account).count()
-            if count >= rules.USERS_PER_ACCOUNT:
-                self.add_error(None, "This account has reached its quota of 5,000 IAM users.")
-        return data
-
 
 class IamGroupForm(SandboxForm):
     name_kind = "group"
     unique_in_account = True
+    account_quota = (rules.GROUPS_PER_ACCOUNT, "user groups")
 
     class Meta:
         model = models.IamGroup
@@ -235,6 +245,7 @@ class IamGroupForm(SandboxForm):
 class RoleForm(SandboxForm):
     name_kind = "role"
     unique_in_account = True
+    account_quota = (rules.ROLES_PER_ACCOUNT, "roles")
     policy_fields = {"trust_policy": PolicyType.TRUST}
     tags = TagsField(required=False, help_text="One tag per line: key = value.")
     max_session_duration = forms.TypedChoiceField(
@@ -394,6 +405,7 @@ class ResourceForm(SandboxForm):
 class InstanceProfileForm(SandboxForm):
     name_kind = "instance profile"
     unique_in_account = True
+    account_quota = (rules.INSTANCE_PROFILES_PER_ACCOUNT, "instance profiles")
 
     class Meta:
         model = models.InstanceProfile
@@ -448,6 +460,15 @@ class IdentityProviderForm(SandboxForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         kind, name = data.get("kind"), data.get("name", "").strip()
+        account = data.get("account") or getattr(self.instance, "account", None)
+        if kind in ("saml", "oidc") and account is not None and not self.instance.pk:
+            most = (
+                rules.SAML_PROVIDERS_PER_ACCOUNT
+                if kind == "saml"
+                else (rules.OIDC_PROVIDERS_PER_ACCOUNT)
+            )
+            if models.IdentityProvider.objects.filter(account=account, kind=kind).count() >= most:
+                self.add_error("kind", f"An account has at most {most} {kind.upper()} providers.")
         if kind == "saml":
             if error := rules.check_name("SAML provider", name):
                 self.add_error("name", error)
@@ -460,6 +481,8 @@ class IdentityProviderForm(SandboxForm):
             data["name"] = url
             if not data.get("client_ids"):
                 self.add_error("client_ids", "An OIDC provider needs at least one audience.")
+            if len(data.get("client_ids") or []) > rules.CLIENT_IDS_PER_OIDC_PROVIDER:
+                self.add_error("client_ids", "An OIDC provider has at most 100 audiences.")
             if len(data.get("thumbprints") or []) > rules.THUMBPRINTS_PER_OIDC_PROVIDER:
                 self.add_error("thumbprints", "An OIDC provider has at most 5 thumbprints.")
             for thumb in data.get("thumbprints") or []:
@@ -562,7 +585,9 @@ class PermissionSetForm(SandboxForm):
 
     def scope(self, name: str, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if name == "managed_policies":
-            return queryset.filter(account__isnull=True)
+            return queryset.filter(account__isnull=True).exclude(
+                path__startswith="/aws-service-role/"
+            )
         return super().scope(name, queryset)
 
     def clean_name(self) -> str:

@@ -278,6 +278,11 @@ def attach_policy(principal: IamUser | IamGroup | Role, policy: ManagedPolicy) -
             f"{principal.name} is managed by AWS ({principal.get_managed_by_display()}); its "
             "policies cannot be changed (UnmodifiableEntity)."
         )
+    if policy.path.startswith("/aws-service-role/"):
+        raise ValidationError(
+            f"{policy.name} is for a service-linked role only: AWS refuses to attach a service "
+            "role policy to your users, groups or roles (PolicyNotAttachable)."
+        )
     if not policy.aws_managed and policy.account_id != principal.account_id:
         raise ValidationError("A customer managed policy can be attached only in its own account.")
     if principal.managed_policies.filter(pk=policy.pk).exists():

@@ -91,7 +91,7 @@ class ResourceInfo:
 
     @property
     def label(self) -> str:
-        kinds = dict(models.Resource.KIND_CHOICES) | {"role": "Role"}
+        kinds = dict(models.Resource.KIND_CHOICES) | {"role": "Role", "user": "IAM user"}
         return f"{kinds[self.kind]} {self.name} ({self.account_id})"
 
 
@@ -143,6 +143,7 @@ class World:
         self._scps: dict[str, tuple[tuple[Policy, ...], ...]] = {}
         self._rcps: dict[str, tuple[tuple[Policy, ...], ...]] = {}
         self._buckets: dict[str, ResourceInfo] = {}
+        self._secrets: dict[str, ResourceInfo] = {}
         self._sets: dict[tuple[str, int, str | None], PolicySet] = {}
 
     # -- loading ---------------------------------------------------------------------------
@@ -294,6 +295,9 @@ class World:
                 boundary=boundary(u["boundary_id"]),
             )
             self.principals[info.key] = info
+            self.resources[info.arn] = ResourceInfo(
+                info.arn, "user", info.name, acct, info.pk, "users", None, info.tags
+            )
 
         role_managed = attached(m.Role.managed_policies.through, "role")
         for r in m.Role.objects.filter(sandbox_id=sid).values(
@@ -380,6 +384,9 @@ class World:
             self.resources[res_info.arn] = res_info
             if res.kind == "s3":
                 self._buckets[res.name] = res_info
+            elif res.kind == "secret":
+                # A secret's ARN ends in -XXXXXX; AWS also accepts the ARN without it.
+                self._secrets[res_info.arn.rsplit("-", 1)[0]] = res_info
 
         self._load_organization(accounts)
 
@@ -469,6 +476,8 @@ class World:
         if arn.startswith("arn:aws:s3:::"):
             bucket = arn[len("arn:aws:s3:::") :].split("/", 1)[0]
             return self._buckets.get(bucket)
+        if arn.startswith("arn:aws:secretsmanager:"):
+            return self._secrets.get(arn)
         return None
 
     def is_in_org(self, account_id: str) -> bool:
@@ -503,12 +512,18 @@ class World:
             ctx["aws:PrincipalOrgID"] = self.org_id
             ctx["aws:PrincipalOrgPaths"] = [self._org_path[principal.account_id]]
         owner = target.account_id if target is not None else None
-        if target is not None:
+        if target is not None and target.kind != "s3":
+            # S3 uses bucket tags for access only when the bucket has ABAC turned on, which is
+            # off by default (buckets-tagging-enable-abac.html); iamlab's buckets have it off.
             for key, value in target.tags.items():
                 ctx[f"aws:ResourceTag/{key}"] = value
-        if owner is not None and owner in self._org_path:
+                if target.kind in ("user", "role"):
+                    ctx[f"iam:ResourceTag/{key}"] = value
+        arn_account = resource.split(":")[4] if resource.count(":") >= 5 else ""
+        org_owner = owner or (arn_account if arn_account.isdigit() else None)
+        if org_owner is not None and org_owner in self._org_path:
             ctx["aws:ResourceOrgID"] = self.org_id
-            ctx["aws:ResourceOrgPaths"] = [self._org_path[owner]]
+            ctx["aws:ResourceOrgPaths"] = [self._org_path[org_owner]]
         if principal.kind == "user":
             ctx["aws:userid"] = principal.unique_id
             arn, issuer = principal.arn, None
@@ -532,9 +547,15 @@ class World:
         return request, target
 
     def policy_set(
-        self, principal: PrincipalInfo, target: ResourceInfo | None, resource_owner: str | None
+        self, principal: PrincipalInfo, target: ResourceInfo | None, request: Request
     ) -> PolicySet:
+        """The policies that apply to one principal's request on one resource. A role's trust
+        policy is its resource-based policy for STS actions only: it says who may assume the
+        role, and grants nothing else (reference_policies_elements_principal.html)."""
         resource_policy = target.policy if target is not None else None
+        if target is not None and target.kind == "role" and request.service != "sts":
+            resource_policy = None
+        resource_owner = request.resource_owner
         key = (principal.key, id(resource_policy), resource_owner)
         found = self._sets.get(key)
         if found is None:
@@ -560,7 +581,7 @@ class World:
         request, target = self.request_for(
             principal, action, resource, context, session_name, region
         )
-        ps = self.policy_set(principal, target, request.resource_owner)
+        ps = self.policy_set(principal, target, request)
         return Check(principal, request, ps.evaluate(request), target, self.sources)
 
     def decide(
@@ -574,7 +595,7 @@ class World:
         request, target = self.request_for(
             principal, action, resource, context, DEFAULT_SESSION_NAME, region
         )
-        return self.policy_set(principal, target, request.resource_owner).decide(request)
+        return self.policy_set(principal, target, request).decide(request)
 
     def who_can(
         self,
@@ -589,7 +610,7 @@ class World:
             request, target = self.request_for(
                 principal, action, resource, context, DEFAULT_SESSION_NAME, region
             )
-            ps = self.policy_set(principal, target, request.resource_owner)
+            ps = self.policy_set(principal, target, request)
             if ps.decide(request) == ALLOWED:
                 allowed.append(
                     Check(principal, request, ps.evaluate(request), target, self.sources)

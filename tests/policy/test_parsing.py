@@ -444,3 +444,23 @@ def test_policy_types_accept_their_shapes():
 def test_severity_order():
     assert [s.rank for s in Severity] == [0, 1, 2, 3]
     assert Severity.SECURITY_WARNING.label == "Security warning"
+
+
+def test_a_group_cannot_be_a_principal():
+    # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html:
+    # "You cannot identify a user group as a principal in a policy (such as a resource-based
+    # policy) because groups relate to permissions, not authentication".
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::111122223333:group/Admins"},
+                "Action": "s3:GetObject",
+                "Resource": "arn:aws:s3:::bucket/*",
+            }
+        ],
+    }
+    with pytest.raises(PolicyError) as caught:
+        Policy.parse(document, "resource")
+    assert caught.value.findings[0].code == "GROUP_PRINCIPAL"

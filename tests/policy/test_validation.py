@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from iamlab.policy import Policy, PolicyType, Severity, validate
+from iamlab.policy import Policy, PolicyError, PolicyType, Severity, validate
 from iamlab.policy.jsonsource import parse_json
 from iamlab.policy.validate import semantic_findings
 
@@ -222,7 +222,17 @@ def test_trust_policy_findings():
         "Principal": {"AWS": "111122223333"},
         "Action": "s3:GetObject",
     }
-    assert find(findings(wrong_action, type_="trust"), "TRUST_POLICY_ACTION")
+    # IAM refuses a trust policy that names a non-STS action: "AssumeRole policy may only
+    # specify STS AssumeRole actions" (MalformedPolicyDocument; id_roles_terms-and-concepts).
+    refused = find(findings(wrong_action, type_="trust"), "TRUST_POLICY_ACTION")
+    assert refused
+    assert refused[0].blocking
+    with pytest.raises(PolicyError):
+        Policy.parse(json.dumps({"Version": "2012-10-17", "Statement": [wrong_action]}), "trust")
+    wildcard = {**wrong_action, "Action": ["sts:AssumeRole", "s*:Get*"]}
+    loose = find(findings(wildcard, type_="trust"), "TRUST_POLICY_ACTION")
+    assert loose
+    assert not loose[0].blocking
 
 
 def test_resource_policy_public_and_not_principal():
@@ -272,6 +282,14 @@ def test_size_quotas():
         "Action": "sts:AssumeRole",
     }
     assert "2,048" in find(findings(trust, type_="trust"), "POLICY_SIZE")[0].message
+    # https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html:
+    # "Service control policies: 5120 characters" (not the 10,240 of tag or backup policies).
+    deny = {"Effect": "Deny", "Action": "s3:*", "Resource": many[:150]}
+    scp = find(findings(deny, type_="scp"), "POLICY_SIZE")
+    assert scp
+    assert "5,120" in scp[0].message
+    small = {"Effect": "Deny", "Action": "s3:*", "Resource": many[:10]}
+    assert not find(findings(small, type_="scp"), "POLICY_SIZE")
 
 
 def test_findings_come_sorted_by_position():

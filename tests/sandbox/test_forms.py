@@ -405,3 +405,13 @@ def test_inline_policies_of_a_user_may_total_2048_characters(sandbox, account):
     role = RoleFactory(account=account)
     models.InlinePolicy.objects.create(sandbox=sandbox, role=role, name="one", document=first)
     check(forms.InlinePolicyForm(sandbox, {"name": "two", "document": first}, owner=role), None, "")
+
+
+def test_an_account_holds_at_most_300_groups(sandbox, account):
+    # reference_iam-quotas.html: "Groups in an AWS account: 300" (the default quota).
+    models.IamGroup.objects.bulk_create(
+        models.IamGroup(sandbox=sandbox, account=account, name=f"g{i}", unique_id=f"AGPA{i:017d}")
+        for i in range(300)
+    )
+    form = forms.IamGroupForm(sandbox, {"account": account.pk, "name": "one-more", "path": "/"})
+    check(form, "__all__", "at most 300 user groups")

@@ -316,3 +316,94 @@ def test_who_can_lists_every_allowed_principal_with_the_reason(org_world):
         "222222222222",
         "999999999999",
     }
+
+
+def test_a_trust_policy_grants_nothing_but_assuming_the_role():
+    # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html:
+    # "In IAM roles, use the Principal element in the role trust policy to specify who can
+    # assume the role." It is the role's resource-based policy for STS actions only.
+    user = IamUserFactory()
+    role = RoleFactory(
+        account=user.account,
+        trust_policy=doc(allow("*", Principal={"AWS": user.arn})).replace(', "Resource": "*"', ""),
+    )
+    assert check(user.sandbox, user, "sts:AssumeRole", role.arn).allowed
+    result = check(user.sandbox, user, "iam:AttachRolePolicy", role.arn)
+    assert result.evaluation.decision == IMPLICIT_DENY
+
+
+def test_s3_bucket_tags_are_not_resource_tags_without_abac():
+    # https://docs.aws.amazon.com/AmazonS3/latest/userguide/buckets-tagging-enable-abac.html:
+    # "By default, ABAC is disabled for all Amazon S3 general purpose buckets."
+    user = IamUserFactory()
+    Resource.objects.create(
+        sandbox=user.sandbox, account=user.account, kind="s3", name="tagged", tags={"env": "dev"}
+    )
+    InlinePolicy.objects.create(
+        sandbox=user.sandbox,
+        user=user,
+        name="abac",
+        document=doc(
+            allow("s3:GetObject", Condition={"StringEquals": {"aws:ResourceTag/env": "dev"}})
+        ),
+    )
+    result = check(user.sandbox, user, "s3:GetObject", "arn:aws:s3:::tagged/file")
+    assert result.evaluation.decision == IMPLICIT_DENY
+    assert "aws:resourcetag/env" in {k.lower() for k in result.evaluation.missing_context}
+
+
+def test_users_and_roles_are_resources_with_their_tags(org_world):
+    # reference_policies_condition-keys.html#condition-keys-resourcetag and the Service
+    # Authorization Reference (IAM): user and role resources take aws:ResourceTag and
+    # iam:ResourceTag; aws:ResourceOrgID comes from the owning account's organization.
+    sandbox, org, _, _, dev, _ = org_world
+    admin = IamUserFactory(account=dev)
+    admin.managed_policies.add(aws_policy("AdministratorAccess"))
+    InlinePolicy.objects.create(
+        sandbox=sandbox,
+        user=admin,
+        name="protect",
+        document=doc(
+            deny(
+                "iam:Delete*",
+                Condition={"StringEquals": {"aws:ResourceTag/protected": "true"}},
+            ),
+            deny(
+                "iam:UpdateAssumeRolePolicy",
+                Condition={"StringEquals": {"iam:ResourceTag/protected": "true"}},
+            ),
+        ),
+    )
+    precious = IamUserFactory(account=dev, tags={"protected": "true"})
+    role = RoleFactory(account=dev, tags={"protected": "true"})
+    deleted = check(sandbox, admin, "iam:DeleteUser", precious.arn)
+    assert deleted.evaluation.decision == EXPLICIT_DENY
+    trust = check(sandbox, admin, "iam:UpdateAssumeRolePolicy", role.arn)
+    assert trust.evaluation.decision == EXPLICIT_DENY
+    table = "arn:aws:dynamodb:us-east-1:222222222222:table/Orders"
+    request = (
+        World.for_sandbox(sandbox)
+        .check(World.for_sandbox(sandbox).principal(f"user:{admin.pk}"), "dynamodb:GetItem", table)
+        .request
+    )
+    assert request.get("aws:resourceorgid") == org.org_id
+
+
+def test_service_linked_role_policies_and_foreign_boundaries_cannot_be_used(org_world):
+    # AWS refuses to attach a service role policy to a customer role (PolicyNotAttachable), and
+    # a permissions boundary is a managed policy that the principal's account can attach.
+    from django.core.exceptions import ValidationError
+
+    from iamlab.sandbox import forms
+
+    sandbox, *_, dev, ext = org_world
+    user = IamUserFactory(account=dev)
+    with pytest.raises(ValidationError, match="service-linked role only"):
+        services.attach_policy(user, aws_policy("AutoScalingServiceRolePolicy"))
+    foreign = ManagedPolicyFactory(account=ext)
+    form = forms.IamUserForm(
+        sandbox,
+        {"account": dev.pk, "name": "capped", "path": "/", "boundary": foreign.pk},
+    )
+    assert not form.is_valid()
+    assert "another account" in form.errors["boundary"][0]
