@@ -127,6 +127,8 @@ class SandboxForm(forms.ModelForm):  # type: ignore[type-arg]
             if name in self.fields and text:
                 try:
                     services.check_document(text, type_)
+                    if type_ in (PolicyType.TRUST, PolicyType.RESOURCE):
+                        services.check_principals_exist(self.sandbox, text)
                 except forms.ValidationError as exc:
                     for message in exc.messages:
                         self.add_error(name, message)

@@ -8,6 +8,7 @@ would refuse the call, and writes nothing in that case.
 from __future__ import annotations
 
 import json
+import re
 import secrets
 
 from django.contrib.auth.models import User
@@ -49,6 +50,48 @@ def check_document(text: str, type_: PolicyType) -> None:
     for finding in policy.findings:
         if finding.code == "POLICY_SIZE":
             raise ValidationError(finding.message)
+
+
+_IAM_PRINCIPAL = re.compile(r"arn:aws:iam::(\d{12}):(user|role)(/.*)")
+
+
+def check_principals_exist(sandbox: Sandbox, text: str) -> None:
+    """IAM turns every user and role ARN in a resource-based or trust policy into the entity's
+    unique id when the policy is saved, and refuses the policy ("Invalid principal in policy")
+    when there is no such entity. iamlab can check the accounts of the sandbox."""
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return
+    statements = document.get("Statement", []) if isinstance(document, dict) else []
+    if isinstance(statements, dict):
+        statements = [statements]
+    named: list[str] = []
+    for statement in statements if isinstance(statements, list) else []:
+        for key in ("Principal", "NotPrincipal"):
+            principal = statement.get(key) if isinstance(statement, dict) else None
+            if isinstance(principal, dict):
+                values = principal.get("AWS", [])
+                named += (
+                    [values]
+                    if isinstance(values, str)
+                    else [v for v in values if isinstance(v, str)]
+                )
+    accounts = set(Account.objects.filter(sandbox=sandbox).values_list("account_id", flat=True))
+    for arn in named:
+        match = _IAM_PRINCIPAL.fullmatch(arn)
+        if match is None or match.group(1) not in accounts:
+            continue
+        account_id, kind, rest = match.groups()
+        path, _, name = rest.rpartition("/")
+        model = IamUser if kind == "user" else Role
+        if not model.objects.filter(
+            sandbox=sandbox, account__account_id=account_id, name=name, path=path + "/"
+        ).exists():
+            raise ValidationError(
+                f"Invalid principal in policy: there is no {kind} {arn}. IAM checks every user "
+                f"and role a policy names when it is saved."
+            )
 
 
 def _located(finding: Finding) -> str:

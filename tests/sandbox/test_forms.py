@@ -415,3 +415,27 @@ def test_an_account_holds_at_most_300_groups(sandbox, account):
     )
     form = forms.IamGroupForm(sandbox, {"account": account.pk, "name": "one-more", "path": "/"})
     check(form, "__all__", "at most 300 user groups")
+
+
+def test_a_trust_policy_naming_a_missing_user_is_refused(sandbox, account):
+    # reference_policies_elements_principal.html: IAM transforms the ARN to the user's unique
+    # principal ID when the policy is saved, so the user must exist.
+    alice = models.IamUser.objects.create(sandbox=sandbox, account=account, name="alice")
+    trust = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"AWS": "ARN"}, "Action": "sts:AssumeRole"}
+            ],
+        }
+    )
+    base = {"account": account.pk, "name": "r", "path": "/", "max_session_duration": 3600}
+    ok = forms.RoleForm(sandbox, {**base, "trust_policy": trust.replace("ARN", alice.arn)})
+    check(ok, None, "")
+    ghost = alice.arn.replace("alice", "ghost")
+    missing = forms.RoleForm(sandbox, {**base, "trust_policy": trust.replace("ARN", ghost)})
+    check(missing, "trust_policy", "Invalid principal in policy")
+    elsewhere = "arn:aws:iam::999999999999:user/anyone"  # an account outside the sandbox
+    check(
+        forms.RoleForm(sandbox, {**base, "trust_policy": trust.replace("ARN", elsewhere)}), None, ""
+    )

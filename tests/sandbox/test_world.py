@@ -381,11 +381,7 @@ def test_users_and_roles_are_resources_with_their_tags(org_world):
     trust = check(sandbox, admin, "iam:UpdateAssumeRolePolicy", role.arn)
     assert trust.evaluation.decision == EXPLICIT_DENY
     table = "arn:aws:dynamodb:us-east-1:222222222222:table/Orders"
-    request = (
-        World.for_sandbox(sandbox)
-        .check(World.for_sandbox(sandbox).principal(f"user:{admin.pk}"), "dynamodb:GetItem", table)
-        .request
-    )
+    request = check(sandbox, admin, "dynamodb:GetItem", table).request
     assert request.get("aws:resourceorgid") == org.org_id
 
 
