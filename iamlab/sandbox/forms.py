@@ -501,7 +501,14 @@ class OrgUnitForm(SandboxForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["parent"].required = True
+        parent = self.fields["parent"]
+        assert isinstance(parent, forms.ModelChoiceField)
+        parent.required = True
+        parent.empty_label = None
+        if self.instance.pk and parent.queryset is not None:
+            # An OU cannot move below itself: the organization stays a tree.
+            below = {unit.pk for unit in _descendants(self.instance)}
+            parent.queryset = parent.queryset.exclude(pk__in=below)
 
     def clean_name(self) -> str:
         name: str = self.cleaned_data["name"].strip()
@@ -509,10 +516,33 @@ class OrgUnitForm(SandboxForm):
             raise forms.ValidationError("An OU name has 1 to 128 characters.")
         return name
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        parent, name = data.get("parent"), data.get("name")
+        if parent is not None and name:
+            siblings = models.OrgUnit.objects.filter(parent=parent, name__iexact=name)
+            if siblings.exclude(pk=self.instance.pk).exists():
+                self.add_error(
+                    "name",
+                    f"{parent} already has an OU named {name} (DuplicateOrganizationalUnit).",
+                )
+        return data
+
     def save(self, commit: bool = True) -> Any:
         if self.instance.pk:
             return super().save(commit)
         return services.create_unit(self.cleaned_data["parent"], self.cleaned_data["name"])
+
+
+def _descendants(unit: models.OrgUnit) -> list[models.OrgUnit]:
+    """The unit and every OU below it."""
+    found, frontier = [unit], [unit]
+    while frontier:
+        children = list(models.OrgUnit.objects.filter(parent__in=frontier))
+        children = [c for c in children if c not in found]
+        found += children
+        frontier = children
+    return found
 
 
 class OrgPolicyForm(SandboxForm):

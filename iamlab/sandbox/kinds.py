@@ -59,6 +59,12 @@ def _org_policy_delete_blocker(policy: Any) -> str | None:
     return None
 
 
+def _unit_edit_blocker(unit: Any) -> str | None:
+    if unit.is_root:
+        return "The root is the top of the organization: it has no parent and keeps its name."
+    return None
+
+
 def _unit_delete_blocker(unit: Any) -> str | None:
     if unit.is_root:
         return "The root is deleted only with the organization."
@@ -206,6 +212,7 @@ KINDS: dict[str, Kind] = {
             "A container of accounts in the organization; policies attached to it apply to "
             "everything below.",
             "https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_ous.html",
+            edit_blocker=_unit_edit_blocker,
             delete_blocker=_unit_delete_blocker,
             needs_org=True,
         ),

@@ -168,7 +168,7 @@ class OrgUnit(SandboxObject):
         """Root first, this unit last."""
         units: list[OrgUnit] = []
         node: OrgUnit | None = self
-        while node is not None:
+        while node is not None and node not in units:
             units.append(node)
             node = node.parent
         return units[::-1]

@@ -449,7 +449,7 @@ class World:
                 continue
             chain: list[int] = []
             node = a["parent_id"]
-            while node is not None and node in units:
+            while node is not None and node in units and node not in chain:  # never loop
                 chain.append(node)
                 node = units[node]["parent_id"]
             chain.reverse()

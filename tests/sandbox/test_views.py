@@ -560,3 +560,25 @@ def test_rename_a_sandbox(client_in, sandbox, person):
     client_in.post(url("settings", sandbox.pk), {"name": "Renamed", "description": "new"})
     sandbox.refresh_from_db()
     assert (sandbox.name, sandbox.description) == ("Renamed", "new")
+
+
+def test_an_ou_cannot_move_below_itself_and_the_root_stays_put(client_in, sandbox, account):
+    # orgs_manage_ous.html: OUs form a tree under the root; names are unique under a parent.
+    org = services.create_organization(account)
+    root = services.org_root(org)
+    workloads = services.create_unit(root, "Workloads")
+    prod = services.create_unit(workloads, "Prod")
+    page = client_in.get(workloads.get_absolute_url())
+    choices = {c for c, _ in page.context["form"].fields["parent"].choices if c}
+    assert {c.value for c in choices} == {root.pk}  # not itself, not Prod below it
+    moved = client_in.post(workloads.get_absolute_url(), {"parent": prod.pk, "name": "Workloads"})
+    assert moved.status_code == 200
+    workloads.refresh_from_db()
+    assert workloads.parent_id == root.pk
+    twin = client_in.post(
+        url("create", sandbox.pk, "ous"), {"parent": root.pk, "name": "workloads"}
+    )
+    assert "already has an OU named workloads" in twin.content.decode()
+    client_in.post(root.get_absolute_url(), {"parent": prod.pk, "name": "Moved"})
+    root.refresh_from_db()
+    assert (root.parent_id, root.name) == (None, "Root")
