@@ -66,6 +66,9 @@ class SandboxForm(forms.ModelForm):  # type: ignore[type-arg]
     def __init__(self, sandbox: models.Sandbox, *args: Any, **kwargs: Any) -> None:
         self.sandbox = sandbox
         super().__init__(*args, **kwargs)
+        # Set before validation so the model's unique constraints (which name the sandbox) are
+        # checked with the form, with their messages, instead of failing in the database.
+        self.instance.sandbox = sandbox
         for name, field in self.fields.items():
             if isinstance(field, forms.ModelChoiceField) and field.queryset is not None:
                 field.queryset = self.scope(name, field.queryset)
@@ -91,6 +94,13 @@ class SandboxForm(forms.ModelForm):  # type: ignore[type-arg]
             field.widget.attrs.pop("autofocus", None)
         if name is not None and name in self.fields:
             self.fields[name].widget.attrs["autofocus"] = True
+
+    def _get_validation_exclusions(self) -> set[str]:
+        exclude: set[str] = set(super()._get_validation_exclusions())  # type: ignore[misc]
+        exclude.discard("sandbox")
+        if getattr(self.instance, "organization_id", None) is not None:
+            exclude.discard("organization")
+        return exclude
 
     def full_clean(self) -> None:
         super().full_clean()
@@ -548,6 +558,9 @@ def _descendants(unit: models.OrgUnit) -> list[models.OrgUnit]:
 class OrgPolicyForm(SandboxForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        org = models.Organization.objects.filter(sandbox=self.sandbox).first()
+        if org is not None and not self.instance.pk:
+            self.instance.organization = org
         kind = self.data.get("kind") or self.initial.get("kind") or self.instance.kind or "scp"
         wire_policy_field(
             self, "document", PolicyType.SCP if kind == "scp" else PolicyType.RCP, self.sandbox

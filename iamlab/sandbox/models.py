@@ -56,7 +56,12 @@ class Sandbox(models.Model):
     class Meta:
         ordering = ["-updated_at"]
         constraints = [
-            models.UniqueConstraint("owner", Lower("name"), name="sandbox_name_unique_per_owner")
+            models.UniqueConstraint(
+                "owner",
+                Lower("name"),
+                name="sandbox_name_unique_per_owner",
+                violation_error_message="You already have a sandbox with this name.",
+            )
         ]
 
     def __str__(self) -> str:
@@ -112,7 +117,13 @@ class Organization(SandboxObject):
     slug = "organization"
 
     class Meta:
-        constraints = [models.UniqueConstraint("sandbox", name="one_organization_per_sandbox")]
+        constraints = [
+            models.UniqueConstraint(
+                "sandbox",
+                name="one_organization_per_sandbox",
+                violation_error_message="This sandbox already has an organization.",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.org_id
@@ -197,7 +208,12 @@ class Account(SandboxObject):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint("sandbox", "account_id", name="account_id_unique_in_sandbox")
+            models.UniqueConstraint(
+                "sandbox",
+                "account_id",
+                name="account_id_unique_in_sandbox",
+                violation_error_message="This sandbox already has an account with this id.",
+            )
         ]
 
     def __str__(self) -> str:
@@ -238,11 +254,20 @@ class ManagedPolicy(SandboxObject):
     class Meta:
         ordering = [Lower("name")]
         constraints = [
-            models.UniqueConstraint("account", Lower("name"), name="policy_name_unique_in_account"),
+            models.UniqueConstraint(
+                "account",
+                Lower("name"),
+                name="policy_name_unique_in_account",
+                violation_error_message=(
+                    "This account already has a policy with this name (IAM names are not "
+                    "case-sensitive)."
+                ),
+            ),
             models.UniqueConstraint(
                 Lower("name"),
                 condition=models.Q(account__isnull=True),
                 name="aws_managed_policy_name_unique",
+                violation_error_message="There is already an AWS managed policy with this name.",
             ),
         ]
 
@@ -282,11 +307,17 @@ class PolicyVersion(models.Model):
     class Meta:
         ordering = ["policy", "-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint("policy", "version_id", name="version_id_unique"),
+            models.UniqueConstraint(
+                "policy",
+                "version_id",
+                name="version_id_unique",
+                violation_error_message="This policy already has a version with this id.",
+            ),
             models.UniqueConstraint(
                 "policy",
                 condition=models.Q(is_default=True),
                 name="one_default_version",
+                violation_error_message="A policy has exactly one default version.",
             ),
         ]
 
@@ -341,7 +372,17 @@ class IamUser(Principal):
     slug = "users"
 
     class Meta(Principal.Meta):
-        constraints = [models.UniqueConstraint("account", Lower("name"), name="user_name_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                "account",
+                Lower("name"),
+                name="user_name_unique",
+                violation_error_message=(
+                    "This account already has an IAM user with this name (IAM names are not"
+                    " case-sensitive)."
+                ),
+            )
+        ]
         indexes = [models.Index(fields=["sandbox", "account"])]
 
 
@@ -353,7 +394,17 @@ class IamGroup(Principal):
     slug = "groups"
 
     class Meta(Principal.Meta):
-        constraints = [models.UniqueConstraint("account", Lower("name"), name="group_name_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                "account",
+                Lower("name"),
+                name="group_name_unique",
+                violation_error_message=(
+                    "This account already has a user group with this name (IAM names are "
+                    "not case-sensitive)."
+                ),
+            )
+        ]
 
 
 class Role(Principal):
@@ -385,7 +436,17 @@ class Role(Principal):
     slug = "roles"
 
     class Meta(Principal.Meta):
-        constraints = [models.UniqueConstraint("account", Lower("name"), name="role_name_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                "account",
+                Lower("name"),
+                name="role_name_unique",
+                violation_error_message=(
+                    "This account already has a role with this name (IAM names are not "
+                    "case-sensitive)."
+                ),
+            )
+        ]
         indexes = [models.Index(fields=["sandbox", "account"])]
 
     @property
@@ -443,9 +504,24 @@ class InlinePolicy(SandboxObject):
                 ),
                 name="inline_policy_has_one_owner",
             ),
-            models.UniqueConstraint("user", Lower("name"), name="inline_name_unique_user"),
-            models.UniqueConstraint("group", Lower("name"), name="inline_name_unique_group"),
-            models.UniqueConstraint("role", Lower("name"), name="inline_name_unique_role"),
+            models.UniqueConstraint(
+                "user",
+                Lower("name"),
+                name="inline_name_unique_user",
+                violation_error_message="This user already has an inline policy with this name.",
+            ),
+            models.UniqueConstraint(
+                "group",
+                Lower("name"),
+                name="inline_name_unique_group",
+                violation_error_message="This group already has an inline policy with this name.",
+            ),
+            models.UniqueConstraint(
+                "role",
+                Lower("name"),
+                name="inline_name_unique_role",
+                violation_error_message="This role already has an inline policy with this name.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -601,7 +677,14 @@ class InstanceProfile(SandboxObject):
     class Meta:
         ordering = [Lower("name")]
         constraints = [
-            models.UniqueConstraint("account", Lower("name"), name="instance_profile_name_unique")
+            models.UniqueConstraint(
+                "account",
+                Lower("name"),
+                name="instance_profile_name_unique",
+                violation_error_message=(
+                    "This account already has an instance profile with this name."
+                ),
+            )
         ]
 
     def __str__(self) -> str:
@@ -665,7 +748,17 @@ class IdentityProvider(SandboxObject):
 
     class Meta:
         ordering = ["kind", "name"]
-        constraints = [models.UniqueConstraint("account", "kind", "name", name="provider_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                "account",
+                "kind",
+                "name",
+                name="provider_unique",
+                violation_error_message=(
+                    "This account already has an identity provider of this kind with this name."
+                ),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -690,7 +783,12 @@ class SsoUser(SandboxObject):
     class Meta:
         ordering = [Lower("user_name")]
         constraints = [
-            models.UniqueConstraint("sandbox", Lower("user_name"), name="sso_user_unique")
+            models.UniqueConstraint(
+                "sandbox",
+                Lower("user_name"),
+                name="sso_user_unique",
+                violation_error_message="Identity Center already has a user with this user name.",
+            )
         ]
 
     def __str__(self) -> str:
@@ -707,7 +805,14 @@ class SsoGroup(SandboxObject):
 
     class Meta:
         ordering = [Lower("name")]
-        constraints = [models.UniqueConstraint("sandbox", Lower("name"), name="sso_group_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                "sandbox",
+                Lower("name"),
+                name="sso_group_unique",
+                violation_error_message="Identity Center already has a group with this name.",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -732,7 +837,12 @@ class PermissionSet(SandboxObject):
     class Meta:
         ordering = [Lower("name")]
         constraints = [
-            models.UniqueConstraint("sandbox", Lower("name"), name="permission_set_unique")
+            models.UniqueConstraint(
+                "sandbox",
+                Lower("name"),
+                name="permission_set_unique",
+                violation_error_message="There is already a permission set with this name.",
+            )
         ]
 
     def __str__(self) -> str:
@@ -801,7 +911,13 @@ class OrgPolicy(SandboxObject):
         ordering = ["kind", "-aws_managed", Lower("name")]
         constraints = [
             models.UniqueConstraint(
-                "organization", "kind", Lower("name"), name="org_policy_name_unique"
+                "organization",
+                "kind",
+                Lower("name"),
+                name="org_policy_name_unique",
+                violation_error_message=(
+                    "The organization already has a policy of this kind with this name."
+                ),
             )
         ]
 
@@ -843,7 +959,17 @@ class Resource(SandboxObject):
     class Meta:
         ordering = ["kind", Lower("name")]
         constraints = [
-            models.UniqueConstraint("account", "kind", "region", "name", name="resource_unique")
+            models.UniqueConstraint(
+                "account",
+                "kind",
+                "region",
+                "name",
+                name="resource_unique",
+                violation_error_message=(
+                    "This account already has a resource of this kind with this name in "
+                    "this region."
+                ),
+            )
         ]
 
     def __str__(self) -> str:

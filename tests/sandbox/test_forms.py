@@ -439,3 +439,49 @@ def test_a_trust_policy_naming_a_missing_user_is_refused(sandbox, account):
     check(
         forms.RoleForm(sandbox, {**base, "trust_policy": trust.replace("ARN", elsewhere)}), None, ""
     )
+
+
+@pytest.mark.parametrize(
+    ("form_class", "existing", "data", "message"),
+    [
+        (
+            forms.SsoUserForm,
+            lambda sb: SsoUserFactory(sandbox=sb, user_name="dana"),
+            {"user_name": "DANA", "display_name": "D", "email": "d@example.com"},
+            "already has a user with this user name",
+        ),
+        (
+            forms.SsoGroupForm,
+            lambda sb: models.SsoGroup.objects.create(sandbox=sb, name="Engineers"),
+            {"name": "engineers"},
+            "already has a group with this name",
+        ),
+        (
+            forms.PermissionSetForm,
+            lambda sb: models.PermissionSet.objects.create(sandbox=sb, name="ReadOnly"),
+            {"name": "readonly", "session_duration": 3600},
+            "already a permission set with this name",
+        ),
+        (
+            forms.OrgPolicyForm,
+            lambda sb: None,
+            {"kind": "scp", "name": "fullawsaccess", "document": ALLOW},
+            "already has a policy of this kind with this name",
+        ),
+    ],
+)
+def test_duplicate_names_are_refused_with_a_message(sandbox, form_class, existing, data, message):
+    # Identity Center and Organizations refuse a second object with the same name
+    # (ConflictException / DuplicatePolicyException); iamlab says so instead of failing.
+    existing(sandbox)
+    check(form_class(sandbox, data), "__all__", message)
+
+
+def test_duplicate_identity_provider_is_refused(sandbox, account):
+    models.IdentityProvider.objects.create(
+        sandbox=sandbox, account=account, kind="saml", name="Idp"
+    )
+    form = forms.IdentityProviderForm(
+        sandbox, {"account": account.pk, "kind": "saml", "name": "Idp"}
+    )
+    check(form, "__all__", "already has an identity provider")
