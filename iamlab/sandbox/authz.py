@@ -819,7 +819,7 @@ class _Reader:
         account = Account.objects.create(
             sandbox=self.sandbox,
             account_id=self.account_id,
-            name=account_name or f"Imported {self.account_id}",
+            name=account_name or "Imported account",
             email=f"aws+{self.account_id}@example.com",
         )
         acct = account.pk

@@ -161,8 +161,14 @@ class SandboxForm(forms.ModelForm):  # type: ignore[type-arg]
                 pk=self.instance.pk
             )
             if account is not None and clash.exists():
-                label = model._meta.verbose_name
-                self.add_error("name", f"This account already has a {label} named {data['name']}.")
+                label = {
+                    "iam user": "an IAM user",
+                    "iam group": "a user group",
+                    "role": "a role",
+                    "managed policy": "a policy",
+                    "instance profile": "an instance profile",
+                }.get(str(model._meta.verbose_name), f"a {model._meta.verbose_name}")
+                self.add_error("name", f"This account already has {label} named {data['name']}.")
         return data
 
     def save(self, commit: bool = True) -> Any:
@@ -209,6 +215,17 @@ class AccountForm(SandboxForm):
             self.initial.setdefault("account_id", rules.account_id())
         if self.instance.pk:
             self.fields["account_id"].disabled = True
+
+    def clean_alias(self) -> str:
+        """Account aliases: 3 to 63 lowercase letters, digits and hyphens, not starting or
+        ending with a hyphen (CreateAccountAlias)."""
+        alias: str = self.cleaned_data["alias"].strip()
+        if alias and not re.fullmatch(r"[a-z0-9](?:[a-z0-9-]{1,61})[a-z0-9]", alias):
+            raise forms.ValidationError(
+                "An account alias has 3 to 63 lowercase letters, digits and hyphens, and "
+                "begins and ends with a letter or digit."
+            )
+        return alias
 
     def clean_account_id(self) -> str:
         value: str = self.cleaned_data["account_id"].strip()
@@ -596,6 +613,15 @@ class SsoUserForm(SandboxForm):
         model = models.SsoUser
         fields = ["user_name", "display_name", "email"]
 
+    def clean_user_name(self) -> str:
+        """Identity Center user names: up to 128 letters, digits and + = , . @ - _."""
+        name: str = self.cleaned_data["user_name"].strip()
+        if not re.fullmatch(r"[\w+=,.@-]{1,128}", name, re.ASCII):
+            raise forms.ValidationError(
+                "A user name has 1 to 128 letters, digits or + = , . @ _ - characters."
+            )
+        return name
+
 
 class SsoGroupForm(SandboxForm):
     class Meta:
@@ -688,7 +714,7 @@ class ImportForm(forms.Form):
         required=False,
         max_length=50,
         label="Name for the account",
-        help_text='Defaults to "Imported" and the account id.',
+        help_text='Defaults to "Imported account".',
     )
 
     def clean(self) -> dict[str, Any]:

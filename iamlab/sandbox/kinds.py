@@ -90,6 +90,7 @@ class Kind:
     delete_blocker: Callable[[Any], str | None] | None = None
     needs_org: bool = False
     creatable: bool = True
+    delete_note: str = "It is removed from the sandbox."
 
     def why_not_edit(self, obj: Any) -> str | None:
         return self.edit_blocker(obj)
@@ -112,6 +113,10 @@ KINDS: dict[str, Kind] = {
             "An AWS account holds resources and identities; its root user has complete access.",
             _IAM + "id_root-user.html",
             delete_blocker=_account_delete_blocker,
+            delete_note=(
+                "Its root user and everything in it go with it: IAM users, groups, roles, "
+                "policies, credentials and resources."
+            ),
         ),
         Kind(
             "users",
@@ -122,6 +127,10 @@ KINDS: dict[str, Kind] = {
             "A person or workload with long-term credentials: a console password and up to two "
             "access keys.",
             _IAM + "id_users.html",
+            delete_note=(
+                "As in the IAM console, its access keys, MFA devices, service-specific "
+                "credentials, SSH keys, inline policies and group memberships go with it."
+            ),
         ),
         Kind(
             "groups",
@@ -132,6 +141,9 @@ KINDS: dict[str, Kind] = {
             "A collection of IAM users. Its policies apply to every member; a group is not a "
             "principal and cannot sign in.",
             _IAM + "id_groups.html",
+            delete_note=(
+                "Its inline policies go with it; its members stay, without the group's permissions."
+            ),
         ),
         Kind(
             "roles",
@@ -143,6 +155,10 @@ KINDS: dict[str, Kind] = {
             "allows assumes it and gets temporary credentials.",
             _IAM + "id_roles.html",
             edit_blocker=_role_blocker,
+            delete_note=(
+                "Its inline policies go with it; instance profiles and Lambda functions that used"
+                " it are left without a role."
+            ),
         ),
         Kind(
             "policies",
@@ -154,6 +170,7 @@ KINDS: dict[str, Kind] = {
             "keeps up to five versions.",
             _IAM + "access_policies_managed-vs-inline.html",
             delete_blocker=_policy_delete_blocker,
+            delete_note="It is detached from every user, group and role, and all its versions go.",
         ),
         Kind(
             "inline",
@@ -163,6 +180,8 @@ KINDS: dict[str, Kind] = {
             "inline policies",
             "A policy embedded in one user, group or role, deleted with it.",
             _IAM + "access_policies_managed-vs-inline.html",
+            delete_note="Its identity loses the permissions it granted.",
+            creatable=False,
         ),
         Kind(
             "resources",
@@ -172,6 +191,7 @@ KINDS: dict[str, Kind] = {
             "resources",
             "A resource with a resource-based policy, which names the principals it allows.",
             _IAM + "access_policies_identity-vs-resource.html",
+            delete_note="Its resource-based policy goes with it.",
         ),
         Kind(
             "instance-profiles",
@@ -238,6 +258,10 @@ KINDS: dict[str, Kind] = {
             "A workforce user who signs in once to the AWS access portal.",
             _IAM + "id.html#id_iam-users",
             needs_org=True,
+            delete_note=(
+                "Their account assignments go with them, and so does any provisioned role no one "
+                "else is assigned."
+            ),
         ),
         Kind(
             "sso-groups",
@@ -248,6 +272,10 @@ KINDS: dict[str, Kind] = {
             "A group of Identity Center users, assigned to accounts together.",
             "https://docs.aws.amazon.com/singlesignon/latest/userguide/users-groups-provisioning.html",
             needs_org=True,
+            delete_note=(
+                "Its account assignments go with it, and so does any provisioned role no one else"
+                " is assigned."
+            ),
         ),
         Kind(
             "permission-sets",
@@ -259,6 +287,10 @@ KINDS: dict[str, Kind] = {
             "every account it is assigned to.",
             "https://docs.aws.amazon.com/singlesignon/latest/userguide/permissionsetsconcept.html",
             needs_org=True,
+            delete_note=(
+                "Its account assignments go with it, and so do the AWSReservedSSO_ roles "
+                "provisioned from it."
+            ),
         ),
         Kind(
             "assignments",
@@ -271,6 +303,10 @@ KINDS: dict[str, Kind] = {
             edit_blocker=_assignment_blocker,
             delete_blocker=lambda a: None,
             needs_org=True,
+            delete_note=(
+                "If no one else has this permission set in this account, its AWSReservedSSO_ role"
+                " is removed."
+            ),
         ),
     ]
 }

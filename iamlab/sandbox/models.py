@@ -1009,6 +1009,18 @@ class Resource(SandboxObject):
         return self.kind == "kms"
 
     @property
+    def sample_action(self) -> str:
+        """The action a learner most often asks about for this kind of resource."""
+        return {
+            "s3": "s3:GetObject",
+            "kms": "kms:Decrypt",
+            "sqs": "sqs:SendMessage",
+            "sns": "sns:Publish",
+            "lambda": "lambda:InvokeFunction",
+            "secret": "secretsmanager:GetSecretValue",
+        }[self.kind]
+
+    @property
     def sample_resource(self) -> str:
         """An ARN to ask about: an object in a bucket, the resource itself otherwise."""
         return f"{self.arn}/example.txt" if self.kind == "s3" else self.arn

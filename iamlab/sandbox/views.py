@@ -28,7 +28,7 @@ from iamlab.policy import PolicyType, RequestError
 from iamlab.simulator.simulation import check_policy, parse_context
 from iamlab.web import is_htmx_swap
 
-from . import authz, forms, models, pages, rules, services
+from . import authz, demo, forms, models, pages, rules, services
 from .actions import ACTIONS, PROTECTED
 from .kinds import KINDS, Kind
 from .world import DEFAULT_SESSION_NAME, World
@@ -74,7 +74,21 @@ def sandbox_list(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"Created {sandbox.name} with one account, Main.")
             return redirect(sandbox)
     sandboxes = models.Sandbox.owned_by(request.user)
-    return render(request, "sandbox/list.html", {"sandboxes": sandboxes, "form": form})
+    has_demo = sandboxes.filter(name__iexact=demo.NAME).exists()
+    return render(
+        request,
+        "sandbox/list.html",
+        {"sandboxes": sandboxes, "form": form, "has_demo": has_demo},
+    )
+
+
+@login_required
+@require_POST
+def add_example_corp(request: HttpRequest) -> HttpResponse:
+    """Give the signed-in person their own copy of the Example Corp sandbox."""
+    sandbox = demo.build_example_corp(request.user)  # type: ignore[arg-type]
+    messages.success(request, f"{sandbox.name} is ready to explore.")
+    return redirect(sandbox)
 
 
 @login_required
@@ -127,6 +141,7 @@ def _owner_from(sandbox: models.Sandbox, value: str) -> Any:
 
 
 LIST_PAGE_SIZE = 100
+ACTION_ERROR = "sandbox-action-error"
 
 
 @login_required
@@ -242,6 +257,7 @@ def object_page(request: HttpRequest, sb: int, kind: str, pk: int) -> HttpRespon
         "obj": obj,
         "form": form,
         "blocked": blocked,
+        "action_error": request.session.pop(ACTION_ERROR, None),
         **pages.detail(kind, obj, sandbox),
         **extra,
     }
@@ -262,6 +278,10 @@ def object_delete(request: HttpRequest, sb: int, kind: str, pk: int) -> HttpResp
                 if isinstance(obj, models.AccountAssignment):
                     services.unassign(obj)
                 else:
+                    if isinstance(obj, models.SsoUser | models.SsoGroup):
+                        # Their assignments go too, and a role no assignment needs is removed.
+                        for assignment in list(obj.assignments.all()):
+                            services.unassign(assignment)
                     obj.delete()
         except (ProtectedError, RestrictedError):
             blocked = f"{obj} is still in use; remove it where it is used first."
@@ -288,14 +308,19 @@ def object_action(request: HttpRequest, sb: int, kind: str, pk: int, action: str
     if blocked:
         messages.error(request, blocked)
         return redirect(obj)
+    anchor = request.POST.get("anchor", "")
     try:
         with transaction.atomic():
             said = handler(sandbox, obj, request.POST)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        # Shown next to the form that was submitted, with what was typed, on the next page.
+        request.session[ACTION_ERROR] = {
+            "anchor": anchor,
+            "message": " ".join(exc.messages),
+            "data": {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"},
+        }
     else:
         messages.success(request, said)
-    anchor = request.POST.get("anchor", "")
     return redirect(obj.get_absolute_url() + (f"#{anchor}" if anchor.isidentifier() else ""))
 
 
@@ -375,9 +400,9 @@ def _arn_choices(world: World) -> list[tuple[str, str]]:
 def _principal_choices(world: World) -> list[tuple[str, list[tuple[str, str]]]]:
     grouped: dict[str, list[tuple[str, str]]] = {}
     for info in sorted(world.principals.values(), key=lambda p: (p.account_id, p.kind, p.name)):
-        label = {"user": "IAM user", "role": "Role session of", "root": "Root user"}[info.kind]
-        name = "" if info.kind == "root" else f" {info.name}"
+        label = {"user": "IAM user", "role": "Role session of", "root": "Root user of"}[info.kind]
         account = f"{world.accounts.get(info.account_id, '')} ({info.account_id})"
+        name = f" {account}" if info.kind == "root" else f" {info.name}"
         grouped.setdefault(account, []).append((info.key, f"{label}{name}"))
     return list(grouped.items())
 
@@ -521,7 +546,11 @@ def import_account(request: HttpRequest, sb: int) -> HttpResponse:
                 problem = exc
             else:
                 counts = authz.account_counts(account)
-                summary = ", ".join(f"{n} {label}" for label, n in counts.items() if n)
+                summary = ", ".join(
+                    f"{n} {label if n != 1 else _singular(label)}"
+                    for label, n in counts.items()
+                    if n
+                )
                 messages.success(
                     request, f"Imported account {account.account_id}: {summary or 'empty'}."
                 )
@@ -531,6 +560,10 @@ def import_account(request: HttpRequest, sb: int) -> HttpResponse:
                 return redirect(target)
     template = "sandbox/import.html" + ("#import" if is_htmx_swap(request) else "")
     return render(request, template, {"sandbox": sandbox, "form": form, "problem": problem})
+
+
+def _singular(label: str) -> str:
+    return label[:-3] + "y" if label.endswith("ies") else label.removesuffix("s")
 
 
 @login_required

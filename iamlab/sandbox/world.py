@@ -70,7 +70,9 @@ class PrincipalInfo:
 
     @property
     def label(self) -> str:
-        kind = {"user": "IAM user", "role": "Role", "root": "Root user"}[self.kind]
+        if self.kind == "root":
+            return f"Root user of {self.account_id}"
+        kind = {"user": "IAM user", "role": "Role"}[self.kind]
         return f"{kind} {self.name} ({self.account_id})"
 
     @property

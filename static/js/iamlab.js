@@ -53,6 +53,19 @@
       .catch(function () { window.alert("Could not load that policy. Please try again."); });
   });
 
+  // The sandbox's questions (access check, who can, import): after the answer is swapped in,
+  // focus the error summary or the answer, so keyboard and screen-reader users land on it.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail.target;
+    if (!target || ["check", "who", "import"].indexOf(target.id) < 0) return;
+    var fresh = document.getElementById(target.id) || target;
+    var landing = fresh.querySelector("[data-testid=error-summary], [data-testid=import-problem], #result, [data-testid=who-result]");
+    if (landing) {
+      if (!landing.hasAttribute("tabindex")) landing.setAttribute("tabindex", "-1");
+      landing.focus();
+    }
+  });
+
   // After htmx swaps in a result, move focus to it so keyboard and screen-reader users hear it.
   document.addEventListener("htmx:afterSwap", function (event) {
     if (!event.detail.target || event.detail.target.id !== "simulator") return;

@@ -112,3 +112,20 @@ def test_build_a_sandbox_and_check_access(live_server, page: Page):
     page.get_by_label("Action").fill("s3:PutObject")
     page.get_by_role("button", name="Check access").click()
     expect(page.get_by_test_id("decision")).to_have_text("Implicitly denied")
+
+
+def test_keyboard_lands_on_the_answer_after_a_check(live_server, page: Page):
+    base = live_server.url
+    sign_in(page, base)
+    page.get_by_role("button", name="Explore Example Corp").click()
+    page.get_by_role("link", name="Access check").first.click()
+    page.get_by_label("Who").select_option(label="IAM user alice")
+    page.get_by_label("Action").fill("iam:CreateUser")
+    page.get_by_role("button", name="Check access").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("result")).to_be_focused()
+    expect(page.get_by_test_id("decision")).to_have_text("Allowed")
+    page.get_by_label("Action").fill("")
+    page.get_by_role("button", name="Check access").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("error-summary")).to_be_focused()

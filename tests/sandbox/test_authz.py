@@ -96,7 +96,7 @@ def test_import_creates_exactly_the_rows_the_file_describes():
     account = import_account(sandbox, SAMPLE.read_bytes())
 
     assert account.account_id == ACCOUNT_ID
-    assert account.name == f"Imported {ACCOUNT_ID}"
+    assert account.name == "Imported account"
     assert account.email == f"aws+{ACCOUNT_ID}@example.com"
     assert authz.account_counts(account) == {
         "users": 2,

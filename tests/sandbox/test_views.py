@@ -60,8 +60,13 @@ def messages_of(response):
 
 
 def follow_messages(client, response):
+    """What the next page says: its messages, and a refused action's error by its form."""
     assert response.status_code == 302, response.content[:500]
-    return [str(m) for m in client.get(response["Location"]).context["messages"]]
+    page = client.get(response["Location"])
+    said = [str(m) for m in page.context["messages"]]
+    if page.context.get("action_error"):
+        said.append(page.context["action_error"]["message"])
+    return said
 
 
 # -- sandboxes ---------------------------------------------------------------------------------
@@ -582,3 +587,41 @@ def test_an_ou_cannot_move_below_itself_and_the_root_stays_put(client_in, sandbo
     client_in.post(root.get_absolute_url(), {"parent": prod.pk, "name": "Moved"})
     root.refresh_from_db()
     assert (root.parent_id, root.name) == (None, "Root")
+
+
+def test_a_refused_small_form_keeps_what_was_typed_next_to_it(client_in, sandbox, account):
+    user = IamUserFactory(account=account)
+    response = client_in.post(
+        url("action", sandbox.pk, "users", user.pk, "add-mfa"),
+        {"name": "my phone", "kind": "virtual", "anchor": "mfa"},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert 'data-testid="action-error"' in html
+    assert 'value="my phone" autofocus' in html
+    assert "may use only letters" in html
+    again = client_in.get(user.get_absolute_url()).content.decode()
+    assert 'data-testid="action-error"' not in again  # shown once
+
+
+def test_anyone_can_add_example_corp_once(client_in):
+    page = client_in.get(url("list")).content.decode()
+    assert 'data-testid="add-example-corp"' in page
+    response = client_in.post(url("example_corp"))
+    sandbox = models.Sandbox.objects.get(name="Example Corp")
+    assert response["Location"] == sandbox.get_absolute_url()
+    client_in.post(url("example_corp"))
+    assert models.Sandbox.objects.filter(name="Example Corp").count() == 1
+    assert 'data-testid="add-example-corp"' not in client_in.get(url("list")).content.decode()
+
+
+def test_deleting_an_identity_center_user_removes_roles_no_one_needs(client_in, sandbox, account):
+    services.create_organization(account)
+    person = models.SsoUser.objects.create(
+        sandbox=sandbox, user_name="dana", display_name="Dana", email="d@example.com"
+    )
+    permission_set = models.PermissionSet.objects.create(sandbox=sandbox, name="Ops")
+    services.assign(permission_set, account, sso_user=person)
+    assert models.Role.objects.filter(permission_set=permission_set).exists()
+    client_in.post(url("delete", sandbox.pk, "sso-users", person.pk))
+    assert not models.Role.objects.filter(permission_set=permission_set).exists()
