@@ -1114,10 +1114,14 @@ def _reason(
                 f"none does."
             )
         case "cross-allowed":
+            own_side = (
+                "the root user has full access on its own account's side"
+                if request.caller.kind is PrincipalKind.ROOT
+                else f"the caller's identity-based policies allow {what}"
+            )
             return (
-                f"Allowed across accounts: the caller's identity-based policies allow "
-                f"{what}, and the resource-based policy in account "
-                f"{request.resource_owner} allows the caller. Both sides must allow."
+                f"Allowed across accounts: {own_side}, and the resource-based policy in "
+                f"account {request.resource_owner} allows the caller. Both sides must allow."
             )
         case "requires-trust":
             return (

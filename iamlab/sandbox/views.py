@@ -7,6 +7,7 @@ through its sandbox, so a guessed URL or id of someone else's object is a 404.
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Callable
 from typing import Any
@@ -24,7 +25,7 @@ from django.utils.html import format_html_join
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from iamlab.policy import PolicyType, RequestError
+from iamlab.policy import PolicyType, RequestError, catalog
 from iamlab.simulator.simulation import check_policy, parse_context
 from iamlab.web import is_htmx_swap
 
@@ -384,6 +385,9 @@ def _question(
     return data, errors, context
 
 
+QUESTION_FIELDS = ("principal", "session", "action", "resource", "region", "context")
+
+
 def _answer[T](errors: dict[str, str], ask: Callable[[], T]) -> T | None:
     """Ask the World; a request it cannot evaluate becomes an error on the field at fault."""
     try:
@@ -439,6 +443,23 @@ def access_check(request: HttpRequest, sb: int) -> HttpResponse:
                     data["region"],
                 ),
             )
+    errors = {k: errors[k] for k in QUESTION_FIELDS if k in errors}  # in the form's order
+    unknown_action = None
+    if result is not None and catalog.action_info(result.request.action) is None:
+        service = result.request.service
+        if not catalog.service_exists(service):
+            unknown_action = f"AWS has no service with the prefix {service}."
+        else:
+            near = difflib.get_close_matches(
+                result.request.action.split(":", 1)[1].lower(),
+                [a.name.lower() for a in catalog.service_actions(service)],
+                n=1,
+            )
+            names = {a.name.lower(): a.name for a in catalog.service_actions(service)}
+            unknown_action = (
+                f"{catalog.service_name(service)} has no action {result.request.action}."
+                + (f" Did you mean {service}:{names[near[0]]}?" if near else "")
+            )
     deciding = []
     if result is not None:
         for match in result.evaluation.matched:
@@ -460,6 +481,7 @@ def access_check(request: HttpRequest, sb: int) -> HttpResponse:
             "errors": errors,
             "result": result,
             "deciding": deciding,
+            "unknown_action": unknown_action,
             "principals": _principal_choices(world),
             "arns": _arn_choices(world),
             "default_session": DEFAULT_SESSION_NAME,

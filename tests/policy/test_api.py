@@ -231,3 +231,36 @@ def test_validate_stays_the_function_after_the_submodule_is_used():
     engine.policy_findings("{}", engine.PolicyType.IDENTITY)
     assert callable(engine.validate)
     assert isinstance(engine.validate('{"Version": "2012-10-17", "Statement": []}'), list)
+
+
+def test_cross_account_root_reason_does_not_claim_identity_policies():
+    # reference_policies_evaluation-logic-cross-account.html: both accounts must allow; the
+    # root user needs no identity-based policy in its own account.
+    from iamlab.policy import Policy, Request, evaluate
+
+    bucket = Policy.parse(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": "arn:aws:iam::444455556666:root"},
+                    "Action": "s3:GetObject",
+                    "Resource": "arn:aws:s3:::shared/*",
+                }
+            ],
+        },
+        "resource",
+    )
+    result = evaluate(
+        Request(
+            "arn:aws:iam::444455556666:root",
+            "s3:GetObject",
+            "arn:aws:s3:::shared/a",
+            resource_owner="111122223333",
+        ),
+        resource_policy=bucket,
+    )
+    assert result.allowed
+    assert "root user has full access on its own account's side" in result.reason
+    assert "identity-based policies allow" not in result.reason

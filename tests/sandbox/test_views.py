@@ -625,3 +625,11 @@ def test_deleting_an_identity_center_user_removes_roles_no_one_needs(client_in, 
     assert models.Role.objects.filter(permission_set=permission_set).exists()
     client_in.post(url("delete", sandbox.pk, "sso-users", person.pk))
     assert not models.Role.objects.filter(permission_set=permission_set).exists()
+
+
+def test_a_misspelt_action_is_pointed_out(client_in, sandbox, account):
+    html = client_in.get(
+        url("check", sandbox.pk),
+        {"principal": f"root:{account.pk}", "action": "s3:GetObjekt"},
+    ).content.decode()
+    assert "Did you mean s3:GetObject?" in html
