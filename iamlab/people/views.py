@@ -33,6 +33,7 @@ def _safe_next(request: HttpRequest) -> str:
 class SignInView(LoginView):
     template_name = "people/sign_in.html"
     authentication_form = SignInForm
+    redirect_authenticated_user = True  # a signed-in person goes on instead of signing in again
 
     def form_invalid(self, form: Any) -> HttpResponse:
         form.focus_first_error()
@@ -53,7 +54,11 @@ def sign_up(request: HttpRequest) -> HttpResponse:
             user = form.save()
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             role = roles.role_of(user)
-            messages.success(request, f"Welcome, {user.get_username()}: you are in as {role}.")
+            article = "an" if role == "instructor" else "a"
+            messages.success(
+                request,
+                f"Welcome, {user.get_username()}: you are signed in as {article} {role}.",
+            )
             return redirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
         form.focus_first_error()
     return render(request, "people/sign_up.html", {"form": form, "next": next_url})
