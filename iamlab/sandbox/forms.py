@@ -179,6 +179,10 @@ class SandboxForm(forms.ModelForm):  # type: ignore[type-arg]
 class TagsField(forms.CharField):
     widget = forms.Textarea(attrs={"rows": 3, "class": "mono", "placeholder": "team = blue"})
 
+    def __init__(self, *args: Any, case_sensitive: bool = False, **kwargs: Any) -> None:
+        self.case_sensitive = case_sensitive  # IAM: no; S3, KMS, SQS, ...: yes
+        super().__init__(*args, **kwargs)
+
     def prepare_value(self, value: Any) -> Any:
         if isinstance(value, dict):
             return rules.format_tags(value)
@@ -186,7 +190,7 @@ class TagsField(forms.CharField):
 
     def to_python(self, value: Any) -> dict[str, str]:  # type: ignore[override]
         text = super().to_python(value) or ""
-        tags, error = rules.parse_tags(text)
+        tags, error = rules.parse_tags(text, self.case_sensitive)
         if error:
             raise forms.ValidationError(error)
         return tags
@@ -391,7 +395,9 @@ class InlinePolicyForm(SandboxForm):
 
 class ResourceForm(SandboxForm):
     policy_fields = {"policy": PolicyType.RESOURCE}
-    tags = TagsField(required=False, help_text="One tag per line: key = value.")
+    tags = TagsField(
+        required=False, case_sensitive=True, help_text="One tag per line: key = value."
+    )
 
     class Meta:
         model = models.Resource

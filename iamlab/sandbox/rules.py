@@ -167,9 +167,10 @@ def check_session_duration(seconds: int) -> str | None:
 _TAG_KEY: Final = re.compile(r"[\w .:/=+\-@]+", re.UNICODE)
 
 
-def check_tags(tags: dict[str, str]) -> str | None:
+def check_tags(tags: dict[str, str], case_sensitive: bool = False) -> str | None:
     """Tag rules: at most 50; keys 1-128 characters, values 0-256, letters, digits, spaces and
-    ``_ . : / = + - @``; keys may not start with ``aws:`` (reference_tags.html)."""
+    ``_ . : / = + - @``; keys may not start with ``aws:`` (reference_tags.html). IAM tag keys
+    are case-insensitive (id_tags.html); other services' are case-sensitive."""
     if len(tags) > TAGS_PER_ENTITY:
         return f"An entity has at most {TAGS_PER_ENTITY} tags; there are {len(tags)}."
     seen: set[str] = set()
@@ -180,9 +181,10 @@ def check_tags(tags: dict[str, str]) -> str | None:
             return f'Tag key "{key}": the aws: prefix is reserved for AWS.'
         if not _TAG_KEY.fullmatch(key):
             return f'Tag key "{key}" may use only letters, digits, spaces and _ . : / = + - @.'
-        if key.lower() in seen:
-            return f'Tag key "{key}" appears twice; tag keys are case-insensitive.'
-        seen.add(key.lower())
+        folded = key if case_sensitive else key.lower()
+        if folded in seen:
+            return f'Tag key "{key}" appears twice; IAM tag keys are case-insensitive.'
+        seen.add(folded)
         if len(value) > 256:
             return f'Tag "{key}": a value has at most 256 characters.'
         if value and not _TAG_KEY.fullmatch(value):
@@ -192,7 +194,7 @@ def check_tags(tags: dict[str, str]) -> str | None:
     return None
 
 
-def parse_tags(text: str) -> tuple[dict[str, str], str | None]:
+def parse_tags(text: str, case_sensitive: bool = False) -> tuple[dict[str, str], str | None]:
     """``key = value`` lines (blank lines ignored) into a dict, or an error naming the line."""
     tags: dict[str, str] = {}
     for number, raw in enumerate(text.splitlines(), start=1):
@@ -203,12 +205,13 @@ def parse_tags(text: str) -> tuple[dict[str, str], str | None]:
             return {}, f"Line {number}: write each tag as key = value."
         key, _, value = line.partition("=")
         key, value = key.strip(), value.strip()
-        if key.lower() in {k.lower() for k in tags}:
+        taken = set(tags) if case_sensitive else {k.lower() for k in tags}
+        if (key if case_sensitive else key.lower()) in taken:
             return {}, f'Line {number}: the tag key "{key}" is already set.'
-        if error := check_tags({key: value}):
+        if error := check_tags({key: value}, case_sensitive):
             return {}, f"Line {number}: {error}"
         tags[key] = value
-    return tags, check_tags(tags)
+    return tags, check_tags(tags, case_sensitive)
 
 
 def format_tags(tags: dict[str, str]) -> str:

@@ -485,3 +485,23 @@ def test_duplicate_identity_provider_is_refused(sandbox, account):
         sandbox, {"account": account.pk, "kind": "saml", "name": "Idp"}
     )
     check(form, "__all__", "already has an identity provider")
+
+
+def test_tag_keys_are_case_insensitive_in_iam_only(sandbox, account):
+    # id_tags.html: IAM tag keys are case-insensitive; most services' tag keys are not.
+    both = "Team = blue\nteam = red"
+    user = forms.IamUserForm(
+        sandbox, {"account": account.pk, "name": "u", "path": "/", "tags": both}
+    )
+    check(user, "tags", "already set")
+    bucket = forms.ResourceForm(
+        sandbox,
+        {
+            "account": account.pk,
+            "kind": "s3",
+            "name": "tagged",
+            "region": "us-east-1",
+            "tags": both,
+        },
+    )
+    check(bucket, None, "")

@@ -322,7 +322,7 @@ TAG_CASES = [
     ({"AWS:team": "x"}, "the aws: prefix is reserved"),
     ({"team#1": "x"}, "may use only letters, digits, spaces"),
     ({"team": "blue!"}, "the value may use only letters"),
-    ({"Team": "a", "team": "b"}, "appears twice; tag keys are case-insensitive"),
+    ({"Team": "a", "team": "b"}, "appears twice; IAM tag keys are case-insensitive"),
     ({"équipe": "bleu"}, None),  # letters in any language (UTF-8)
     ({f"k{i}": "v" for i in range(50)}, None),
     ({f"k{i}": "v" for i in range(51)}, "at most 50 tags; there are 51"),
