@@ -219,7 +219,12 @@ def detail(kind: str, obj: Any, sandbox: models.Sandbox) -> dict[str, Any]:
             if svc not in existing
         ]
         ctx["org_policies"] = list(obj.org_policies.all())
+    elif kind == "inline":
+        ctx["reach"] = policy_reach(obj.document)
     elif kind == "org-policies":
+        ctx["reach"] = policy_reach(
+            obj.document, PolicyType.SCP if obj.kind == "scp" else PolicyType.RCP
+        )
         ctx["targets"] = [("ou", u) for u in obj.target_units.all()] + [
             ("account", a) for a in obj.target_accounts.all()
         ]

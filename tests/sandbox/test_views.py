@@ -633,3 +633,14 @@ def test_a_misspelt_action_is_pointed_out(client_in, sandbox, account):
         {"principal": f"root:{account.pk}", "action": "s3:GetObjekt"},
     ).content.decode()
     assert "Did you mean s3:GetObject?" in html
+
+
+def test_inline_and_organization_policies_show_what_they_allow(client_in, sandbox, account):
+    user = IamUserFactory(account=account)
+    inline = models.InlinePolicy.objects.create(
+        sandbox=sandbox, user=user, name="read", document=ALLOW_S3
+    )
+    assert 'data-testid="reach"' in client_in.get(inline.get_absolute_url()).content.decode()
+    org = services.create_organization(account)
+    full = models.OrgPolicy.objects.get(organization=org, name="FullAWSAccess")
+    assert "Full access" in client_in.get(full.get_absolute_url()).content.decode()
