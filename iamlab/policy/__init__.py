@@ -37,12 +37,14 @@ from .model import Effect, Policy, PolicyType, Statement
 from .parser import policy_findings
 from .reach import LevelReach, ServiceReach, reach
 from .request import Caller, PrincipalKind, Request, RequestError
+from .sts import CallerSpec, RoleSpec, Session, StsDenied, assume_role, get_caller_identity
 
 __all__ = [
     "ALLOWED",
     "EXPLICIT_DENY",
     "IMPLICIT_DENY",
     "Caller",
+    "CallerSpec",
     "ConditionTrace",
     "DiffLine",
     "Effect",
@@ -58,14 +60,19 @@ __all__ = [
     "PrincipalKind",
     "Request",
     "RequestError",
+    "RoleSpec",
     "ServiceReach",
+    "Session",
     "Severity",
     "Statement",
     "StatementMatch",
     "StatementTrace",
+    "StsDenied",
+    "assume_role",
     "decide",
     "diff_documents",
     "evaluate",
+    "get_caller_identity",
     "normalise_document",
     "policy_findings",
     "reach",
