@@ -19,6 +19,7 @@ restricted by SCPs (the engine applies that rule from the role's ``/aws-service-
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import threading
 from collections import OrderedDict, defaultdict
@@ -28,12 +29,18 @@ from typing import Any
 
 from iamlab.policy import (
     ALLOWED,
+    CallerSpec,
     Evaluation,
     Policy,
     PolicyError,
     PolicySet,
     PolicyType,
     Request,
+    RequestError,
+    RoleSpec,
+    Session,
+    StsDenied,
+    assume_role,
 )
 
 from . import models, rules
@@ -67,6 +74,7 @@ class PrincipalInfo:
     boundary: Policy | None = None
     trust: Policy | None = None
     managed_by: str = ""
+    max_session_seconds: int = 3600
 
     @property
     def label(self) -> str:
@@ -312,6 +320,7 @@ class World:
             "boundary_id",
             "trust_policy",
             "managed_by",
+            "max_session_duration",
         ):
             acct = acct_of[r["account_id"]]
             arn = rules.iam_arn(acct, "role", r["path"], r["name"])
@@ -340,6 +349,7 @@ class World:
                 boundary=boundary(r["boundary_id"]),
                 trust=trust,
                 managed_by=r["managed_by"],
+                max_session_seconds=r["max_session_duration"],
             )
             self.principals[info.key] = info
             self.resources[arn] = ResourceInfo(
@@ -505,14 +515,9 @@ class World:
         ``region`` becomes ``aws:RequestedRegion``: every call AWS receives goes to a region.
         """
         target = self.resource_for(resource)
-        ctx: dict[str, Any] = {}
+        arn, issuer, ctx = self._caller(principal, session_name)
         if region:
             ctx["aws:RequestedRegion"] = region
-        for key, value in principal.tags.items():
-            ctx[f"aws:PrincipalTag/{key}"] = value
-        if principal.account_id in self._org_path:
-            ctx["aws:PrincipalOrgID"] = self.org_id
-            ctx["aws:PrincipalOrgPaths"] = [self._org_path[principal.account_id]]
         owner = target.account_id if target is not None else None
         if target is not None and target.kind != "s3":
             # S3 uses bucket tags for access only when the bucket has ABAC turned on, which is
@@ -526,15 +531,6 @@ class World:
         if org_owner is not None and org_owner in self._org_path:
             ctx["aws:ResourceOrgID"] = self.org_id
             ctx["aws:ResourceOrgPaths"] = [self._org_path[org_owner]]
-        if principal.kind == "user":
-            ctx["aws:userid"] = principal.unique_id
-            arn, issuer = principal.arn, None
-        elif principal.kind == "role":
-            ctx["aws:userid"] = f"{principal.unique_id}:{session_name}"
-            arn = rules.assumed_role_arn(principal.account_id, principal.name, session_name)
-            issuer = principal.arn
-        else:
-            arn, issuer = principal.arn, None
         given = {k.lower() for k in (context or {})}
         ctx = {k: v for k, v in ctx.items() if k.lower() not in given}
         ctx.update(context or {})
@@ -547,6 +543,81 @@ class World:
             session_issuer=issuer,
         )
         return request, target
+
+    def _caller(
+        self, principal: PrincipalInfo, session_name: str
+    ) -> tuple[str, str | None, dict[str, Any]]:
+        """The ARN a principal calls AWS with, its session issuer, and the context keys AWS
+        derives from who it is (tags, organization, aws:userid)."""
+        ctx: dict[str, Any] = {}
+        for key, value in principal.tags.items():
+            ctx[f"aws:PrincipalTag/{key}"] = value
+        if principal.account_id in self._org_path:
+            ctx["aws:PrincipalOrgID"] = self.org_id
+            ctx["aws:PrincipalOrgPaths"] = [self._org_path[principal.account_id]]
+        if principal.kind == "user":
+            ctx["aws:userid"] = principal.unique_id
+            return principal.arn, None, ctx
+        if principal.kind == "role":
+            ctx["aws:userid"] = f"{principal.unique_id}:{session_name}"
+            arn = rules.assumed_role_arn(principal.account_id, principal.name, session_name)
+            return arn, principal.arn, ctx
+        return principal.arn, None, ctx
+
+    # -- STS -------------------------------------------------------------------------------
+
+    def role_spec(self, role: PrincipalInfo) -> RoleSpec:
+        """A sandbox role as STS sees it: its trust policy, permissions and account's SCPs."""
+        if role.kind != "role" or role.trust is None:
+            raise RequestError("role", f"{role.label} has no valid trust policy to assume.")
+        return RoleSpec(
+            arn=role.arn,
+            trust=role.trust,
+            max_session_seconds=role.max_session_seconds,
+            identity=role.identity,
+            boundary=role.boundary,
+            scps=self.scps_for(role.account_id),
+            rcps=self.rcps_for(role.account_id),
+            unique_id=role.unique_id,
+        )
+
+    def caller_spec(
+        self,
+        principal: PrincipalInfo,
+        context: Mapping[str, Any] | None = None,
+        session_name: str = DEFAULT_SESSION_NAME,
+    ) -> CallerSpec:
+        """A sandbox principal calling STS (a role calls as a session of itself)."""
+        arn, issuer, ctx = self._caller(principal, session_name)
+        given = {k.lower() for k in (context or {})}
+        ctx = {k: v for k, v in ctx.items() if k.lower() not in given} | dict(context or {})
+        return CallerSpec(
+            principal=arn,
+            identity=principal.identity,
+            boundary=principal.boundary,
+            scps=self.scps_for(principal.account_id),
+            context=ctx,
+            session_issuer=issuer,
+        )
+
+    def assume_role(
+        self,
+        caller: PrincipalInfo,
+        role: PrincipalInfo,
+        session_name: str,
+        *,
+        now: dt.datetime,
+        context: Mapping[str, Any] | None = None,
+        **options: Any,
+    ) -> Session | StsDenied:
+        """AssumeRole from one sandbox principal into a sandbox role (see iamlab.policy.sts)."""
+        return assume_role(
+            self.caller_spec(caller, context),
+            self.role_spec(role),
+            session_name,
+            now=now,
+            **options,
+        )
 
     def policy_set(
         self, principal: PrincipalInfo, target: ResourceInfo | None, request: Request

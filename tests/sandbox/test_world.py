@@ -403,3 +403,64 @@ def test_service_linked_role_policies_and_foreign_boundaries_cannot_be_used(org_
     )
     assert not form.is_valid()
     assert "another account" in form.errors["boundary"][0]
+
+
+NOW = __import__("datetime").datetime(2026, 11, 28, 9, 0, tzinfo=__import__("datetime").UTC)
+
+
+def _principal(world, obj):
+    kind = type(obj).__name__.lower().replace("iam", "")
+    return world.principal(f"{kind}:{obj.pk}")
+
+
+def test_assume_role_in_the_sandbox_needs_both_sides_then_acts_as_the_role(org_world):
+    # https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_permissions-to-switch.html
+    # and API_AssumeRole.html: the caller's policies must allow sts:AssumeRole and the role's
+    # trust policy must allow the caller; the session then has the role's permissions.
+    from iamlab.policy import Session, StsDenied
+
+    sandbox, *_, dev, ext = org_world
+    auditor = IamUserFactory(account=ext, name="auditor")
+    role = RoleFactory(account=dev, name="ReadOnly", trust_policy=trust_account(ext.account_id))
+    role.managed_policies.add(aws_policy("ReadOnlyAccess"))
+    world = World.for_sandbox(sandbox)
+    refused = world.assume_role(
+        _principal(world, auditor), _principal(world, role), "audit", now=NOW
+    )
+    assert isinstance(refused, StsDenied)
+    assert refused.side == "caller"  # the trust policy allows; the auditor's own policies don't
+    InlinePolicy.objects.create(
+        sandbox=sandbox,
+        user=auditor,
+        name="assume",
+        document=doc(allow("sts:AssumeRole", role.arn)),
+    )
+    world = World.for_sandbox(sandbox)
+    session = world.assume_role(
+        _principal(world, auditor), _principal(world, role), "audit", now=NOW
+    )
+    assert isinstance(session, Session)
+    assert session.arn == f"arn:aws:sts::{dev.account_id}:assumed-role/ReadOnly/audit"
+    assert session.access_key_id.startswith("ASIA")
+    assert session.evaluate("s3:GetObject", "arn:aws:s3:::b/k").allowed
+    assert not session.evaluate("s3:PutObject", "arn:aws:s3:::b/k").allowed
+
+
+def test_role_duration_comes_from_the_sandbox_role(org_world):
+    # id_roles_update-role-settings.html: DurationSeconds may not exceed the role's maximum.
+    from iamlab.policy import StsDenied
+
+    sandbox, *_, dev, _ = org_world
+    user = IamUserFactory(account=dev)
+    user.managed_policies.add(aws_policy("AdministratorAccess"))
+    role = RoleFactory(
+        account=dev, trust_policy=trust_account(dev.account_id), max_session_duration=7200
+    )
+    world = World.for_sandbox(sandbox)
+    caller, target = _principal(world, user), _principal(world, role)
+    assert not isinstance(
+        world.assume_role(caller, target, "ops", now=NOW, duration_seconds=7200), StsDenied
+    )
+    too_long = world.assume_role(caller, target, "ops", now=NOW, duration_seconds=7201)
+    assert isinstance(too_long, StsDenied)
+    assert too_long.check == "duration"
