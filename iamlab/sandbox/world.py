@@ -7,9 +7,11 @@ every account. The engine never sees the ORM. Worlds are cached per ``(sandbox, 
 change to the sandbox bumps its version (``signals.py``), so a cached world is never stale.
 
 What the world adds to a request, as AWS would (reference_policies_condition-keys.html):
-``aws:PrincipalTag/*``, ``aws:ResourceTag/*``, ``aws:PrincipalOrgID``, ``aws:PrincipalOrgPaths``,
-``aws:ResourceOrgID``, ``aws:ResourceOrgPaths`` and ``aws:userid``. Context the learner types
-wins over these.
+``aws:PrincipalTag/*``, ``aws:ResourceTag/*`` (and ``iam:ResourceTag/*`` for users and roles),
+``aws:PrincipalOrgID``, ``aws:PrincipalOrgPaths``, ``aws:ResourceOrgID``, ``aws:ResourceOrgPaths``
+and ``aws:userid``. Context the learner types wins over these. S3 buckets' tags are not
+resource tags: bucket ABAC is off by default (buckets-tagging-enable-abac.html). A role's trust
+policy is its resource-based policy for STS actions only.
 
 Organizations rules (orgs_manage_policies_scps.html, orgs_manage_policies_rcps.html): SCPs
 apply to the principals of member accounts, never to the management account; RCPs apply to the
