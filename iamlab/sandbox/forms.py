@@ -643,10 +643,8 @@ class PermissionSetForm(SandboxForm):
     class Meta:
         model = models.PermissionSet
         fields = ["name", "description", "session_duration", "managed_policies", "inline_policy"]
-        widgets = {"managed_policies": forms.SelectMultiple(attrs={"size": 8})}
-        help_texts = {
-            "managed_policies": "AWS managed policies (Ctrl-click to choose several).",
-        }
+        widgets = {"managed_policies": forms.CheckboxSelectMultiple}
+        help_texts = {"managed_policies": "AWS managed policies; tick every one the set needs."}
 
     def _focus(self, name: str | None) -> None:
         """Put the keyboard focus in one field (and only there)."""
