@@ -65,8 +65,6 @@ __all__ = ["ImportProblem", "account_counts", "export_account", "import_account"
 Path = tuple[str | int, ...]
 
 LISTS: Final = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
-SERVICE_ROLE_PATH: Final = "/aws-service-role/"
-IDENTITY_CENTER_PATH: Final = "/aws-reserved/sso.amazonaws.com/"
 
 _ARN: Final = re.compile(r"arn:([^:]*):iam::([^:]*):(.*)", re.DOTALL)
 _UNIQUE_ID: Final = re.compile(r"[A-Z0-9]{16,32}")
@@ -764,10 +762,10 @@ class _Reader:
         # Roles AWS creates live under reserved paths (using-service-linked-roles.html and
         # id_roles_providers_saml.html for Identity Center's AWSReservedSSO_ roles).
         managed_by, linked_service = "", ""
-        if role_path.startswith(SERVICE_ROLE_PATH):
+        if role_path.startswith(rules.SERVICE_ROLE_PATH):
             managed_by = "service-linked"
-            linked_service = role_path[len(SERVICE_ROLE_PATH) :].split("/", 1)[0]
-        elif role_path.startswith(IDENTITY_CENTER_PATH):
+            linked_service = role_path[len(rules.SERVICE_ROLE_PATH) :].split("/", 1)[0]
+        elif role_path.startswith(rules.IDENTITY_CENTER_PATH):
             managed_by = "identity-center"
         obj = Role(
             sandbox_id=self.sandbox.pk,

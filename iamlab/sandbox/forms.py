@@ -110,9 +110,8 @@ class SandboxForm(forms.ModelForm):  # type: ignore[type-arg]
     def scope(self, name: str, queryset: QuerySet[Any]) -> QuerySet[Any]:
         model = queryset.model
         if model is models.ManagedPolicy:
-            # Service-linked roles' policies can be attached to nothing else (PolicyNotAttachable).
-            return queryset.filter(Q(sandbox=self.sandbox) | Q(account__isnull=True)).exclude(
-                path__startswith="/aws-service-role/"
+            return models.ManagedPolicy.objects.attachable().filter(
+                Q(sandbox=self.sandbox) | Q(account__isnull=True)
             )
         if issubclass(model, models.SandboxObject):
             return queryset.filter(sandbox=self.sandbox)
@@ -646,23 +645,9 @@ class PermissionSetForm(SandboxForm):
         widgets = {"managed_policies": forms.CheckboxSelectMultiple}
         help_texts = {"managed_policies": "AWS managed policies; tick every one the set needs."}
 
-    def _focus(self, name: str | None) -> None:
-        """Put the keyboard focus in one field (and only there)."""
-        for field in self.fields.values():
-            field.widget.attrs.pop("autofocus", None)
-        if name is not None and name in self.fields:
-            self.fields[name].widget.attrs["autofocus"] = True
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        if self.errors:  # after a refused submit, focus lands on the first field at fault
-            self._focus(next((n for n in self.fields if n in self.errors), None))
-
     def scope(self, name: str, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if name == "managed_policies":
-            return queryset.filter(account__isnull=True).exclude(
-                path__startswith="/aws-service-role/"
-            )
+            return models.ManagedPolicy.objects.attachable().filter(account__isnull=True)
         return super().scope(name, queryset)
 
     def clean_name(self) -> str:

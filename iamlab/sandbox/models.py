@@ -235,6 +235,13 @@ class Account(SandboxObject):
 # -- policies ----------------------------------------------------------------------------------
 
 
+class ManagedPolicyQuerySet(OwnedQuerySet):
+    def attachable(self) -> ManagedPolicyQuerySet:
+        """Policies a user, group, role or permission set may use: not those AWS keeps for
+        service-linked roles, which IAM refuses to attach elsewhere (PolicyNotAttachable)."""
+        return self.exclude(path__startswith=rules.SERVICE_ROLE_PATH)
+
+
 class ManagedPolicy(SandboxObject):
     """A managed policy: customer managed (in an account) or AWS managed (global, no sandbox)."""
 
@@ -248,6 +255,8 @@ class ManagedPolicy(SandboxObject):
     path = models.CharField(max_length=512, default="/")
     policy_id = models.CharField(max_length=32, blank=True)
     description = models.CharField(max_length=1000, blank=True)
+
+    objects = ManagedPolicyQuerySet.as_manager()  # type: ignore[misc]
 
     slug = "policies"
 
@@ -287,6 +296,10 @@ class ManagedPolicy(SandboxObject):
     @property
     def aws_managed(self) -> bool:
         return self.account_id is None
+
+    @property
+    def service_role_only(self) -> bool:
+        return self.path.startswith(rules.SERVICE_ROLE_PATH)
 
     @property
     def arn(self) -> str:

@@ -112,11 +112,7 @@ def org_tree(org: models.Organization) -> list[tuple[int, Any]]:
 def attachable_policies(sandbox: models.Sandbox, account_id: int) -> dict[str, list[Any]]:
     return {
         "Customer managed": list(models.ManagedPolicy.objects.filter(account_id=account_id)),
-        "AWS managed": list(
-            models.ManagedPolicy.objects.filter(account__isnull=True).exclude(
-                path__startswith="/aws-service-role/"
-            )
-        ),
+        "AWS managed": list(models.ManagedPolicy.objects.attachable().filter(account__isnull=True)),
     }
 
 

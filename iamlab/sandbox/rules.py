@@ -145,9 +145,15 @@ def check_path(path: str) -> str | None:
     return None
 
 
+# Where AWS puts service-linked roles and their policies (using-service-linked-roles.html), and
+# the roles IAM Identity Center provisions (referencingpermissionsets.html).
+SERVICE_ROLE_PATH: Final = "/aws-service-role/"
+IDENTITY_CENTER_PATH: Final = "/aws-reserved/sso.amazonaws.com/"
+
+
 def check_reserved_path(path: str) -> str | None:
     """Paths that only AWS creates entities under."""
-    if path.startswith("/aws-service-role/") or path.startswith("/aws-reserved/"):
+    if path.startswith(SERVICE_ROLE_PATH) or path.startswith("/aws-reserved/"):
         return f"The path {path} is reserved for roles that AWS services create."
     return None
 

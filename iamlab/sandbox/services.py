@@ -321,7 +321,7 @@ def attach_policy(principal: IamUser | IamGroup | Role, policy: ManagedPolicy) -
             f"{principal.name} is managed by AWS ({principal.get_managed_by_display()}); its "
             "policies cannot be changed (UnmodifiableEntity)."
         )
-    if policy.path.startswith("/aws-service-role/"):
+    if policy.service_role_only:
         raise ValidationError(
             f"{policy.name} is for a service-linked role only: AWS refuses to attach a service "
             "role policy to your users, groups or roles (PolicyNotAttachable)."
@@ -364,7 +364,7 @@ def create_service_linked_role(account: Account, service: str) -> Role:
         sandbox=account.sandbox,
         account=account,
         name=name,
-        path=f"/aws-service-role/{service}/",
+        path=f"{rules.SERVICE_ROLE_PATH}{service}/",
         description=description,
         trust_policy=rules.service_trust_policy(service),
         managed_by="service-linked",
@@ -420,7 +420,7 @@ def provision(permission_set: PermissionSet, account: Account) -> Role:
             sandbox=account.sandbox,
             account=account,
             name=f"AWSReservedSSO_{permission_set.name}_{secrets.token_hex(8)}",
-            path="/aws-reserved/sso.amazonaws.com/",
+            path=rules.IDENTITY_CENTER_PATH,
             description=permission_set.description[:1000],
             trust_policy=_sso_trust(provider),
             managed_by="identity-center",
