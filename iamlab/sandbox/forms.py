@@ -196,10 +196,23 @@ class TagsField(forms.CharField):
 
 
 class SandboxCreateForm(forms.ModelForm):  # type: ignore[type-arg]
+    """A sandbox's name and description; names are unique per owner, whatever their case."""
+
     class Meta:
         model = models.Sandbox
         fields = ["name", "description"]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args: Any, owner: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.owner = owner
+
+    def clean_name(self) -> str:
+        name: str = self.cleaned_data["name"].strip()
+        taken = models.Sandbox.owned_by(self.owner).filter(name__iexact=name)
+        if taken.exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError("You already have a sandbox with this name.")
+        return name
 
 
 class AccountForm(SandboxForm):

@@ -7,12 +7,13 @@ from typing import Any
 
 from django.db.models import Count
 
-from iamlab.policy import Policy, PolicyError, PolicyType
+from iamlab.policy import PolicyType
 from iamlab.policy.diff import diff_documents, reach_changes
 from iamlab.policy.reach import reach
 
 from . import awsmanaged, models
 from .kinds import KINDS
+from .world import stored_policy
 
 PREVIEW = 12  # objects listed per section of the overview; the kind's own page lists all
 
@@ -117,11 +118,10 @@ def attachable_policies(sandbox: models.Sandbox, account_id: int) -> dict[str, l
 
 
 def policy_reach(document: str, type_: PolicyType = PolicyType.IDENTITY) -> list[Any] | None:
-    """The policy summary of a stored document (None if it no longer parses)."""
-    try:
-        return reach(Policy.parse(document, type_))
-    except PolicyError:
-        return None
+    """The policy summary of a stored document (None if it no longer parses). Stored documents
+    were validated on save: the World's cached, grammar-only parse is all a summary needs."""
+    policy = stored_policy(document, type_)
+    return None if policy is None else reach(policy)
 
 
 def version_diff(versions: list[models.PolicyVersion], old_id: str, new_id: str) -> dict[str, Any]:
@@ -133,13 +133,9 @@ def version_diff(versions: list[models.PolicyVersion], old_id: str, new_id: str)
     newest = versions[0]
     old = by_id.get(old_id) or (versions[1] if newest is default else default)
     new = by_id.get(new_id) or newest
-    try:
-        changes = reach_changes(
-            Policy.parse(old.document, PolicyType.IDENTITY),
-            Policy.parse(new.document, PolicyType.IDENTITY),
-        )
-    except PolicyError:
-        changes = []
+    before = stored_policy(old.document, PolicyType.IDENTITY)
+    after = stored_policy(new.document, PolicyType.IDENTITY)
+    changes = reach_changes(before, after) if before and after else []
     return {
         "diff_from": old.version_id,
         "diff_to": new.version_id,

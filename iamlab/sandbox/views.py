@@ -61,19 +61,15 @@ def _form(kind: Kind, sandbox: models.Sandbox, *args: Any, **kwargs: Any) -> for
 @login_required
 @require_http_methods(["GET", "POST"])
 def sandbox_list(request: HttpRequest) -> HttpResponse:
-    form = forms.SandboxCreateForm(request.POST or None)
+    form = forms.SandboxCreateForm(request.POST or None, owner=request.user)
     if request.method == "POST" and form.is_valid():
-        name = form.cleaned_data["name"]
-        if models.Sandbox.owned_by(request.user).filter(name__iexact=name).exists():
-            form.add_error("name", "You already have a sandbox with this name.")
-        else:
-            sandbox = services.create_sandbox(
-                request.user,  # type: ignore[arg-type]
-                name,
-                form.cleaned_data["description"],
-            )
-            messages.success(request, f"Created {sandbox.name} with one account, Main.")
-            return redirect(sandbox)
+        sandbox = services.create_sandbox(
+            request.user,  # type: ignore[arg-type]
+            form.cleaned_data["name"],
+            form.cleaned_data["description"],
+        )
+        messages.success(request, f"Created {sandbox.name} with one account, Main.")
+        return redirect(sandbox)
     sandboxes = models.Sandbox.owned_by(request.user)
     has_demo = sandboxes.filter(name__iexact=demo.NAME).exists()
     return render(
@@ -105,16 +101,11 @@ def overview(request: HttpRequest, sb: int) -> HttpResponse:
 def sandbox_settings(request: HttpRequest, sb: int) -> HttpResponse:
     """Rename a sandbox or change its description."""
     sandbox = _sandbox(request, sb)
-    form = forms.SandboxCreateForm(request.POST or None, instance=sandbox)
+    form = forms.SandboxCreateForm(request.POST or None, instance=sandbox, owner=request.user)
     if request.method == "POST" and form.is_valid():
-        name = form.cleaned_data["name"]
-        taken = models.Sandbox.owned_by(request.user).filter(name__iexact=name)
-        if taken.exclude(pk=sandbox.pk).exists():
-            form.add_error("name", "You already have a sandbox with this name.")
-        else:
-            form.save()
-            messages.success(request, f"Saved the sandbox {sandbox.name}.")
-            return redirect(sandbox)
+        form.save()
+        messages.success(request, f"Saved the sandbox {sandbox.name}.")
+        return redirect(sandbox)
     return render(request, "sandbox/settings.html", {"sandbox": sandbox, "form": form})
 
 
@@ -450,12 +441,10 @@ def access_check(request: HttpRequest, sb: int) -> HttpResponse:
         if not catalog.service_exists(service):
             unknown_action = f"AWS has no service with the prefix {service}."
         else:
-            near = difflib.get_close_matches(
-                result.request.action.split(":", 1)[1].lower(),
-                [a.name.lower() for a in catalog.service_actions(service)],
-                n=1,
-            )
             names = {a.name.lower(): a.name for a in catalog.service_actions(service)}
+            near = difflib.get_close_matches(
+                result.request.action.split(":", 1)[1].lower(), list(names), n=1
+            )
             unknown_action = (
                 f"{catalog.service_name(service)} has no action {result.request.action}."
                 + (f" Did you mean {service}:{names[near[0]]}?" if near else "")
