@@ -92,6 +92,15 @@ class Kind:
     creatable: bool = True
     delete_note: str = "It is removed from the sandbox."
 
+    def listed(self, sandbox: models.Sandbox) -> Any:
+        """This kind's objects in a sandbox, with what their list rows show loaded alongside."""
+        qs = self.model.objects.filter(sandbox=sandbox)
+        if self.slug == "assignments":
+            return qs.select_related("permission_set", "account", "sso_user", "sso_group")
+        if any(f.name == "account" for f in self.model._meta.get_fields()):
+            return qs.select_related("account")
+        return qs
+
     def why_not_edit(self, obj: Any) -> str | None:
         return self.edit_blocker(obj)
 

@@ -33,11 +33,7 @@ class Section:
 
 def _section(sandbox: models.Sandbox, slug: str, title: str) -> Section:
     kind = KINDS[slug]
-    qs = kind.model.objects.filter(sandbox=sandbox)
-    if any(f.name == "account" for f in kind.model._meta.get_fields()):
-        qs = qs.select_related("account")
-    if slug == "assignments":
-        qs = qs.select_related("permission_set", "account", "sso_user", "sso_group")
+    qs = kind.listed(sandbox)
     return Section(slug, title, list(qs[:PREVIEW]), qs.count(), kind.intro)
 
 

@@ -143,9 +143,7 @@ def object_list(request: HttpRequest, sb: int, kind: str) -> HttpResponse:
     sandbox = _sandbox(request, sb)
     spec = _kind(kind)
     query = request.GET.get("q", "").strip()
-    qs = spec.model.objects.filter(sandbox=sandbox)
-    if any(f.name == "account" for f in spec.model._meta.get_fields()):
-        qs = qs.select_related("account")
+    qs = spec.listed(sandbox)
     name_field = {"sso-users": "user_name", "assignments": "permission_set__name"}.get(kind, "name")
     if query:
         qs = qs.filter(**{f"{name_field}__icontains": query})
