@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "iamlab.simulator",
     "iamlab.sandbox",
     "iamlab.people",
+    "iamlab.flows",
 ]
 
 MIDDLEWARE = [

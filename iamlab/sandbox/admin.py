@@ -51,6 +51,7 @@ _SIMPLE: list[tuple[type[Model], list[str], list[str]]] = [
     (models.AccountAssignment, ["permission_set", "account", "sso_user", "sso_group"], []),
     (models.OrgPolicy, ["name", "kind", "organization", "aws_managed"], ["name", "policy_id"]),
     (models.Resource, ["name", "kind", "account", "region"], ["name"]),
+    (models.StsSession, ["arn", "via", "issued_at", "expires_at"], ["arn", "access_key_id"]),
 ]
 
 for _model, _display, _search in _SIMPLE:

@@ -12,6 +12,7 @@ the forms and importers, which share its messages.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any, ClassVar
 
@@ -21,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils import timezone
 
 from . import rules
 
@@ -52,6 +54,12 @@ class Sandbox(models.Model):
     version = models.PositiveBigIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The sandbox's clock runs this many seconds ahead of real time: the learner moves it
+    # forward to watch temporary credentials expire (identity flows, iamlab.sandbox.sessions).
+    clock_offset = models.PositiveIntegerField(default=0)
+    # Who the learner currently is in this sandbox: "" (its designer, outside AWS),
+    # "root:<account pk>", "user:<IamUser pk>" or "session:<StsSession pk>".
+    acting_as = models.CharField(max_length=40, blank=True)
 
     class Meta:
         ordering = ["-updated_at"]
@@ -69,6 +77,10 @@ class Sandbox(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("sandbox:overview", args=[self.pk])
+
+    def now(self) -> dt.datetime:
+        """The sandbox's clock: real time plus how far the learner moved it forward."""
+        return timezone.now() + dt.timedelta(seconds=self.clock_offset)
 
     @classmethod
     def owned_by(cls, user: AbstractBaseUser | AnonymousUser) -> models.QuerySet[Sandbox]:
@@ -1037,3 +1049,92 @@ class Resource(SandboxObject):
     def sample_resource(self) -> str:
         """An ARN to ask about: an object in a bucket, the resource itself otherwise."""
         return f"{self.arn}/example.txt" if self.kind == "s3" else self.arn
+
+
+# -- temporary credentials ---------------------------------------------------------------------
+
+
+class StsSession(models.Model):
+    """Temporary credentials AWS STS issued in this sandbox, by one of the identity flows.
+
+    Not a :class:`SandboxObject`: issuing credentials changes nothing in IAM, so it does not
+    bump the sandbox's version (the cached World stays valid). The row keeps what the call
+    returned and what it was given (session policies, tags, source identity, the keys that
+    survive from MFA or federation), so :mod:`iamlab.sandbox.sessions` can rebuild the engine's
+    session and evaluate requests made with it against the sandbox as it is now, as AWS does:
+    a role's permission policies apply to its existing sessions the moment they change.
+    """
+
+    KIND_CHOICES = [
+        ("assumed-role", "Role session"),
+        ("federated-user", "Federated user"),
+        ("session-token", "Session token"),
+    ]
+    VIA_CHOICES = [
+        ("cli", "AssumeRole (CLI or API)"),
+        ("console", "Switch role (console)"),
+        ("instance", "EC2 instance profile"),
+        ("service", "AWS service (service role)"),
+        ("portal", "IAM Identity Center access portal"),
+        ("saml", "SAML 2.0 federation"),
+        ("web-identity", "Web identity federation"),
+        ("broker", "Custom identity broker (GetFederationToken)"),
+        ("session-token", "GetSessionToken"),
+    ]
+
+    sandbox = models.ForeignKey(Sandbox, on_delete=models.CASCADE, related_name="sts_sessions")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=KIND_CHOICES, default="assumed-role")
+    via = models.CharField(max_length=16, choices=VIA_CHOICES, default="cli")
+    role = models.ForeignKey(
+        Role, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    user = models.ForeignKey(
+        IamUser, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # The session whose credentials made the call (role chaining), if any.
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+    )
+    # Who the learner was before this session: the identity "Back to ..." returns to.
+    origin = models.CharField(max_length=40, blank=True)
+    origin_label = models.CharField(max_length=300, blank=True)
+    instance = models.ForeignKey(
+        Ec2Instance, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    arn = models.CharField(max_length=400)
+    caller_arn = models.CharField(max_length=400, blank=True)
+    session_name = models.CharField(max_length=64)
+    access_key_id = models.CharField(max_length=20)
+    issued_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    duration_seconds = models.PositiveIntegerField()
+    chained = models.BooleanField(default=False)
+    external_id = models.CharField(max_length=1224, blank=True)
+    session_policy = models.TextField(blank=True)
+    policy_arns = models.JSONField(default=list, blank=True)
+    tags = models.JSONField(default=dict, blank=True)
+    source_identity = models.CharField(max_length=64, blank=True)
+    # Condition keys the session carries into every request (MFA, federation keys).
+    carried = models.JSONField(default=dict, blank=True)
+    # Switch role in the console: the display name and colour shown in the navigation bar.
+    display_name = models.CharField(max_length=64, blank=True)
+    color = models.CharField(max_length=16, blank=True)
+
+    objects = OwnedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.arn
+
+    @property
+    def key(self) -> str:
+        return f"session:{self.pk}"
+
+    def expired(self, at: dt.datetime) -> bool:
+        return at >= self.expires_at
+
+    def remaining(self, at: dt.datetime) -> dt.timedelta:
+        return max(self.expires_at - at, dt.timedelta(0))

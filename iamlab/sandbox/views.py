@@ -29,10 +29,10 @@ from iamlab.policy import PolicyType, RequestError, catalog
 from iamlab.simulator.simulation import check_policy, parse_context
 from iamlab.web import is_htmx_swap
 
-from . import authz, demo, forms, models, pages, rules, services
+from . import authz, demo, forms, models, pages, rules, services, sessions
 from .actions import ACTIONS, PROTECTED
 from .kinds import KINDS, Kind
-from .world import DEFAULT_SESSION_NAME, World
+from .world import DEFAULT_SESSION_NAME, Check, World
 
 
 def _sandbox(request: HttpRequest, sb: int) -> models.Sandbox:
@@ -390,8 +390,44 @@ def _arn_choices(world: World) -> list[tuple[str, str]]:
     return [(info.arn, info.label) for info in world.resources.values()]
 
 
-def _principal_choices(world: World) -> list[tuple[str, list[tuple[str, str]]]]:
+def _session_check(
+    sandbox: models.Sandbox,
+    world: World,
+    row: models.StsSession,
+    data: dict[str, str],
+    context: dict[str, Any],
+) -> Check:
+    try:
+        session = sessions.engine_session(world, row)
+        role = sessions.role_info(world, row)
+    except sessions.IdentityError as exc:
+        raise RequestError("context", str(exc)) from exc
+    carried = dict(row.carried) | context
+    return world.check_session(
+        session,
+        role,
+        data["action"],
+        data["resource"] or "*",
+        carried,
+        data["region"],
+        at=sandbox.now(),
+    )
+
+
+def _principal_choices(
+    world: World, sandbox: models.Sandbox | None = None
+) -> list[tuple[str, list[tuple[str, str]]]]:
     grouped: dict[str, list[tuple[str, str]]] = {}
+    if sandbox is not None:
+        now = sandbox.now()
+        live = [
+            (row.key, sessions.session_label(row))
+            for row in models.StsSession.objects.filter(sandbox=sandbox, expires_at__gt=now)
+            .select_related("role", "account")
+            .order_by("-issued_at")
+        ]
+        if live:
+            grouped["Temporary credentials (sessions issued in this sandbox)"] = live
     for info in sorted(world.principals.values(), key=lambda p: (p.account_id, p.kind, p.name)):
         label = {"user": "IAM user", "role": "Role session of", "root": "Root user of"}[info.kind]
         account = f"{world.accounts.get(info.account_id, '')} ({info.account_id})"
@@ -407,8 +443,24 @@ def access_check(request: HttpRequest, sb: int) -> HttpResponse:
     sandbox = _sandbox(request, sb)
     world = World.for_sandbox(sandbox)
     data, errors, context = _question(request)
+    who = sessions.current(sandbox, world)
+    if not data["principal"] and who.kind in ("root", "user", "session"):
+        data["principal"] = who.key.removesuffix(":mfa")  # you ask as whoever you are now
     result = None
-    if context is not None:
+    acting = None  # the stored session the request is made with, if any
+    if context is not None and data["principal"].startswith("session:"):
+        acting = sessions.identity_for(sandbox, world, data["principal"])
+        if acting.session is None:
+            errors["principal"] = "That session is not in this sandbox any more."
+        elif acting.expired:
+            errors["principal"] = sessions.expired_message(acting.session)
+        elif not errors:
+            row = acting.session
+            result = _answer(
+                errors,
+                lambda: _session_check(sandbox, world, row, data, context),
+            )
+    elif context is not None:
         principal = world.principal(data["principal"])
         if principal is None:
             errors["principal"] = "Choose who makes the request."
@@ -469,9 +521,10 @@ def access_check(request: HttpRequest, sb: int) -> HttpResponse:
             "result": result,
             "deciding": deciding,
             "unknown_action": unknown_action,
-            "principals": _principal_choices(world),
+            "principals": _principal_choices(world, sandbox),
             "arns": _arn_choices(world),
             "default_session": DEFAULT_SESSION_NAME,
+            "acting": acting,
             "regions": models.REGIONS,
         },
     )

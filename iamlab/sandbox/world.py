@@ -43,6 +43,7 @@ from iamlab.policy import (
     Session,
     StsDenied,
     assume_role,
+    evaluate,
 )
 
 from . import models, rules
@@ -620,6 +621,52 @@ class World:
             now=now,
             **options,
         )
+
+    def check_session(
+        self,
+        session: Session,
+        principal: PrincipalInfo,
+        action: str,
+        resource: str,
+        context: Mapping[str, Any] | None = None,
+        region: str | None = None,
+        at: dt.datetime | None = None,
+    ) -> Check:
+        """A request made with temporary credentials: ``session`` is the engine's session
+        (rebuilt from the sandbox's record), ``principal`` the role (or user) behind it.
+
+        The request carries what the sandbox derives for that principal (its tags, the
+        organization, the resource's tags), then the session's own keys (session tags override
+        the role's tags with the same key, ``aws:userid``, ``aws:TokenIssueTime``, MFA and
+        federation keys), then what the learner typed. ``at`` is the sandbox clock's time.
+        """
+        base, target = self.request_for(
+            principal, action, resource, None, session.session_name, region
+        )
+        ctx: dict[str, Any] = dict(base.context)
+        for extra in (session.context(), dict(context or {})):
+            given = {k.lower() for k in extra}
+            ctx = {k: v for k, v in ctx.items() if k.lower() not in given} | extra
+        request = Request(
+            session.arn,
+            base.action,
+            base.resource,
+            ctx,
+            resource_owner=base.resource_owner,
+            session_issuer=session.role.arn,
+            time=at or session.issued_at,
+        )
+        resource_policy = target.policy if target is not None else None
+        if target is not None and target.kind == "role" and request.service != "sts":
+            resource_policy = None
+        owner = request.resource_owner
+        evaluation = evaluate(
+            request,
+            resource_policy=resource_policy,
+            rcps=self.rcps_for(owner) if owner else (),
+            **session.engine_inputs(),
+        )
+        return Check(principal, request, evaluation, target, self.sources)
 
     def policy_set(
         self, principal: PrincipalInfo, target: ResourceInfo | None, request: Request

@@ -5,10 +5,12 @@ Objects in one sandbox share it: pass ``account=`` (or ``sandbox=``) and the res
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from iamlab.sandbox import models
@@ -280,6 +282,25 @@ class ResourceFactory(_InAccount):
 
     kind = "s3"
     name = factory.Sequence(lambda n: f"example-bucket-{n}")
+
+
+class StsSessionFactory(DjangoModelFactory):
+    """A role session as STS issued it (AssumeRole), one hour long from now."""
+
+    class Meta:
+        model = models.StsSession
+
+    role = factory.SubFactory(RoleFactory)
+    sandbox = factory.SelfAttribute("role.sandbox")
+    account = factory.SelfAttribute("role.account")
+    session_name = factory.Sequence(lambda n: f"session-{n}")
+    arn = factory.LazyAttribute(
+        lambda o: f"arn:aws:sts::{o.account.account_id}:assumed-role/{o.role.name}/{o.session_name}"
+    )
+    access_key_id = factory.Sequence(lambda n: f"ASIA{n:016d}")
+    issued_at = factory.LazyFunction(timezone.now)
+    expires_at = factory.LazyAttribute(lambda o: o.issued_at + dt.timedelta(hours=1))
+    duration_seconds = 3600
 
 
 class ProfileFactory(DjangoModelFactory):

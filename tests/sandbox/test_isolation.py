@@ -8,11 +8,13 @@ listed here.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
 from django.urls import URLPattern, reverse
 
+from iamlab.flows import urls as flow_urls
 from iamlab.sandbox import models, services, urls
 from iamlab.sandbox.awsmanaged import aws_policy
 from iamlab.sandbox.kinds import KINDS
@@ -79,6 +81,18 @@ def build_world(owner):
     models.SsoGroup.objects.create(sandbox=sandbox, name="Team")
     permission_set = models.PermissionSet.objects.create(sandbox=sandbox, name="Ops")
     services.assign(permission_set, account, sso_user=sso_user)
+    now = sandbox.now()
+    models.StsSession.objects.create(
+        sandbox=sandbox,
+        account=account,
+        role=role,
+        arn=f"arn:aws:sts::{account.account_id}:assumed-role/{role.name}/s",
+        session_name="s",
+        access_key_id="ASIAEXAMPLE",
+        issued_at=now,
+        expires_at=now + dt.timedelta(hours=1),
+        duration_seconds=3600,
+    )
     assert unit
     assert group
     assert policy
@@ -96,6 +110,10 @@ def urls_for(sandbox):
         ("validate", reverse("sandbox:validate", args=[sandbox.pk])),
         ("import", reverse("sandbox:import", args=[sandbox.pk])),
     ]
+    session = models.StsSession.objects.filter(sandbox=sandbox).first()
+    for name in ("hub", "act", "clock", "sign_in", "assume_role", "switch_role"):
+        found.append((f"flows:{name}", reverse(f"flows:{name}", args=[sandbox.pk])))
+    found.append(("flows:forget", reverse("flows:forget", args=[sandbox.pk, session.pk])))
     account = models.Account.objects.filter(sandbox=sandbox).first()
     found.append(("export", reverse("sandbox:export", args=[sandbox.pk, account.pk])))
     for slug, kind in KINDS.items():
@@ -117,6 +135,9 @@ def snapshot(sandbox):
     return (
         sandbox.version,
         sandbox.name,
+        sandbox.acting_as,
+        sandbox.clock_offset,
+        models.StsSession.objects.filter(sandbox=sandbox).count(),
         models.IamUser.objects.filter(sandbox=sandbox).count(),
         models.AccessKey.objects.filter(sandbox=sandbox).count(),
     )
@@ -164,6 +185,18 @@ def test_every_url_refuses_someone_elses_sandbox(client):
     names = {p.name for p in urls.urlpatterns if isinstance(p, URLPattern)}
     # The three URLs that name no sandbox: your list, adding your own Example Corp, AWS pages.
     assert names - covered == {"list", "example_corp", "aws_policy"}, "a new URL needs a check"
+    flow_names = {f"flows:{p.name}" for p in flow_urls.urlpatterns if isinstance(p, URLPattern)}
+    assert flow_names - covered == set(), "a new identity-flow URL needs a check"
+    # Someone else's session cannot be used from your own sandbox, or in your access check.
+    theirs = models.StsSession.objects.get(sandbox=victim)
+    client.post(reverse("flows:act", args=[mine.pk]), {"key": theirs.key})
+    mine.refresh_from_db()
+    assert mine.acting_as == ""
+    check = client.get(
+        reverse("sandbox:check", args=[mine.pk]), {"principal": theirs.key, "action": "s3:x"}
+    )
+    assert check.context["result"] is None
+    assert "principal" in check.context["errors"]
 
 
 def test_the_list_shows_only_your_own_sandboxes(client):

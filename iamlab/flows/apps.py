@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FlowsConfig(AppConfig):
+    name = "iamlab.flows"
+    verbose_name = "Identities in action"

@@ -1,0 +1,235 @@
+"""The forms of the identity flows: what a learner types to sign in, assume or switch roles.
+
+Each form checks its input the way the AWS API or console would before anything is sent, with
+AWS's limits (rules.py); what the call then answers is the engine's business.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from iamlab.policy.sts import MAX_DURATION, MIN_DURATION
+from iamlab.sandbox import models, rules
+from iamlab.sandbox.forms import TagsField
+
+# The console's switch-role colours (id_roles_use_switch-role-console.html).
+COLORS = [
+    ("red", "Red"),
+    ("orange", "Orange"),
+    ("yellow", "Yellow"),
+    ("green", "Green"),
+    ("blue", "Blue"),
+]
+
+
+class FlowForm(forms.Form):
+    """A form on one sandbox; it puts ``aria-invalid`` and focus on the first bad field."""
+
+    def __init__(self, sandbox: models.Sandbox, *args: Any, **kwargs: Any) -> None:
+        self.sandbox = sandbox
+        super().__init__(*args, **kwargs)
+
+    def focus_first_error(self) -> None:
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs.update({"autofocus": True, "aria-invalid": "true"})
+                return
+
+
+def role_choices(sandbox: models.Sandbox) -> list[tuple[str, list[tuple[int, str]]]]:
+    grouped: dict[str, list[tuple[int, str]]] = {}
+    for role in models.Role.objects.filter(sandbox=sandbox).select_related("account"):
+        account = f"{role.account.name} ({role.account.account_id})"
+        grouped.setdefault(account, []).append((role.pk, f"{role.path}{role.name}"))
+    return list(grouped.items())
+
+
+class AssumeRoleForm(FlowForm):
+    """``aws sts assume-role``: the parameters of API_AssumeRole."""
+
+    role = forms.TypedChoiceField(coerce=int, label="Role")
+    session_name = forms.CharField(
+        label="Role session name",
+        max_length=64,
+        help_text="RoleSessionName: 2 to 64 letters, digits or + = , . @ _ -. It ends the "
+        "session's ARN and shows in CloudTrail.",
+    )
+    duration_seconds = forms.IntegerField(
+        label="Duration (seconds)",
+        initial=3600,
+        help_text=f"DurationSeconds: {MIN_DURATION} (15 minutes) up to the role's maximum "
+        f"session duration (at most {MAX_DURATION}, 12 hours); one hour when chaining roles.",
+    )
+    external_id = forms.CharField(
+        label="External ID",
+        required=False,
+        max_length=1224,
+        help_text="Only if the role's trust policy asks for one (sts:ExternalId): a third "
+        "party's guard against the confused deputy.",
+    )
+    source_identity = forms.CharField(
+        label="Source identity",
+        required=False,
+        max_length=64,
+        help_text="Who is really behind the session; it stays with every chained session.",
+    )
+    tags = TagsField(
+        label="Session tags",
+        required=False,
+        case_sensitive=True,
+        help_text="One per line: key = value. They become aws:PrincipalTag/key for the "
+        "session, and need sts:TagSession in the trust policy.",
+    )
+    session_policy = forms.CharField(
+        label="Session policy (JSON)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6, "class": "mono", "spellcheck": "false"}),
+        help_text="Narrows the session: it gets what the role's policies AND this allow.",
+    )
+    policy_arns = forms.CharField(
+        label="Managed session policies (ARNs)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "mono", "spellcheck": "false"}),
+        help_text="One ARN per line, at most 10, e.g. arn:aws:iam::aws:policy/ReadOnlyAccess.",
+    )
+
+    def __init__(self, sandbox: models.Sandbox, *args: Any, **kwargs: Any) -> None:
+        super().__init__(sandbox, *args, **kwargs)
+        self.fields["role"].choices = [("", "Choose a role…"), *role_choices(sandbox)]  # type: ignore[attr-defined]
+
+    def clean_role(self) -> models.Role:
+        role = models.Role.objects.filter(sandbox=self.sandbox, pk=self.cleaned_data["role"])
+        found: models.Role | None = role.select_related("account").first()
+        if found is None:
+            raise forms.ValidationError("Choose a role of this sandbox.")
+        return found
+
+    def clean_session_name(self) -> str:
+        name: str = self.cleaned_data["session_name"].strip()
+        if (error := rules.check_session_name(name)) is not None:
+            raise forms.ValidationError(error)
+        return name
+
+    def clean_policy_arns(self) -> list[str]:
+        lines = [ln.strip() for ln in self.cleaned_data["policy_arns"].splitlines()]
+        arns = [ln for ln in lines if ln]
+        if len(arns) > 10:
+            raise forms.ValidationError(f"At most 10 managed session policies; {len(arns)} given.")
+        for n, arn in enumerate(arns, start=1):
+            if not arn.startswith("arn:aws:iam::") or ":policy/" not in arn:
+                raise forms.ValidationError(
+                    f"Line {n}: {arn!r} is not a managed policy ARN "
+                    f"(arn:aws:iam::ACCOUNT-ID-or-aws:policy/NAME)."
+                )
+        return arns
+
+
+class SwitchRoleForm(FlowForm):
+    """The console's Switch Role page: account, role, display name and colour."""
+
+    account = forms.CharField(
+        label="Account ID or alias",
+        max_length=63,
+        help_text="The 12-digit ID of the account that owns the role (or its name here).",
+    )
+    role_name = forms.CharField(
+        label="IAM role name",
+        max_length=64,
+        help_text="The role's name, with its path if it has one (path/name): 64 characters "
+        "at most in all, for the console.",
+    )
+    display_name = forms.CharField(
+        label="Display name",
+        required=False,
+        max_length=64,
+        help_text="What the navigation bar shows while you use the role (role@account if empty).",
+    )
+    color = forms.ChoiceField(
+        label="Display colour",
+        choices=COLORS,
+        initial="blue",
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        data["color"] = data.get("color") or "blue"
+        account_text = data.get("account", "").strip()
+        name_text = data.get("role_name", "").strip().strip("/")
+        if not account_text or not name_text:
+            return data
+        accounts = models.Account.objects.filter(sandbox=self.sandbox)
+        account = (
+            accounts.filter(account_id=account_text).first()
+            or accounts.filter(name__iexact=account_text).first()
+        )
+        if account is None:
+            self.add_error(
+                "account",
+                f"No account {account_text} in this sandbox. (In AWS the console would only "
+                f"say: Invalid information in one or more fields.)",
+            )
+            return data
+        path, _, name = name_text.rpartition("/")
+        role = (
+            models.Role.objects.filter(account=account, name__iexact=name)
+            .filter(path=f"/{path}/" if path else "/")
+            .first()
+        )
+        if role is None:
+            role = models.Role.objects.filter(account=account, name__iexact=name).first()
+            if role is None or path:
+                self.add_error(
+                    "role_name",
+                    f"Account {account.account_id} has no role {name_text}. (The console "
+                    f"would only say: Invalid information in one or more fields.)",
+                )
+                return data
+        data["role"] = role
+        data["account_obj"] = account
+        return data
+
+
+class LaunchForm(FlowForm):
+    """ec2:RunInstances with an instance profile."""
+
+    name = forms.CharField(label="Instance name", max_length=256, initial="web-app")
+    profile = forms.TypedChoiceField(
+        coerce=int,
+        label="IAM instance profile",
+        help_text="The profile holds the role the instance's applications get credentials for.",
+    )
+    region = forms.ChoiceField(choices=models.REGION_CHOICES, initial="us-east-1")
+
+    def __init__(self, sandbox: models.Sandbox, *args: Any, **kwargs: Any) -> None:
+        super().__init__(sandbox, *args, **kwargs)
+        choices: dict[str, list[tuple[int, str]]] = {}
+        for p in models.InstanceProfile.objects.filter(sandbox=sandbox).select_related(
+            "account", "role"
+        ):
+            account = f"{p.account.name} ({p.account.account_id})"
+            role = p.role.name if p.role else "no role"
+            choices.setdefault(account, []).append((p.pk, f"{p.name} (role: {role})"))
+        self.fields["profile"].choices = [("", "Choose an instance profile…"), *choices.items()]  # type: ignore[attr-defined]
+
+    def clean_profile(self) -> models.InstanceProfile:
+        found: models.InstanceProfile | None = (
+            models.InstanceProfile.objects.filter(
+                sandbox=self.sandbox, pk=self.cleaned_data["profile"]
+            )
+            .select_related("account", "role")
+            .first()
+        )
+        if found is None:
+            raise forms.ValidationError("Choose an instance profile of this sandbox.")
+        return found
+
+
+class CallForm(FlowForm):
+    """One API call made with a session's credentials."""
+
+    action = forms.CharField(label="Action", max_length=200, initial="s3:ListAllMyBuckets")
+    resource = forms.CharField(label="Resource ARN", max_length=2048, initial="*", required=False)

@@ -1,0 +1,331 @@
+"""The identity flows: sign in, assume and switch roles, applications on EC2, federation.
+
+Thin views: the sandbox through its owner (a guessed id is a 404), a form, then the work in
+:mod:`iamlab.sandbox.sessions`, :mod:`.signin` and the engine. Every page works without
+JavaScript; htmx only swaps the answer in place.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from iamlab.policy import StsDenied
+from iamlab.sandbox import models, sessions
+from iamlab.sandbox.world import World
+from iamlab.web import is_htmx_swap
+
+from . import forms, signin
+
+
+def _sandbox(request: HttpRequest, sb: int) -> models.Sandbox:
+    return get_object_or_404(models.Sandbox.owned_by(request.user), pk=sb)
+
+
+def _next(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def _page(request: HttpRequest, template: str, partial: str, context: dict[str, Any]) -> Any:
+    """The whole page, or only its ``partial`` for an htmx swap."""
+    return render(request, template + (f"#{partial}" if is_htmx_swap(request) else ""), context)
+
+
+def _sessions(sandbox: models.Sandbox) -> list[models.StsSession]:
+    return list(
+        models.StsSession.objects.filter(sandbox=sandbox).select_related(
+            "role", "account", "user", "instance"
+        )[:50]
+    )
+
+
+# -- the hub: who you are, the clock, your sessions, the flows ---------------------------------
+
+
+@login_required
+@require_GET
+def hub(request: HttpRequest, sb: int) -> HttpResponse:
+    sandbox = _sandbox(request, sb)
+    world = World.for_sandbox(sandbox)
+    who = sessions.current(sandbox, world)
+    return render(
+        request,
+        "flows/hub.html",
+        {
+            "sandbox": sandbox,
+            "who": who,
+            "caller_identity": sessions.caller_identity(world, who),
+            "now": sandbox.now(),
+            "sessions": _sessions(sandbox),
+            "clock_steps": sessions.CLOCK_STEPS,
+        },
+    )
+
+
+@login_required
+@require_POST
+def act(request: HttpRequest, sb: int) -> HttpResponse:
+    """Become an identity (a session, the one a session started from, or nobody)."""
+    sandbox = _sandbox(request, sb)
+    world = World.for_sandbox(sandbox)
+    key = request.POST.get("key", "")
+    try:
+        who = sessions.act_as(sandbox, world, key)
+    except sessions.IdentityError as exc:
+        messages.error(request, str(exc))
+    else:
+        if who.is_designer:
+            messages.info(request, "Signed out of AWS: you are the sandbox's designer again.")
+        else:
+            messages.success(request, f"You are now {who.label}.")
+    return redirect(_next(request, reverse("flows:hub", args=[sandbox.pk])))
+
+
+@login_required
+@require_POST
+def clock(request: HttpRequest, sb: int) -> HttpResponse:
+    sandbox = _sandbox(request, sb)
+    step = request.POST.get("seconds", "")
+    allowed = {str(seconds): label for label, seconds in sessions.CLOCK_STEPS}
+    if request.POST.get("reset"):
+        sessions.reset_clock(sandbox)
+        messages.info(request, "The sandbox's clock is back to real time.")
+    elif step in allowed:
+        sessions.advance_clock(sandbox, int(step))
+        messages.info(request, f"Moved the sandbox's clock {allowed[step]} forward.")
+    else:
+        messages.error(request, "Choose how far to move the clock: 15 minutes, 1 hour or 12 hours.")
+    return redirect(_next(request, reverse("flows:hub", args=[sandbox.pk])))
+
+
+@login_required
+@require_POST
+def forget(request: HttpRequest, sb: int, pk: int) -> HttpResponse:
+    sandbox = _sandbox(request, sb)
+    row = get_object_or_404(models.StsSession.objects.filter(sandbox=sandbox), pk=pk)
+    if sandbox.acting_as == row.key:
+        sandbox.acting_as = row.origin
+        sandbox.save(update_fields=["acting_as"])
+    row.delete()
+    messages.info(request, f"Forgot the credentials of {row.arn}.")
+    return redirect(_next(request, reverse("flows:hub", args=[sandbox.pk])))
+
+
+# -- signing in ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sign_in(request: HttpRequest, sb: int) -> HttpResponse:
+    """Sign in as the root user, as an IAM user in the console, or use a user's access key."""
+    sandbox = _sandbox(request, sb)
+    accounts = list(models.Account.objects.filter(sandbox=sandbox))
+    data = request.POST if request.method == "POST" else request.GET
+    how = data.get("how", "user") if data.get("how") in ("root", "user", "key") else "user"
+    account = next((a for a in accounts if str(a.pk) == data.get("account")), None)
+    if account is None and request.method == "GET" and accounts:
+        account = accounts[0]
+    result = None
+    if request.method == "POST":
+        code = data.get("mfa_code", "")
+        passkey = bool(data.get("passkey"))
+        user_name = data.get("user_name", "").strip()
+        if account is None:
+            result = signin.SignInResult(error="Choose the account to sign in to.", field="account")
+        elif how == "root":
+            result = signin.sign_in_root(sandbox, account, code, passkey)
+        elif not user_name:
+            result = signin.SignInResult(error="Enter the IAM user's name.", field="user_name")
+        elif how == "key":
+            result = signin.use_access_key(account, user_name)
+        else:
+            result = signin.sign_in_user(sandbox, account, user_name, code, passkey)
+        if result.key:
+            world = World.for_sandbox(sandbox)
+            who = sessions.act_as(sandbox, world, result.key)
+            messages.success(request, f"Signed in: you are now {who.label}.")
+            return redirect(_next(request, reverse("flows:hub", args=[sandbox.pk])))
+    devices = []
+    if account is not None:
+        now = sandbox.now()
+        qs = models.MfaDevice.objects.filter(account=account).select_related("user")
+        devices = [(d, sessions.mfa_code(d, now) if d.kind != "passkey" else "") for d in qs]
+    return render(
+        request,
+        "flows/sign_in.html",
+        {
+            "sandbox": sandbox,
+            "accounts": accounts,
+            "account": account,
+            "how": how,
+            "data": data,
+            "result": result,
+            "devices": devices,
+        },
+        status=400 if result is not None and result.error else 200,
+    )
+
+
+# -- AssumeRole (CLI) and Switch Role (console) -------------------------------------------------
+
+
+def _denied_context(denied: StsDenied) -> dict[str, Any]:
+    return {"denied": denied, "evaluation": denied.evaluation}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assume_role(request: HttpRequest, sb: int) -> HttpResponse:
+    """``aws sts assume-role`` as whoever the learner is now."""
+    sandbox = _sandbox(request, sb)
+    world = World.for_sandbox(sandbox)
+    who = sessions.current(sandbox, world)
+    initial = {"session_name": "iamlab-cli", "role": request.GET.get("role", "")}
+    form = forms.AssumeRoleForm(sandbox, request.POST or None, initial=initial)
+    context: dict[str, Any] = {"sandbox": sandbox, "who": who, "form": form}
+    if request.method == "POST":
+        if not form.is_valid():
+            form.focus_first_error()
+        else:
+            d = form.cleaned_data
+            try:
+                result = sessions.assume(
+                    sandbox,
+                    world,
+                    who,
+                    d["role"],
+                    d["session_name"],
+                    via="cli",
+                    duration_seconds=d["duration_seconds"],
+                    external_id=d["external_id"],
+                    session_policy=d["session_policy"],
+                    policy_arns=d["policy_arns"],
+                    tags=d["tags"],
+                    source_identity=d["source_identity"],
+                )
+            except sessions.IdentityError as exc:
+                context["problem"] = str(exc)
+            else:
+                if isinstance(result, StsDenied):
+                    context |= _denied_context(result)
+                    if result.parameter == "policy":
+                        form.add_error("session_policy", result.message)
+                else:
+                    context["issued"] = result
+                    context["credentials"] = sessions.credentials_json(result)
+    status = 400 if request.method == "POST" and "issued" not in context else 200
+    response = _page(request, "flows/assume_role.html", "assume", context)
+    response.status_code = status if not is_htmx_swap(request) else 200
+    return response  # type: ignore[no-any-return]
+
+
+def _history(sandbox: models.Sandbox, origin: str) -> list[models.StsSession]:
+    """The console's role history: the last five roles switched to from this identity."""
+    seen: set[int | None] = set()
+    found = []
+    for row in models.StsSession.objects.filter(
+        sandbox=sandbox, via="console", origin=origin
+    ).select_related("role", "account"):
+        if row.role_id in seen:
+            continue
+        seen.add(row.role_id)
+        found.append(row)
+        if len(found) == 5:
+            break
+    return found
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def switch_role(request: HttpRequest, sb: int) -> HttpResponse:
+    """The console's Switch Role: always authorized with the identity you signed in as."""
+    sandbox = _sandbox(request, sb)
+    world = World.for_sandbox(sandbox)
+    who = sessions.current(sandbox, world)
+    # The console uses your original credentials to switch, even from a role
+    # (id_roles_use_switch-role-console.html).
+    signed_in = sessions.identity_for(sandbox, world, who.back_to) if who.session else who
+    if who.session is not None and who.session.via not in ("console",):
+        signed_in = who  # a federated or portal session is itself what you signed in with
+    initial = {"account": request.GET.get("account", ""), "role_name": request.GET.get("role", "")}
+    form = forms.SwitchRoleForm(sandbox, request.POST or None, initial=initial)
+    context: dict[str, Any] = {
+        "sandbox": sandbox,
+        "who": who,
+        "signed_in": signed_in,
+        "form": form,
+        "history": _history(sandbox, signed_in.key),
+    }
+    problem = ""
+    if request.method == "POST":
+        if not form.is_valid():
+            form.focus_first_error()
+        elif signed_in.kind == "root":
+            problem = (
+                "You signed in as the root user, and the root user cannot switch roles "
+                "(id_roles_use_switch-role-console.html). Sign in as an IAM user or through "
+                "IAM Identity Center instead: another reason not to use the root user for "
+                "everyday work."
+            )
+        elif signed_in.is_designer:
+            problem = "Sign in first: switching roles starts from an identity that signed in."
+        else:
+            d = form.cleaned_data
+            role: models.Role = d["role"]
+            if len(role.path) - 1 + len(role.name) > 64:
+                problem = (
+                    f"The console's Switch Role takes a path and name of at most 64 "
+                    f"characters; {role.path}{role.name} is longer. Use the CLI "
+                    f"(AssumeRole) for this role."
+                )
+            else:
+                name = _console_session_name(signed_in)
+                try:
+                    result = sessions.assume(
+                        sandbox,
+                        world,
+                        signed_in,
+                        role,
+                        name,
+                        via="console",
+                        display_name=d["display_name"]
+                        or f"{role.name} @ {role.account.account_id}",
+                        color=d["color"],
+                    )
+                except sessions.IdentityError as exc:
+                    problem = str(exc)
+                else:
+                    if isinstance(result, StsDenied):
+                        context |= _denied_context(result)
+                        context["external_id_hint"] = "sts:externalid" in role.trust_policy.lower()
+                    else:
+                        sessions.act_as(sandbox, world, result.key)
+                        messages.success(
+                            request,
+                            f"Switched to {result.display_name}. You now act with the role's "
+                            f"permissions only; your own are set aside until you switch back.",
+                        )
+                        return redirect(reverse("flows:switch_role", args=[sandbox.pk]))
+    context["problem"] = problem
+    status = 400 if request.method == "POST" else 200
+    return render(request, "flows/switch_role.html", context, status=status)
+
+
+def _console_session_name(who: sessions.Identity) -> str:
+    """The console names the session after who switched: the IAM user's name, or the session
+    name of the federated session you switched from."""
+    if who.session is not None:
+        return who.session.session_name
+    return who.arn.rsplit("/", 1)[-1][:64] if who.arn else "console"

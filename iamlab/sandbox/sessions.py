@@ -1,0 +1,420 @@
+"""Temporary credentials in a sandbox: who the learner currently is, and the sessions STS issued.
+
+The engine (:mod:`iamlab.policy.sts`) decides what STS answers; this module keeps the answers.
+A :class:`~iamlab.sandbox.models.StsSession` row records what a call returned and what it was
+given, and :func:`engine_session` rebuilds the engine's session from it against the sandbox as
+it is *now*: as in AWS, a change to a role's permission policies reaches its existing sessions
+at once, while its trust policy is only read when a session is issued.
+
+"Who you are" (``Sandbox.acting_as``) is one of: nobody in particular (``""``, the sandbox's
+designer, who edits IAM without being anyone in AWS), the root user of an account, an IAM user
+(signed in with or without MFA), or a session. A session remembers the identity it started
+from, which is what the console's "Back to ..." returns to.
+
+Time is the sandbox's clock (``Sandbox.now()``), which the learner can move forward to watch
+credentials expire.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+
+from iamlab.policy import (
+    CallerSpec,
+    Policy,
+    PolicyError,
+    PolicyType,
+    Session,
+    StsDenied,
+    assume_role,
+    get_caller_identity,
+)
+
+from . import models
+from .world import PrincipalInfo, World, stored_policy
+
+# How far the clock moves per click (seconds), as the page offers it.
+CLOCK_STEPS = (("15 minutes", 900), ("1 hour", 3600), ("12 hours", 43200))
+MAX_CLOCK_OFFSET = 400 * 24 * 3600  # a little over a year: far enough for any lesson
+
+
+class IdentityError(Exception):
+    """The identity or session asked for cannot be used; the message says why."""
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who the learner is in a sandbox right now."""
+
+    key: str  # "", "root:<pk>", "user:<pk>", "user:<pk>:mfa", "session:<pk>"
+    kind: str  # designer, root, user, session
+    label: str
+    arn: str = ""
+    account_id: str = ""
+    mfa: bool = False
+    session: models.StsSession | None = None
+    expired: bool = False
+
+    @property
+    def is_designer(self) -> bool:
+        return self.kind == "designer"
+
+    @property
+    def back_to(self) -> str:
+        """The identity a session started from (what "Back to ..." returns to)."""
+        return self.session.origin if self.session is not None else ""
+
+
+DESIGNER = Identity("", "designer", "the sandbox's designer (not signed in to AWS)")
+
+
+def _split(key: str) -> tuple[str, int | None, bool]:
+    parts = key.split(":")
+    if len(parts) < 2 or not parts[1].isdigit():
+        return "", None, False
+    return parts[0], int(parts[1]), parts[2:] == ["mfa"]
+
+
+def identity_for(sandbox: models.Sandbox, world: World, key: str) -> Identity:
+    """The identity a key names in this sandbox; :data:`DESIGNER` if it names nothing (any
+    more)."""
+    kind, pk, mfa = _split(key)
+    if kind == "root" and pk is not None:
+        root = world.principal(f"root:{pk}")
+        if root is not None:
+            label = f"Root user of {world.accounts.get(root.account_id, '')} ({root.account_id})"
+            return Identity(key, "root", label, root.arn, root.account_id, mfa)
+    elif kind == "user" and pk is not None:
+        user = world.principal(f"user:{pk}")
+        if user is not None:
+            label = f"IAM user {user.name} ({user.account_id})"
+            return Identity(key, "user", label, user.arn, user.account_id, mfa)
+    elif kind == "session" and pk is not None:
+        row = models.StsSession.objects.filter(sandbox=sandbox, pk=pk).first()
+        if row is not None:
+            return Identity(
+                key,
+                "session",
+                session_label(row),
+                row.arn,
+                row.account.account_id,
+                bool(row.carried.get("aws:MultiFactorAuthPresent") == "true"),
+                row,
+                row.expired(sandbox.now()),
+            )
+    return DESIGNER
+
+
+def current(sandbox: models.Sandbox, world: World) -> Identity:
+    return identity_for(sandbox, world, sandbox.acting_as)
+
+
+def session_label(row: models.StsSession) -> str:
+    if row.kind == "assumed-role" and row.role is not None:
+        shown = row.display_name or row.role.name
+        return f"{shown} (role session {row.session_name} in {row.account.account_id})"
+    return row.arn
+
+
+def act_as(sandbox: models.Sandbox, world: World, key: str) -> Identity:
+    """Become ``key`` in this sandbox; raises :class:`IdentityError` if it names nothing."""
+    found = identity_for(sandbox, world, key)
+    if key and found.is_designer:
+        raise IdentityError("That identity is not in this sandbox any more.")
+    sandbox.acting_as = key
+    sandbox.save(update_fields=["acting_as"])
+    return found
+
+
+def advance_clock(sandbox: models.Sandbox, seconds: int) -> None:
+    """Move the sandbox's clock forward (never back: credentials do not un-expire)."""
+    if seconds <= 0:
+        raise IdentityError("The clock only moves forward.")
+    sandbox.clock_offset = min(sandbox.clock_offset + seconds, MAX_CLOCK_OFFSET)
+    sandbox.save(update_fields=["clock_offset"])
+
+
+def reset_clock(sandbox: models.Sandbox) -> None:
+    sandbox.clock_offset = 0
+    sandbox.save(update_fields=["clock_offset"])
+
+
+# -- rebuilding the engine's session ------------------------------------------------------------
+
+
+def managed_policy_document(sandbox: models.Sandbox, arn: str) -> models.ManagedPolicy | None:
+    """The managed policy an ARN names, among AWS's and this sandbox's."""
+    prefix = "arn:aws:iam::"
+    if not arn.startswith(prefix) or ":policy/" not in arn:
+        return None
+    owner, rest = arn[len(prefix) :].split(":policy", 1)
+    path, _, name = rest.rpartition("/")
+    qs = models.ManagedPolicy.objects.filter(name=name, path=path + "/")
+    if owner == "aws":
+        return qs.filter(account__isnull=True).first()
+    return qs.filter(sandbox=sandbox, account__account_id=owner).first()
+
+
+def session_policies(
+    sandbox: models.Sandbox, inline: str, arns: list[str]
+) -> tuple[tuple[Policy, ...], dict[str, str]]:
+    """The session policies (the inline one first, then the managed ones), and a problem per
+    input that is not usable, keyed ``policy`` or ``policy_arns``."""
+    problems: dict[str, str] = {}
+    found: list[Policy] = []
+    if inline.strip():
+        try:
+            found.append(Policy.parse(inline, PolicyType.SESSION, name="the inline session policy"))
+        except PolicyError as exc:
+            problems["policy"] = str(exc)
+    for arn in arns:
+        policy = managed_policy_document(sandbox, arn)
+        version = policy.default_version() if policy is not None else None
+        parsed = stored_policy(version.document, PolicyType.SESSION) if version else None
+        if parsed is None:
+            problems["policy_arns"] = f"No managed policy {arn} in this sandbox or AWS's."
+            continue
+        found.append(parsed.renamed(f"{policy.name if policy else arn} (session policy)"))
+    return tuple(found), problems
+
+
+def role_info(world: World, row: models.StsSession) -> PrincipalInfo:
+    info = world.principal(f"role:{row.role_id}") if row.role_id else None
+    if info is None:
+        raise IdentityError("The role of this session was deleted, so the session ended.")
+    return info
+
+
+def engine_session(world: World, row: models.StsSession) -> Session:
+    """The engine's session for a stored one, with the role's policies as they are now."""
+    role = role_info(world, row)
+    policies, problems = session_policies(row.sandbox, row.session_policy, list(row.policy_arns))
+    if problems:
+        raise IdentityError(" ".join(problems.values()))
+    return Session(
+        arn=row.arn,
+        role=world.role_spec(role),
+        session_name=row.session_name,
+        access_key_id=row.access_key_id,
+        issued_at=row.issued_at,
+        expires_at=row.expires_at,
+        duration_seconds=row.duration_seconds,
+        session_policies=policies,
+        tags=dict(row.tags),
+        source_identity=row.source_identity or None,
+        chained=row.chained,
+        caller_arn=row.caller_arn,
+    )
+
+
+def caller_for(
+    sandbox: models.Sandbox,
+    world: World,
+    who: Identity,
+    context: dict[str, Any] | None = None,
+) -> CallerSpec:
+    """The identity as the caller of an STS request."""
+    extra = dict(context or {})
+    if who.mfa and who.kind in ("root", "user"):
+        extra.setdefault("aws:MultiFactorAuthPresent", "true")
+        extra.setdefault("aws:MultiFactorAuthAge", "0")
+    if who.kind == "session" and who.session is not None:
+        if who.expired:
+            raise IdentityError(expired_message(who.session))
+        carried = dict(who.session.carried) | extra
+        return engine_session(world, who.session).as_caller(carried)
+    principal = world.principal(who.key.rsplit(":mfa", 1)[0]) if who.key else None
+    if principal is None:
+        raise IdentityError(
+            "Choose who makes the call: sign in as the root user or an IAM user, or use a "
+            "session, first."
+        )
+    return world.caller_spec(principal, extra)
+
+
+def expired_message(row: models.StsSession) -> str:
+    when = row.expires_at.strftime("%H:%M:%S UTC on %d %b")
+    return (
+        f"The credentials of {session_label(row)} expired at {when} on the sandbox's clock. AWS "
+        f"refuses them (ExpiredToken: The security token included in the request is expired); "
+        f"get new ones."
+    )
+
+
+@transaction.atomic
+def record(
+    sandbox: models.Sandbox,
+    session: Session,
+    role: models.Role,
+    *,
+    via: str,
+    origin: Identity,
+    parent: models.StsSession | None = None,
+    external_id: str = "",
+    session_policy: str = "",
+    policy_arns: list[str] | None = None,
+    carried: dict[str, Any] | None = None,
+    instance: models.Ec2Instance | None = None,
+    display_name: str = "",
+    color: str = "",
+) -> models.StsSession:
+    """Keep a session STS issued."""
+    return models.StsSession.objects.create(
+        sandbox=sandbox,
+        account=role.account,
+        kind="assumed-role",
+        via=via,
+        role=role,
+        parent=parent,
+        origin=origin.key,
+        origin_label=origin.label,
+        instance=instance,
+        arn=session.arn,
+        caller_arn=session.caller_arn,
+        session_name=session.session_name,
+        access_key_id=session.access_key_id,
+        issued_at=session.issued_at,
+        expires_at=session.expires_at,
+        duration_seconds=session.duration_seconds,
+        chained=session.chained,
+        external_id=external_id,
+        session_policy=session_policy,
+        policy_arns=list(policy_arns or []),
+        tags=dict(session.tags),
+        source_identity=session.source_identity or "",
+        carried=dict(carried or {}),
+        display_name=display_name,
+        color=color,
+    )
+
+
+def assume(
+    sandbox: models.Sandbox,
+    world: World,
+    who: Identity,
+    role: models.Role,
+    session_name: str,
+    *,
+    via: str = "cli",
+    duration_seconds: int = 3600,
+    external_id: str = "",
+    session_policy: str = "",
+    policy_arns: list[str] | None = None,
+    tags: dict[str, str] | None = None,
+    source_identity: str = "",
+    context: dict[str, Any] | None = None,
+    display_name: str = "",
+    color: str = "",
+) -> models.StsSession | StsDenied:
+    """AssumeRole as ``who`` into ``role`` at the sandbox's clock; keeps the session issued.
+
+    Raises :class:`IdentityError` when ``who`` cannot make calls at all (no identity, expired
+    credentials) or a session policy ARN names nothing."""
+    caller = caller_for(sandbox, world, who, context)
+    info = world.principal(f"role:{role.pk}")
+    if info is None:
+        raise IdentityError(f"Role {role.name} is not in this sandbox any more.")
+    policies, problems = session_policies(sandbox, session_policy, list(policy_arns or []))
+    if problems:
+        raise IdentityError(" ".join(problems.values()))
+    inline = policies[0] if session_policy.strip() else None
+    managed = policies[1:] if inline is not None else policies
+    result = assume_role(
+        caller,
+        world.role_spec(info),
+        session_name,
+        now=sandbox.now(),
+        duration_seconds=duration_seconds,
+        external_id=external_id or None,
+        session_policy=inline,
+        policy_arns=managed,
+        tags=tags or None,
+        source_identity=source_identity or None,
+    )
+    if isinstance(result, StsDenied):
+        return result
+    carried = {
+        k: v
+        for k, v in caller.context.items()
+        if k in ("aws:MultiFactorAuthPresent", "aws:MultiFactorAuthAge")
+    }
+    return record(
+        sandbox,
+        result,
+        role,
+        via=via,
+        origin=who,
+        parent=who.session,
+        external_id=external_id,
+        session_policy=session_policy,
+        policy_arns=list(policy_arns or []),
+        carried=carried,
+        display_name=display_name,
+        color=color,
+    )
+
+
+def credentials_json(row: models.StsSession) -> str:
+    """What ``aws sts assume-role`` prints (the secret parts are made up and marked so)."""
+    return json.dumps(
+        {
+            "Credentials": {
+                "AccessKeyId": row.access_key_id,
+                "SecretAccessKey": "(iamlab does not make secrets: this is a simulation)",
+                "SessionToken": "(a long opaque token)",
+                "Expiration": row.expires_at.strftime("%Y-%m-%dT%H:%M:%S+00:00"),
+            },
+            "AssumedRoleUser": {
+                "AssumedRoleId": f"{row.role.unique_id if row.role else ''}:{row.session_name}",
+                "Arn": row.arn,
+            },
+            **({"SourceIdentity": row.source_identity} if row.source_identity else {}),
+        },
+        indent=4,
+    )
+
+
+# -- MFA devices --------------------------------------------------------------------------------
+
+MFA_STEP = 30  # seconds per one-time code (RFC 6238's default, which authenticator apps use)
+
+
+def mfa_code(device: models.MfaDevice, at: dt.datetime) -> str:
+    """The six digits a simulated TOTP device shows at ``at`` (the sandbox's clock)."""
+    window = int(at.timestamp()) // MFA_STEP
+    secret = f"iamlab-mfa:{device.sandbox_id}:{device.pk}:{device.created_at.timestamp()}"
+    digest = hmac.new(secret.encode(), str(window).encode(), hashlib.sha1).digest()
+    return f"{int.from_bytes(digest[-4:]) % 1_000_000:06d}"
+
+
+def mfa_accepts(device: models.MfaDevice, code: str, at: dt.datetime) -> bool:
+    """A code is good in its 30-second window and the one before (clock drift), as AWS allows
+    for TOTP devices."""
+    code = code.strip()
+    return any(
+        hmac.compare_digest(code, mfa_code(device, at - dt.timedelta(seconds=back)))
+        for back in (0, MFA_STEP)
+    )
+
+
+def caller_identity(world: World, who: Identity) -> str:
+    """What ``aws sts get-caller-identity`` prints for this identity (empty for the designer)."""
+    if who.is_designer:
+        return ""
+    if who.session is not None:
+        row = who.session
+        unique = row.role.unique_id if row.role is not None else row.account.account_id
+        answer = {"UserId": f"{unique}:{row.session_name}", "Account": row.account.account_id}
+        answer["Arn"] = row.arn
+    else:
+        info = world.principal(who.key.removesuffix(":mfa"))
+        user_id = info.unique_id if info is not None and info.kind == "user" else None
+        answer = get_caller_identity(who.arn, unique_id=user_id)
+    return json.dumps(answer, indent=4)

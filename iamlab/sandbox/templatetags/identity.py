@@ -1,0 +1,61 @@
+"""``{% identity_bar sandbox %}``: who the learner currently is in a sandbox, on every page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import template
+
+from .. import models, sessions
+from ..world import World
+
+register = template.Library()
+
+
+@register.inclusion_tag("sandbox/_identity.html", takes_context=True)
+def identity_bar(context: template.Context, sandbox: models.Sandbox) -> dict[str, Any]:
+    world = World.for_sandbox(sandbox)
+    who = sessions.current(sandbox, world)
+    now = sandbox.now()
+    request = context.get("request")
+    return {
+        "sandbox": sandbox,
+        "who": who,
+        "now": now,
+        "remaining": who.session.remaining(now) if who.session is not None else None,
+        "next": request.get_full_path() if request is not None else "",
+    }
+
+
+def _words(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, _ = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    parts = [
+        f"{n} {unit}{'' if n == 1 else 's'}"
+        for n, unit in ((days, "day"), (hours, "hour"), (minutes, "minute"))
+        if n
+    ]
+    return " ".join(parts[:2])
+
+
+@register.filter
+def duration_words(value: dt.timedelta | None) -> str:
+    """``1 hour 5 minutes`` for a timedelta (the two largest units)."""
+    if value is None:
+        return ""
+    return _words(int(value.total_seconds()))
+
+
+@register.filter
+def seconds_words(value: int | None) -> str:
+    return _words(int(value or 0))
+
+
+@register.filter
+def remaining_at(row: Any, now: dt.datetime) -> dt.timedelta:
+    """``{{ session|remaining_at:now }}``: how long a stored session has left."""
+    return row.remaining(now)  # type: ignore[no-any-return]
