@@ -37,10 +37,28 @@ from .model import Effect, Policy, PolicyType, Statement
 from .parser import policy_findings
 from .reach import LevelReach, ServiceReach, reach
 from .request import Caller, PrincipalKind, Request, RequestError
-from .sts import CallerSpec, RoleSpec, Session, StsDenied, assume_role, get_caller_identity
+from .saml import SamlAssertion, SamlAttribute, SamlError, parse_saml_response, render_saml_response
+from .sts import (
+    BUILT_IN_WEB_IDENTITY_PROVIDERS,
+    CallerSpec,
+    FederatedUserSession,
+    RoleSpec,
+    Session,
+    StsDenied,
+    TemporarySession,
+    UserSession,
+    assume_role,
+    assume_role_with_saml,
+    assume_role_with_web_identity,
+    credential_refusal,
+    get_caller_identity,
+    get_federation_token,
+    get_session_token,
+)
 
 __all__ = [
     "ALLOWED",
+    "BUILT_IN_WEB_IDENTITY_PROVIDERS",
     "EXPLICIT_DENY",
     "IMPLICIT_DENY",
     "Caller",
@@ -49,6 +67,7 @@ __all__ = [
     "DiffLine",
     "Effect",
     "Evaluation",
+    "FederatedUserSession",
     "Finding",
     "LayerResult",
     "LevelReach",
@@ -61,6 +80,9 @@ __all__ = [
     "Request",
     "RequestError",
     "RoleSpec",
+    "SamlAssertion",
+    "SamlAttribute",
+    "SamlError",
     "ServiceReach",
     "Session",
     "Severity",
@@ -68,15 +90,24 @@ __all__ = [
     "StatementMatch",
     "StatementTrace",
     "StsDenied",
+    "TemporarySession",
+    "UserSession",
     "assume_role",
+    "assume_role_with_saml",
+    "assume_role_with_web_identity",
+    "credential_refusal",
     "decide",
     "diff_documents",
     "evaluate",
     "get_caller_identity",
+    "get_federation_token",
+    "get_session_token",
     "normalise_document",
+    "parse_saml_response",
     "policy_findings",
     "reach",
     "reach_changes",
+    "render_saml_response",
     "validate",
 ]
 
