@@ -231,5 +231,19 @@ class LaunchForm(FlowForm):
 class CallForm(FlowForm):
     """One API call made with a session's credentials."""
 
-    action = forms.CharField(label="Action", max_length=200, initial="s3:ListAllMyBuckets")
-    resource = forms.CharField(label="Resource ARN", max_length=2048, initial="*", required=False)
+    action = forms.CharField(
+        label="Action",
+        max_length=200,
+        initial="s3:ListAllMyBuckets",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    resource = forms.CharField(
+        label="Resource ARN",
+        max_length=2048,
+        initial="*",
+        required=False,
+        help_text="* or an ARN; the sandbox's resources are suggested.",
+        widget=forms.TextInput(
+            attrs={"list": "ec2-arns", "autocomplete": "off", "spellcheck": "false"}
+        ),
+    )

@@ -11,4 +11,5 @@ urlpatterns = [
     path("sign-in/", views.sign_in, name="sign_in"),
     path("assume-role/", views.assume_role, name="assume_role"),
     path("switch-role/", views.switch_role, name="switch_role"),
+    path("ec2/", views.ec2, name="ec2"),
 ]

@@ -17,11 +17,12 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from iamlab.policy import StsDenied
+from iamlab.policy import RequestError, StsDenied
 from iamlab.sandbox import models, sessions
 from iamlab.sandbox.world import World
 from iamlab.web import is_htmx_swap
 
+from . import ec2 as ec2_flow
 from . import forms, signin
 
 
@@ -329,3 +330,93 @@ def _console_session_name(who: sessions.Identity) -> str:
     if who.session is not None:
         return who.session.session_name
     return who.arn.rsplit("/", 1)[-1][:64] if who.arn else "console"
+
+
+# -- an application on EC2 ----------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ec2(request: HttpRequest, sb: int) -> HttpResponse:
+    """Launch an instance with a profile, read IMDS, and make the application's calls."""
+    sandbox = _sandbox(request, sb)
+    world = World.for_sandbox(sandbox)
+    who = sessions.current(sandbox, world)
+    step = request.POST.get("step", "")
+    form = forms.LaunchForm(sandbox, request.POST if step == "launch" else None)
+    instances = list(
+        models.Ec2Instance.objects.filter(sandbox=sandbox, instance_profile__isnull=False)
+        .select_related("account", "instance_profile__role")
+        .order_by("-created_at", "-id")
+    )
+    chosen_pk = request.POST.get("instance") or request.GET.get("instance")
+    chosen = next((i for i in instances if str(i.pk) == chosen_pk), None)
+    context: dict[str, Any] = {"sandbox": sandbox, "who": who, "form": form}
+    status = 200
+    if step == "launch":
+        if not form.is_valid():
+            form.focus_first_error()
+            status = 400
+        else:
+            d = form.cleaned_data
+            try:
+                launched = ec2_flow.launch(
+                    sandbox, world, who, d["name"], d["profile"], d["region"]
+                )
+            except sessions.IdentityError as exc:
+                launched = ec2_flow.Launch(problem=str(exc))
+            context["launch"] = launched
+            if launched.instance is None:
+                status = 400
+            else:
+                return redirect(
+                    reverse("flows:ec2", args=[sandbox.pk])
+                    + f"?instance={launched.instance.pk}&launched=1#instance"
+                )
+    elif step in ("imds", "call") and chosen is None:
+        messages.error(request, "Choose one of this sandbox's instances.")
+        return redirect(reverse("flows:ec2", args=[sandbox.pk]))
+    if chosen is None and instances and step != "launch":
+        chosen = instances[0]
+    call_form = forms.CallForm(sandbox, request.POST if step == "call" else None)
+    credentials = ec2_flow.latest(chosen) if chosen is not None else None
+    if step == "imds" and chosen is not None:
+        credentials, context["no_credentials"], context["renewed"] = ec2_flow.fetch(
+            sandbox, world, chosen
+        )
+        context["fetched"] = True
+    if step == "call" and chosen is not None:
+        if credentials is None:
+            context["call_problem"] = (
+                "The application has no credentials: ask the instance metadata service first."
+            )
+        elif call_form.is_valid():
+            try:
+                context["call"] = ec2_flow.call(
+                    sandbox,
+                    world,
+                    credentials,
+                    call_form.cleaned_data["action"],
+                    call_form.cleaned_data["resource"],
+                )
+            except RequestError as exc:
+                call_form.add_error(
+                    "resource" if exc.field == "resource" else "action", exc.message
+                )
+                status = 400
+            except sessions.IdentityError as exc:
+                context["call_problem"] = str(exc)
+        else:
+            status = 400
+    if credentials is not None:
+        context["imds"] = ec2_flow.imds_document(credentials)
+    context |= {
+        "instances": instances,
+        "chosen": chosen,
+        "credentials": credentials,
+        "call_form": call_form,
+        "now": sandbox.now(),
+        "launched": request.GET.get("launched") == "1",
+        "arns": [(info.arn, info.label) for info in world.resources.values()],
+    }
+    return render(request, "flows/ec2.html", context, status=status)

@@ -17,6 +17,7 @@ credentials expire.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import hmac
@@ -31,13 +32,15 @@ from iamlab.policy import (
     Policy,
     PolicyError,
     PolicyType,
+    Request,
     Session,
     StsDenied,
     assume_role,
+    evaluate,
     get_caller_identity,
 )
 
-from . import models
+from . import models, rules
 from .world import PrincipalInfo, World, stored_policy
 
 # How far the clock moves per click (seconds), as the page offers it.
@@ -418,3 +421,69 @@ def caller_identity(world: World, who: Identity) -> str:
         user_id = info.unique_id if info is not None and info.kind == "user" else None
         answer = get_caller_identity(who.arn, unique_id=user_id)
     return json.dumps(answer, indent=4)
+
+
+# -- a service assumes a role (service roles, EC2 instance profiles) ---------------------------
+
+
+def service_assume(
+    sandbox: models.Sandbox,
+    world: World,
+    role: models.Role,
+    service: str,
+    session_name: str,
+    *,
+    via: str,
+    origin: Identity,
+    source_arn: str = "",
+    instance: models.Ec2Instance | None = None,
+    duration_seconds: int = 3600,
+    carried: dict[str, Any] | None = None,
+) -> models.StsSession | StsDenied:
+    """An AWS service (``ec2.amazonaws.com``, ``lambda.amazonaws.com``) assumes a role for you.
+
+    Only the role's trust policy decides (a service principal has no identity policies); the
+    request carries ``aws:SourceAccount`` and ``aws:SourceArn`` of the resource the service acts
+    for, which trust policies use against the confused deputy
+    (id_roles_create_for-service.html, confused-deputy.html). The session is named after what
+    the service runs (an instance id for EC2: aws:userid is ROLE-ID:i-..., per
+    id_roles_use_switch-role-ec2.html).
+    """
+    info = world.principal(f"role:{role.pk}")
+    if info is None or info.trust is None:
+        raise IdentityError(f"Role {role.name} has no trust policy a service could use.")
+    spec = world.role_spec(info)
+    now = sandbox.now()
+    context: dict[str, Any] = {"aws:SourceAccount": role.account.account_id}
+    if source_arn:
+        context["aws:SourceArn"] = source_arn
+    request = Request(service, "sts:AssumeRole", spec.arn, context=context, time=now)
+    evaluation = evaluate(request, resource_policy=spec.trust, rcps=spec.rcps)
+    if not evaluation.allowed:
+        return StsDenied(
+            "trust-policy",
+            f"Role {role.name}'s trust policy does not let the service {service} assume it, so "
+            f"the service gets no credentials. A role meant for {service} trusts it as "
+            f'"Principal": {{"Service": "{service}"}} with the action sts:AssumeRole.',
+            f"(the service reports it cannot assume {spec.arn})",
+            evaluation=evaluation,
+            side="trust-policy",
+        )
+    digest = hashlib.sha256(f"{service}|{spec.arn}|{session_name}|{now.isoformat()}".encode())
+    session = Session(
+        arn=rules.assumed_role_arn(spec.account, spec.name, session_name),
+        role=spec,
+        session_name=session_name,
+        access_key_id="ASIA" + base64.b32encode(digest.digest()).decode()[:16],
+        issued_at=now,
+        expires_at=now + dt.timedelta(seconds=duration_seconds),
+        duration_seconds=duration_seconds,
+        session_policies=(),
+        tags={},
+        source_identity=None,
+        chained=False,
+        caller_arn=service,
+    )
+    return record(
+        sandbox, session, role, via=via, origin=origin, instance=instance, carried=carried
+    )

@@ -370,3 +370,100 @@ def test_mfa_codes_change_every_thirty_seconds_and_allow_one_step_of_drift(corp)
     assert sessions.mfa_accepts(device, code, at + dt.timedelta(seconds=30))
     later = at + dt.timedelta(seconds=90)
     assert sessions.mfa_code(device, later) == code or not sessions.mfa_accepts(device, code, later)
+
+
+# -- an application on EC2 (id_roles_use_switch-role-ec2.html) --------------------------------
+
+
+def launch(web, corp, profile_name="WebAppProfile", **extra):
+    profile = models.InstanceProfile.objects.get(sandbox=corp, name=profile_name)
+    data = {"step": "launch", "name": "app-1", "profile": profile.pk, "region": "us-east-1"}
+    return web.post(url("ec2", corp), data | extra)
+
+
+def test_launching_needs_pass_role_on_the_profiles_role(web, corp):
+    """bob is a PowerUser (ec2:* but no iam:*), so ec2:RunInstances is allowed and iam:PassRole
+    is not: the instance is not launched (id_roles_use_passrole.html)."""
+    data = {"how": "key", "account": account(corp, "Development").pk, "user_name": "bob"}
+    web.post(url("sign_in", corp), data)
+    before = models.Ec2Instance.objects.filter(sandbox=corp).count()
+    response = launch(web, corp)
+    assert response.status_code == 400
+    result = response.context["launch"]
+    assert result.run.allowed
+    assert not result.pass_role.allowed
+    keys = {k.lower(): v for k, v in result.pass_role.request.context.items()}
+    assert keys["iam:passedtoservice"] == "ec2.amazonaws.com"
+    assert models.Ec2Instance.objects.filter(sandbox=corp).count() == before
+
+
+def test_an_instance_gets_the_roles_credentials_and_calls_as_the_role(web, corp):
+    """alice (admin) launches web app with WebAppProfile; IMDS serves WebAppRole's session,
+    named after the instance; calls are evaluated as that session (not chaining)."""
+    sign_in(web, corp, "Development", "alice", mfa_code=current_code(corp, "alice-phone"))
+    response = launch(web, corp)
+    assert response.status_code == 302
+    instance = models.Ec2Instance.objects.get(sandbox=corp, name="app-1")
+    row = models.StsSession.objects.get(instance=instance)
+    assert row.via == "instance"
+    assert row.arn.endswith(f":assumed-role/WebAppRole/{instance.instance_id}")
+    assert row.caller_arn == "ec2.amazonaws.com"
+    assert not row.chained
+    assert row.carried["ec2:SourceInstanceARN"] == instance.arn
+    page = web.get(url("ec2", corp), {"instance": instance.pk})
+    assert row.access_key_id in page.content.decode()
+    assert "AWS-HMAC" in page.context["imds"]
+    bucket = models.Resource.objects.get(sandbox=corp, kind="s3")
+    allowed = web.post(
+        url("ec2", corp),
+        {
+            "step": "call",
+            "instance": instance.pk,
+            "action": "s3:GetObject",
+            "resource": f"{bucket.arn}/q1.csv",
+        },
+    )
+    assert allowed.context["call"].request.principal == row.arn
+    assert allowed.context["call"].allowed
+    denied = web.post(
+        url("ec2", corp),
+        {"step": "call", "instance": instance.pk, "action": "iam:CreateUser", "resource": "*"},
+    )
+    assert not denied.context["call"].allowed
+
+
+def test_imds_renews_credentials_five_minutes_before_they_expire(web, corp):
+    """EC2 UG, instance-metadata-security-credentials: new credentials at least five minutes
+    before the old ones expire."""
+    sign_in(web, corp, "Development", "alice", mfa_code=current_code(corp, "alice-phone"))
+    launch(web, corp)
+    instance = models.Ec2Instance.objects.get(sandbox=corp, name="app-1")
+    first = models.StsSession.objects.get(instance=instance)
+    same = web.post(url("ec2", corp), {"step": "imds", "instance": instance.pk})
+    assert same.context["credentials"] == first
+    assert not same.context["renewed"]
+    corp.clock_offset = 3600 - 4 * 60  # four minutes before the expiry
+    corp.save()
+    renewed = web.post(url("ec2", corp), {"step": "imds", "instance": instance.pk})
+    assert renewed.context["renewed"]
+    assert renewed.context["credentials"] != first
+    assert renewed.context["credentials"].expires_at > first.expires_at
+
+
+def test_a_role_that_does_not_trust_ec2_gives_the_instance_no_credentials(web, corp):
+    sign_in(web, corp, "Development", "alice", mfa_code=current_code(corp, "alice-phone"))
+    dev = account(corp, "Development")
+    profile = models.InstanceProfile.objects.create(
+        sandbox=corp, account=dev, name="WrongProfile", role=role(corp, "OrderProcessorRole")
+    )
+    response = launch(web, corp, profile_name=profile.name)
+    assert response.status_code == 302  # the instance runs...
+    instance = models.Ec2Instance.objects.get(sandbox=corp, name="app-1")
+    assert not models.StsSession.objects.filter(instance=instance).exists()
+    asked = web.post(url("ec2", corp), {"step": "imds", "instance": instance.pk})
+    assert asked.context["no_credentials"].check == "trust-policy"  # ...without credentials
+
+
+def test_a_designer_cannot_launch(web, corp):
+    response = launch(web, corp)
+    assert "Sign in first" in response.context["launch"].problem

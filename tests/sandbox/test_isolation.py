@@ -111,7 +111,7 @@ def urls_for(sandbox):
         ("import", reverse("sandbox:import", args=[sandbox.pk])),
     ]
     session = models.StsSession.objects.filter(sandbox=sandbox).first()
-    for name in ("hub", "act", "clock", "sign_in", "assume_role", "switch_role"):
+    for name in ("hub", "act", "clock", "sign_in", "assume_role", "switch_role", "ec2"):
         found.append((f"flows:{name}", reverse(f"flows:{name}", args=[sandbox.pk])))
     found.append(("flows:forget", reverse("flows:forget", args=[sandbox.pk, session.pk])))
     account = models.Account.objects.filter(sandbox=sandbox).first()
