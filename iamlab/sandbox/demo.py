@@ -265,14 +265,14 @@ def default_key_policy(account_id: str) -> str:
     )
 
 
-def auditor_policy(role_arn: str) -> str:
+def auditor_policy(*role_arns: str) -> str:
     return _document(
         PolicyType.IDENTITY,
         {
-            "Sid": "AssumeTheAuditRole",
+            "Sid": "AssumeTheAuditRoles",
             "Effect": "Allow",
             "Action": "sts:AssumeRole",
-            "Resource": role_arn,
+            "Resource": list(role_arns) if len(role_arns) > 1 else role_arns[0],
         },
         {
             "Sid": "ReadDevelopmentReports",
@@ -537,8 +537,9 @@ def _workloads(development: Account) -> None:
     )
 
 
-def _federation(development: Account, audit: Account) -> None:
-    """Cross-account access with MFA, and the two kinds of identity provider."""
+def _federation(development: Account, audit: Account, production: Account) -> None:
+    """Cross-account access with MFA (two roles an auditor switches between), and the two
+    kinds of identity provider."""
     sandbox = development.sandbox
     auditor_role = _role(
         development,
@@ -548,6 +549,14 @@ def _federation(development: Account, audit: Account) -> None:
         trust_with_mfa(AUDIT_ID),
     )
     services.attach_policy(auditor_role, aws_policy("ReadOnlyAccess"))
+    production_auditor = _role(
+        production,
+        "ProductionAuditor",
+        "Cross-account access: auditors of the Audit account switch to this role, after MFA, "
+        "to read everything in Production.",
+        trust_with_mfa(AUDIT_ID),
+    )
+    services.attach_policy(production_auditor, aws_policy("ReadOnlyAccess"))
     auditor = IamUser.objects.create(
         sandbox=sandbox, account=audit, name="auditor", console_password=True
     )
@@ -558,7 +567,7 @@ def _federation(development: Account, audit: Account) -> None:
         sandbox=sandbox,
         user=auditor,
         name="AuditDevelopment",
-        document=auditor_policy(auditor_role.arn),
+        document=auditor_policy(auditor_role.arn, production_auditor.arn),
     )
 
     assert rules.check_name("SAML provider", "ExampleCorpIdP") is None
@@ -654,7 +663,7 @@ def build_example_corp(owner: User) -> Sandbox:
     org, _management, production, development, audit = _organization(sandbox)
     _people(development)
     _workloads(development)
-    _federation(development, audit)
+    _federation(development, audit, production)
     _identity_center(org, production, development, audit)
     return sandbox
 

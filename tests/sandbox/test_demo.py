@@ -182,6 +182,7 @@ def test_roles_for_every_use_case_describe_themselves(corp):
     roles = {r.name: r for r in Role.objects.filter(sandbox=corp, managed_by="")}
     assert set(roles) == {
         "ReadOnlyAuditor",
+        "ProductionAuditor",
         "WebAppRole",
         "OrderProcessorRole",
         "SAMLDevelopers",
