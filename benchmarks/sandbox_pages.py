@@ -14,6 +14,7 @@ Target: the median of every page under 150 ms on this 2-core machine.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import statistics
 import sys
@@ -73,6 +74,21 @@ def run(principals: int, repeat: int, seed: int) -> bool:
     assert role is not None
     assert group is not None
     assert policy is not None
+    # A role session the learner holds and acts as: every page then shows who they are.
+    now = sandbox.now()
+    session = models.StsSession.objects.create(
+        sandbox=sandbox,
+        account=account,
+        role=role,
+        arn=f"arn:aws:sts::{account.account_id}:assumed-role/{role.name}/bench",
+        session_name="bench",
+        access_key_id="ASIABENCHMARK0000001",
+        issued_at=now,
+        expires_at=now + dt.timedelta(hours=1),
+        duration_seconds=3600,
+    )
+    sandbox.acting_as = session.key
+    sandbox.save(update_fields=["acting_as"])
     check = reverse("sandbox:check", args=[sandbox.pk])
     who = reverse("sandbox:who_can", args=[sandbox.pk])
     pages = {
@@ -95,6 +111,13 @@ def run(principals: int, repeat: int, seed: int) -> bool:
         "who can (s3:GetObject)": f"{who}?action=s3:GetObject&resource=arn:aws:s3:::bucket/key",
         "who can (iam:PassRole)": f"{who}?action=iam:PassRole&resource={role.arn}",
         "import page": reverse("sandbox:import", args=[sandbox.pk]),
+        "identities in action (hub)": reverse("flows:hub", args=[sandbox.pk]),
+        "sign in": reverse("flows:sign_in", args=[sandbox.pk]),
+        "switch role": reverse("flows:switch_role", args=[sandbox.pk]),
+        "assume role (CLI)": reverse("flows:assume_role", args=[sandbox.pk]),
+        "application on EC2": reverse("flows:ec2", args=[sandbox.pk]),
+        "access check (stored session)": f"{check}?principal=session:{session.pk}"
+        "&action=sqs:SendMessage&resource=*",
     }
     client = Client()
     client.force_login(owner)
