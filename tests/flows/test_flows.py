@@ -467,3 +467,18 @@ def test_a_role_that_does_not_trust_ec2_gives_the_instance_no_credentials(web, c
 def test_a_designer_cannot_launch(web, corp):
     response = launch(web, corp)
     assert "Sign in first" in response.context["launch"].problem
+
+
+FLOW_PAGES = ["hub", "sign_in", "switch_role", "assume_role", "ec2"]
+
+
+@pytest.mark.parametrize("name", FLOW_PAGES)
+def test_every_flow_page_says_when_to_use_a_user_or_a_role(web, corp, name):
+    """The seed's "When to create an IAM user (instead of a role)" and "When to create an IAM
+    role (instead of a user)" sit on every flow page (id.html#id_which-to-choose)."""
+    page = web.get(url(name, corp))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "A user or a role?" in text
+    assert "Create an IAM role (instead of a user) when" in text
+    assert "Emergency access" in text
