@@ -442,8 +442,75 @@ ASSUME_ROLE_WITH_SAML = "AssumeRoleWithSAML"
 ASSUME_ROLE_WITH_WEB_IDENTITY = "AssumeRoleWithWebIdentity"
 
 
+class _Credentials:
+    """What the three kinds of temporary credentials share: a request made with them carries
+    their condition keys (:meth:`context`), is evaluated with their policies
+    (:meth:`engine_inputs`), and is refused outright where the credentials cannot make the
+    call (:meth:`credential_refusal`)."""
+
+    arn: str
+    issued_at: dt.datetime
+    expires_at: dt.datetime
+
+    def _session_issuer(self) -> str | None:
+        return None
+
+    def context(self, at: dt.datetime | None = None) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def engine_inputs(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def credential_refusal(self, action: str) -> str | None:
+        raise NotImplementedError
+
+    def expired(self, at: dt.datetime) -> bool:
+        return _utc(at) >= self.expires_at
+
+    def request(
+        self,
+        action: str,
+        resource: str = "*",
+        context: Mapping[str, Any] | None = None,
+        *,
+        resource_owner: str | None = None,
+        time: dt.datetime | None = None,
+    ) -> Request:
+        """A request made with these credentials (their keys, then ``context``; ``time``
+        defaults to when they were issued)."""
+        when = time or self.issued_at
+        return Request(
+            self.arn,
+            action,
+            resource,
+            context=_merge_context(self.context(when), context or {}),
+            resource_owner=resource_owner,
+            session_issuer=self._session_issuer(),
+            time=when,
+        )
+
+    def evaluate(
+        self,
+        action: str,
+        resource: str = "*",
+        context: Mapping[str, Any] | None = None,
+        *,
+        resource_policy: Policy | None = None,
+        rcps: Sequence[Sequence[Policy]] = (),
+        resource_owner: str | None = None,
+        time: dt.datetime | None = None,
+    ) -> Evaluation:
+        """Evaluate a request made with these credentials (refused outright where they cannot
+        make the call, see :meth:`credential_refusal`)."""
+        request = self.request(action, resource, context, resource_owner=resource_owner, time=time)
+        evaluation = evaluate(
+            request, resource_policy=resource_policy, rcps=rcps, **self.engine_inputs()
+        )
+        return _with_refusal(evaluation, self.credential_refusal(action))
+
+
 @dataclass(frozen=True, eq=False)
-class Session:
+class Session(_Credentials):
     """A role session: what AssumeRole, AssumeRoleWithSAML and AssumeRoleWithWebIdentity
     return, and how to evaluate requests made with it.
 
@@ -495,9 +562,6 @@ class Session:
     def mfa(self) -> bool:
         return self.mfa_authenticated_at is not None
 
-    def expired(self, at: dt.datetime) -> bool:
-        return _utc(at) >= self.expires_at
-
     def context(self, at: dt.datetime | None = None) -> dict[str, Any]:
         """The condition keys AWS adds to every request made with this session at ``at``
         (default: when it was issued; it matters for aws:MultiFactorAuthAge)."""
@@ -526,47 +590,8 @@ class Session:
             "scps": self.role.scps,
         }
 
-    def request(
-        self,
-        action: str,
-        resource: str = "*",
-        context: Mapping[str, Any] | None = None,
-        *,
-        resource_owner: str | None = None,
-        time: dt.datetime | None = None,
-    ) -> Request:
-        """A request made with this session's credentials (the session's keys, then ``context``;
-        ``time`` defaults to when the session was issued)."""
-        when = time or self.issued_at
-        merged = _merge_context(self.context(when), context or {})
-        return Request(
-            self.arn,
-            action,
-            resource,
-            context=merged,
-            resource_owner=resource_owner,
-            session_issuer=self.role.arn,
-            time=when,
-        )
-
-    def evaluate(
-        self,
-        action: str,
-        resource: str = "*",
-        context: Mapping[str, Any] | None = None,
-        *,
-        resource_policy: Policy | None = None,
-        rcps: Sequence[Sequence[Policy]] = (),
-        resource_owner: str | None = None,
-        time: dt.datetime | None = None,
-    ) -> Evaluation:
-        """Evaluate a request made with this session (refused outright where the credentials
-        cannot make the call, see :meth:`credential_refusal`)."""
-        request = self.request(action, resource, context, resource_owner=resource_owner, time=time)
-        evaluation = evaluate(
-            request, resource_policy=resource_policy, rcps=rcps, **self.engine_inputs()
-        )
-        return _with_refusal(evaluation, self.credential_refusal(action))
+    def _session_issuer(self) -> str | None:
+        return self.role.arn
 
     def credential_refusal(self, action: str) -> str | None:
         return credential_refusal(ASSUMED_ROLE, action, mfa=self.mfa)
@@ -595,7 +620,7 @@ _ROOT_FULL_ACCESS = Policy.parse(
 
 
 @dataclass(frozen=True, eq=False)
-class UserSession:
+class UserSession(_Credentials):
     """Temporary credentials from GetSessionToken: the same IAM user (or root user) with the
     same permissions, limited by :meth:`credential_refusal`.
 
@@ -636,9 +661,6 @@ class UserSession:
     def mfa(self) -> bool:
         return self.mfa_authenticated_at is not None
 
-    def expired(self, at: dt.datetime) -> bool:
-        return _utc(at) >= self.expires_at
-
     def context(self, at: dt.datetime | None = None) -> dict[str, Any]:
         out = dict(self.user.context)
         out = _merge_context(
@@ -659,42 +681,6 @@ class UserSession:
             "scps": self.user.scps,
         }
 
-    def request(
-        self,
-        action: str,
-        resource: str = "*",
-        context: Mapping[str, Any] | None = None,
-        *,
-        resource_owner: str | None = None,
-        time: dt.datetime | None = None,
-    ) -> Request:
-        when = time or self.issued_at
-        return Request(
-            self.arn,
-            action,
-            resource,
-            context=_merge_context(self.context(when), context or {}),
-            resource_owner=resource_owner,
-            time=when,
-        )
-
-    def evaluate(
-        self,
-        action: str,
-        resource: str = "*",
-        context: Mapping[str, Any] | None = None,
-        *,
-        resource_policy: Policy | None = None,
-        rcps: Sequence[Sequence[Policy]] = (),
-        resource_owner: str | None = None,
-        time: dt.datetime | None = None,
-    ) -> Evaluation:
-        request = self.request(action, resource, context, resource_owner=resource_owner, time=time)
-        evaluation = evaluate(
-            request, resource_policy=resource_policy, rcps=rcps, **self.engine_inputs()
-        )
-        return _with_refusal(evaluation, self.credential_refusal(action))
-
     def credential_refusal(self, action: str) -> str | None:
         return credential_refusal(SESSION_TOKEN, action, mfa=self.mfa)
 
@@ -714,7 +700,7 @@ class UserSession:
 
 
 @dataclass(frozen=True, eq=False)
-class FederatedUserSession:
+class FederatedUserSession(_Credentials):
     """A federated user from GetFederationToken (a custom identity broker).
 
     ``issuer`` is the IAM user (or root user) who called GetFederationToken; its identity-based
@@ -768,9 +754,6 @@ class FederatedUserSession:
         out.update(self.tags)
         return out
 
-    def expired(self, at: dt.datetime) -> bool:
-        return _utc(at) >= self.expires_at
-
     def context(self, at: dt.datetime | None = None) -> dict[str, Any]:
         out: dict[str, Any] = {
             "aws:userid": self.user_id,
@@ -788,42 +771,8 @@ class FederatedUserSession:
             "scps": self.issuer.scps,
         }
 
-    def request(
-        self,
-        action: str,
-        resource: str = "*",
-        context: Mapping[str, Any] | None = None,
-        *,
-        resource_owner: str | None = None,
-        time: dt.datetime | None = None,
-    ) -> Request:
-        when = time or self.issued_at
-        return Request(
-            self.arn,
-            action,
-            resource,
-            context=_merge_context(self.context(when), context or {}),
-            resource_owner=resource_owner,
-            session_issuer=self.issuer_arn,
-            time=when,
-        )
-
-    def evaluate(
-        self,
-        action: str,
-        resource: str = "*",
-        context: Mapping[str, Any] | None = None,
-        *,
-        resource_policy: Policy | None = None,
-        rcps: Sequence[Sequence[Policy]] = (),
-        resource_owner: str | None = None,
-        time: dt.datetime | None = None,
-    ) -> Evaluation:
-        request = self.request(action, resource, context, resource_owner=resource_owner, time=time)
-        evaluation = evaluate(
-            request, resource_policy=resource_policy, rcps=rcps, **self.engine_inputs()
-        )
-        return _with_refusal(evaluation, self.credential_refusal(action))
+    def _session_issuer(self) -> str | None:
+        return self.issuer_arn
 
     def credential_refusal(self, action: str) -> str | None:
         return credential_refusal(FEDERATED_USER, action)
