@@ -1120,6 +1120,14 @@ class StsSession(models.Model):
     # Switch role in the console: the display name and colour shown in the navigation bar.
     display_name = models.CharField(max_length=64, blank=True)
     color = models.CharField(max_length=16, blank=True)
+    # Federation (SAML, web identity, the access portal): the identity provider (its ARN, or a
+    # built-in provider's host name) and the provider's keys that survive into the session.
+    federated_provider = models.CharField(max_length=400, blank=True)
+    federation_keys = models.JSONField(default=dict, blank=True)
+    transitive_tag_keys = models.JSONField(default=list, blank=True)
+    # When MFA was checked for these credentials (GetSessionToken or AssumeRole with MFA).
+    mfa_authenticated_at = models.DateTimeField(null=True, blank=True)
+    mfa_serial = models.CharField(max_length=256, blank=True)
 
     objects = OwnedQuerySet.as_manager()
 

@@ -29,19 +29,23 @@ from django.db import transaction
 
 from iamlab.policy import (
     CallerSpec,
+    FederatedUserSession,
     Policy,
     PolicyError,
     PolicyType,
     Request,
+    RequestError,
     Session,
     StsDenied,
+    UserSession,
     assume_role,
     evaluate,
     get_caller_identity,
 )
+from iamlab.policy.sts import ASSUME_ROLE, ASSUME_ROLE_WITH_SAML, ASSUME_ROLE_WITH_WEB_IDENTITY
 
 from . import models, rules
-from .world import PrincipalInfo, World, stored_policy
+from .world import EngineSession, PrincipalInfo, World, stored_policy
 
 # How far the clock moves per click (seconds), as the page offers it.
 CLOCK_STEPS = (("15 minutes", 900), ("1 hour", 3600), ("12 hours", 43200))
@@ -108,7 +112,10 @@ def identity_for(sandbox: models.Sandbox, world: World, key: str) -> Identity:
                 session_label(row),
                 row.arn,
                 row.account.account_id,
-                bool(row.carried.get("aws:MultiFactorAuthPresent") == "true"),
+                bool(
+                    row.carried.get("aws:MultiFactorAuthPresent") == "true"
+                    or row.mfa_authenticated_at is not None
+                ),
                 row,
                 row.expired(sandbox.now()),
             )
@@ -120,9 +127,22 @@ def current(sandbox: models.Sandbox, world: World) -> Identity:
 
 
 def session_label(row: models.StsSession) -> str:
+    if row.kind == "assumed-role" and row.role is not None and row.display_name:
+        return f"{row.display_name} (role session {row.session_name})"
     if row.kind == "assumed-role" and row.role is not None:
-        shown = row.display_name or row.role.name
-        return f"{shown} (role session {row.session_name} in {row.account.account_id})"
+        return f"{row.role.name} (role session {row.session_name} in {row.account.account_id})"
+    who = f"IAM user {row.user.name}" if row.user is not None else "the root user"
+    if row.kind == "federated-user":
+        return (
+            f"Federated user {row.session_name} (GetFederationToken by {who} in "
+            f"{row.account.account_id})"
+        )
+    if row.kind == "session-token":
+        mfa = ", with MFA" if row.mfa_authenticated_at is not None else ""
+        return (
+            f"{who[0].upper()}{who[1:]} with temporary credentials (GetSessionToken{mfa}) in "
+            f"{row.account.account_id}"
+        )
     return row.arn
 
 
@@ -189,21 +209,77 @@ def session_policies(
 
 
 def role_info(world: World, row: models.StsSession) -> PrincipalInfo:
-    info = world.principal(f"role:{row.role_id}") if row.role_id else None
+    """The principal behind a session: its role, or for credentials from GetSessionToken and
+    GetFederationToken the IAM user (or root user) who called STS."""
+    if row.kind == "assumed-role" or row.role_id:
+        info = world.principal(f"role:{row.role_id}") if row.role_id else None
+        if info is None:
+            raise IdentityError("The role of this session was deleted, so the session ended.")
+        return info
+    key = f"user:{row.user_id}" if row.user_id else f"root:{row.account_id}"
+    info = world.principal(key)
     if info is None:
-        raise IdentityError("The role of this session was deleted, so the session ended.")
+        raise IdentityError(
+            "The IAM user who got these credentials was deleted, so they no longer work."
+        )
     return info
 
 
-def engine_session(world: World, row: models.StsSession) -> Session:
-    """The engine's session for a stored one, with the role's policies as they are now."""
-    role = role_info(world, row)
+session_principal = role_info
+
+_VIA_OPERATION = {
+    "saml": ASSUME_ROLE_WITH_SAML,
+    "portal": ASSUME_ROLE_WITH_SAML,
+    "web-identity": ASSUME_ROLE_WITH_WEB_IDENTITY,
+}
+
+
+def _federation_keys(stored: Any) -> dict[str, str | tuple[str, ...]]:
+    keys: dict[str, str | tuple[str, ...]] = {}
+    for key, value in dict(stored or {}).items():
+        keys[str(key)] = tuple(str(v) for v in value) if isinstance(value, list) else str(value)
+    return keys
+
+
+def engine_session(world: World, row: models.StsSession) -> EngineSession:
+    """The engine's session for a stored one, with the policies as they are now: a
+    :class:`Session` for a role session (AssumeRole, SAML, web identity, the access portal), a
+    :class:`UserSession` for GetSessionToken, a :class:`FederatedUserSession` for
+    GetFederationToken."""
+    principal = role_info(world, row)
     policies, problems = session_policies(row.sandbox, row.session_policy, list(row.policy_arns))
     if problems:
         raise IdentityError(" ".join(problems.values()))
+    if row.kind == "session-token":
+        return UserSession(
+            arn=row.arn,
+            user=world.caller_spec(principal),
+            access_key_id=row.access_key_id,
+            issued_at=row.issued_at,
+            expires_at=row.expires_at,
+            duration_seconds=row.duration_seconds,
+            mfa_authenticated_at=row.mfa_authenticated_at,
+            mfa_serial=row.mfa_serial or None,
+        )
+    if row.kind == "federated-user":
+        return FederatedUserSession(
+            arn=row.arn,
+            name=row.session_name,
+            issuer=world.caller_spec(principal),
+            access_key_id=row.access_key_id,
+            issued_at=row.issued_at,
+            expires_at=row.expires_at,
+            duration_seconds=row.duration_seconds,
+            session_policies=policies,
+            tags=dict(row.tags),
+        )
+    try:
+        spec = world.role_spec(principal)
+    except RequestError as exc:
+        raise IdentityError(exc.message) from exc
     return Session(
         arn=row.arn,
-        role=world.role_spec(role),
+        role=spec,
         session_name=row.session_name,
         access_key_id=row.access_key_id,
         issued_at=row.issued_at,
@@ -214,6 +290,11 @@ def engine_session(world: World, row: models.StsSession) -> Session:
         source_identity=row.source_identity or None,
         chained=row.chained,
         caller_arn=row.caller_arn,
+        mfa_authenticated_at=row.mfa_authenticated_at,
+        via=_VIA_OPERATION.get(row.via, ASSUME_ROLE),
+        federated_provider=row.federated_provider or None,
+        federation_keys=_federation_keys(row.federation_keys),
+        transitive_tag_keys=tuple(str(k) for k in row.transitive_tag_keys or ()),
     )
 
 
@@ -295,6 +376,56 @@ def record(
         carried=dict(carried or {}),
         display_name=display_name,
         color=color,
+        federated_provider=session.federated_provider or "",
+        federation_keys={
+            k: list(v) if isinstance(v, tuple) else v for k, v in session.federation_keys.items()
+        },
+        transitive_tag_keys=list(session.transitive_tag_keys),
+        mfa_authenticated_at=session.mfa_authenticated_at,
+    )
+
+
+@transaction.atomic
+def record_token(
+    sandbox: models.Sandbox,
+    session: UserSession | FederatedUserSession,
+    *,
+    origin: Identity,
+    user: models.IamUser | None,
+    account: models.Account,
+    session_policy: str = "",
+    policy_arns: list[str] | None = None,
+) -> models.StsSession:
+    """Keep credentials from GetSessionToken (``via="session-token"``) or GetFederationToken
+    (``via="broker"``); ``user`` is the IAM user who called STS (None: the root user)."""
+    if isinstance(session, UserSession):
+        kind, via, name = "session-token", "session-token", user.name if user else "root"
+        mfa_at, serial, tags = session.mfa_authenticated_at, session.mfa_serial or "", {}
+        caller_arn = session.arn
+    else:
+        kind, via, name = "federated-user", "broker", session.name
+        mfa_at, serial, tags = None, "", dict(session.tags)
+        caller_arn = session.issuer_arn
+    return models.StsSession.objects.create(
+        sandbox=sandbox,
+        account=account,
+        kind=kind,
+        via=via,
+        user=user,
+        origin=origin.key,
+        origin_label=origin.label,
+        arn=session.arn,
+        caller_arn=caller_arn,
+        session_name=name[:64],
+        access_key_id=session.access_key_id,
+        issued_at=session.issued_at,
+        expires_at=session.expires_at,
+        duration_seconds=session.duration_seconds,
+        session_policy=session_policy,
+        policy_arns=list(policy_arns or []),
+        tags=tags,
+        mfa_authenticated_at=mfa_at,
+        mfa_serial=serial,
     )
 
 
@@ -365,23 +496,29 @@ def assume(
 
 
 def credentials_json(row: models.StsSession) -> str:
-    """What ``aws sts assume-role`` prints (the secret parts are made up and marked so)."""
-    return json.dumps(
-        {
-            "Credentials": {
-                "AccessKeyId": row.access_key_id,
-                "SecretAccessKey": "(iamlab does not make secrets: this is a simulation)",
-                "SessionToken": "(a long opaque token)",
-                "Expiration": row.expires_at.strftime("%Y-%m-%dT%H:%M:%S+00:00"),
-            },
-            "AssumedRoleUser": {
-                "AssumedRoleId": f"{row.role.unique_id if row.role else ''}:{row.session_name}",
-                "Arn": row.arn,
-            },
-            **({"SourceIdentity": row.source_identity} if row.source_identity else {}),
-        },
-        indent=4,
-    )
+    """What ``aws sts assume-role`` (or get-session-token, get-federation-token,
+    assume-role-with-saml / -web-identity) prints; the secret parts are made up and marked so."""
+    answer: dict[str, Any] = {
+        "Credentials": {
+            "AccessKeyId": row.access_key_id,
+            "SecretAccessKey": "(iamlab does not make secrets: this is a simulation)",
+            "SessionToken": "(a long opaque token)",
+            "Expiration": row.expires_at.strftime("%Y-%m-%dT%H:%M:%S+00:00"),
+        }
+    }
+    if row.kind == "federated-user":
+        answer["FederatedUser"] = {
+            "FederatedUserId": f"{row.account.account_id}:{row.session_name}",
+            "Arn": row.arn,
+        }
+    elif row.kind == "assumed-role":
+        answer["AssumedRoleUser"] = {
+            "AssumedRoleId": f"{row.role.unique_id if row.role else ''}:{row.session_name}",
+            "Arn": row.arn,
+        }
+        if row.source_identity:
+            answer["SourceIdentity"] = row.source_identity
+    return json.dumps(answer, indent=4)
 
 
 # -- MFA devices --------------------------------------------------------------------------------
@@ -413,6 +550,11 @@ def caller_identity(world: World, who: Identity) -> str:
         return ""
     if who.session is not None:
         row = who.session
+        if row.kind != "assumed-role":
+            try:
+                return json.dumps(get_caller_identity(engine_session(world, row)), indent=4)
+            except (IdentityError, RequestError):
+                pass
         unique = row.role.unique_id if row.role is not None else row.account.account_id
         answer = {"UserId": f"{unique}:{row.session_name}", "Account": row.account.account_id}
         answer["Arn"] = row.arn

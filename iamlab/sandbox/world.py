@@ -33,6 +33,7 @@ from iamlab.policy import (
     ALLOWED,
     CallerSpec,
     Evaluation,
+    FederatedUserSession,
     Policy,
     PolicyError,
     PolicySet,
@@ -42,13 +43,16 @@ from iamlab.policy import (
     RoleSpec,
     Session,
     StsDenied,
+    UserSession,
     assume_role,
-    evaluate,
 )
 
 from . import models, rules
 
 DEFAULT_SESSION_NAME = "iamlab-session"
+
+# Every kind of temporary credentials the engine makes (iamlab.policy.TemporarySession).
+EngineSession = Session | UserSession | FederatedUserSession
 
 
 @dataclass(frozen=True)
@@ -624,7 +628,7 @@ class World:
 
     def check_session(
         self,
-        session: Session,
+        session: EngineSession,
         principal: PrincipalInfo,
         action: str,
         resource: str,
@@ -633,38 +637,38 @@ class World:
         at: dt.datetime | None = None,
     ) -> Check:
         """A request made with temporary credentials: ``session`` is the engine's session
-        (rebuilt from the sandbox's record), ``principal`` the role (or user) behind it.
+        (rebuilt from the sandbox's record: a role session, GetSessionToken credentials or a
+        federated user), ``principal`` the role (or the IAM user / root user) behind it.
 
         The request carries what the sandbox derives for that principal (its tags, the
         organization, the resource's tags), then the session's own keys (session tags override
         the role's tags with the same key, ``aws:userid``, ``aws:TokenIssueTime``, MFA and
         federation keys), then what the learner typed. ``at`` is the sandbox clock's time.
+        The session evaluates the request itself, so what its credentials can never call
+        (``credential_refusal``) is refused whatever the policies say.
         """
+        session_name = session.session_name if isinstance(session, Session) else ""
         base, target = self.request_for(
-            principal, action, resource, None, session.session_name, region
+            principal, action, resource, None, session_name or DEFAULT_SESSION_NAME, region
         )
+        when = at or session.issued_at
         ctx: dict[str, Any] = dict(base.context)
-        for extra in (session.context(), dict(context or {})):
+        for extra in (session.context(when), dict(context or {})):
             given = {k.lower() for k in extra}
             ctx = {k: v for k, v in ctx.items() if k.lower() not in given} | extra
-        request = Request(
-            session.arn,
+        resource_policy = target.policy if target is not None else None
+        if target is not None and target.kind == "role" and base.service != "sts":
+            resource_policy = None
+        owner = base.resource_owner
+        request = session.request(base.action, base.resource, ctx, resource_owner=owner, time=when)
+        evaluation = session.evaluate(
             base.action,
             base.resource,
             ctx,
-            resource_owner=base.resource_owner,
-            session_issuer=session.role.arn,
-            time=at or session.issued_at,
-        )
-        resource_policy = target.policy if target is not None else None
-        if target is not None and target.kind == "role" and request.service != "sts":
-            resource_policy = None
-        owner = request.resource_owner
-        evaluation = evaluate(
-            request,
             resource_policy=resource_policy,
             rcps=self.rcps_for(owner) if owner else (),
-            **session.engine_inputs(),
+            resource_owner=owner,
+            time=when,
         )
         return Check(principal, request, evaluation, target, self.sources)
 

@@ -469,7 +469,20 @@ def test_a_designer_cannot_launch(web, corp):
     assert "Sign in first" in response.context["launch"].problem
 
 
-FLOW_PAGES = ["hub", "sign_in", "switch_role", "assume_role", "ec2"]
+FLOW_PAGES = [
+    "hub",
+    "sign_in",
+    "switch_role",
+    "assume_role",
+    "ec2",
+    "cross_account",
+    "services",
+    "portal",
+    "saml",
+    "broker",
+    "session_token",
+    "web_identity",
+]
 
 
 @pytest.mark.parametrize("name", FLOW_PAGES)

@@ -111,7 +111,22 @@ def urls_for(sandbox):
         ("import", reverse("sandbox:import", args=[sandbox.pk])),
     ]
     session = models.StsSession.objects.filter(sandbox=sandbox).first()
-    for name in ("hub", "act", "clock", "sign_in", "assume_role", "switch_role", "ec2"):
+    for name in (
+        "hub",
+        "act",
+        "clock",
+        "sign_in",
+        "assume_role",
+        "switch_role",
+        "ec2",
+        "cross_account",
+        "services",
+        "portal",
+        "saml",
+        "broker",
+        "session_token",
+        "web_identity",
+    ):
         found.append((f"flows:{name}", reverse(f"flows:{name}", args=[sandbox.pk])))
     found.append(("flows:forget", reverse("flows:forget", args=[sandbox.pk, session.pk])))
     account = models.Account.objects.filter(sandbox=sandbox).first()
