@@ -367,10 +367,23 @@ def test_saml_attribute_conditions_in_trust() -> None:
     )
     staff = attr("urn:oid:1.3.6.1.4.1.5923.1.1.1.1", "staff")
     student = attr("urn:oid:1.3.6.1.4.1.5923.1.1.1.1", "staff", "student")
-    common = {"provider_issuer": ISSUER, "now": NOW}
-    ok(assume_role_with_saml(assertion(extra=(staff,)), saml_role(trust_doc), PROVIDER, **common))
+    ok(
+        assume_role_with_saml(
+            assertion(extra=(staff,)),
+            saml_role(trust_doc),
+            PROVIDER,
+            provider_issuer=ISSUER,
+            now=NOW,
+        )
+    )
     refusal = denied(
-        assume_role_with_saml(assertion(extra=(student,)), saml_role(trust_doc), PROVIDER, **common)
+        assume_role_with_saml(
+            assertion(extra=(student,)),
+            saml_role(trust_doc),
+            PROVIDER,
+            provider_issuer=ISSUER,
+            now=NOW,
+        )
     )
     assert refusal.check == "trust-policy"
 

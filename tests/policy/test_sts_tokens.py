@@ -419,7 +419,7 @@ def test_root_session_token_keeps_root_access() -> None:
 FED_ARN = f"arn:aws:sts::{A}:federated-user/carol"
 ALLOW_GFT = allow("sts:GetFederationToken", f"arn:aws:sts::{A}:federated-user/*")
 ALLOW_TAG = allow("sts:TagSession", f"arn:aws:sts::{A}:federated-user/*")
-SESSION_S3 = {"session_policy": parse(allow("s3:GetObject"), PolicyType.SESSION, "session")}
+SESSION_S3 = parse(allow("s3:GetObject"), PolicyType.SESSION, "session")
 
 
 @dataclass
@@ -503,7 +503,7 @@ def test_federated_user_permissions_are_the_intersection() -> None:
     policies and the session policies"; without a session policy the session "has no
     permissions", except what resource policies naming the federated user grant."""
     spec = caller(identity=[ALLOW_GFT, allow(["s3:GetObject", "s3:PutObject"])])
-    fed = ok(get_federation_token(spec, "carol", now=NOW, **SESSION_S3))
+    fed = ok(get_federation_token(spec, "carol", now=NOW, session_policy=SESSION_S3))
     assert fed.kind == "federated-user"
     assert fed.issuer_arn == ALICE
     assert fed.evaluate("s3:GetObject", OBJ).allowed
@@ -561,7 +561,7 @@ def test_federated_user_tags_override_user_tags() -> None:
 def test_root_federation_token_is_root_access_limited_by_session_policy() -> None:
     """API_GetFederationToken allows root credentials (not recommended); iamlab evaluates the
     root user's full access intersected with the session policies (documented choice)."""
-    fed = ok(get_federation_token(CallerSpec(ROOT_A), "ops", now=NOW, **SESSION_S3))
+    fed = ok(get_federation_token(CallerSpec(ROOT_A), "ops", now=NOW, session_policy=SESSION_S3))
     assert fed.evaluate("s3:GetObject", OBJ).allowed
     assert fed.evaluate("s3:DeleteObject", OBJ).decided_by == "session"
 
@@ -638,7 +638,7 @@ def test_every_session_kind_has_the_common_interface() -> None:
     sessions: list[TemporarySession] = [
         ok(assume_role(caller(), role(identity=(parse(allow("s3:GetObject")),)), "al", now=NOW)),
         ok(get_session_token(spec, now=NOW)),
-        ok(get_federation_token(spec, "carol", now=NOW, **SESSION_S3)),
+        ok(get_federation_token(spec, "carol", now=NOW, session_policy=SESSION_S3)),
     ]
     kinds = []
     for session in sessions:
