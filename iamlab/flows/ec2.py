@@ -54,37 +54,6 @@ class Launch:
         return self.instance is not None
 
 
-def _check(
-    sandbox: models.Sandbox,
-    world: World,
-    who: sessions.Identity,
-    action: str,
-    resource: str,
-    context: dict[str, str] | None = None,
-    region: str | None = None,
-) -> Check:
-    """One request made by the current identity (long-term credentials or a session)."""
-    if who.session is not None:
-        row = who.session
-        extra = dict(row.carried) | dict(context or {})
-        return world.check_session(
-            sessions.engine_session(world, row),
-            sessions.role_info(world, row),
-            action,
-            resource,
-            extra,
-            region,
-            at=sandbox.now(),
-        )
-    principal = world.principal(who.key.removesuffix(":mfa"))
-    if principal is None:
-        raise sessions.IdentityError("Sign in first: someone has to launch the instance.")
-    extra = dict(context or {})
-    if who.mfa:
-        extra.setdefault("aws:MultiFactorAuthPresent", "true")
-    return world.check(principal, action, resource, extra, region=region)
-
-
 def launch(
     sandbox: models.Sandbox,
     world: World,
@@ -108,7 +77,7 @@ def launch(
     instance_id = "i-" + uuid.uuid4().hex[:17]
     instance_arn = f"arn:aws:ec2:{region}:{account}:instance/{instance_id}"
     result = Launch()
-    result.run = _check(
+    result.run = sessions.check_as(
         sandbox,
         world,
         who,
@@ -118,7 +87,7 @@ def launch(
     )
     role = profile.role
     if role is not None:
-        result.pass_role = _check(
+        result.pass_role = sessions.check_as(
             sandbox,
             world,
             who,

@@ -6,7 +6,6 @@ form error) and checks an action's spelling against AWS's catalog before the eng
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 from django import forms
@@ -29,16 +28,9 @@ def check_action(text: str) -> str:
         raise forms.ValidationError(
             "A request is for one action: wildcards belong in policies, not in requests."
         )
-    if not catalog.service_exists(service.lower()):
-        raise forms.ValidationError(f"AWS has no service with the prefix {service}.")
     info = catalog.action_info(action)
     if info is None:
-        names = {a.name.lower(): a.name for a in catalog.service_actions(service.lower())}
-        near = difflib.get_close_matches(name.lower(), list(names), n=1)
-        hint = f" Did you mean {service.lower()}:{names[near[0]]}?" if near else ""
-        raise forms.ValidationError(
-            f"{catalog.service_name(service.lower())} has no action {action}.{hint}"
-        )
+        raise forms.ValidationError(str(catalog.unknown_action(action)))
     return info.full_name
 
 
@@ -84,6 +76,22 @@ def resource_choices(sandbox: models.Sandbox, kind: str | None = None) -> Groupe
             label += " (no resource-based policy)"
         grouped.setdefault(_account_label(res.account), []).append((res.pk, label))
     return sorted(grouped.items())
+
+
+def optional_role(sandbox: models.Sandbox, pk: int | None) -> models.Role | None:
+    """The chosen role of this sandbox (service-linked roles excluded: only their service uses
+    them), None if none was chosen."""
+    if pk is None:
+        return None
+    found: models.Role | None = (
+        models.Role.objects.filter(sandbox=sandbox, pk=pk)
+        .exclude(managed_by="service-linked")
+        .select_related("account")
+        .first()
+    )
+    if found is None:
+        raise forms.ValidationError("Choose a role of this sandbox.")
+    return found
 
 
 class CrossAccountForm(FlowForm):
@@ -144,18 +152,7 @@ class CrossAccountForm(FlowForm):
         return caller
 
     def clean_role(self) -> models.Role | None:
-        pk = self.cleaned_data.get("role")
-        if pk is None:
-            return None
-        found: models.Role | None = (
-            models.Role.objects.filter(sandbox=self.sandbox, pk=pk)
-            .exclude(managed_by="service-linked")
-            .select_related("account")
-            .first()
-        )
-        if found is None:
-            raise forms.ValidationError("Choose a role of this sandbox.")
-        return found
+        return optional_role(self.sandbox, self.cleaned_data.get("role"))
 
     def clean_resource(self) -> models.Resource | None:
         pk = self.cleaned_data.get("resource")
@@ -239,18 +236,7 @@ class RunFunctionForm(FlowForm):
         return found
 
     def clean_role(self) -> models.Role | None:
-        pk = self.cleaned_data.get("role")
-        if pk is None:
-            return None
-        found: models.Role | None = (
-            models.Role.objects.filter(sandbox=self.sandbox, pk=pk)
-            .exclude(managed_by="service-linked")
-            .select_related("account")
-            .first()
-        )
-        if found is None:
-            raise forms.ValidationError("Choose a role of this sandbox.")
-        return found
+        return optional_role(self.sandbox, self.cleaned_data.get("role"))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -38,7 +38,6 @@ from iamlab.sandbox.world import Check, PrincipalInfo, World
 from .forms_more import CrossAccountForm, FunctionCallForm, RunFunctionForm
 
 LAMBDA = "lambda.amazonaws.com"
-MFA_CONTEXT = {"aws:MultiFactorAuthPresent": "true", "aws:MultiFactorAuthAge": "0"}
 # Whose policies a layer of a cross-account evaluation belongs to.
 CALLER_SIDE = frozenset({"identity", "boundary", "session", "scp"})
 TARGET_SIDE = frozenset({"resource", "rcp"})
@@ -236,7 +235,7 @@ def cross_account(request: HttpRequest, sb: int) -> HttpResponse:
     elif form.is_bound:
         d = form.cleaned_data
         caller = _caller_info(world, d["caller"])
-        ctx = dict(MFA_CONTEXT) if d["mfa"] else {}
+        ctx = dict(sessions.MFA_SIGN_IN) if d["mfa"] else {}
         role, resource, action = d["role"], d["resource"], d["action"]
         context |= {
             "caller": caller,
@@ -296,28 +295,11 @@ def check_as(
     cannot evaluate."""
     if who.is_designer:
         return None
-    row = who.session
-    if row is not None:
-        if who.expired:
-            raise sessions.IdentityError(sessions.expired_message(row))
-        if row.role_id is None:
-            raise sessions.IdentityError(
-                f"This page checks IAM users and role sessions; you are using {who.label}."
-            )
-        return world.check_session(
-            sessions.engine_session(world, row),
-            sessions.role_info(world, row),
-            action,
-            resource,
-            dict(row.carried) | dict(context),
-            region,
-            at=sandbox.now(),
+    if who.session is not None and who.session.role_id is None and not who.expired:
+        raise sessions.IdentityError(
+            f"This page checks IAM users and role sessions; you are using {who.label}."
         )
-    principal = world.principal(who.key.removesuffix(":mfa"))
-    if principal is None:
-        return None
-    extra = (dict(MFA_CONTEXT) if who.mfa else {}) | dict(context)
-    return world.check(principal, action, resource, extra, region=region)
+    return sessions.check_as(sandbox, world, who, action, resource, context, region)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ Everything is loaded lazily and cached: validation of one policy touches a handf
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
 from collections.abc import Iterable
@@ -220,6 +221,21 @@ def action_info(action: str) -> ActionInfo | None:
     if not sep:
         return None
     return _actions(service.lower()).get(name.lower())
+
+
+def unknown_action(action: str) -> str | None:
+    """Why AWS would not know ``service:Name``, with the nearest action it does know; None for
+    an action in the catalog."""
+    if action_info(action) is not None:
+        return None
+    service, _, name = action.partition(":")
+    prefix = service.lower()
+    if not service_exists(prefix):
+        return f"AWS has no service with the prefix {service}."
+    names = {a.name.lower(): a.name for a in service_actions(prefix)}
+    near = difflib.get_close_matches(name.lower(), list(names), n=1)
+    hint = f" Did you mean {prefix}:{names[near[0]]}?" if near else ""
+    return f"{service_name(prefix)} has no action {action}.{hint}"
 
 
 def actions_matching(pattern: str) -> tuple[ActionInfo, ...]:

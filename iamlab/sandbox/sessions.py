@@ -22,6 +22,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,11 +46,19 @@ from iamlab.policy import (
 from iamlab.policy.sts import ASSUME_ROLE, ASSUME_ROLE_WITH_SAML, ASSUME_ROLE_WITH_WEB_IDENTITY
 
 from . import models, rules
-from .world import EngineSession, PrincipalInfo, World, stored_policy
+from .world import Check, EngineSession, PrincipalInfo, World, stored_policy
 
 # How far the clock moves per click (seconds), as the page offers it.
 CLOCK_STEPS = (("15 minutes", 900), ("1 hour", 3600), ("12 hours", 43200))
 MAX_CLOCK_OFFSET = 400 * 24 * 3600  # a little over a year: far enough for any lesson
+
+
+# What a console sign-in with MFA adds to the requests of that sign-in (iamlab's choice: the age
+# stays 0, it does not count the seconds since signing in).
+MFA_SIGN_IN: dict[str, Any] = {"aws:MultiFactorAuthPresent": "true", "aws:MultiFactorAuthAge": "0"}
+SIGN_IN_FIRST = (
+    "Choose who makes the call: sign in as the root user or an IAM user, or use a session, first."
+)
 
 
 class IdentityError(Exception):
@@ -225,8 +234,6 @@ def role_info(world: World, row: models.StsSession) -> PrincipalInfo:
     return info
 
 
-session_principal = role_info
-
 _VIA_OPERATION = {
     "saml": ASSUME_ROLE_WITH_SAML,
     "portal": ASSUME_ROLE_WITH_SAML,
@@ -307,20 +314,51 @@ def caller_for(
     """The identity as the caller of an STS request."""
     extra = dict(context or {})
     if who.mfa and who.kind in ("root", "user"):
-        extra.setdefault("aws:MultiFactorAuthPresent", "true")
-        extra.setdefault("aws:MultiFactorAuthAge", "0")
+        extra = MFA_SIGN_IN | extra
     if who.kind == "session" and who.session is not None:
         if who.expired:
             raise IdentityError(expired_message(who.session))
         carried = dict(who.session.carried) | extra
         return engine_session(world, who.session).as_caller(carried)
-    principal = world.principal(who.key.rsplit(":mfa", 1)[0]) if who.key else None
+    principal = world.principal(who.key.removesuffix(":mfa")) if who.key else None
     if principal is None:
-        raise IdentityError(
-            "Choose who makes the call: sign in as the root user or an IAM user, or use a "
-            "session, first."
-        )
+        raise IdentityError(SIGN_IN_FIRST)
     return world.caller_spec(principal, extra)
+
+
+def check_as(
+    sandbox: models.Sandbox,
+    world: World,
+    who: Identity,
+    action: str,
+    resource: str,
+    context: Mapping[str, Any] | None = None,
+    region: str | None = None,
+) -> Check:
+    """A request made by ``who``: with its long-term credentials (carrying the MFA of its
+    sign-in) or with its session's, at the sandbox's clock; ``context`` wins over both.
+
+    Raises :class:`IdentityError` when ``who`` cannot make calls (nobody, expired credentials,
+    a deleted role) and :class:`~iamlab.policy.RequestError` for a request the engine cannot
+    read."""
+    if who.session is not None:
+        row = who.session
+        if who.expired:
+            raise IdentityError(expired_message(row))
+        return world.check_session(
+            engine_session(world, row),
+            role_info(world, row),
+            action,
+            resource,
+            dict(row.carried) | dict(context or {}),
+            region,
+            at=sandbox.now(),
+        )
+    principal = world.principal(who.key.removesuffix(":mfa")) if who.key else None
+    if principal is None:
+        raise IdentityError(SIGN_IN_FIRST)
+    extra = (MFA_SIGN_IN if who.mfa else {}) | dict(context or {})
+    return world.check(principal, action, resource, extra, region=region)
 
 
 def expired_message(row: models.StsSession) -> str:

@@ -7,7 +7,6 @@ through its sandbox, so a guessed URL or id of someone else's object is a 404.
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Callable
 from typing import Any
@@ -393,25 +392,17 @@ def _arn_choices(world: World) -> list[tuple[str, str]]:
 def _session_check(
     sandbox: models.Sandbox,
     world: World,
-    row: models.StsSession,
+    acting: sessions.Identity,
     data: dict[str, str],
     context: dict[str, Any],
 ) -> Check:
+    """The question asked with a stored session's credentials."""
     try:
-        session = sessions.engine_session(world, row)
-        role = sessions.role_info(world, row)
+        return sessions.check_as(
+            sandbox, world, acting, data["action"], data["resource"] or "*", context, data["region"]
+        )
     except sessions.IdentityError as exc:
         raise RequestError("context", str(exc)) from exc
-    carried = dict(row.carried) | context
-    return world.check_session(
-        session,
-        role,
-        data["action"],
-        data["resource"] or "*",
-        carried,
-        data["region"],
-        at=sandbox.now(),
-    )
 
 
 def _principal_choices(
@@ -455,11 +446,8 @@ def access_check(request: HttpRequest, sb: int) -> HttpResponse:
         elif acting.expired:
             errors["principal"] = sessions.expired_message(acting.session)
         elif not errors:
-            row = acting.session
-            result = _answer(
-                errors,
-                lambda: _session_check(sandbox, world, row, data, context),
-            )
+            asking = acting
+            result = _answer(errors, lambda: _session_check(sandbox, world, asking, data, context))
     elif context is not None:
         principal = world.principal(data["principal"])
         if principal is None:
@@ -485,20 +473,7 @@ def access_check(request: HttpRequest, sb: int) -> HttpResponse:
                 ),
             )
     errors = {k: errors[k] for k in QUESTION_FIELDS if k in errors}  # in the form's order
-    unknown_action = None
-    if result is not None and catalog.action_info(result.request.action) is None:
-        service = result.request.service
-        if not catalog.service_exists(service):
-            unknown_action = f"AWS has no service with the prefix {service}."
-        else:
-            names = {a.name.lower(): a.name for a in catalog.service_actions(service)}
-            near = difflib.get_close_matches(
-                result.request.action.split(":", 1)[1].lower(), list(names), n=1
-            )
-            unknown_action = (
-                f"{catalog.service_name(service)} has no action {result.request.action}."
-                + (f" Did you mean {service}:{names[near[0]]}?" if near else "")
-            )
+    unknown_action = catalog.unknown_action(result.request.action) if result else None
     deciding = []
     if result is not None:
         for match in result.evaluation.matched:
