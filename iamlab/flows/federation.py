@@ -221,6 +221,10 @@ def portal_entries(sandbox: models.Sandbox, user: models.SsoUser) -> list[Portal
         .select_related("permission_set", "account", "sso_group")
         .order_by("account__name", "permission_set__name")
     )
+    provisioned = {
+        (r.account_id, r.permission_set_id): r
+        for r in models.Role.objects.filter(sandbox=sandbox, permission_set__isnull=False)
+    }
     seen: set[tuple[int, int]] = set()
     entries = []
     for assignment in qs:
@@ -228,9 +232,7 @@ def portal_entries(sandbox: models.Sandbox, user: models.SsoUser) -> list[Portal
         if pair in seen:
             continue
         seen.add(pair)
-        role = models.Role.objects.filter(
-            sandbox=sandbox, account=assignment.account, permission_set=assignment.permission_set
-        ).first()
+        role = provisioned.get(pair)
         through = (
             "directly"
             if assignment.sso_user_id
@@ -270,17 +272,11 @@ def portal_sign_in(
         session_name=user.user_name,
         now=now,
     )
+    xml = render(assertion, now)
     outcome = saml_sign_in(
-        sandbox,
-        world,
-        who,
-        role,
-        provider,
-        render(assertion, now),
-        via="portal",
-        duration_seconds=duration,
+        sandbox, world, who, role, provider, xml, via="portal", duration_seconds=duration
     )
-    outcome.extra["xml"] = render(assertion, now)
+    outcome.extra["xml"] = xml
     return outcome
 
 

@@ -17,7 +17,6 @@ credentials expire.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hashlib
 import hmac
@@ -34,18 +33,17 @@ from iamlab.policy import (
     Policy,
     PolicyError,
     PolicyType,
-    Request,
     RequestError,
     Session,
     StsDenied,
     UserSession,
     assume_role,
-    evaluate,
+    assume_role_for_service,
     get_caller_identity,
 )
 from iamlab.policy.sts import ASSUME_ROLE, ASSUME_ROLE_WITH_SAML, ASSUME_ROLE_WITH_WEB_IDENTITY
 
-from . import models, rules
+from . import models
 from .world import Check, EngineSession, PrincipalInfo, World, stored_policy
 
 # How far the clock moves per click (seconds), as the page offers it.
@@ -620,50 +618,22 @@ def service_assume(
     duration_seconds: int = 3600,
     carried: dict[str, Any] | None = None,
 ) -> models.StsSession | StsDenied:
-    """An AWS service (``ec2.amazonaws.com``, ``lambda.amazonaws.com``) assumes a role for you.
-
-    Only the role's trust policy decides (a service principal has no identity policies); the
-    request carries ``aws:SourceAccount`` and ``aws:SourceArn`` of the resource the service acts
-    for, which trust policies use against the confused deputy
-    (id_roles_create_for-service.html, confused-deputy.html). The session is named after what
-    the service runs (an instance id for EC2: aws:userid is ROLE-ID:i-..., per
-    id_roles_use_switch-role-ec2.html).
-    """
+    """An AWS service assumes a role for you (:func:`iamlab.policy.assume_role_for_service`);
+    the session is kept like any other, with what the service's calls carry (``carried``)."""
     info = world.principal(f"role:{role.pk}")
     if info is None or info.trust is None:
         raise IdentityError(f"Role {role.name} has no trust policy a service could use.")
-    spec = world.role_spec(info)
-    now = sandbox.now()
-    context: dict[str, Any] = {"aws:SourceAccount": role.account.account_id}
-    if source_arn:
-        context["aws:SourceArn"] = source_arn
-    request = Request(service, "sts:AssumeRole", spec.arn, context=context, time=now)
-    evaluation = evaluate(request, resource_policy=spec.trust, rcps=spec.rcps)
-    if not evaluation.allowed:
-        return StsDenied(
-            "trust-policy",
-            f"Role {role.name}'s trust policy does not let the service {service} assume it, so "
-            f"the service gets no credentials. A role meant for {service} trusts it as "
-            f'"Principal": {{"Service": "{service}"}} with the action sts:AssumeRole.',
-            f"(the service reports it cannot assume {spec.arn})",
-            evaluation=evaluation,
-            side="trust-policy",
-        )
-    digest = hashlib.sha256(f"{service}|{spec.arn}|{session_name}|{now.isoformat()}".encode())
-    session = Session(
-        arn=rules.assumed_role_arn(spec.account, spec.name, session_name),
-        role=spec,
-        session_name=session_name,
-        access_key_id="ASIA" + base64.b32encode(digest.digest()).decode()[:16],
-        issued_at=now,
-        expires_at=now + dt.timedelta(seconds=duration_seconds),
+    session = assume_role_for_service(
+        service,
+        world.role_spec(info),
+        session_name,
+        now=sandbox.now(),
         duration_seconds=duration_seconds,
-        session_policies=(),
-        tags={},
-        source_identity=None,
-        chained=False,
-        caller_arn=service,
+        source_account=role.account.account_id,
+        source_arn=source_arn or None,
     )
+    if isinstance(session, StsDenied):
+        return session
     return record(
         sandbox, session, role, via=via, origin=origin, instance=instance, carried=carried
     )

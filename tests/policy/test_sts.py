@@ -26,6 +26,7 @@ from iamlab.policy import (
     Session,
     StsDenied,
     assume_role,
+    assume_role_for_service,
     evaluate,
     get_caller_identity,
 )
@@ -611,3 +612,70 @@ def test_get_caller_identity_needs_credentials(principal: str) -> None:
     caller has none of its own."""
     with pytest.raises(RequestError, match="principal"):
         get_caller_identity(principal)
+
+
+# --- a service assumes a role (service roles, instance profiles) -------------------------------
+
+SERVICE_ROLE = "id_roles_create_for-service"
+CONFUSED_DEPUTY = "confused-deputy"
+LAMBDA_ARN = f"arn:aws:lambda:us-east-1:{A}:function:orders"
+
+
+@pytest.mark.parametrize(
+    ("trust_doc", "service", "allowed"),
+    [
+        pytest.param(
+            trust({"Service": "ec2.amazonaws.com"}),
+            "ec2.amazonaws.com",
+            True,
+            id=f"{SERVICE_ROLE}: the trusted service gets credentials",
+        ),
+        pytest.param(
+            trust({"Service": "ec2.amazonaws.com"}),
+            "lambda.amazonaws.com",
+            False,
+            id=f"{SERVICE_ROLE}: another service gets none",
+        ),
+        pytest.param(
+            trust(aws(ALICE)),
+            "lambda.amazonaws.com",
+            False,
+            id=f"{SERVICE_ROLE}: a role for people does not trust a service",
+        ),
+        pytest.param(
+            trust(
+                {"Service": "lambda.amazonaws.com"},
+                condition={"ArnEquals": {"aws:SourceArn": LAMBDA_ARN}},
+            ),
+            "lambda.amazonaws.com",
+            True,
+            id=f"{CONFUSED_DEPUTY}: aws:SourceArn names the function acting",
+        ),
+        pytest.param(
+            trust(
+                {"Service": "lambda.amazonaws.com"},
+                condition={"StringEquals": {"aws:SourceAccount": B}},
+            ),
+            "lambda.amazonaws.com",
+            False,
+            id=f"{CONFUSED_DEPUTY}: aws:SourceAccount of another account is refused",
+        ),
+    ],
+)
+def test_a_service_assumes_a_role_through_its_trust_policy(trust_doc, service, allowed) -> None:
+    spec = role(DEV_ROLE, trust_doc)
+    result = assume_role_for_service(
+        service, spec, "i-0abc", now=NOW, source_account=A, source_arn=LAMBDA_ARN
+    )
+    if not allowed:
+        assert isinstance(result, StsDenied)
+        assert result.check == "trust-policy"
+        assert service in result.message
+        return
+    assert isinstance(result, Session)
+    assert result.arn == f"arn:aws:sts::{A}:assumed-role/Dev/i-0abc"
+    assert result.caller_arn == service
+    assert not result.chained
+    assert result.access_key_id.startswith("ASIA")
+    assert len(result.access_key_id) == 20
+    assert result.expires_at == NOW + dt.timedelta(hours=1)
