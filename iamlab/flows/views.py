@@ -26,7 +26,8 @@ from . import ec2 as ec2_flow
 from . import forms, signin
 
 
-def _sandbox(request: HttpRequest, sb: int) -> models.Sandbox:
+def owned_sandbox(request: HttpRequest, sb: int) -> models.Sandbox:
+    """The signed-in person's sandbox; anyone else's id is a 404."""
     return get_object_or_404(models.Sandbox.owned_by(request.user), pk=sb)
 
 
@@ -58,7 +59,7 @@ def _sessions(sandbox: models.Sandbox) -> list[models.StsSession]:
 @login_required
 @require_GET
 def hub(request: HttpRequest, sb: int) -> HttpResponse:
-    sandbox = _sandbox(request, sb)
+    sandbox = owned_sandbox(request, sb)
     world = World.for_sandbox(sandbox)
     who = sessions.current(sandbox, world)
     return render(
@@ -79,7 +80,7 @@ def hub(request: HttpRequest, sb: int) -> HttpResponse:
 @require_POST
 def act(request: HttpRequest, sb: int) -> HttpResponse:
     """Become an identity (a session, the one a session started from, or nobody)."""
-    sandbox = _sandbox(request, sb)
+    sandbox = owned_sandbox(request, sb)
     world = World.for_sandbox(sandbox)
     key = request.POST.get("key", "")
     try:
@@ -97,7 +98,7 @@ def act(request: HttpRequest, sb: int) -> HttpResponse:
 @login_required
 @require_POST
 def clock(request: HttpRequest, sb: int) -> HttpResponse:
-    sandbox = _sandbox(request, sb)
+    sandbox = owned_sandbox(request, sb)
     step = request.POST.get("seconds", "")
     allowed = {str(seconds): label for label, seconds in sessions.CLOCK_STEPS}
     if request.POST.get("reset"):
@@ -114,7 +115,7 @@ def clock(request: HttpRequest, sb: int) -> HttpResponse:
 @login_required
 @require_POST
 def forget(request: HttpRequest, sb: int, pk: int) -> HttpResponse:
-    sandbox = _sandbox(request, sb)
+    sandbox = owned_sandbox(request, sb)
     row = get_object_or_404(models.StsSession.objects.filter(sandbox=sandbox), pk=pk)
     if sandbox.acting_as == row.key:
         sandbox.acting_as = row.origin
@@ -131,7 +132,7 @@ def forget(request: HttpRequest, sb: int, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def sign_in(request: HttpRequest, sb: int) -> HttpResponse:
     """Sign in as the root user, as an IAM user in the console, or use a user's access key."""
-    sandbox = _sandbox(request, sb)
+    sandbox = owned_sandbox(request, sb)
     accounts = list(models.Account.objects.filter(sandbox=sandbox))
     data = request.POST if request.method == "POST" else request.GET
     how = data.get("how", "user") if data.get("how") in ("root", "user", "key") else "user"
@@ -190,7 +191,7 @@ def _denied_context(denied: StsDenied) -> dict[str, Any]:
 @require_http_methods(["GET", "POST"])
 def assume_role(request: HttpRequest, sb: int) -> HttpResponse:
     """``aws sts assume-role`` as whoever the learner is now."""
-    sandbox = _sandbox(request, sb)
+    sandbox = owned_sandbox(request, sb)
     world = World.for_sandbox(sandbox)
     who = sessions.current(sandbox, world)
     initial = {"session_name": "iamlab-cli", "role": request.GET.get("role", "")}
@@ -252,7 +253,7 @@ def _history(sandbox: models.Sandbox, origin: str) -> list[models.StsSession]:
 @require_http_methods(["GET", "POST"])
 def switch_role(request: HttpRequest, sb: int) -> HttpResponse:
     """The console's Switch Role: always authorized with the identity you signed in as."""
-    sandbox = _sandbox(request, sb)
+    sandbox = owned_sandbox(request, sb)
     world = World.for_sandbox(sandbox)
     who = sessions.current(sandbox, world)
     # The console uses your original credentials to switch, even from a role
@@ -339,7 +340,7 @@ def _console_session_name(who: sessions.Identity) -> str:
 @require_http_methods(["GET", "POST"])
 def ec2(request: HttpRequest, sb: int) -> HttpResponse:
     """Launch an instance with a profile, read IMDS, and make the application's calls."""
-    sandbox = _sandbox(request, sb)
+    sandbox = owned_sandbox(request, sb)
     world = World.for_sandbox(sandbox)
     who = sessions.current(sandbox, world)
     step = request.POST.get("step", "")

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from iamlab.policy import RequestError
@@ -20,6 +20,7 @@ from iamlab.sandbox.world import World
 
 from . import federation
 from . import forms_federation as forms
+from .views import owned_sandbox
 
 _BROKER_POLICY = json.dumps(
     {
@@ -39,8 +40,9 @@ _BROKER_POLICY = json.dumps(
 )
 
 
-def _sandbox(request: HttpRequest, sb: int) -> models.Sandbox:
-    return get_object_or_404(models.Sandbox.owned_by(request.user), pk=sb)
+def _at(line: int | None, column: int | None) -> str:
+    """Where in the learner's XML or JSON a problem is, as the message's prefix."""
+    return f"line {line}, column {column}: " if line is not None else ""
 
 
 def _respond(
@@ -73,7 +75,7 @@ def _outcome_context(outcome: federation.Outcome) -> dict[str, Any]:
 @require_http_methods(["GET", "POST"])
 def portal(request: HttpRequest, sb: int) -> HttpResponse:
     """The AWS access portal: an Identity Center user's accounts and permission sets."""
-    sandbox = _sandbox(request, sb)
+    sandbox = owned_sandbox(request, sb)
     world = World.for_sandbox(sandbox)
     who = sessions.current(sandbox, world)
     org = models.Organization.objects.filter(sandbox=sandbox).first()
@@ -125,7 +127,7 @@ def portal(request: HttpRequest, sb: int) -> HttpResponse:
 def saml(request: HttpRequest, sb: int) -> HttpResponse:
     """Sign in at the corporate identity provider, read (and edit) its SAML response, send it to
     AWS (AssumeRoleWithSAML)."""
-    sandbox = _sandbox(request, sb)
+    sandbox = owned_sandbox(request, sb)
     world = World.for_sandbox(sandbox)
     who = sessions.current(sandbox, world)
     providers = federation.saml_providers(sandbox)
@@ -162,12 +164,7 @@ def saml(request: HttpRequest, sb: int) -> HttpResponse:
                 context |= _outcome_context(outcome)
                 context["step"] = "send"
                 if outcome.problem:
-                    where = (
-                        f"line {outcome.line}, column {outcome.column}: "
-                        if outcome.line is not None
-                        else ""
-                    )
-                    form.add_error("xml", where + outcome.problem)
+                    form.add_error("xml", _at(outcome.line, outcome.column) + outcome.problem)
                 ok = outcome.row is not None
             else:
                 tags = {d["tag_key"]: d["tag_value"]} if d["tag_key"] else {}
@@ -198,7 +195,7 @@ def saml(request: HttpRequest, sb: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def web_identity(request: HttpRequest, sb: int) -> HttpResponse:
     """A mobile or CI app trades a token from an identity provider for a role session."""
-    sandbox = _sandbox(request, sb)
+    sandbox = owned_sandbox(request, sb)
     world = World.for_sandbox(sandbox)
     who = sessions.current(sandbox, world)
     oidc = federation.oidc_providers(sandbox)
@@ -238,8 +235,7 @@ def web_identity(request: HttpRequest, sb: int) -> HttpResponse:
             d = form.cleaned_data
             token, message, line, column = federation.parse_claims(d["claims"])
             if token is None:
-                where = f"line {line}, column {column}: " if line is not None else ""
-                form.add_error("claims", where + message)
+                form.add_error("claims", _at(line, column) + message)
                 form.focus_first_error()
             else:
                 provider = d["provider"]
@@ -268,7 +264,7 @@ def web_identity(request: HttpRequest, sb: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def broker(request: HttpRequest, sb: int) -> HttpResponse:
     """A broker (an IAM user) calls GetFederationToken for a corporate user."""
-    sandbox = _sandbox(request, sb)
+    sandbox = owned_sandbox(request, sb)
     world = World.for_sandbox(sandbox)
     who = sessions.current(sandbox, world)
     initial: dict[str, Any] = {"policy": _BROKER_POLICY}
@@ -320,7 +316,7 @@ def broker(request: HttpRequest, sb: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def session_token(request: HttpRequest, sb: int) -> HttpResponse:
     """Temporary credentials for an IAM user (or the root user), with or without MFA."""
-    sandbox = _sandbox(request, sb)
+    sandbox = owned_sandbox(request, sb)
     world = World.for_sandbox(sandbox)
     who = sessions.current(sandbox, world)
     holder = federation.token_holder(sandbox, who)

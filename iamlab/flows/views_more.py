@@ -36,16 +36,13 @@ from iamlab.sandbox import models, rules, sessions
 from iamlab.sandbox.world import Check, PrincipalInfo, World
 
 from .forms_more import CrossAccountForm, FunctionCallForm, RunFunctionForm
+from .views import owned_sandbox
 
 LAMBDA = "lambda.amazonaws.com"
 # Whose policies a layer of a cross-account evaluation belongs to.
 CALLER_SIDE = frozenset({"identity", "boundary", "session", "scp"})
 TARGET_SIDE = frozenset({"resource", "rcp"})
 _ACCOUNT_ID = re.compile(r"(?<!\d)(\d{12})(?!\d)")
-
-
-def _sandbox(request: HttpRequest, sb: int) -> models.Sandbox:
-    return get_object_or_404(models.Sandbox.owned_by(request.user), pk=sb)
 
 
 def side_allows(evaluation: Evaluation, kinds: frozenset[str]) -> bool:
@@ -207,7 +204,7 @@ def through_resource(
 @require_GET
 def cross_account(request: HttpRequest, sb: int) -> HttpResponse:
     """Two ways into another account, side by side: a role, or a resource-based policy."""
-    sandbox = _sandbox(request, sb)
+    sandbox = owned_sandbox(request, sb)
     world = World.for_sandbox(sandbox)
     who = sessions.current(sandbox, world)
     example = _example(sandbox)
@@ -353,7 +350,7 @@ def _object_or_404(qs: Any, value: str | None) -> Any:
 @require_http_methods(["GET", "POST"])
 def services(request: HttpRequest, sb: int) -> HttpResponse:
     """A Lambda function runs as its execution role; PassRole; service-linked roles."""
-    sandbox = _sandbox(request, sb)
+    sandbox = owned_sandbox(request, sb)
     world = World.for_sandbox(sandbox)
     who = sessions.current(sandbox, world)
     functions = models.Resource.objects.filter(sandbox=sandbox, kind="lambda").select_related(
