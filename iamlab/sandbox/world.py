@@ -660,7 +660,6 @@ class World:
         if target is not None and target.kind == "role" and base.service != "sts":
             resource_policy = None
         owner = base.resource_owner
-        request = session.request(base.action, base.resource, ctx, resource_owner=owner, time=when)
         evaluation = session.evaluate(
             base.action,
             base.resource,
@@ -670,7 +669,7 @@ class World:
             resource_owner=owner,
             time=when,
         )
-        return Check(principal, request, evaluation, target, self.sources)
+        return Check(principal, evaluation.request, evaluation, target, self.sources)
 
     def policy_set(
         self, principal: PrincipalInfo, target: ResourceInfo | None, request: Request
