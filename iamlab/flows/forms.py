@@ -24,6 +24,14 @@ COLORS = [
 ]
 
 
+def checked_session_name(value: str) -> str:
+    """A RoleSessionName as the API takes it: 2 to 64 of ``[\\w+=,.@-]`` (API_AssumeRole)."""
+    value = value.strip()
+    if (error := rules.check_session_name(value)) is not None:
+        raise forms.ValidationError(error)
+    return value
+
+
 class FlowForm(forms.Form):
     """A form on one sandbox; it puts ``aria-invalid`` and focus on the first bad field."""
 
@@ -107,10 +115,7 @@ class AssumeRoleForm(FlowForm):
         return found
 
     def clean_session_name(self) -> str:
-        name: str = self.cleaned_data["session_name"].strip()
-        if (error := rules.check_session_name(name)) is not None:
-            raise forms.ValidationError(error)
-        return name
+        return checked_session_name(self.cleaned_data["session_name"])
 
     def clean_policy_arns(self) -> list[str]:
         lines = [ln.strip() for ln in self.cleaned_data["policy_arns"].splitlines()]

@@ -12,10 +12,10 @@ from django import forms
 
 from iamlab.policy import Policy, PolicyError, PolicyType
 from iamlab.policy.sts import MIN_DURATION, TOKEN_MAX_DURATION
-from iamlab.sandbox import models, rules
+from iamlab.sandbox import models
 
 from . import federation
-from .forms import FlowForm
+from .forms import FlowForm, checked_session_name
 
 
 class _InAccount(forms.ModelChoiceField):  # type: ignore[type-arg]
@@ -26,13 +26,6 @@ class _InAccount(forms.ModelChoiceField):  # type: ignore[type-arg]
 
 
 _MONO = {"class": "mono", "spellcheck": "false", "autocomplete": "off", "rows": 18}
-
-
-def _session_name(value: str) -> str:
-    value = value.strip()
-    if (error := rules.check_session_name(value)) is not None:
-        raise forms.ValidationError(error)
-    return value
 
 
 class SamlForm(FlowForm):
@@ -73,7 +66,7 @@ class SamlForm(FlowForm):
         ).select_related("account")
 
     def clean_session_name(self) -> str:
-        return _session_name(self.cleaned_data["session_name"])
+        return checked_session_name(self.cleaned_data["session_name"])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -115,7 +108,7 @@ class WebIdentityForm(FlowForm):
         ).select_related("account")
 
     def clean_session_name(self) -> str:
-        return _session_name(self.cleaned_data["session_name"])
+        return checked_session_name(self.cleaned_data["session_name"])
 
     def client_ids(self) -> list[str]:
         provider = self.providers.get(self.cleaned_data.get("provider", ""))
