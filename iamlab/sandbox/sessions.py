@@ -81,6 +81,12 @@ class Identity:
         return self.kind == "designer"
 
     @property
+    def principal_key(self) -> str:
+        """The World's key of the principal behind long-term credentials (``user:3``), without
+        the sign-in's ``:mfa``."""
+        return self.key.removesuffix(":mfa")
+
+    @property
     def back_to(self) -> str:
         """The identity a session started from (what "Back to ..." returns to)."""
         return self.session.origin if self.session is not None else ""
@@ -111,7 +117,11 @@ def identity_for(sandbox: models.Sandbox, world: World, key: str) -> Identity:
             label = f"IAM user {user.name} ({user.account_id})"
             return Identity(key, "user", label, user.arn, user.account_id, mfa)
     elif kind == "session" and pk is not None:
-        row = models.StsSession.objects.filter(sandbox=sandbox, pk=pk).first()
+        row = (
+            models.StsSession.objects.filter(sandbox=sandbox, pk=pk)
+            .select_related("role", "account", "user")
+            .first()
+        )
         if row is not None:
             return Identity(
                 key,
@@ -318,7 +328,7 @@ def caller_for(
             raise IdentityError(expired_message(who.session))
         carried = dict(who.session.carried) | extra
         return engine_session(world, who.session).as_caller(carried)
-    principal = world.principal(who.key.removesuffix(":mfa")) if who.key else None
+    principal = world.principal(who.principal_key) if who.key else None
     if principal is None:
         raise IdentityError(SIGN_IN_FIRST)
     return world.caller_spec(principal, extra)
@@ -352,7 +362,7 @@ def check_as(
             region,
             at=sandbox.now(),
         )
-    principal = world.principal(who.key.removesuffix(":mfa")) if who.key else None
+    principal = world.principal(who.principal_key) if who.key else None
     if principal is None:
         raise IdentityError(SIGN_IN_FIRST)
     extra = (MFA_SIGN_IN if who.mfa else {}) | dict(context or {})
@@ -595,7 +605,7 @@ def caller_identity(world: World, who: Identity) -> str:
         answer = {"UserId": f"{unique}:{row.session_name}", "Account": row.account.account_id}
         answer["Arn"] = row.arn
     else:
-        info = world.principal(who.key.removesuffix(":mfa"))
+        info = world.principal(who.principal_key)
         user_id = info.unique_id if info is not None and info.kind == "user" else None
         answer = get_caller_identity(who.arn, unique_id=user_id)
     return json.dumps(answer, indent=4)

@@ -436,7 +436,7 @@ def access_check(request: HttpRequest, sb: int) -> HttpResponse:
     data, errors, context = _question(request)
     who = sessions.current(sandbox, world)
     if not data["principal"] and who.kind in ("root", "user", "session"):
-        data["principal"] = who.key.removesuffix(":mfa")  # you ask as whoever you are now
+        data["principal"] = who.principal_key  # you ask as whoever you are now
     result = None
     acting = None  # the stored session the request is made with, if any
     if context is not None and data["principal"].startswith("session:"):
