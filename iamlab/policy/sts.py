@@ -103,7 +103,7 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 from .evaluate import EXPLICIT_DENY, IMPLICIT_DENY, Evaluation, evaluate
 from .model import Policy, PolicyType
@@ -376,82 +376,41 @@ def _principal_tags(tags: Mapping[str, str]) -> dict[str, str]:
     return {f"aws:PrincipalTag/{key}": value for key, value in tags.items()}
 
 
-@runtime_checkable
-class TemporarySession(Protocol):
-    """What every kind of temporary credentials offers (:class:`Session`,
-    :class:`UserSession`, :class:`FederatedUserSession`)."""
-
-    @property
-    def kind(self) -> str: ...  # "assumed-role", "federated-user" or "session-token"
-
-    @property
-    def arn(self) -> str: ...
-
-    @property
-    def access_key_id(self) -> str: ...
-
-    @property
-    def issued_at(self) -> dt.datetime: ...
-
-    @property
-    def expires_at(self) -> dt.datetime: ...
-
-    @property
-    def account(self) -> str: ...
-
-    @property
-    def user_id(self) -> str: ...
-
-    @property
-    def mfa(self) -> bool: ...
-
-    def expired(self, at: dt.datetime) -> bool: ...
-
-    def context(self, at: dt.datetime | None = None) -> dict[str, Any]: ...
-
-    def engine_inputs(self) -> dict[str, Any]: ...
-
-    def request(
-        self,
-        action: str,
-        resource: str = "*",
-        context: Mapping[str, Any] | None = None,
-        *,
-        resource_owner: str | None = None,
-        time: dt.datetime | None = None,
-    ) -> Request: ...
-
-    def evaluate(
-        self,
-        action: str,
-        resource: str = "*",
-        context: Mapping[str, Any] | None = None,
-        *,
-        resource_policy: Policy | None = None,
-        rcps: Sequence[Sequence[Policy]] = (),
-        resource_owner: str | None = None,
-        time: dt.datetime | None = None,
-    ) -> Evaluation: ...
-
-    def credential_refusal(self, action: str) -> str | None: ...
-
-    def as_caller(self, context: Mapping[str, Any] | None = None) -> CallerSpec: ...
-
-
 ASSUME_ROLE = "AssumeRole"
 ASSUME_ROLE_WITH_SAML = "AssumeRoleWithSAML"
 ASSUME_ROLE_WITH_WEB_IDENTITY = "AssumeRoleWithWebIdentity"
 
 
-class _Credentials:
-    """What the three kinds of temporary credentials share: a request made with them carries
+class TemporarySession:
+    """What every kind of temporary credentials offers (:class:`Session`,
+    :class:`UserSession`, :class:`FederatedUserSession`): a request made with them carries
     their condition keys (:meth:`context`), is evaluated with their policies
     (:meth:`engine_inputs`), and is refused outright where the credentials cannot make the
     call (:meth:`credential_refusal`)."""
 
     arn: str
+    access_key_id: str
     issued_at: dt.datetime
     expires_at: dt.datetime
+
+    @property
+    def kind(self) -> str:  # "assumed-role", "federated-user" or "session-token"
+        raise NotImplementedError
+
+    @property
+    def account(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def user_id(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def mfa(self) -> bool:
+        raise NotImplementedError
+
+    def as_caller(self, context: Mapping[str, Any] | None = None) -> CallerSpec:
+        raise NotImplementedError
 
     def _session_issuer(self) -> str | None:
         return None
@@ -511,7 +470,7 @@ class _Credentials:
 
 
 @dataclass(frozen=True, eq=False)
-class Session(_Credentials):
+class Session(TemporarySession):
     """A role session: what AssumeRole, AssumeRoleWithSAML and AssumeRoleWithWebIdentity
     return, and how to evaluate requests made with it.
 
@@ -621,7 +580,7 @@ _ROOT_FULL_ACCESS = Policy.parse(
 
 
 @dataclass(frozen=True, eq=False)
-class UserSession(_Credentials):
+class UserSession(TemporarySession):
     """Temporary credentials from GetSessionToken: the same IAM user (or root user) with the
     same permissions, limited by :meth:`credential_refusal`.
 
@@ -701,7 +660,7 @@ class UserSession(_Credentials):
 
 
 @dataclass(frozen=True, eq=False)
-class FederatedUserSession(_Credentials):
+class FederatedUserSession(TemporarySession):
     """A federated user from GetFederationToken (a custom identity broker).
 
     ``issuer`` is the IAM user (or root user) who called GetFederationToken; its identity-based
