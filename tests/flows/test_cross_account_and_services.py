@@ -25,22 +25,6 @@ DEV = demo.DEVELOPMENT_ID
 FUNCTION_SESSION = f"arn:aws:sts::{DEV}:assumed-role/OrderProcessorRole/order-processor"
 
 
-@pytest.fixture
-def person():
-    return PersonFactory()
-
-
-@pytest.fixture
-def corp(person):
-    return demo.build_example_corp(person)
-
-
-@pytest.fixture
-def web(client, person):
-    client.force_login(person)
-    return client
-
-
 def url(name, sandbox):
     return reverse(f"flows:{name}", args=[sandbox.pk])
 

@@ -11,28 +11,11 @@ import json
 
 import pytest
 
-from iamlab.sandbox import demo, models, sessions
+from iamlab.sandbox import models, sessions
 from iamlab.sandbox.world import World
 from tests.flows.test_flows import current_code, role, url, user
-from tests.sandbox.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def person():
-    return PersonFactory()
-
-
-@pytest.fixture
-def corp(person):
-    return demo.build_example_corp(person)
-
-
-@pytest.fixture
-def web(client, person):
-    client.force_login(person)
-    return client
 
 
 def provider(corp, kind="saml"):

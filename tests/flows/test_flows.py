@@ -14,27 +14,10 @@ import json
 import pytest
 from django.urls import reverse
 
-from iamlab.sandbox import demo, models, sessions
+from iamlab.sandbox import models, sessions
 from iamlab.sandbox.world import World
-from tests.sandbox.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def person():
-    return PersonFactory()
-
-
-@pytest.fixture
-def corp(person):
-    return demo.build_example_corp(person)
-
-
-@pytest.fixture
-def web(client, person):
-    client.force_login(person)
-    return client
 
 
 def url(name, sandbox, *args):
