@@ -38,12 +38,12 @@ class SamlForm(FlowForm):
     )
     session_name = forms.CharField(label="RoleSessionName", max_length=64, initial="jdoe")
     session_duration = forms.IntegerField(
-        label="SessionDuration (seconds, optional)",
+        label="SessionDuration (seconds)",
         required=False,
         min_value=MIN_DURATION,
         max_value=43200,
     )
-    tag_key = forms.CharField(label="PrincipalTag key (optional)", required=False, max_length=128)
+    tag_key = forms.CharField(label="PrincipalTag key", required=False, max_length=128)
     tag_value = forms.CharField(label="PrincipalTag value", required=False, max_length=256)
     xml = forms.CharField(
         label="The SAML response (edit it, then send it to AWS)",
@@ -81,7 +81,8 @@ class WebIdentityForm(FlowForm):
     session_name = forms.CharField(label="RoleSessionName", max_length=64, initial="app-user")
     claims = forms.CharField(
         label="The token's claims (JSON)",
-        required=False,
+        error_messages={"required": "Enter the token's claims as a JSON object."},
+        strip=False,
         widget=forms.Textarea(attrs=_MONO | {"rows": 12}),
     )
 
@@ -127,7 +128,7 @@ class BrokerForm(FlowForm):
         widget=forms.Textarea(attrs=_MONO | {"rows": 12}),
     )
     duration_seconds = forms.IntegerField(
-        label="DurationSeconds (optional)",
+        label="DurationSeconds",
         required=False,
         min_value=MIN_DURATION,
         max_value=TOKEN_MAX_DURATION,
@@ -169,7 +170,7 @@ class BrokerForm(FlowForm):
 
 class SessionTokenForm(FlowForm):
     duration_seconds = forms.IntegerField(
-        label="DurationSeconds (optional)",
+        label="DurationSeconds",
         required=False,
         min_value=MIN_DURATION,
         max_value=TOKEN_MAX_DURATION,

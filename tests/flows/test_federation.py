@@ -355,3 +355,9 @@ def test_web_identity_malformed_json(web, corp):
     assert message.startswith("line 3, column")
     response = post_web(web, corp, "[1, 2]")
     assert response.status_code == 400
+    response = post_web(web, corp, "   ")
+    assert response.status_code == 400
+    assert response.context["form"].errors["claims"] == [
+        "Enter the token's claims as a JSON object."
+    ]
+    assert not models.StsSession.objects.filter(sandbox=corp).exists()
