@@ -113,6 +113,17 @@ class ResourceInfo:
 
 
 @dataclass(frozen=True)
+class GroupInfo:
+    key: str  # "group:7"
+    arn: str
+    name: str
+    account_id: str
+    pk: int
+    policies: tuple[Policy, ...]
+    members: tuple[str, ...]  # user keys
+
+
+@dataclass(frozen=True)
 class Check:
     """One access check: the request as evaluated and the engine's explanation."""
 
@@ -151,6 +162,7 @@ class World:
         self.sandbox_id = sandbox_id
         self.version = version
         self.principals: dict[str, PrincipalInfo] = {}
+        self.groups: dict[str, GroupInfo] = {}
         self.resources: dict[str, ResourceInfo] = {}  # by ARN
         self.sources: dict[Policy, PolicySource] = {}
         self.problems: list[str] = []  # stored policies the engine could not parse
@@ -268,7 +280,10 @@ class World:
 
         # Groups and their policies (groups are not principals: their policies reach members).
         groups = {
-            g["id"]: g for g in m.IamGroup.objects.filter(sandbox_id=sid).values("id", "name")
+            g["id"]: g
+            for g in m.IamGroup.objects.filter(sandbox_id=sid).values(
+                "id", "name", "path", "account_id"
+            )
         }
         group_managed = attached(m.IamGroup.managed_policies.through, "iamgroup")
         group_policies: dict[int, list[Policy]] = {}
@@ -280,10 +295,23 @@ class World:
                     found.append(pol)
             group_policies[gid] = found
         member_of: dict[int, list[int]] = defaultdict(list)
+        members: dict[int, list[str]] = defaultdict(list)
         for gid, uid in m.IamGroup.members.through.objects.filter(
             iamgroup__sandbox_id=sid
         ).values_list("iamgroup_id", "iamuser_id"):
             member_of[uid].append(gid)
+            members[gid].append(f"user:{uid}")
+        for gid, g in groups.items():
+            acct = acct_of[g["account_id"]]
+            self.groups[f"group:{gid}"] = GroupInfo(
+                f"group:{gid}",
+                rules.iam_arn(acct, "group", g["path"], g["name"]),
+                g["name"],
+                acct,
+                gid,
+                tuple(group_policies[gid]),
+                tuple(members[gid]),
+            )
 
         user_managed = attached(m.IamUser.managed_policies.through, "iamuser")
         for u in m.IamUser.objects.filter(sandbox_id=sid).values(
@@ -521,23 +549,11 @@ class World:
 
         ``region`` becomes ``aws:RequestedRegion``: every call AWS receives goes to a region.
         """
-        target = self.resource_for(resource)
-        arn, issuer, ctx = self._caller(principal, session_name)
+        arn, issuer, ctx = self.caller(principal, session_name)
         if region:
             ctx["aws:RequestedRegion"] = region
-        owner = target.account_id if target is not None else None
-        if target is not None and target.kind != "s3":
-            # S3 uses bucket tags for access only when the bucket has ABAC turned on, which is
-            # off by default (buckets-tagging-enable-abac.html); iamlab's buckets have it off.
-            for key, value in target.tags.items():
-                ctx[f"aws:ResourceTag/{key}"] = value
-                if target.kind in ("user", "role"):
-                    ctx[f"iam:ResourceTag/{key}"] = value
-        arn_account = resource.split(":")[4] if resource.count(":") >= 5 else ""
-        org_owner = owner or (arn_account if arn_account.isdigit() else None)
-        if org_owner is not None and org_owner in self._org_path:
-            ctx["aws:ResourceOrgID"] = self.org_id
-            ctx["aws:ResourceOrgPaths"] = [self._org_path[org_owner]]
+        target, owner, target_ctx = self.resource_context(resource)
+        ctx.update(target_ctx)
         given = {k.lower() for k in (context or {})}
         ctx = {k: v for k, v in ctx.items() if k.lower() not in given}
         ctx.update(context or {})
@@ -551,8 +567,30 @@ class World:
         )
         return request, target
 
-    def _caller(
-        self, principal: PrincipalInfo, session_name: str
+    def resource_context(
+        self, resource: str
+    ) -> tuple[ResourceInfo | None, str | None, dict[str, Any]]:
+        """The sandbox resource an ARN names, its owner, and the context keys AWS derives from
+        it (its tags, its organization)."""
+        target = self.resource_for(resource)
+        ctx: dict[str, Any] = {}
+        owner = target.account_id if target is not None else None
+        if target is not None and target.kind != "s3":
+            # S3 uses bucket tags for access only when the bucket has ABAC turned on, which is
+            # off by default (buckets-tagging-enable-abac.html); iamlab's buckets have it off.
+            for key, value in target.tags.items():
+                ctx[f"aws:ResourceTag/{key}"] = value
+                if target.kind in ("user", "role"):
+                    ctx[f"iam:ResourceTag/{key}"] = value
+        arn_account = resource.split(":")[4] if resource.count(":") >= 5 else ""
+        org_owner = owner or (arn_account if arn_account.isdigit() else None)
+        if org_owner is not None and org_owner in self._org_path:
+            ctx["aws:ResourceOrgID"] = self.org_id
+            ctx["aws:ResourceOrgPaths"] = [self._org_path[org_owner]]
+        return target, owner, ctx
+
+    def caller(
+        self, principal: PrincipalInfo, session_name: str = DEFAULT_SESSION_NAME
     ) -> tuple[str, str | None, dict[str, Any]]:
         """The ARN a principal calls AWS with, its session issuer, and the context keys AWS
         derives from who it is (tags, organization, aws:userid)."""
@@ -595,7 +633,7 @@ class World:
         session_name: str = DEFAULT_SESSION_NAME,
     ) -> CallerSpec:
         """A sandbox principal calling STS (a role calls as a session of itself)."""
-        arn, issuer, ctx = self._caller(principal, session_name)
+        arn, issuer, ctx = self.caller(principal, session_name)
         given = {k.lower() for k in (context or {})}
         ctx = {k: v for k, v in ctx.items() if k.lower() not in given} | dict(context or {})
         return CallerSpec(

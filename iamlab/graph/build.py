@@ -1,0 +1,1190 @@
+"""Build the access graph of a :class:`GraphInput`, every edge decided by the policy engine.
+
+How it stays fast (400 principals in well under 0.1 s, 5,000 in seconds):
+
+* Candidates come from indexes, never from all pairs. A role's trust policy names who may
+  assume it, so only those principals (or, for a whole account, the principals of that account
+  whose identity policies mention ``sts:AssumeRole``) are asked. A technique is tried only by a
+  principal whose identity policies allow at least one of its actions (one regex per distinct
+  Action element, cached), and only against targets in its own account, since IAM actions never
+  reach another account's identities.
+* Each question is one :meth:`PolicySet.decide` (microseconds); the full evaluation with its
+  explanation is computed only to find the conditions of a conditional edge.
+* Admins get no technique edges: an admin reaches every principal of its account anyway, which
+  :class:`AccessGraph` implies rather than stores.
+* "Can escalate" is one breadth-first search backwards from the admins.
+
+Where AWS leaves a choice, the choice is written where it is made (look for "Choice:").
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections import defaultdict, deque
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from iamlab.policy import ALLOWED, Evaluation, Policy, PolicySet, PolicyType, Request, RequestError
+from iamlab.policy.conditions import Condition
+from iamlab.policy.model import ActionSpec, Statement
+
+from . import techniques as tq
+from .inputs import GraphInput, PrincipalIn, ResourceIn
+from .model import AccessGraph, Edge, Node, Relation
+
+__all__ = ["ADMIN_POLICY_ARN", "build_graph", "satisfying_context"]
+
+ADMIN_POLICY_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
+
+_ASSUME_ACTIONS = {
+    "AWS": "sts:AssumeRole",
+    "Service": "sts:AssumeRole",
+    "saml": "sts:AssumeRoleWithSAML",
+    "oidc": "sts:AssumeRoleWithWebIdentity",
+    "web": "sts:AssumeRoleWithWebIdentity",
+}
+
+_TECHNIQUE_ACTIONS = tq.all_actions()
+
+_RESOURCE_LABELS = {
+    "s3": "S3 bucket",
+    "kms": "KMS key",
+    "sqs": "SQS queue",
+    "sns": "SNS topic",
+    "lambda": "Lambda function",
+    "secret": "Secrets Manager secret",
+    "stack": "CloudFormation stack",
+    "build": "CodeBuild project",
+}
+
+
+@functools.lru_cache(maxsize=4096)
+def _spec_hits(patterns: tuple[str, ...], negated: bool) -> frozenset[str]:
+    """Which technique actions an Action / NotAction element covers."""
+    spec = ActionSpec(patterns, negated)
+    return frozenset(a for a in _TECHNIQUE_ACTIONS if spec.matches(a.lower()))
+
+
+def _hits(policies: Iterable[Policy]) -> frozenset[str]:
+    found: set[str] = set()
+    for policy in policies:
+        for statement in policy.statements:
+            if statement.is_allow:
+                found |= _spec_hits(statement.action.patterns, statement.action.negated)
+    return frozenset(found)
+
+
+def _probe_arns(account: str) -> tuple[tuple[str, str], ...]:
+    user = f"arn:aws:iam::{account}:user/iamlab-admin-probe"
+    role = f"arn:aws:iam::{account}:role/iamlab-admin-probe"
+    policy = f"arn:aws:iam::{account}:policy/iamlab-admin-probe"
+    return (
+        ("iam:PutUserPolicy", user),
+        ("iam:PutRolePolicy", role),
+        ("iam:AttachUserPolicy", user),
+        ("iam:AttachRolePolicy", role),
+        ("iam:CreateAccessKey", user),
+        ("iam:UpdateAssumeRolePolicy", role),
+        ("iam:CreatePolicyVersion", policy),
+        ("iam:PassRole", role),
+        ("iam:DeleteUserPermissionsBoundary", user),
+        ("iam:DeleteRolePermissionsBoundary", role),
+    )
+
+
+_PROBE_ACTIONS = frozenset(action for action, _ in _probe_arns("000000000000"))
+
+
+# -- conditions: what a request would have to carry --------------------------------------------
+
+
+def _satisfying_value(condition: Condition) -> tuple[bool, Any]:
+    """(present, value): a request value that makes ``condition`` hold, or (False, None) when
+    leaving the key out does. Raises ValueError when no value can be found."""
+    spec = condition.operator.spec
+    values = condition.values
+    if condition.has_variables or not values:
+        raise ValueError("depends on a policy variable")
+    first = values[0]
+    if spec.test == "null":
+        if first.lower() == "true":
+            return False, None
+        return True, "present"
+    if spec.negated:
+        if condition.operator.if_exists or spec.test in ("eq", "eq_ci", "like", "arn"):
+            return False, None
+        raise ValueError("negated operator")
+    if spec.test in ("like", "arn"):
+        return True, first.replace("*", "x").replace("?", "x")
+    if spec.test in ("eq", "eq_ci", "bool", "bin"):
+        return True, first
+    if spec.test == "ip":
+        return True, first.split("/")[0]
+    if spec.test in ("lt", "le", "gt", "ge"):
+        try:
+            number = float(first)
+        except ValueError:
+            return True, first  # a date: equal is fine for le/ge, and close for lt/gt
+        step = {"lt": -1, "le": 0, "gt": 1, "ge": 0}[spec.test]
+        result = number + step
+        return True, str(int(result)) if result == int(result) else str(result)
+    raise ValueError(f"operator {spec.name}")
+
+
+def describe_condition(condition: Condition) -> str:
+    values = ", ".join(json.dumps(v) for v in condition.values)
+    return f"{condition.operator.written} {condition.key} {values}"
+
+
+def satisfying_context(
+    evaluation: Evaluation,
+) -> tuple[dict[str, Any], tuple[str, ...]] | None:
+    """The context keys that would satisfy the conditions of every Allow statement that
+    matched the request except for its conditions, and their descriptions; None when no such
+    statement exists or its conditions cannot be met by choosing key values."""
+    context: dict[str, Any] = {}
+    absent: set[str] = set()
+    described: list[str] = []
+    for layer in evaluation.layers:
+        for trace in layer.statements:
+            statement = trace.statement
+            if (
+                not statement.is_allow
+                or trace.matched
+                or not trace.action_matched
+                or trace.resource_matched is False
+                or trace.principal_grant == 0
+                or not statement.conditions
+            ):
+                continue
+            for condition in statement.conditions:
+                try:
+                    present, value = _satisfying_value(condition)
+                except ValueError:
+                    return None
+                if present:
+                    if condition.operator.set_op:
+                        value = [value]
+                    context[condition.key] = value
+                else:
+                    absent.add(condition.key)
+                text = describe_condition(condition)
+                if text not in described:
+                    described.append(text)
+    if not described:
+        return None
+    for key in absent:
+        context.pop(key, None)
+    return context, tuple(described)
+
+
+# -- asking the engine -------------------------------------------------------------------------
+
+
+class _Asker:
+    """Requests as the access check makes them, with the policy sets cached."""
+
+    def __init__(self, graph_input: GraphInput) -> None:
+        self.accounts = {a.account_id: a for a in graph_input.accounts}
+        self._sets: dict[tuple[int, int, str, str, int], PolicySet] = {}
+        self._targets: dict[str, Mapping[str, Any]] = {}
+        for p in graph_input.principals:
+            self._targets[p.arn] = p.resource_context
+        for r in graph_input.resources:
+            self._targets[r.arn] = r.context
+
+    def policy_set(
+        self,
+        identity: tuple[Policy, ...],
+        boundary: Policy | None,
+        account: str,
+        resource_policy: Policy | None,
+        owner: str,
+    ) -> PolicySet:
+        key = (id(identity), id(boundary), account, owner, id(resource_policy))
+        found = self._sets.get(key)
+        if found is None:
+            acct = self.accounts.get(account)
+            own = self.accounts.get(owner)
+            found = PolicySet(
+                identity=identity,
+                resource_policy=resource_policy,
+                boundary=boundary,
+                scps=acct.scps if acct else (),
+                rcps=own.rcps if own else (),
+            )
+            self._sets[key] = found
+        return found
+
+    def request(
+        self,
+        p: PrincipalIn,
+        action: str,
+        resource: str,
+        extra: Mapping[str, Any] | None = None,
+    ) -> Request:
+        context = dict(p.context)
+        context.update(self._targets.get(resource, {}))
+        if extra:
+            context.update(extra)
+        return Request(
+            p.caller_arn,
+            action,
+            resource,
+            context,
+            resource_owner=_owner(resource, p.account_id),
+            session_issuer=p.issuer,
+        )
+
+    def _set_for(
+        self, p: PrincipalIn, request: Request, resource_policy: Policy | None
+    ) -> PolicySet:
+        return self.policy_set(
+            p.identity, p.boundary, p.account_id, resource_policy, request.resource_owner or ""
+        )
+
+    def decide(
+        self,
+        p: PrincipalIn,
+        action: str,
+        resource: str,
+        extra: Mapping[str, Any] | None = None,
+        resource_policy: Policy | None = None,
+    ) -> bool:
+        request = self.request(p, action, resource, extra)
+        return self._set_for(p, request, resource_policy).decide(request) == ALLOWED
+
+    def conditional(
+        self,
+        p: PrincipalIn,
+        action: str,
+        resource: str,
+        extra: Mapping[str, Any] | None = None,
+        resource_policy: Policy | None = None,
+    ) -> tuple[bool, tuple[str, ...]]:
+        """(allowed, conditions): allowed outright, or allowed once the request carries the
+        condition values listed."""
+        request = self.request(p, action, resource, extra)
+        ps = self._set_for(p, request, resource_policy)
+        if ps.decide(request) == ALLOWED:
+            return True, ()
+        return self._retry(ps, request)
+
+    def _retry(self, ps: PolicySet, request: Request) -> tuple[bool, tuple[str, ...]]:
+        found = satisfying_context(ps.evaluate(request))
+        if found is None:
+            return False, ()
+        context, described = found
+        merged: dict[str, Any] = dict(request.context)
+        merged.update(context)
+        retried = Request(
+            request.principal,
+            request.action,
+            request.resource,
+            merged,
+            resource_owner=request.resource_owner,
+            session_issuer=request.caller.issuer_arn,
+        )
+        if ps.decide(retried) == ALLOWED:
+            return True, described
+        return False, ()
+
+    def outsider(
+        self,
+        principal: str,
+        action: str,
+        resource: str,
+        resource_policy: Policy | None,
+        owner: str,
+        extra: Mapping[str, Any] | None = None,
+    ) -> tuple[bool, tuple[str, ...]]:
+        """A caller with no identity-based policies in the sandbox (a service, an identity
+        provider, a principal of another account): only the resource-based policy and the
+        owner's RCPs decide (for another account, its own policies are assumed to allow)."""
+        context = dict(self._targets.get(resource, {}))
+        context.update(extra or {})
+        try:
+            request = Request(principal, action, resource, context, resource_owner=owner)
+        except RequestError:
+            return False, ()
+        own = self.accounts.get(owner)
+        ps = self.policy_set((), None, "", resource_policy, owner)
+        if own is None:  # pragma: no cover - resources are always in a sandbox account
+            return False, ()
+        if ps.decide(request) == ALLOWED:
+            return True, ()
+        return self._retry(ps, request)
+
+
+def _owner(resource: str, default: str) -> str:
+    parts = resource.split(":")
+    if len(parts) >= 5 and parts[4].isdigit():
+        return parts[4]
+    return default
+
+
+# -- building --------------------------------------------------------------------------------
+
+
+class _Builder:
+    def __init__(self, graph_input: GraphInput) -> None:
+        self.input = graph_input
+        self.ask = _Asker(graph_input)
+        self.nodes: dict[str, Node] = {}
+        self.edges: list[Edge] = []
+        self.relations: list[Relation] = []
+        self.principals = {p.arn: p for p in graph_input.principals}
+        self.by_account: dict[str, list[PrincipalIn]] = defaultdict(list)
+        for p in graph_input.principals:
+            self.by_account[p.account_id].append(p)
+        self.groups = {g.arn: g for g in graph_input.groups}
+        self.hits: dict[str, frozenset[str]] = {}
+        self.admins: set[str] = set()
+        self.admin_groups: set[str] = set()
+        self.service_roles: dict[str, list[tuple[PrincipalIn, tuple[str, ...]]]] = defaultdict(list)
+        self._edge_keys: set[tuple[str, str, str, str]] = set()
+
+    # nodes -------------------------------------------------------------------------------
+
+    def add(self, node: Node) -> None:
+        self.nodes.setdefault(node.id, node)
+
+    def edge(self, edge: Edge) -> None:
+        key = (edge.source, edge.target, edge.kind, edge.technique)
+        if key in self._edge_keys or (edge.source == edge.target and edge.kind != "escalate"):
+            return
+        self._edge_keys.add(key)
+        self.edges.append(edge)
+
+    def relation(self, source: str, target: str, kind: str, label: str) -> None:
+        if source in self.nodes and target in self.nodes:
+            self.relations.append(Relation(source, target, kind, label))
+
+    def external(self, principal: str) -> Node:
+        """A node for a principal a trust or resource policy names outside the sandbox."""
+        if principal in self.nodes:
+            return self.nodes[principal]
+        if principal == "*":
+            node = Node("*", "anyone", "Anyone", detail="any AWS principal")
+        elif principal.isdigit():
+            node = Node(
+                principal,
+                "account",
+                f"Account {principal}",
+                principal,
+                external=True,
+                detail="outside the sandbox",
+            )
+        elif principal.endswith(".amazonaws.com") or principal.endswith(".amazonaws.com.cn"):
+            node = Node(principal, "service", principal, detail="AWS service principal")
+        else:
+            account = principal.split(":")[4] if principal.count(":") >= 5 else ""
+            node = Node(
+                principal,
+                "external",
+                principal.rsplit(":", 1)[-1],
+                account,
+                external=True,
+                detail="outside the sandbox",
+            )
+        self.nodes[principal] = node
+        return node
+
+    def add_nodes(self) -> None:
+        inp = self.input
+        for account in inp.accounts:
+            self.add(Node(account.account_id, "account", account.name, account.account_id))
+        for p in inp.principals:
+            detail = ""
+            if p.kind == "role" and p.service_linked:
+                detail = "service-linked role"
+            self.add(
+                Node(p.arn, p.kind, _principal_label(p), p.account_id, ref=p.ref, detail=detail)
+            )
+        for g in inp.groups:
+            self.add(Node(g.arn, "group", g.name, g.account_id, ref=g.ref))
+        for r in inp.resources:
+            self.add(
+                Node(
+                    r.arn,
+                    "resource",
+                    r.name,
+                    r.account_id,
+                    ref=r.ref,
+                    detail=_RESOURCE_LABELS.get(r.kind, r.kind),
+                )
+            )
+        for prof in inp.profiles:
+            self.add(Node(prof.arn, "profile", prof.name, prof.account_id, ref=prof.ref))
+        for inst in inp.instances:
+            label = f"{inst.name} ({inst.instance_id})" if inst.name else inst.instance_id
+            self.add(
+                Node(
+                    inst.arn,
+                    "instance",
+                    label,
+                    inst.account_id,
+                    ref=inst.ref,
+                    detail="running" if inst.running else "stopped",
+                )
+            )
+        for prov in inp.providers:
+            if not prov.identity_center:
+                detail = {"saml": "SAML 2.0", "oidc": "OpenID Connect"}.get(
+                    prov.kind, "web identity"
+                )
+                self.add(
+                    Node(
+                        prov.arn,
+                        "provider",
+                        prov.name,
+                        prov.account_id,
+                        ref=prov.ref,
+                        detail=detail,
+                    )
+                )
+        for grant in inp.sso:
+            self.add(
+                Node(
+                    f"arn:aws:identitystore:::user/{grant.user_id}",
+                    "sso_user",
+                    grant.user_name,
+                    detail="Identity Center user",
+                )
+            )
+            self.add(Node(grant.permission_set, "permission_set", grant.permission_set_name))
+        for s in inp.sessions:
+            self.add(
+                Node(
+                    s.arn,
+                    "session",
+                    s.label,
+                    _owner(s.arn, ""),
+                    ref=s.ref,
+                    detail="expired" if s.expired else "live",
+                )
+            )
+
+    def add_relations(self) -> None:
+        inp = self.input
+        for p in inp.principals:
+            for g in p.groups:
+                self.relation(p.arn, g, "member_of", "member of")
+        for prof in inp.profiles:
+            if prof.role:
+                self.relation(prof.arn, prof.role, "profile_of", "holds")
+        for inst in inp.instances:
+            if inst.profile:
+                self.relation(inst.arn, inst.profile, "uses_profile", "instance profile")
+        for s in inp.sessions:
+            self.relation(s.arn, s.role, "session_of", "session of")
+        seen: set[tuple[str, str]] = set()
+        for grant in inp.sso:
+            user = f"arn:aws:identitystore:::user/{grant.user_id}"
+            if (user, grant.permission_set) not in seen:
+                seen.add((user, grant.permission_set))
+                via = f" (via group {grant.via_group})" if grant.via_group else ""
+                self.relation(user, grant.permission_set, "assigned", f"assigned{via}")
+            if (grant.permission_set, grant.role) not in seen:
+                seen.add((grant.permission_set, grant.role))
+                self.relation(grant.permission_set, grant.role, "provisions", "provisioned as")
+        for r in inp.resources:
+            if r.policy is None:
+                continue
+            named: set[str] = set()
+            for statement in r.policy.statements:
+                if not statement.is_allow or statement.principal is None:
+                    continue
+                spec = statement.principal
+                if spec.anyone or spec.negated:
+                    named.add("*")
+                named.update(spec.accounts)
+                named.update(spec.arns)
+                named.update(spec.services)
+            for principal in sorted(named):
+                node = self.nodes.get(principal) or self.external(principal)
+                self.relation(node.id, r.arn, "resource_policy", "resource policy allows")
+
+    # admins ------------------------------------------------------------------------------
+
+    def find_admins(self) -> None:
+        """Choice: a principal is an admin when the engine allows it every IAM action that gives
+        full control of its account (writing any user's or role's policies, access keys and
+        trust policies, new policy versions, passing any role, removing boundaries), on
+        resources of its own account, with no condition to meet. AdministratorAccess and
+        IAMFullAccess both qualify: with IAM unrestricted, a principal can grant itself `*`.
+        The root user qualifies unless SCPs hold it back. SCPs still cap what an admin can
+        then do; iamlab calls it an admin of its account within its organization's limits."""
+        for p in self.input.principals:
+            hits = _hits(p.identity)
+            self.hits[p.arn] = hits
+            if p.kind != "root" and not hits >= _PROBE_ACTIONS:
+                continue
+            extra = {"iam:PolicyARN": ADMIN_POLICY_ARN}
+            if all(
+                self.ask.decide(p, action, arn, extra) for action, arn in _probe_arns(p.account_id)
+            ):
+                self.admins.add(p.arn)
+                reason = (
+                    "The root user has full access to its account."
+                    if p.kind == "root"
+                    else "Its policies allow every IAM action on its account's users, roles and "
+                    "policies, so it can give itself any permission."
+                )
+                self.nodes[p.arn] = _replace(self.nodes[p.arn], is_admin=True, admin_reason=reason)
+        for g in self.input.groups:
+            hits = _hits(g.policies)
+            if not hits >= _PROBE_ACTIONS:
+                continue
+            probe = PrincipalIn(
+                f"arn:aws:iam::{g.account_id}:user/iamlab-group-probe",
+                "user",
+                "iamlab-group-probe",
+                g.account_id,
+                identity=g.policies,
+            )
+            extra = {"iam:PolicyARN": ADMIN_POLICY_ARN}
+            if all(
+                self.ask.decide(probe, action, arn, extra)
+                for action, arn in _probe_arns(g.account_id)
+            ):
+                self.admin_groups.add(g.arn)
+                self.nodes[g.arn] = _replace(self.nodes[g.arn], grants_admin=True)
+
+    # trust: assume and federate ----------------------------------------------------------
+
+    def trust_edges(self) -> None:
+        providers = {prov.arn: prov for prov in self.input.providers}
+        for role in self.input.principals:
+            if role.kind != "role" or role.trust is None:
+                continue
+            named: dict[str, set[str]] = defaultdict(set)  # kind -> values
+            for statement in role.trust.statements:
+                if not statement.is_allow or statement.principal is None:
+                    continue
+                spec = statement.principal
+                if spec.anyone or spec.negated:
+                    named["anyone"].add("*")
+                named["account"].update(spec.accounts)
+                named["arn"].update(spec.arns)
+                named["service"].update(spec.services)
+                named["federated"].update(spec.federated)
+            if named["anyone"]:
+                self._aws_candidates(role, self.input.principals, "*")
+            for account in named["account"]:
+                if account in self.ask.accounts:
+                    self._aws_candidates(role, self.by_account[account], account)
+                else:
+                    self._outsider_assume(role, account)
+            for arn in named["arn"]:
+                p = self.principals.get(arn)
+                if p is not None:
+                    self._assume(role, p)
+                elif not _is_session_arn(arn):
+                    self._outsider_assume(role, arn)
+            for service in named["service"]:
+                self._service(role, service)
+            for federated in named["federated"]:
+                prov = providers.get(federated)
+                if prov is not None and prov.identity_center:
+                    continue  # shown as Identity Center users reaching the role
+                kind = prov.kind if prov is not None else "web"
+                self._federate(role, federated, kind)
+        for grant in self.input.sso:
+            if grant.role not in self.nodes:
+                continue
+            via = f", through group {grant.via_group}," if grant.via_group else ""
+            self.edge(
+                Edge(
+                    f"arn:aws:identitystore:::user/{grant.user_id}",
+                    grant.role,
+                    "federate",
+                    f"signs in as {grant.permission_set_name}",
+                    f"Identity Center user {grant.user_name} is assigned permission set "
+                    f"{grant.permission_set_name}{via} in account {_owner(grant.role, '')}; "
+                    "the access portal signs them in to its provisioned role through SAML "
+                    "(sts:AssumeRoleWithSAML).",
+                    technique="identity-center",
+                    actions=("sts:AssumeRoleWithSAML",),
+                )
+            )
+
+    def _aws_candidates(
+        self, role: PrincipalIn, candidates: Iterable[PrincipalIn], named: str
+    ) -> None:
+        for p in candidates:
+            if p.arn == role.arn or p.arn in self.admins and p.account_id == role.account_id:
+                continue  # an admin of the role's account reaches it anyway (implied edge)
+            if "sts:AssumeRole" not in self.hits.get(p.arn, frozenset()):
+                continue  # the trust names a whole account: the caller's own policies must allow
+            self._assume(role, p)
+
+    def _assume(self, role: PrincipalIn, p: PrincipalIn) -> None:
+        if p.arn == role.arn or p.kind == "root":
+            return  # STS refuses AssumeRole with root user credentials (id_roles_use_switch-role)
+        allowed, conditions = self.ask.conditional(
+            p, "sts:AssumeRole", role.arn, resource_policy=role.trust
+        )
+        if not allowed:
+            return
+        cross = p.account_id != role.account_id
+        if cross:
+            how = (
+                f"The trust policy of {role.name} (account {role.account_id}) trusts it, and its "
+                f"own policies in account {p.account_id} allow sts:AssumeRole on the role: a "
+                "cross-account request needs both."
+            )
+        else:
+            how = f"The trust policy of {role.name} trusts it" + (
+                " by name, which is enough in the same account."
+                if role.trust is not None and _names(role.trust, p.arn)
+                else ", and its own policies allow sts:AssumeRole on the role."
+            )
+        if p.kind == "role":
+            how += " A role assumes another through a session of itself (role chaining)."
+        self.edge(
+            Edge(
+                p.arn,
+                role.arn,
+                "assume",
+                "can assume" + (" (cross-account)" if cross else ""),
+                how + _if(conditions),
+                conditions,
+                actions=("sts:AssumeRole",),
+            )
+        )
+
+    def _outsider_assume(self, role: PrincipalIn, principal: str) -> None:
+        node = self.external(principal)
+        account = principal if principal.isdigit() else node.account
+        caller = f"arn:aws:iam::{account}:root" if principal.isdigit() else principal
+        allowed, conditions = self.ask.outsider(
+            caller, "sts:AssumeRole", role.arn, role.trust, role.account_id
+        )
+        if not allowed:
+            return
+        who = (
+            f"any principal of account {principal} that its administrators allow"
+            if principal.isdigit()
+            else principal
+        )
+        self.edge(
+            Edge(
+                node.id,
+                role.arn,
+                "assume",
+                "can assume (cross-account)",
+                f"The trust policy of {role.name} trusts {who}; that account's own policies "
+                "must also allow sts:AssumeRole, and iamlab cannot see them." + _if(conditions),
+                conditions,
+                actions=("sts:AssumeRole",),
+            )
+        )
+
+    def _service(self, role: PrincipalIn, service: str) -> None:
+        allowed, conditions = self.ask.outsider(
+            service, "sts:AssumeRole", role.arn, role.trust, role.account_id
+        )
+        if not allowed:
+            return
+        node = self.external(service)
+        self.service_roles[service].append((role, conditions))
+        what = "service-linked role" if role.service_linked else "service role"
+        self.edge(
+            Edge(
+                node.id,
+                role.arn,
+                "assume",
+                "can assume",
+                f"The trust policy of {role.name} lets the AWS service {service} assume it: "
+                f"it is a {what} the service uses to act in the account." + _if(conditions),
+                conditions,
+                actions=("sts:AssumeRole",),
+            )
+        )
+
+    def _federate(self, role: PrincipalIn, provider: str, kind: str) -> None:
+        action = _ASSUME_ACTIONS.get(kind, "sts:AssumeRoleWithWebIdentity")
+        allowed, conditions = self.ask.outsider(
+            provider, action, role.arn, role.trust, role.account_id
+        )
+        if not allowed:
+            return
+        node = self.nodes.get(provider) or self.external(provider)
+        if node.type == "external":
+            node = Node(provider, "provider", provider, detail="web identity provider")
+            self.nodes[provider] = node
+        kind_text = {"saml": "a SAML 2.0 assertion", "oidc": "an OpenID Connect token"}.get(
+            kind, "a web identity token"
+        )
+        self.edge(
+            Edge(
+                node.id,
+                role.arn,
+                "federate",
+                "can federate into",
+                f"Users of {node.label} can exchange {kind_text} for credentials of "
+                f"{role.name} ({action}), because its trust policy names the provider."
+                + _if(conditions),
+                conditions,
+                actions=(action,),
+            )
+        )
+
+    # things that run as a role ------------------------------------------------------------
+
+    def runs_as(self) -> None:
+        profiles = {prof.arn: prof for prof in self.input.profiles}
+        ec2_roles = {r.arn for r, _ in self.service_roles.get("ec2.amazonaws.com", [])}
+        for inst in self.input.instances:
+            prof = profiles.get(inst.profile or "")
+            if prof is None or not prof.role or prof.role not in self.nodes:
+                continue
+            if prof.role not in ec2_roles:
+                continue  # EC2 cannot assume it: the instance gets no credentials
+            self.edge(
+                Edge(
+                    inst.arn,
+                    prof.role,
+                    "runs_as",
+                    "runs as",
+                    f"Instance {inst.instance_id} was launched with instance profile "
+                    f"{prof.name}; EC2 assumes its role and code on the instance gets the "
+                    "credentials from the instance metadata service.",
+                )
+            )
+        for r in self.input.resources:
+            if r.role and r.role in self.nodes:
+                self.edge(
+                    Edge(
+                        r.arn,
+                        r.role,
+                        "runs_as",
+                        "runs as",
+                        f"{_RESOURCE_LABELS.get(r.kind, r.kind)} {r.name} runs with the "
+                        "permissions of this role.",
+                    )
+                )
+
+    # techniques --------------------------------------------------------------------------
+
+    def techniques(self) -> None:
+        profile_roles = {prof.role for prof in self.input.profiles if prof.role}
+        for p in self.input.principals:
+            if p.arn in self.admins or p.kind == "root" or p.service_linked:
+                continue  # admins reach everything anyway; only AWS controls service-linked roles
+            hits = self.hits.get(p.arn, frozenset())
+            if not hits:
+                continue
+            self._credentials(p, hits)
+            self._self(p, hits)
+            self._pass_role(p, hits, profile_roles)
+            self._takeovers(p, hits)
+
+    def _credentials(self, p: PrincipalIn, hits: frozenset[str]) -> None:
+        mine = self.by_account[p.account_id]
+        if "iam:CreateAccessKey" in hits:
+            for u in mine:
+                if u.kind != "user" or u.arn == p.arn:
+                    continue
+                if not self.ask.decide(p, "iam:CreateAccessKey", u.arn):
+                    continue
+                actions: tuple[str, ...] = ("iam:CreateAccessKey",)
+                if u.access_keys >= 2:
+                    # IAM allows two access keys per user: a third needs one deleted first.
+                    if not self.ask.decide(p, "iam:DeleteAccessKey", u.arn):
+                        continue
+                    actions += ("iam:DeleteAccessKey",)
+                self.edge(
+                    Edge(
+                        p.arn,
+                        u.arn,
+                        "escalate",
+                        "creates access key",
+                        f"It may create an access key for {u.name} ({', '.join(actions)}) and "
+                        f"then call AWS as {u.name}, with all of {u.name}'s permissions.",
+                        technique="create-access-key",
+                        actions=actions,
+                    )
+                )
+        for action, has in (("iam:CreateLoginProfile", False), ("iam:UpdateLoginProfile", True)):
+            if action not in hits:
+                continue
+            for u in mine:
+                if u.kind != "user" or u.arn == p.arn or u.console_password != has:
+                    continue
+                if not self.ask.decide(p, action, u.arn):
+                    continue
+                conditions = (f"{u.name}'s MFA device, to sign in",) if u.mfa else ()
+                what = "set a console password for" if not has else "change the console password of"
+                self.edge(
+                    Edge(
+                        p.arn,
+                        u.arn,
+                        "escalate",
+                        "creates password" if not has else "resets password",
+                        f"It may {what} {u.name} ({action}) and sign in to the console as "
+                        f"{u.name}."
+                        + (
+                            f" {u.name} has MFA, so the sign-in also needs that device."
+                            if u.mfa
+                            else ""
+                        ),
+                        conditions,
+                        technique="create-login-profile" if not has else "update-login-profile",
+                        actions=(action,),
+                    )
+                )
+        if "iam:UpdateAssumeRolePolicy" in hits:
+            for r in mine:
+                if r.kind != "role" or r.arn == p.arn or r.service_linked:
+                    continue
+                if not self.ask.decide(p, "iam:UpdateAssumeRolePolicy", r.arn):
+                    continue
+                if not self._could_assume_if_trusted(p, r):
+                    continue
+                self.edge(
+                    Edge(
+                        p.arn,
+                        r.arn,
+                        "escalate",
+                        "rewrites trust",
+                        f"It may rewrite the trust policy of {r.name} "
+                        "(iam:UpdateAssumeRolePolicy) to trust itself, then assume the role.",
+                        technique="update-assume-role-policy",
+                        actions=("iam:UpdateAssumeRolePolicy", "sts:AssumeRole"),
+                    )
+                )
+        if "iam:AddUserToGroup" in hits and p.kind == "user":
+            for g in self.input.groups:
+                if g.account_id != p.account_id or g.arn in p.groups:
+                    continue
+                if not self.ask.decide(p, "iam:AddUserToGroup", g.arn):
+                    continue
+                capped = " Its permissions boundary still caps what it gains." if p.boundary else ""
+                self.edge(
+                    Edge(
+                        p.arn,
+                        g.arn,
+                        "escalate",
+                        "joins group",
+                        f"It may add itself to group {g.name} (iam:AddUserToGroup) and so get "
+                        f"the group's permissions.{capped}",
+                        technique="add-user-to-group",
+                        actions=("iam:AddUserToGroup",),
+                    )
+                )
+
+    def _could_assume_if_trusted(self, p: PrincipalIn, role: PrincipalIn) -> bool:
+        """Would the engine allow ``p`` to assume ``role`` once the trust policy names it?"""
+        trust = _trust_naming(p.arn)
+        return self.ask.decide(p, "sts:AssumeRole", role.arn, resource_policy=trust)
+
+    def _self(self, p: PrincipalIn, hits: frozenset[str]) -> None:
+        """Attach, put or version a policy that applies to itself: more of its own
+        permissions. Choice: this makes it an admin (it can grant itself anything) unless a
+        permissions boundary caps it and it may not remove the boundary."""
+        ways: list[tuple[str, str, tuple[str, ...], tuple[str, ...]]] = []
+        extra = {"iam:PolicyARN": ADMIN_POLICY_ARN}
+        kind = "User" if p.kind == "user" else "Role"
+        for action, technique in (
+            (f"iam:Put{kind}Policy", "put-own-policy"),
+            (f"iam:Attach{kind}Policy", "attach-own-policy"),
+        ):
+            if action in hits and self.ask.decide(p, action, p.arn, extra):
+                ways.append((technique, f"add a policy to itself ({action})", (action,), ()))
+        for group in p.groups:
+            g = self.groups.get(group)
+            if g is None:
+                continue
+            for action, technique in (
+                ("iam:PutGroupPolicy", "put-group-policy"),
+                ("iam:AttachGroupPolicy", "attach-group-policy"),
+            ):
+                if action in hits and self.ask.decide(p, action, g.arn, extra):
+                    ways.append(
+                        (technique, f"add a policy to its group {g.name} ({action})", (action,), ())
+                    )
+        attached = list(p.managed_policies)
+        for group in p.groups:
+            g = self.groups.get(group)
+            if g is not None:
+                attached.extend(g.managed_policies)
+        versions = {m.arn: m for m in self.input.policies}
+        for arn in dict.fromkeys(attached):
+            m = versions.get(arn)
+            if m is None:
+                continue  # AWS managed: nobody but AWS versions it
+            if "iam:CreatePolicyVersion" in hits and self.ask.decide(
+                p, "iam:CreatePolicyVersion", arn
+            ):
+                actions: tuple[str, ...] = ("iam:CreatePolicyVersion",)
+                if m.versions >= 5:
+                    # A managed policy keeps at most five versions: one must go first.
+                    if not self.ask.decide(p, "iam:DeletePolicyVersion", arn):
+                        continue
+                    actions += ("iam:DeletePolicyVersion",)
+                ways.append(
+                    (
+                        "create-policy-version",
+                        f"write a new default version of {m.name}, attached to it "
+                        f"({', '.join(actions)})",
+                        actions,
+                        (),
+                    )
+                )
+            if (
+                "iam:SetDefaultPolicyVersion" in hits
+                and m.versions > 1
+                and self.ask.decide(p, "iam:SetDefaultPolicyVersion", arn)
+            ):
+                ways.append(
+                    (
+                        "set-default-policy-version",
+                        f"make another version of {m.name} the default "
+                        "(iam:SetDefaultPolicyVersion)",
+                        ("iam:SetDefaultPolicyVersion",),
+                        (f"an older version of {m.name} grants more",),
+                    )
+                )
+        if not ways:
+            return
+        if p.boundary is not None:
+            action = f"iam:Delete{kind}PermissionsBoundary"
+            if not (action in hits and self.ask.decide(p, action, p.arn)):
+                return  # the boundary caps whatever it grants itself
+            ways = [
+                (t, w + f" and remove its permissions boundary ({action})", a + (action,), c)
+                for t, w, a, c in ways
+            ]
+        for technique, what, actions, conditions in ways:
+            self.edge(
+                Edge(
+                    p.arn,
+                    p.arn,
+                    "escalate",
+                    "grants itself more",
+                    f"It may {what}, and so give itself any permission.",
+                    conditions,
+                    technique=technique,
+                    actions=actions,
+                )
+            )
+        unconditional = [w for _, w, _, c in ways if not c]
+        if unconditional:
+            self.admins.add(p.arn)
+            self.nodes[p.arn] = _replace(
+                self.nodes[p.arn],
+                is_admin=True,
+                admin_reason=f"It may {unconditional[0]}, and so give itself any permission.",
+            )
+
+    def _pass_role(self, p: PrincipalIn, hits: frozenset[str], profile_roles: set[str]) -> None:
+        if "iam:PassRole" not in hits:
+            return
+        for technique in tq.PASS_ROLE:
+            candidates = self.service_roles.get(technique.service)
+            if not candidates:
+                continue
+            alternative = self._alternative(p, hits, technique.alternatives, "*")
+            if alternative is None:
+                continue
+            can_make_profile = technique.needs_profile and all(
+                a in hits
+                and self.ask.decide(p, a, f"arn:aws:iam::{p.account_id}:instance-profile/*")
+                for a in ("iam:CreateInstanceProfile", "iam:AddRoleToInstanceProfile")
+            )
+            for role, trust_conditions in candidates:
+                if role.account_id != p.account_id or role.arn == p.arn or role.service_linked:
+                    continue
+                actions = ("iam:PassRole", *alternative)
+                if technique.needs_profile and role.arn not in profile_roles:
+                    if not can_make_profile:
+                        continue
+                    actions += ("iam:CreateInstanceProfile", "iam:AddRoleToInstanceProfile")
+                extra = {"iam:PassedToService": technique.service}
+                allowed, conditions = self.ask.conditional(p, "iam:PassRole", role.arn, extra)
+                if not allowed:
+                    continue
+                conditions = conditions + trust_conditions
+                self.edge(
+                    Edge(
+                        p.arn,
+                        role.arn,
+                        "pass_role",
+                        f"passes to {technique.label}",
+                        f"It may pass {role.name} to {technique.label} (iam:PassRole with "
+                        f"iam:PassedToService {technique.service}) and {technique.what}; "
+                        f"{role.name} trusts {technique.service}." + _if(conditions),
+                        conditions,
+                        technique=technique.id,
+                        actions=actions,
+                    )
+                )
+
+    def _alternative(
+        self,
+        p: PrincipalIn,
+        hits: frozenset[str],
+        alternatives: tuple[tuple[str, ...], ...],
+        resource: str,
+    ) -> tuple[str, ...] | None:
+        for alternative in alternatives:
+            if all(a in hits for a in alternative) and all(
+                self.ask.decide(p, a, resource) for a in alternative
+            ):
+                return alternative
+        return None
+
+    def _takeovers(self, p: PrincipalIn, hits: frozenset[str]) -> None:
+        by_kind: dict[str, list[tuple[str, str, str, ResourceIn | None]]] = defaultdict(list)
+        for r in self.input.resources:
+            if r.role and r.account_id == p.account_id and r.role != p.arn:
+                by_kind[r.kind].append((r.arn, r.name, r.role, r))
+        profiles = {prof.arn: prof for prof in self.input.profiles}
+        ec2_roles = {r.arn for r, _ in self.service_roles.get("ec2.amazonaws.com", [])}
+        for inst in self.input.instances:
+            prof = profiles.get(inst.profile or "")
+            if (
+                inst.running
+                and inst.account_id == p.account_id
+                and prof is not None
+                and prof.role
+                and prof.role in ec2_roles
+                and prof.role != p.arn
+            ):
+                by_kind["instance"].append((inst.arn, inst.instance_id, prof.role, None))
+        for takeover in tq.TAKEOVERS:
+            for arn, name, role, res in by_kind.get(takeover.kind, []):
+                policy = res.policy if res is not None else None
+                chosen = None
+                for alternative in takeover.alternatives:
+                    if all(a in hits for a in alternative) and all(
+                        self.ask.decide(p, a, arn, resource_policy=policy) for a in alternative
+                    ):
+                        chosen = alternative
+                        break
+                if chosen is None:
+                    continue
+                role_name = role.rsplit("/", 1)[-1]
+                self.edge(
+                    Edge(
+                        p.arn,
+                        role,
+                        "escalate",
+                        f"takes over {takeover.label}",
+                        f"{takeover.label} {name} runs as {role_name}; it may {takeover.what}.",
+                        technique=takeover.id,
+                        actions=chosen,
+                    )
+                )
+
+    # the reverse search ------------------------------------------------------------------
+
+    def can_escalate(self) -> frozenset[str]:
+        """Every node with a way to an admin (or to a group that makes its members admins):
+        one breadth-first search backwards from them, whatever the number of paths."""
+        into: dict[str, list[str]] = defaultdict(list)
+        for edge in self.edges:
+            if edge.source != edge.target:
+                into[edge.target].append(edge.source)
+        start = set(self.admins) | self.admin_groups
+        seen = set(start)
+        queue = deque(start)
+        while queue:
+            for source in into.get(queue.popleft(), ()):
+                if source not in seen:
+                    seen.add(source)
+                    queue.append(source)
+        return frozenset(n for n in seen - start if n in self.nodes)
+
+    def sessions(self) -> None:
+        for s in self.input.sessions:
+            role = self.nodes.get(s.role)
+            if role is None or s.arn not in self.nodes:
+                continue
+            admin = bool(role.is_admin) and not s.narrowed and not s.expired
+            self.nodes[s.arn] = _replace(
+                self.nodes[s.arn],
+                is_admin=admin,
+                admin_reason=f"A session of {role.label}, an admin." if admin else "",
+            )
+
+    def build(self) -> AccessGraph:
+        self.add_nodes()
+        self.find_admins()
+        self.trust_edges()
+        self.runs_as()
+        self.techniques()
+        self.sessions()
+        self.add_relations()
+        escalators = self.can_escalate()
+        for node_id in escalators:
+            node = self.nodes[node_id]
+            if node.is_principal and node.is_admin is None:
+                self.nodes[node_id] = _replace(node, is_admin=False)
+        for node_id, node in list(self.nodes.items()):
+            if node.is_principal and node.is_admin is None:
+                self.nodes[node_id] = _replace(node, is_admin=False)
+        return AccessGraph(self.nodes, self.edges, self.relations, escalators)
+
+
+def build_graph(graph_input: GraphInput) -> AccessGraph:
+    """The access graph of one sandbox (see the module docstring)."""
+    return _Builder(graph_input).build()
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def _replace(node: Node, **changes: Any) -> Node:
+    from dataclasses import replace
+
+    return replace(node, **changes)
+
+
+def _principal_label(p: PrincipalIn) -> str:
+    if p.kind == "root":
+        return "root user"
+    return p.name
+
+
+def _if(conditions: tuple[str, ...]) -> str:
+    if not conditions:
+        return ""
+    return " Only when the request meets: " + "; ".join(conditions) + "."
+
+
+_SESSION = re.compile(r"arn:[\w-]+:sts::\d{12}:assumed-role/")
+
+
+def _is_session_arn(arn: str) -> bool:
+    return _SESSION.match(arn) is not None
+
+
+def _names(policy: Policy, arn: str) -> bool:
+    return any(
+        s.is_allow and s.principal is not None and arn in s.principal.arns
+        for s in policy.statements
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _trust_naming(arn: str) -> Policy:
+    return Policy.parse(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"AWS": arn}, "Action": "sts:AssumeRole"}
+            ],
+        },
+        PolicyType.TRUST,
+        name="The trust policy it would write",
+        checks=False,
+    )
+
+
+def statement_allows(statement: Statement, action: str) -> bool:
+    return statement.is_allow and statement.action.matches(action.lower())

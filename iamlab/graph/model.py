@@ -1,0 +1,292 @@
+"""The access graph: nodes, the edges through which one node acts with another's permissions,
+structural relations, and the questions a learner asks of it."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["EDGE_KINDS", "NODE_TYPES", "RELATION_KINDS", "AccessGraph", "Edge", "Node", "Relation"]
+
+# type -> (legend label, is a principal)
+NODE_TYPES: dict[str, tuple[str, bool]] = {
+    "account": ("AWS account", False),
+    "root": ("Root user", True),
+    "user": ("IAM user", True),
+    "group": ("User group", False),
+    "role": ("IAM role", True),
+    "session": ("Role session", True),
+    "provider": ("Identity provider", False),
+    "sso_user": ("Identity Center user", False),
+    "permission_set": ("Permission set", False),
+    "service": ("AWS service", False),
+    "instance": ("EC2 instance", False),
+    "profile": ("Instance profile", False),
+    "resource": ("Resource", False),
+    "external": ("Principal outside the sandbox", False),
+    "anyone": ("Anyone", False),
+}
+
+EDGE_KINDS: dict[str, str] = {
+    "assume": "can assume the role (sts:AssumeRole)",
+    "federate": "can federate into the role (SAML, OIDC, Identity Center)",
+    "pass_role": "can pass the role to a service that runs its code",
+    "runs_as": "runs with the role's credentials",
+    "escalate": "privilege escalation",
+    "administers": "an admin of the account can become any principal in it",
+}
+
+RELATION_KINDS: dict[str, str] = {
+    "member_of": "member of the group",
+    "profile_of": "the instance profile holds the role",
+    "uses_profile": "the instance was launched with the instance profile",
+    "session_of": "temporary credentials of the role",
+    "assigned": "assigned the permission set",
+    "provisions": "the permission set is provisioned as this role",
+    "resource_policy": "named in the resource-based policy",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    id: str  # an ARN; an account ID; a service principal; "*" for anyone
+    type: str
+    label: str
+    account: str = ""
+    is_admin: bool | None = None  # principals only
+    admin_reason: str = ""
+    ref: str = ""  # the sandbox object behind it ("user:12"), for links
+    detail: str = ""  # one line under the label (path, kind of resource, ...)
+    external: bool = False
+    grants_admin: bool = False  # groups: a member gets admin power from the group alone
+
+    @property
+    def is_principal(self) -> bool:
+        return NODE_TYPES[self.type][1]
+
+    @property
+    def type_label(self) -> str:
+        return NODE_TYPES[self.type][0]
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """``source`` can act with ``target``'s permissions; ``reason`` says how, for a student."""
+
+    source: str
+    target: str
+    kind: str
+    label: str
+    reason: str
+    conditions: tuple[str, ...] = ()
+    technique: str = ""
+    actions: tuple[str, ...] = ()
+
+    @property
+    def conditional(self) -> bool:
+        return bool(self.conditions)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "target": self.target,
+            "kind": self.kind,
+            "label": self.label,
+            "reason": self.reason,
+            "conditions": list(self.conditions),
+            "technique": self.technique or None,
+            "actions": list(self.actions),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    source: str
+    target: str
+    kind: str
+    label: str
+
+    def as_json(self) -> dict[str, str]:
+        return {
+            "source": self.source,
+            "target": self.target,
+            "kind": self.kind,
+            "label": self.label,
+        }
+
+
+@dataclass
+class AccessGraph:
+    nodes: dict[str, Node]
+    edges: list[Edge]
+    relations: list[Relation]
+    can_escalate: frozenset[str] = frozenset()  # principals (not admins) that can reach an admin
+    out_edges: dict[str, list[Edge]] = field(default_factory=dict, repr=False)
+    in_edges: dict[str, list[Edge]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self.reindex()
+
+    def reindex(self) -> None:
+        self.out_edges = {}
+        self.in_edges = {}
+        for edge in self.edges:
+            self.out_edges.setdefault(edge.source, []).append(edge)
+            self.in_edges.setdefault(edge.target, []).append(edge)
+
+    # -- walking ---------------------------------------------------------------------------
+
+    def admins_of(self, account: str) -> list[Node]:
+        return [
+            n for n in self.nodes.values() if n.is_admin and n.account == account and not n.external
+        ]
+
+    def _administers(self, node: Node) -> Iterator[Edge]:
+        """The edges an admin has to every principal of its account, implied, not stored: with
+        full IAM power it can give itself access keys of any user or rewrite any role's trust
+        policy (service-linked roles excepted: IAM refuses to edit those)."""
+        if not node.is_admin or node.external:
+            return
+        for other in self.nodes.values():
+            if (
+                other.account == node.account
+                and other.id != node.id
+                and other.type in ("user", "role")
+                and other.detail != "service-linked role"
+            ):
+                yield self._admin_edge(node, other)
+
+    @staticmethod
+    def _admin_edge(admin: Node, other: Node) -> Edge:
+        how = (
+            "create an access key or a console password for it"
+            if other.type == "user"
+            else "rewrite its trust policy to trust itself and assume it"
+        )
+        return Edge(
+            admin.id,
+            other.id,
+            "administers",
+            "admin",
+            f"{admin.label} is an admin of account {admin.account}, so it can {how}.",
+        )
+
+    def edges_from(self, node_id: str) -> list[Edge]:
+        stored = self.out_edges.get(node_id, [])
+        node = self.nodes.get(node_id)
+        if node is None or not node.is_admin:
+            return stored
+        targets = {e.target for e in stored}
+        return stored + [e for e in self._administers(node) if e.target not in targets]
+
+    def edges_into(self, node_id: str) -> list[Edge]:
+        stored = self.in_edges.get(node_id, [])
+        node = self.nodes.get(node_id)
+        if (
+            node is None
+            or node.type not in ("user", "role")
+            or node.detail == "service-linked role"
+        ):
+            return stored
+        sources = {e.source for e in stored}
+        implied = [
+            self._admin_edge(admin, node)
+            for admin in self.admins_of(node.account)
+            if admin.id != node.id and admin.id not in sources
+        ]
+        return stored + implied
+
+    def reachers(self, target: str) -> dict[str, Edge]:
+        """Every node that can end up with ``target``'s permissions, each with the first edge of
+        one shortest way there (breadth-first over edges, backwards)."""
+        found: dict[str, Edge] = {}
+        queue = deque([target])
+        while queue:
+            current = queue.popleft()
+            for edge in self.edges_into(current):
+                if edge.source != target and edge.source not in found:
+                    found[edge.source] = edge
+                    queue.append(edge.source)
+        return found
+
+    def reachable(self, source: str) -> set[str]:
+        seen = {source}
+        queue = deque([source])
+        while queue:
+            for edge in self.edges_from(queue.popleft()):
+                if edge.target not in seen:
+                    seen.add(edge.target)
+                    queue.append(edge.target)
+        seen.discard(source)
+        return seen
+
+    def path(self, source: str, target: str) -> list[Edge] | None:
+        """The shortest way from ``source`` to ``target``, edge by edge; None if there is none."""
+        if source == target or source not in self.nodes or target not in self.nodes:
+            return None
+        came: dict[str, Edge] = {}
+        queue = deque([source])
+        seen = {source}
+        while queue:
+            current = queue.popleft()
+            for edge in self.edges_from(current):
+                if edge.target in seen:
+                    continue
+                seen.add(edge.target)
+                came[edge.target] = edge
+                if edge.target == target:
+                    steps = [edge]
+                    while steps[0].source != source:
+                        steps.insert(0, came[steps[0].source])
+                    return steps
+                queue.append(edge.target)
+        return None
+
+    def escalation_path(self, source: str) -> list[Edge] | None:
+        """The shortest way from a principal that can escalate to an admin."""
+        if source not in self.can_escalate:
+            return None
+        best: list[Edge] | None = None
+        for node in self.nodes.values():
+            if node.is_admin and node.id != source:
+                found = self.path(source, node.id)
+                if found is not None and (best is None or len(found) < len(best)):
+                    best = found
+        return best
+
+    # -- exporting -------------------------------------------------------------------------
+
+    def as_json(self, nodes: Iterable[str] | None = None) -> dict[str, Any]:
+        keep = set(self.nodes) if nodes is None else set(nodes)
+        return {
+            "nodes": [
+                node_json(n, n.id in self.can_escalate) for n in self.nodes.values() if n.id in keep
+            ],
+            "edges": [e.as_json() for e in self.edges if e.source in keep and e.target in keep],
+            "relations": [
+                r.as_json() for r in self.relations if r.source in keep and r.target in keep
+            ],
+        }
+
+
+def node_json(node: Node, can_escalate: bool) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "arn": node.id,
+        "type": node.type,
+        "label": node.label,
+        "account": node.account or None,
+    }
+    if node.is_principal:
+        data["is_admin"] = bool(node.is_admin)
+        data["can_escalate"] = can_escalate
+        if node.admin_reason:
+            data["admin_reason"] = node.admin_reason
+    if node.grants_admin:
+        data["grants_admin"] = True
+    if node.detail:
+        data["detail"] = node.detail
+    if node.external:
+        data["external"] = True
+    return data

@@ -1,0 +1,305 @@
+"""A sandbox's access graph: the World and a few structural tables, handed to iamlab.graph.
+
+The graph is cached per sandbox version and set of issued sessions, like the World: editing
+the sandbox bumps the version, so the next page shows the new graph.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict, defaultdict
+from typing import Any
+
+from django.db.models import Count
+
+from iamlab.graph import (
+    AccessGraph,
+    AccountIn,
+    GraphInput,
+    GroupIn,
+    InstanceIn,
+    ManagedPolicyIn,
+    PrincipalIn,
+    ProfileIn,
+    ProviderIn,
+    ResourceIn,
+    SessionIn,
+    SsoGrantIn,
+    build_graph,
+)
+
+from . import models, rules
+from .world import World
+
+__all__ = ["access_graph", "graph_input"]
+
+
+def graph_input(world: World, sandbox: models.Sandbox) -> GraphInput:  # noqa: C901 - one pass per table
+    sid = sandbox.pk
+    m = models
+    accounts = tuple(
+        AccountIn(acct, name, world.scps_for(acct), world.rcps_for(acct))
+        for acct, name in world.accounts.items()
+    )
+    acct_of = dict(m.Account.objects.filter(sandbox_id=sid).values_list("id", "account_id"))
+
+    policy_arn: dict[int, str] = {}
+    customer: list[ManagedPolicyIn] = []
+    for p in (
+        m.ManagedPolicy.objects.filter(sandbox_id=sid, account__isnull=False)
+        .annotate(n=Count("versions"))
+        .values("id", "name", "path", "account_id", "n")
+    ):
+        arn = rules.iam_arn(acct_of[p["account_id"]], "policy", p["path"], p["name"])
+        policy_arn[p["id"]] = arn
+        customer.append(
+            ManagedPolicyIn(arn, p["name"], acct_of[p["account_id"]], p["n"], f"policy:{p['id']}")
+        )
+
+    def attached(through: Any, column: str) -> dict[int, tuple[str, ...]]:
+        found: dict[int, list[str]] = defaultdict(list)
+        for owner, pid in through.objects.filter(**{f"{column}__sandbox_id": sid}).values_list(
+            f"{column}_id", "managedpolicy_id"
+        ):
+            if pid in policy_arn:
+                found[owner].append(policy_arn[pid])
+        return {k: tuple(v) for k, v in found.items()}
+
+    user_policies = attached(m.IamUser.managed_policies.through, "iamuser")
+    role_policies = attached(m.Role.managed_policies.through, "role")
+    group_policies = attached(m.IamGroup.managed_policies.through, "iamgroup")
+
+    users = {
+        u["id"]: u
+        for u in m.IamUser.objects.filter(sandbox_id=sid)
+        .annotate(
+            keys=Count("access_keys", distinct=True), mfas=Count("mfa_devices", distinct=True)
+        )
+        .values("id", "console_password", "keys", "mfas")
+    }
+    linked = dict(m.Role.objects.filter(sandbox_id=sid).values_list("id", "managed_by"))
+    groups_of: dict[str, list[str]] = defaultdict(list)
+    groups = []
+    for g in world.groups.values():
+        groups.append(
+            GroupIn(g.arn, g.name, g.account_id, g.policies, group_policies.get(g.pk, ()), g.key)
+        )
+        for member in g.members:
+            groups_of[member].append(g.arn)
+
+    principals = []
+    for info in world.principals.values():
+        caller, issuer, context = world.caller(info)
+        _, _, target_context = world.resource_context(info.arn)
+        extra: dict[str, Any] = {}
+        if info.kind == "user":
+            u = users.get(info.pk, {})
+            extra = {
+                "groups": tuple(groups_of.get(info.key, ())),
+                "managed_policies": user_policies.get(info.pk, ()),
+                "console_password": bool(u.get("console_password")),
+                "access_keys": int(u.get("keys", 0)),
+                "mfa": bool(u.get("mfas", 0)),
+            }
+        elif info.kind == "role":
+            extra = {
+                "trust": info.trust,
+                "managed_policies": role_policies.get(info.pk, ()),
+                "service_linked": linked.get(info.pk) == "service-linked",
+            }
+        principals.append(
+            PrincipalIn(
+                info.arn,
+                info.kind,
+                info.name,
+                info.account_id,
+                caller_arn=caller,
+                issuer=issuer,
+                context=context,
+                resource_context=target_context,
+                identity=info.identity,
+                boundary=info.boundary,
+                ref=info.key,
+                **extra,
+            )
+        )
+
+    roles = {
+        pk: rules.iam_arn(acct_of[a], "role", path, name)
+        for pk, a, path, name in (
+            m.Role.objects.filter(sandbox_id=sid).values_list("id", "account_id", "path", "name")
+        )
+    }
+    resources = []
+    for res in m.Resource.objects.filter(sandbox_id=sid).select_related("account"):
+        found = world.resources.get(res.arn)
+        _, _, context = world.resource_context(res.arn)
+        resources.append(
+            ResourceIn(
+                res.arn,
+                res.kind,
+                res.name,
+                res.account.account_id,
+                found.policy if found is not None else None,
+                context,
+                roles.get(res.role_id) if res.role_id else None,
+                f"resource:{res.pk}",
+            )
+        )
+
+    profiles = []
+    profile_arns: dict[int, str] = {}
+    for prof in m.InstanceProfile.objects.filter(sandbox_id=sid).values(
+        "id", "name", "path", "account_id", "role_id"
+    ):
+        arn = rules.iam_arn(
+            acct_of[prof["account_id"]], "instance-profile", prof["path"], prof["name"]
+        )
+        profile_arns[prof["id"]] = arn
+        profiles.append(
+            ProfileIn(
+                arn,
+                prof["name"],
+                acct_of[prof["account_id"]],
+                roles.get(prof["role_id"]) if prof["role_id"] else None,
+                f"instanceprofile:{prof['id']}",
+            )
+        )
+    instances = [
+        InstanceIn(
+            f"arn:aws:ec2:{i['region']}:{acct_of[i['account_id']]}:instance/{i['instance_id']}",
+            i["instance_id"],
+            i["name"],
+            acct_of[i["account_id"]],
+            profile_arns.get(i["instance_profile_id"]) if i["instance_profile_id"] else None,
+            i["state"] == "running",
+            f"instance:{i['id']}",
+        )
+        for i in m.Ec2Instance.objects.filter(sandbox_id=sid).values(
+            "id", "instance_id", "name", "region", "account_id", "instance_profile_id", "state"
+        )
+    ]
+    providers = tuple(
+        ProviderIn(
+            f"arn:aws:iam::{acct_of[p['account_id']]}:"
+            f"{'saml-provider' if p['kind'] == 'saml' else 'oidc-provider'}/{p['name']}",
+            p["kind"],
+            p["name"],
+            acct_of[p["account_id"]],
+            p["managed_by"] == "identity-center",
+            f"provider:{p['id']}",
+        )
+        for p in m.IdentityProvider.objects.filter(sandbox_id=sid).values(
+            "id", "kind", "name", "account_id", "managed_by"
+        )
+    )
+    return GraphInput(
+        accounts=accounts,
+        principals=tuple(principals),
+        groups=tuple(groups),
+        policies=tuple(customer),
+        resources=tuple(resources),
+        profiles=tuple(profiles),
+        instances=tuple(instances),
+        providers=providers,
+        sso=_sso_grants(sandbox, roles),
+        sessions=_sessions(sandbox),
+        org_id=world.org_id,
+    )
+
+
+def _sso_grants(sandbox: models.Sandbox, roles: dict[int, str]) -> tuple[SsoGrantIn, ...]:
+    m = models
+    org = m.Organization.objects.filter(sandbox=sandbox).first()
+    if org is None or not org.identity_center_enabled:
+        return ()
+    provisioned = {
+        (r["permission_set_id"], r["account_id"]): roles[r["id"]]
+        for r in m.Role.objects.filter(sandbox=sandbox, permission_set__isnull=False).values(
+            "id", "permission_set_id", "account_id"
+        )
+    }
+    group_members: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
+    for gid, member, uname, uuid in m.SsoGroup.members.through.objects.filter(
+        ssogroup__sandbox=sandbox
+    ).values_list("ssogroup_id", "ssouser_id", "ssouser__user_name", "ssouser__user_id"):
+        group_members[gid].append((member, uname, str(uuid)))
+    grants = []
+    for a in m.AccountAssignment.objects.filter(sandbox=sandbox).select_related(
+        "permission_set", "sso_user", "sso_group"
+    ):
+        role = provisioned.get((a.permission_set_id, a.account_id))
+        if role is None:
+            continue
+        ps = a.permission_set
+        ps_arn = f"arn:aws:sso:::permissionSet/{org.sso_instance_id}/{ps.set_id}"
+        if a.sso_user is not None:
+            who: list[tuple[str, str, str]] = [(a.sso_user.user_name, str(a.sso_user.user_id), "")]
+        else:
+            assert a.sso_group is not None
+            who = [(n, u, a.sso_group.name) for _, n, u in group_members[a.sso_group_id]]
+        for name, uid, via in who:
+            grants.append(SsoGrantIn(uid, name, ps_arn, ps.name, role, via))
+    return tuple(grants)
+
+
+def _sessions(sandbox: models.Sandbox) -> tuple[SessionIn, ...]:
+    now = sandbox.now()
+    found = []
+    for s in models.StsSession.objects.filter(
+        sandbox=sandbox, kind="assumed-role", role__isnull=False
+    ).select_related("role", "role__account"):
+        assert s.role is not None
+        label = f"{s.role.name}/{s.session_name}"
+        found.append(
+            SessionIn(
+                s.arn,
+                s.role.arn,
+                label,
+                s.expired(now),
+                bool(s.session_policy.strip() or s.policy_arns),
+                f"session:{s.pk}",
+            )
+        )
+    return tuple(found)
+
+
+class _GraphCache:
+    def __init__(self, size: int = 16) -> None:
+        self._size = size
+        self._items: OrderedDict[int, tuple[Any, AccessGraph]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, sandbox: models.Sandbox, key: Any) -> AccessGraph | None:
+        with self._lock:
+            found = self._items.get(sandbox.pk)
+            if found is not None and found[0] == key:
+                self._items.move_to_end(sandbox.pk)
+                return found[1]
+        return None
+
+    def put(self, sandbox: models.Sandbox, key: Any, graph: AccessGraph) -> None:
+        with self._lock:
+            self._items[sandbox.pk] = (key, graph)
+            self._items.move_to_end(sandbox.pk)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+_cache = _GraphCache()
+
+
+def access_graph(sandbox: models.Sandbox) -> AccessGraph:
+    """The sandbox's access graph, rebuilt when the sandbox or its sessions change."""
+    world = World.for_sandbox(sandbox)
+    sessions = tuple(models.StsSession.objects.filter(sandbox=sandbox).values_list("id", flat=True))
+    key = (world.version, sessions, sandbox.clock_offset)
+    graph = _cache.get(sandbox, key)
+    if graph is None:
+        graph = build_graph(graph_input(world, sandbox))
+        _cache.put(sandbox, key, graph)
+    return graph
