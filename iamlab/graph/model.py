@@ -256,6 +256,32 @@ class AccessGraph:
                     best = found
         return best
 
+    def who_can_reach_any(self, targets: Iterable[str]) -> dict[str, list[Edge]]:
+        """Every node that can end up with the permissions of one of ``targets``, with its
+        shortest way there: one breadth-first search backwards from all of them at once."""
+        start = [t for t in targets if t in self.nodes]
+        way: dict[str, list[Edge]] = {t: [] for t in start}
+        queue = deque(start)
+        while queue:
+            current = queue.popleft()
+            for edge in self.edges_into(current):
+                if edge.source not in way:
+                    way[edge.source] = [edge, *way[current]]
+                    queue.append(edge.source)
+        return way
+
+    def account_nodes(self, account: str) -> set[str]:
+        """The nodes of one account and every node an edge or relation joins to them."""
+        keep = {n.id for n in self.nodes.values() if n.account == account}
+        joined = set(keep)
+        for e in self.edges:
+            if e.source in keep or e.target in keep:
+                joined.update((e.source, e.target))
+        for r in self.relations:
+            if r.source in keep or r.target in keep:
+                joined.update((r.source, r.target))
+        return joined
+
     # -- exporting -------------------------------------------------------------------------
 
     def as_json(self, nodes: Iterable[str] | None = None) -> dict[str, Any]:

@@ -48,12 +48,13 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from . import catalog
 from .model import Policy, ResourceSpec, Statement
 
-__all__ = ["LevelReach", "ServiceReach", "reach"]
+__all__ = ["LevelReach", "ServiceReach", "coverage_classes", "reach"]
 
 _WILDCARDS = frozenset("*?")
 
@@ -383,3 +384,23 @@ def reach(policy: Policy) -> list[ServiceReach]:
         if levels or dead:
             out.append(ServiceReach(service, _display_name(service), levels, dead))
     return out
+
+
+def coverage_classes(service: str, statements: Sequence[Statement]) -> list[tuple[str, ...]]:
+    """A service's catalogued actions (``prefix:Name``) grouped by exactly which of
+    ``statements`` name them in their Action / NotAction: the statements cannot tell two
+    actions of one group apart. Partition refinement over bit masks, one pass per statement.
+    """
+    index = _index(service)
+    classes = [index.full] if index.full else []
+    for statement in statements:
+        mask = _statement_masks(statement)[0].get(service, 0)
+        refined: list[int] = []
+        for group in classes:
+            inside, outside = group & mask, group & ~mask
+            refined.extend(part for part in (inside, outside) if part)
+        classes = refined
+    return [
+        tuple(f"{service}:{name}" for name in _names(index, group, 0, len(index.names)))
+        for group in classes
+    ]

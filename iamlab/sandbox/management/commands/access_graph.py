@@ -1,0 +1,70 @@
+"""``manage.py access_graph ACCOUNT [--format json|dot|svg] [--owner USER --sandbox NAME]``
+
+Prints the access graph of one sandbox account: its principals and everything an edge or a
+relation joins to them. The JSON shape is documented in the README ("The access graph").
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from iamlab.graph import render
+from iamlab.sandbox.graphing import access_graph
+from iamlab.sandbox.models import Account
+
+
+class Command(BaseCommand):
+    help = "Print the access graph of a sandbox account as JSON, Graphviz DOT or SVG."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("account", help="the 12-digit account id")
+        parser.add_argument("--format", choices=("json", "dot", "svg"), default="json")
+        parser.add_argument("--owner", default="", help="username of the sandbox's owner")
+        parser.add_argument("--sandbox", default="", help="name of the sandbox")
+        parser.add_argument("-o", "--output", default="", help="write to FILE, not stdout")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        account_id = options["account"].strip()
+        if not (len(account_id) == 12 and account_id.isdigit()):
+            raise CommandError(f"{account_id!r} is not an account id: give its 12 digits.")
+        accounts = Account.objects.filter(account_id=account_id).select_related(
+            "sandbox", "sandbox__owner"
+        )
+        if options["owner"]:
+            accounts = accounts.filter(sandbox__owner__username=options["owner"])
+        if options["sandbox"]:
+            accounts = accounts.filter(sandbox__name__iexact=options["sandbox"])
+        found = list(accounts[:20])
+        if not found:
+            raise CommandError(f"No sandbox has an account {account_id} (given the filters).")
+        if len(found) > 1:
+            where = "; ".join(
+                f"--owner {a.sandbox.owner.get_username()} --sandbox {a.sandbox.name!r}"
+                for a in found
+            )
+            raise CommandError(
+                f"Account {account_id} is in {len(found)} sandboxes; choose one with {where}."
+            )
+        account = found[0]
+        graph = access_graph(account.sandbox)
+        keep = graph.account_nodes(account_id)
+        title = f"{account.name} ({account_id})"
+        if options["format"] == "json":
+            text = json.dumps(graph.as_json(keep), indent=2, ensure_ascii=False) + "\n"
+        else:
+            source = render.dot(render.view(graph, focus=keep, depth=0, limit=10_000), title=title)
+            try:
+                text = source if options["format"] == "dot" else render.svg(source)
+            except render.RenderError as error:
+                raise CommandError(str(error)) from error
+        if options["output"]:
+            try:
+                Path(options["output"]).write_text(text, encoding="utf-8")
+            except OSError as error:
+                raise CommandError(f"Cannot write {options['output']}: {error}.") from error
+        else:
+            self.stdout.write(text, ending="")
