@@ -48,6 +48,29 @@ _ASSUME_ACTIONS = {
 
 _TECHNIQUE_ACTIONS = tq.all_actions()
 
+# Condition keys (lower-case prefixes) whose value is a fact about the sandbox principal that
+# calls or about the target, not something a request can choose: a condition on one of them
+# that the request fails cannot be met (reference_policies_condition-keys).
+_PRINCIPAL_FACTS = (
+    "aws:principaltag/",
+    "aws:principalorgid",
+    "aws:principalorgpaths",
+    "aws:principalaccount",
+    "aws:principalarn",
+    "aws:principaltype",
+    "aws:principalisawsservice",
+    "aws:principalservicename",
+    "aws:userid",
+    "aws:username",
+)
+_RESOURCE_FACTS = (
+    "aws:resourcetag/",
+    "iam:resourcetag/",
+    "aws:resourceaccount",
+    "aws:resourceorgid",
+    "aws:resourceorgpaths",
+)
+
 _RESOURCE_LABELS = {
     "s3": "S3 bucket",
     "kms": "KMS key",
@@ -136,6 +159,11 @@ def _satisfying_value(condition: Condition) -> tuple[bool, Any]:
 def describe_condition(condition: Condition) -> str:
     values = ", ".join(json.dumps(v) for v in condition.values)
     return f"{condition.operator.written} {condition.key} {values}"
+
+
+def _described_key(text: str) -> str:
+    """The (lower-case) condition key of a :func:`describe_condition` text."""
+    return text.split(" ", 2)[1].lower()
 
 
 def satisfying_context(
@@ -270,15 +298,29 @@ class _Asker:
         ps = self._set_for(p, request, resource_policy)
         if ps.decide(request) == ALLOWED:
             return True, ()
-        return self._retry(ps, request)
+        return self._retry(ps, request, _PRINCIPAL_FACTS + _RESOURCE_FACTS)
 
-    def _retry(self, ps: PolicySet, request: Request) -> tuple[bool, tuple[str, ...]]:
+    def _retry(
+        self, ps: PolicySet, request: Request, facts: tuple[str, ...]
+    ) -> tuple[bool, tuple[str, ...]]:
+        """Retry with the context that satisfies the failing Allow statements. A key the
+        request already carries (``request.context`` is lower-cased), or one of ``facts``
+        (who the caller is, what the target is), is not the caller's to choose: it keeps its
+        value (or its absence), so a condition on it that fails now still fails, and one it
+        meets is not listed."""
         found = satisfying_context(ps.evaluate(request))
         if found is None:
             return False, ()
         context, described = found
         merged: dict[str, Any] = dict(request.context)
-        merged.update(context)
+        fixed: set[str] = set()
+        for key, value in context.items():
+            lower = key.lower()
+            if lower in merged or lower.startswith(facts):
+                fixed.add(lower)
+            else:
+                merged[lower] = value
+        described = tuple(d for d in described if _described_key(d) not in fixed)
         retried = Request(
             request.principal,
             request.action,
@@ -310,12 +352,17 @@ class _Asker:
         except RequestError:
             return False, ()
         own = self.accounts.get(owner)
-        ps = self.policy_set((), None, "", resource_policy, owner)
+        # Another account's principal also needs its own identity-based policies to allow a
+        # cross-account request (reference_policies_evaluation-logic-cross-account): iamlab
+        # cannot see them, so they are assumed to allow.
+        identity = _ASSUMED_ALLOW if request.cross_account else ()
+        ps = self.policy_set(identity, None, "", resource_policy, owner)
         if own is None:  # pragma: no cover - resources are always in a sandbox account
             return False, ()
         if ps.decide(request) == ALLOWED:
             return True, ()
-        return self._retry(ps, request)
+        # The caller stands for principals iamlab cannot see: who they are is theirs to choose.
+        return self._retry(ps, request, _RESOURCE_FACTS)
 
 
 def _owner(resource: str, default: str) -> str:
@@ -378,7 +425,7 @@ class _Builder:
                 detail="outside the sandbox",
             )
         elif principal.endswith(".amazonaws.com") or principal.endswith(".amazonaws.com.cn"):
-            node = Node(principal, "service", principal, detail="AWS service principal")
+            node = Node(principal, "service", principal)
         else:
             account = principal.split(":")[4] if principal.count(":") >= 5 else ""
             node = Node(
@@ -447,12 +494,7 @@ class _Builder:
                 )
         for grant in inp.sso:
             self.add(
-                Node(
-                    f"arn:aws:identitystore:::user/{grant.user_id}",
-                    "sso_user",
-                    grant.user_name,
-                    detail="Identity Center user",
-                )
+                Node(f"arn:aws:identitystore:::user/{grant.user_id}", "sso_user", grant.user_name)
             )
             self.add(Node(grant.permission_set, "permission_set", grant.permission_set_name))
         for s in inp.sessions:
@@ -504,6 +546,9 @@ class _Builder:
                 named.update(spec.arns)
                 named.update(spec.services)
             for principal in sorted(named):
+                if principal in self.ask.accounts:
+                    # The account as a whole: drawn on its root user, which stands for it.
+                    principal = f"arn:aws:iam::{principal}:root"
                 node = self.nodes.get(principal) or self.external(principal)
                 self.relation(node.id, r.arn, "resource_policy", "resource policy allows")
 
@@ -658,8 +703,10 @@ class _Builder:
 
     def _outsider_assume(self, role: PrincipalIn, principal: str) -> None:
         node = self.external(principal)
-        account = principal if principal.isdigit() else node.account
-        caller = f"arn:aws:iam::{account}:root" if principal.isdigit() else principal
+        # A trust naming an account trusts the principals its administrators allow; STS refuses
+        # the root user itself ("Roles may not be assumed by root accounts"), so ask as an IAM
+        # user of that account standing in for them.
+        caller = _outsider_stand_in(principal) if principal.isdigit() else principal
         allowed, conditions = self.ask.outsider(
             caller, "sts:AssumeRole", role.arn, role.trust, role.account_id
         )
@@ -1158,6 +1205,22 @@ def _if(conditions: tuple[str, ...]) -> str:
 
 
 _SESSION = re.compile(r"arn:[\w-]+:sts::\d{12}:assumed-role/")
+
+_ASSUMED_ALLOW: tuple[Policy, ...] = (
+    Policy.parse(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+        },
+        PolicyType.IDENTITY,
+        name="The other account's own policies (assumed to allow)",
+        checks=False,
+    ),
+)
+
+
+def _outsider_stand_in(account: str) -> str:
+    return f"arn:aws:iam::{account}:user/iamlab-outsider"
 
 
 def _is_session_arn(arn: str) -> bool:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_graph
 
 app_name = "sandbox"
 urlpatterns = [
@@ -13,6 +13,11 @@ urlpatterns = [
     path("<int:sb>/who-can/", views.who_can, name="who_can"),
     path("<int:sb>/validate/", views.validate, name="validate"),
     path("<int:sb>/import/", views.import_account, name="import"),
+    path("<int:sb>/graph/", views_graph.graph_page, name="graph"),
+    path("<int:sb>/graph/node/", views_graph.graph_node, name="graph_node"),
+    path("<int:sb>/graph/node/actions/", views_graph.graph_node_actions, name="graph_actions"),
+    path("<int:sb>/graph/export.<str:fmt>", views_graph.graph_export, name="graph_export"),
+    path("<int:sb>/graph/part/<slug:part>/", views_graph.graph_part, name="graph_part"),
     path("<int:sb>/accounts/<int:pk>/export/", views.export_account, name="export"),
     path("<int:sb>/<slug:kind>/", views.object_list, name="list_kind"),
     path("<int:sb>/<slug:kind>/new/", views.object_create, name="create"),

@@ -109,7 +109,15 @@ def urls_for(sandbox):
         ("who_can", reverse("sandbox:who_can", args=[sandbox.pk]) + "?action=s3:GetObject"),
         ("validate", reverse("sandbox:validate", args=[sandbox.pk])),
         ("import", reverse("sandbox:import", args=[sandbox.pk])),
+        ("graph", reverse("sandbox:graph", args=[sandbox.pk]) + "?action=s3:GetObject"),
     ]
+    role_arn = models.Role.objects.filter(sandbox=sandbox).first().arn
+    for name in ("graph_node", "graph_actions"):
+        found.append((name, reverse(f"sandbox:{name}", args=[sandbox.pk]) + f"?id={role_arn}"))
+    for fmt in ("svg", "png", "dot", "json"):
+        found.append(("graph_export", reverse("sandbox:graph_export", args=[sandbox.pk, fmt])))
+    for part in ("identity", "ec2", "portal"):
+        found.append(("graph_part", reverse("sandbox:graph_part", args=[sandbox.pk, part])))
     session = models.StsSession.objects.filter(sandbox=sandbox).first()
     for name in (
         "hub",

@@ -1,0 +1,244 @@
+"""The access graph in the browser and on the command line, on Example Corp."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from iamlab.sandbox import demo, models
+
+from .factories import PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+DEV = "777788889999"
+ALICE = f"arn:aws:iam::{DEV}:user/alice"
+BOB = f"arn:aws:iam::{DEV}:user/bob"
+AUDITOR = "arn:aws:iam::123456789012:user/auditor"
+READ_ONLY_AUDITOR = f"arn:aws:iam::{DEV}:role/ReadOnlyAuditor"
+
+
+@pytest.fixture
+def person():
+    return PersonFactory(username="learner")
+
+
+@pytest.fixture
+def corp(person):
+    return demo.build_example_corp(person)
+
+
+@pytest.fixture
+def web(client, person):
+    client.force_login(person)
+    return client
+
+
+def graph_url(corp, name="graph", *args):
+    return reverse(f"sandbox:{name}", args=[corp.pk, *args])
+
+
+def test_the_page_draws_the_graph_with_its_admins_and_a_key(web, corp):
+    response = web.get(graph_url(corp))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<svg" in html
+    assert "</svg>" in html
+    assert "★ admin" in html  # alice, through the Admins group
+    assert response.context["admins"][0].id == ALICE
+    assert "graph-ids" in html  # the DOT id -> ARN map for clicks
+    assert "only under a condition" in html  # the key
+    assert 'href="' + graph_url(corp) + '"' in html  # in the sandbox menu
+
+
+def test_the_panel_of_a_node_says_what_it_can_reach_and_under_which_condition(web, corp):
+    response = web.get(graph_url(corp, "graph_node"), {"id": AUDITOR})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "ReadOnlyAuditor" in html
+    assert "aws:MultiFactorAuthPresent" in html  # the trust policy asks for MFA
+    assert "Ask the access check as it" in html
+
+
+def test_an_admin_panel_counts_the_principals_it_implicitly_reaches(web, corp):
+    html = web.get(graph_url(corp, "graph_node"), {"id": ALICE}).content.decode()
+    assert "★ Admin" in html
+    assert "every principal of its account" in html
+
+
+def test_what_a_principal_can_do_is_asked_of_the_engine(web, corp):
+    response = web.get(graph_url(corp, "graph_actions"), {"id": BOB})
+    assert response.status_code == 200
+    services = {row.service for row in response.context["rows"]}
+    # bob has PowerUserAccess capped by a boundary: no IAM, and only what the boundary lets.
+    assert "iam" not in services
+    assert services <= {"ec2", "s3", "sts"}
+    assert "s3" in services
+
+
+def test_unknown_nodes_are_404_in_the_panel(web, corp):
+    assert (
+        web.get(graph_url(corp, "graph_node"), {"id": "arn:aws:iam::1:user/x"}).status_code == 404
+    )
+
+
+def test_a_path_is_highlighted_with_every_step_explained(web, corp):
+    response = web.get(graph_url(corp), {"from": AUDITOR, "to": READ_ONLY_AUDITOR})
+    path = response.context["path"]
+    assert [(e.source, e.target, e.kind) for e in path] == [(AUDITOR, READ_ONLY_AUDITOR, "assume")]
+    html = response.content.decode()
+    assert "1 step from auditor to ReadOnlyAuditor" in html
+    assert "highlight" in html  # the path's edge is drawn highlighted
+
+
+def test_no_path_is_said_plainly(web, corp):
+    response = web.get(graph_url(corp), {"from": f"arn:aws:iam::{DEV}:user/carol", "to": ALICE})
+    assert response.context["path"] is None
+    assert "No way from carol to alice" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("params", "field", "message"),
+    [
+        ({"from": "arn:aws:iam::1:user/ghost", "to": ALICE}, "from", "no such node"),
+        ({"from": ALICE}, "to", "Pick both ends"),
+        ({"from": ALICE, "to": ALICE}, "to", "two different nodes"),
+        ({"action": "s3:GetObjekt"}, "action", "GetObject"),
+        ({"action": "GetObject"}, "action", "service:Name"),
+        ({"resource": "arn:aws:s3:::x"}, "action", "Name the action"),
+    ],
+)
+def test_bad_questions_get_a_message_on_their_field(web, corp, params, field, message):
+    response = web.get(graph_url(corp), params)
+    assert response.status_code == 200
+    assert message in response.context["q"].errors[field]
+
+
+def test_who_can_do_an_action_counts_direct_and_escalated_principals(web, corp):
+    bucket = web.get(
+        graph_url(corp),
+        {"action": "s3:GetObject", "resource": "arn:aws:s3:::example-corp-reports/a"},
+    )
+    # The reports bucket is in the Audit account and its policy trusts only that account.
+    direct = {n.id for n, _ in bucket.context["found"].direct}
+    assert AUDITOR in direct
+    assert ALICE not in direct
+    response = web.get(graph_url(corp), {"action": "iam:ListRoles"})
+    found = response.context["found"]
+    direct = {n.id for n, _ in found.direct}
+    assert {ALICE, READ_ONLY_AUDITOR} <= direct
+    ways = {n.id: way for n, way in found.indirect}
+    # The auditor cannot list roles itself, but can assume ReadOnlyAuditor or
+    # ProductionAuditor, which can: one step.
+    assert AUDITOR not in direct
+    (step,) = ways[AUDITOR]
+    assert step.source == AUDITOR
+    assert step.target in direct
+    assert step.kind == "assume"
+    assert found.nodes >= {AUDITOR, ALICE}  # highlighted in the picture
+    assert "Through another identity" in response.content.decode()
+
+
+def test_filters_keep_one_account(web, corp):
+    response = web.get(graph_url(corp), {"account": "123456789012"})
+    svg = response.context["svg"]
+    assert "auditor" in svg
+    assert ">alice<" not in svg
+
+
+@pytest.mark.parametrize("fmt", ["svg", "png", "dot", "json"])
+def test_exports_download(web, corp, fmt):
+    response = web.get(graph_url(corp, "graph_export", fmt))
+    assert response.status_code == 200
+    assert "attachment" in response["Content-Disposition"]
+    body = response.content
+    if fmt == "png":
+        assert body.startswith(b"\x89PNG")
+    elif fmt == "svg":
+        assert b"<svg" in body
+        assert b"<script" not in body
+    elif fmt == "dot":
+        assert body.startswith(b"digraph access {")
+    else:
+        data = json.loads(body)
+        assert set(data) == {"nodes", "edges", "relations"}
+        alice = next(n for n in data["nodes"] if n["arn"] == ALICE)
+        assert alice["is_admin"] is True
+        assert alice["type"] == "user"
+        bucket = next(n for n in data["nodes"] if n["type"] == "resource")
+        assert "is_admin" not in bucket  # principals only
+        assert {r["kind"] for r in data["relations"]} >= {"member_of", "profile_of"}
+
+
+def test_an_unknown_export_format_is_404(web, corp):
+    assert web.get(f"/sandboxes/{corp.pk}/graph/export.gif").status_code == 404
+
+
+def test_the_graph_follows_edits_to_the_sandbox(web, corp):
+    carol = models.IamUser.objects.get(sandbox=corp, name="carol")
+    admins = models.IamGroup.objects.get(sandbox=corp, name="Admins")
+    before = web.get(graph_url(corp)).context["graph"]
+    assert not before.nodes[f"arn:aws:iam::{DEV}:user/carol"].is_admin
+    admins.members.add(carol)
+    after = web.get(graph_url(corp)).context["graph"]
+    assert after.nodes[f"arn:aws:iam::{DEV}:user/carol"].is_admin
+
+
+def test_user_text_is_escaped_in_the_svg(web, corp):
+    account = models.Account.objects.get(sandbox=corp, account_id=DEV)
+    sso = models.SsoUser.objects.create(
+        sandbox=corp,
+        user_name='<script>alert("x")</script>\\N',
+        display_name="x",
+        email="x@example.com",
+    )
+    permission_set = models.PermissionSet.objects.get(sandbox=corp, name="PowerUser")
+    from iamlab.sandbox import services
+
+    services.assign(permission_set, account, sso_user=sso)
+    html = web.get(graph_url(corp)).content.decode()
+    svg = html[html.index("<svg") : html.index("</svg>")]
+    assert "<script" not in svg
+    assert "&lt;script&gt;" in svg
+    assert "\\N" in svg  # shown as typed, not expanded by Graphviz
+
+
+def test_flow_pages_load_their_part_of_the_graph(web, corp):
+    page = web.get(reverse("flows:ec2", args=[corp.pk])).content.decode()
+    part_url = graph_url(corp, "graph_part", "ec2")
+    assert part_url in page
+    part = web.get(part_url)
+    assert part.status_code == 200
+    svg = part.context["svg"]
+    assert "WebAppRole" in svg
+    assert "WebAppProfile" in svg
+    assert "ec2.amazonaws.com" in svg
+    assert web.get(graph_url(corp, "graph_part", "nonsense")).status_code == 404
+
+
+def test_the_command_prints_json_dot_and_svg(corp, person):
+    out = io.StringIO()
+    call_command("access_graph", DEV, "--owner", person.username, stdout=out)
+    data = json.loads(out.getvalue())
+    assert any(n["arn"] == ALICE and n["is_admin"] for n in data["nodes"])
+    assert all(set(e) >= {"source", "target", "kind", "reason"} for e in data["edges"])
+    out = io.StringIO()
+    call_command("access_graph", DEV, "--owner", person.username, "--format", "dot", stdout=out)
+    assert out.getvalue().startswith("digraph access {")
+    out = io.StringIO()
+    call_command("access_graph", DEV, "--owner", person.username, "--format", "svg", stdout=out)
+    assert out.getvalue().startswith("<svg")
+
+
+def test_the_command_explains_what_it_needs(corp, person):
+    with pytest.raises(CommandError, match="12 digits"):
+        call_command("access_graph", "12345")
+    with pytest.raises(CommandError, match="No sandbox has an account"):
+        call_command("access_graph", "999999999999")
+    demo.build_example_corp(PersonFactory(username="other"))
+    with pytest.raises(CommandError, match="choose one with"):
+        call_command("access_graph", DEV)
