@@ -281,7 +281,10 @@ class _Asker:
         extra: Mapping[str, Any] | None = None,
         resource_policy: Policy | None = None,
     ) -> bool:
-        request = self.request(p, action, resource, extra)
+        try:
+            request = self.request(p, action, resource, extra)
+        except RequestError:
+            return False  # an ARN the engine cannot read (a name IAM would refuse) grants nothing
         return self._set_for(p, request, resource_policy).decide(request) == ALLOWED
 
     def conditional(
@@ -294,7 +297,10 @@ class _Asker:
     ) -> tuple[bool, tuple[str, ...]]:
         """(allowed, conditions): allowed outright, or allowed once the request carries the
         condition values listed."""
-        request = self.request(p, action, resource, extra)
+        try:
+            request = self.request(p, action, resource, extra)
+        except RequestError:
+            return False, ()
         ps = self._set_for(p, request, resource_policy)
         if ps.decide(request) == ALLOWED:
             return True, ()

@@ -122,7 +122,9 @@ class AccessGraph:
     nodes: dict[str, Node]
     edges: list[Edge]
     relations: list[Relation]
-    can_escalate: frozenset[str] = frozenset()  # principals (not admins) that can reach an admin
+    # Nodes (not admins) with a way to an admin: principals, and also services, providers,
+    # instances or Identity Center users whose edges lead to one. JSON shows it on principals.
+    can_escalate: frozenset[str] = frozenset()
     out_edges: dict[str, list[Edge]] = field(default_factory=dict, repr=False)
     in_edges: dict[str, list[Edge]] = field(default_factory=dict, repr=False)
 
@@ -147,8 +149,8 @@ class AccessGraph:
         """The edges an admin has to every principal of its account, implied, not stored: with
         full IAM power it can give itself access keys of any user or rewrite any role's trust
         policy (service-linked roles excepted: IAM refuses to edit those)."""
-        if not node.is_admin or node.external:
-            return
+        if not node.is_admin or node.external or node.detail == "service-linked role":
+            return  # a service-linked role acts only for its service, never for a learner
         for other in self.nodes.values():
             if (
                 other.account == node.account

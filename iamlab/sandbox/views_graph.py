@@ -283,8 +283,8 @@ def _panel_context(
         "policies": policies,
         "escalation": graph.escalation_path(node_id) if node_id in graph.can_escalate else None,
         "can_escalate": node_id in graph.can_escalate,
-        "principal_key": info.key if info is not None else "",
-        "summarize": info is not None and info.kind != "root",
+        "principal_key": info.key if info is not None else node.ref,
+        "summarize": (info is not None and info.kind != "root") or node.type == "session",
         "sandbox": sandbox,
     }
 
@@ -318,26 +318,53 @@ def graph_node(request: HttpRequest, sb: int) -> HttpResponse:
 _SUMMARIES: dict[tuple[int, tuple[int, float], str], list[ServiceActions]] = {}
 
 
-def actions_of(world: World, key: str) -> list[ServiceActions]:
-    """The allowed-actions summary of one principal, cached per World version."""
+def actions_of(sandbox: models.Sandbox, world: World, key: str) -> list[ServiceActions]:
+    """The allowed-actions summary of one principal (``user:3``, ``role:5``) or stored role
+    session (``session:9``, asked with its credentials, so its session policies and expiry
+    count), cached per World version."""
     cache_key = (world.sandbox_id, world.version, key)
     found = _SUMMARIES.get(cache_key)
-    if found is None:
-        info = world.principal(key)
-        if info is None:
+    if found is not None:
+        return found
+    kind, _, pk = key.partition(":")
+    if kind == "session" and pk.isdigit():
+        row = models.StsSession.objects.filter(sandbox=sandbox, pk=int(pk)).first()
+        if row is None:
             return []
-        layers = [p for level in world.scps_for(info.account_id) for p in level]
-        if info.boundary is not None:
-            layers.append(info.boundary)
-        found = allowed_actions(
-            info.identity,
-            lambda action, resource: world.decide(info, action, resource) == ALLOWED,
-            layers=layers,
-            substitute={"${aws:username}": info.name} if info.kind == "user" else None,
-        )
-        if len(_SUMMARIES) > 256:
-            _SUMMARIES.clear()
-        _SUMMARIES[cache_key] = found
+        try:
+            credentials = sessions.engine_session(world, row)
+            behind = sessions.role_info(world, row)
+        except sessions.IdentityError:
+            return []
+        at = sandbox.now()
+
+        def decide(action: str, resource: str) -> bool:
+            return world.check_session(credentials, behind, action, resource, at=at).allowed
+
+        layers = list(getattr(credentials, "session_policies", ()))
+        info = behind
+    else:
+        found_info = world.principal(key)
+        if found_info is None:
+            return []
+        info = found_info
+
+        def decide(action: str, resource: str) -> bool:
+            return world.decide(info, action, resource) == ALLOWED
+
+        layers = []
+    layers += [p for level in world.scps_for(info.account_id) for p in level]
+    if info.boundary is not None:
+        layers.append(info.boundary)
+    found = allowed_actions(
+        info.identity,
+        decide,
+        layers=layers,
+        substitute={"${aws:username}": info.name} if info.kind == "user" else None,
+    )
+    if len(_SUMMARIES) > 256:
+        _SUMMARIES.clear()
+    _SUMMARIES[cache_key] = found
     return found
 
 
@@ -348,7 +375,7 @@ def graph_node_actions(request: HttpRequest, sb: int) -> HttpResponse:
     world = World.for_sandbox(sandbox)
     graph = access_graph(sandbox)
     node = graph.nodes[_node_from(request, graph)]
-    rows = actions_of(world, node.ref) if node.ref else []
+    rows = actions_of(sandbox, world, node.ref) if node.ref else []
     return render(
         request,
         "sandbox/graph_node.html#actions",

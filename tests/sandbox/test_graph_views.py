@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 
@@ -242,3 +243,37 @@ def test_the_command_explains_what_it_needs(corp, person):
     demo.build_example_corp(PersonFactory(username="other"))
     with pytest.raises(CommandError, match="choose one with"):
         call_command("access_graph", DEV)
+
+
+def test_a_session_is_summarized_with_its_session_policy(web, corp):
+    role = models.Role.objects.get(sandbox=corp, name="ReadOnlyAuditor")
+    now = corp.now()
+    session = models.StsSession.objects.create(
+        sandbox=corp,
+        account=role.account,
+        role=role,
+        arn=f"arn:aws:sts::{DEV}:assumed-role/ReadOnlyAuditor/narrow",
+        session_name="narrow",
+        access_key_id="ASIAEXAMPLEEXAMPLE",
+        issued_at=now,
+        expires_at=now + dt.timedelta(hours=1),
+        duration_seconds=3600,
+        session_policy=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "s3:List*", "Resource": "*"}],
+            }
+        ),
+    )
+    graph = web.get(graph_url(corp)).context["graph"]
+    assert graph.nodes[session.arn].type == "session"
+    assert not graph.nodes[session.arn].is_admin
+    rows = web.get(graph_url(corp, "graph_actions"), {"id": session.arn}).context["rows"]
+    # The role may read every service; its session policy keeps only S3's List actions, and
+    # sts:GetCallerIdentity, which needs no permission (id_credentials_temp_request).
+    by_service = {row.service: row for row in rows}
+    assert set(by_service) == {"s3", "sts"}
+    assert {level.level for level in by_service["s3"].levels} == {"List"}
+    assert [a for lv in by_service["sts"].levels for a in lv.allowed] == ["GetCallerIdentity"]
+    role_rows = web.get(graph_url(corp, "graph_actions"), {"id": role.arn}).context["rows"]
+    assert len(role_rows) > 10
