@@ -275,6 +275,9 @@ def dot(v: View, *, title: str = "", legend: bool = True) -> str:
             "graph",
             {
                 "rankdir": "LR",
+                # Accounts stack top to bottom instead of stretching sideways: a page scrolls
+                # down more comfortably than across.
+                "newrank": "true",
                 "fontname": "Helvetica",
                 "fontsize": "12",
                 "nodesep": "0.25",
@@ -285,8 +288,8 @@ def dot(v: View, *, title: str = "", legend: bool = True) -> str:
                 "bgcolor": "transparent",
             },
         ),
-        _line("node", {"fontname": "Helvetica", "fontsize": "10", "margin": "0.08,0.04"}),
-        _line("edge", {"fontname": "Helvetica", "fontsize": "9", "arrowsize": "0.7"}),
+        _line("node", {"fontname": "Helvetica", "fontsize": "12", "margin": "0.1,0.05"}),
+        _line("edge", {"fontname": "Helvetica", "fontsize": "10", "arrowsize": "0.8"}),
     ]
     clusters: dict[str, list[str]] = defaultdict(list)
     for n in v.nodes:
