@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import subprocess
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 
 from .model import NODE_TYPES, AccessGraph, Edge, Node
@@ -85,6 +85,7 @@ class View:
     highlight_edges: set[tuple[str, str, str]] = field(default_factory=set)
     can_escalate: Collection[str] = frozenset()
     accounts: dict[str, str] = field(default_factory=dict)
+    trimmed: bool = False  # nodes with edges were folded too: filters show the rest
 
     def dot_id(self, node_id: str) -> str:
         return self.ids[node_id]
@@ -144,29 +145,28 @@ def view(
     }
     nodes = [graph.nodes[n] for n in graph.nodes if n in keep and graph.nodes[n].type != "account"]
     summaries: dict[str, tuple[str, str, int]] = {}
+    trimmed = False
     if len(nodes) > limit:
-        loose = [
-            n
-            for n in nodes
-            if n.id not in connected
-            and n.id not in wanted_nodes
-            and not n.is_admin
-            and n.id not in graph.can_escalate
-        ]
-        folded: dict[tuple[str, str], list[Node]] = defaultdict(list)
-        for n in loose:
-            folded[(n.account, n.type)].append(n)
-        gone: set[str] = set()
-        for (account, type_), members in folded.items():
-            if len(members) < 2:
-                continue
-            label = f"{len(members)} more: {NODE_TYPES[type_][0]}s with no edge"
-            summaries[f"summary:{account}:{type_}"] = (account, label, len(members))
-            gone.update(m.id for m in members)
-        nodes = [n for n in nodes if n.id not in gone]
+        # First fold what takes part in no edge; if that is not enough, keep only what a
+        # learner looks for first (admins, who can escalate, escalation and PassRole edges,
+        # cross-account trust, what was asked about) and fold the rest, per account and type.
+        nodes, summaries = _fold(nodes, lambda n: n.id not in connected, wanted_nodes, graph)
+        if len(nodes) + len(summaries) > limit:
+            trimmed = True
+            important = _key_nodes(graph, edges, wanted_nodes)
+            nodes, more = _fold(nodes, lambda n: n.id not in important, wanted_nodes, graph)
+            for name, (account, _label, count) in more.items():
+                old = summaries.get(name)
+                total = count + (old[2] if old else 0)
+                type_label = NODE_TYPES[name.rsplit(":", 1)[1]][0]
+                summaries[name] = (
+                    account,
+                    f"{total} more: {type_label}s (filter to see them)",
+                    total,
+                )
     ids = {n.id: f"n{i}" for i, n in enumerate(nodes)}
-    for i, key in enumerate(summaries):
-        ids[key] = f"s{i}"
+    for i, summary in enumerate(summaries):
+        ids[summary] = f"s{i}"
     highlight_edges = {(e.source, e.target, e.kind) for e in path}
     return View(
         nodes=nodes,
@@ -177,10 +177,55 @@ def view(
         highlight_nodes={n for n in wanted_nodes if n in ids},
         highlight_edges=highlight_edges,
         can_escalate=graph.can_escalate,
+        trimmed=trimmed,
         accounts={
             n.id: n.label for n in graph.nodes.values() if n.type == "account" and not n.external
         },
     )
+
+
+def _fold(
+    nodes: list[Node],
+    foldable: Callable[[Node], bool],
+    keep: set[str],
+    graph: AccessGraph,
+) -> tuple[list[Node], dict[str, tuple[str, str, int]]]:
+    """Fold the foldable nodes (never admins, escalators or asked-about ones) into one summary
+    box per account and type, when there are at least two of them."""
+    groups: dict[tuple[str, str], list[Node]] = defaultdict(list)
+    for n in nodes:
+        if (
+            foldable(n)
+            and n.id not in keep
+            and not n.is_admin
+            and n.id not in graph.can_escalate
+            and n.account
+        ):
+            groups[(n.account, n.type)].append(n)
+    summaries: dict[str, tuple[str, str, int]] = {}
+    gone: set[str] = set()
+    for (account, type_), members in groups.items():
+        if len(members) < 2:
+            continue
+        label = f"{len(members)} more: {NODE_TYPES[type_][0]}s with no edge"
+        summaries[f"summary:{account}:{type_}"] = (account, label, len(members))
+        gone.update(m.id for m in members)
+    return [n for n in nodes if n.id not in gone], summaries
+
+
+def _key_nodes(graph: AccessGraph, edges: list[Edge], wanted: set[str]) -> set[str]:
+    key = set(wanted)
+    for e in edges:
+        source, target = graph.nodes[e.source], graph.nodes[e.target]
+        if (
+            e.kind in ("escalate", "pass_role")
+            or source.account != target.account
+            or source.is_admin
+            or target.is_admin
+            or e.source in graph.can_escalate
+        ):
+            key.update((e.source, e.target))
+    return key
 
 
 def _around(graph: AccessGraph, start: set[str], depth: int) -> set[str]:

@@ -215,6 +215,7 @@ def graph_page(request: HttpRequest, sb: int) -> HttpResponse:
         "ends": (graph.nodes[q.source], graph.nodes[q.target]) if path or no_path else None,
         "shown": len(v.nodes),
         "folded": sum(count for _a, _l, count in v.summaries.values()),
+        "trimmed": v.trimmed,
         "admins": sorted(
             (n for n in graph.nodes.values() if n.is_admin and n.type != "root"),
             key=lambda n: (n.account, n.label),

@@ -104,3 +104,18 @@ def test_the_key_lists_only_fixed_text():
     legend = "\n".join(render.dot(render.view(g)).splitlines()[-3:])
     assert "x<y>" not in legend
     assert "★ admin" in legend
+
+
+def test_past_the_limit_only_the_nodes_a_learner_looks_for_first_stay():
+    many = [user(f"u{i:03}", allow("sts:AssumeRole")) for i in range(60)]
+    targets = [role(f"R{i:03}", trust_aws(user_arn(f"u{i:03}"))) for i in range(60)]
+    escalator = user("mallory", allow("iam:CreateAccessKey", user_arn("boss")))
+    boss = user("boss", ADMIN)
+    g = graph(*many, *targets, escalator, boss)
+    v = render.view(g, limit=40)
+    shown = {n.id for n in v.nodes}
+    assert v.trimmed
+    assert {escalator.arn, boss.arn} <= shown  # the escalation path stays
+    assert user_arn("u000") not in shown  # ordinary same-account trust is folded
+    assert any("filter to see them" in label for _a, label, _n in v.summaries.values())
+    assert not render.view(g, limit=1000).trimmed
