@@ -10,8 +10,9 @@ to show one idea of the IAM user guide's chapter on identities (id.html):
   permissions at all (implicit deny) and a user capped by a permissions boundary
   (access_policies_boundaries.html);
 * roles for each use case of the chapter: cross-account access (with MFA), a service role for
-  EC2 with an instance profile, a Lambda execution role, a service-linked role, SAML 2.0 and
-  OIDC federation (id_roles_providers.html);
+  EC2 with an instance profile, a Lambda execution role, service roles for a CloudFormation
+  stack and a CodeBuild project (using-iam-servicerole.html, setting-up-service-role.html), a
+  service-linked role, SAML 2.0 and OIDC federation (id_roles_providers.html);
 * resource-based policies: a bucket policy granting another account read access and a KMS key
   with the default key policy (kms/latest/developerguide/key-policy-default.html);
 * IAM Identity Center users, a group, permission sets and the ``AWSReservedSSO_`` roles that
@@ -76,6 +77,9 @@ AUDIT_ID = "123456789012"
 
 BUCKET = "example-corp-reports"
 FUNCTION = "order-processor"
+STACK = "network-stack"
+BUILD_PROJECT = "web-app-build"
+CODECOMMIT_REPO = "web-app"
 REGION = "us-east-1"
 ALLOWED_REGIONS = ["us-east-1", "eu-west-1"]
 GITHUB_ISSUER = "token.actions.githubusercontent.com"
@@ -340,6 +344,66 @@ def deploy_function(function_arn: str) -> str:
     )
 
 
+def deploy_network() -> str:
+    """What network-stack's service role lets CloudFormation do: build and change a VPC."""
+    return _document(
+        PolicyType.IDENTITY,
+        {
+            "Sid": "ManageTheNetwork",
+            "Effect": "Allow",
+            "Action": [
+                "ec2:CreateVpc",
+                "ec2:DeleteVpc",
+                "ec2:ModifyVpcAttribute",
+                "ec2:CreateSubnet",
+                "ec2:DeleteSubnet",
+                "ec2:CreateRouteTable",
+                "ec2:DeleteRouteTable",
+                "ec2:CreateRoute",
+                "ec2:DeleteRoute",
+                "ec2:AssociateRouteTable",
+                "ec2:DisassociateRouteTable",
+                "ec2:CreateInternetGateway",
+                "ec2:DeleteInternetGateway",
+                "ec2:AttachInternetGateway",
+                "ec2:DetachInternetGateway",
+                "ec2:CreateTags",
+                "ec2:Describe*",
+            ],
+            "Resource": "*",
+        },
+    )
+
+
+def build_web_app(account_id: str) -> str:
+    """The CodeBuild service role policy AWS's console writes for a project: its logs, the
+    source repository and the pipeline's artifacts (setting-up-service-role.html)."""
+    return _document(
+        PolicyType.IDENTITY,
+        {
+            "Sid": "WriteBuildLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": [
+                f"arn:aws:logs:{REGION}:{account_id}:log-group:/aws/codebuild/{BUILD_PROJECT}",
+                f"arn:aws:logs:{REGION}:{account_id}:log-group:/aws/codebuild/{BUILD_PROJECT}:*",
+            ],
+        },
+        {
+            "Sid": "PullTheSource",
+            "Effect": "Allow",
+            "Action": "codecommit:GitPull",
+            "Resource": f"arn:aws:codecommit:{REGION}:{account_id}:{CODECOMMIT_REPO}",
+        },
+        {
+            "Sid": "ReadAndWriteArtifacts",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+            "Resource": f"arn:aws:s3:::codepipeline-{REGION}-*",
+        },
+    )
+
+
 # -- building ----------------------------------------------------------------------------------
 
 
@@ -481,7 +545,8 @@ def _people(development: Account) -> tuple[IamUser, IamUser, IamUser]:
 
 def _workloads(development: Account) -> None:
     """Roles for AWS services: a service role with an instance profile for EC2, a Lambda
-    execution role and a service-linked role; the resources they use."""
+    execution role, service roles for a CloudFormation stack and a CodeBuild project and a
+    service-linked role; the resources they use."""
     sandbox = development.sandbox
     web_role = _role(
         development,
@@ -516,6 +581,7 @@ def _workloads(development: Account) -> None:
         region=REGION,
         role=processor_role,
     )
+    _pipelines(development)
     services.create_service_linked_role(development, "autoscaling.amazonaws.com")
 
     Resource.objects.create(
@@ -534,6 +600,53 @@ def _workloads(development: Account) -> None:
         name="reports-key",
         region=REGION,
         policy=default_key_policy(development.account_id),
+    )
+
+
+def _pipelines(development: Account) -> None:
+    """Things that run as a service role of their own: a CloudFormation stack, whose changes
+    CloudFormation makes with its role, and a CodeBuild project, whose builds run as its role.
+    Whoever may update the stack or start a build acts with that role's permissions."""
+    sandbox = development.sandbox
+    deploy_role = _role(
+        development,
+        "CloudFormationDeployRole",
+        "Service role for AWS CloudFormation: network-stack creates and updates its VPC with "
+        "this role's permissions, not those of whoever deploys it.",
+        trust_service("cloudformation.amazonaws.com"),
+    )
+    InlinePolicy.objects.create(
+        sandbox=sandbox, role=deploy_role, name="ManageNetwork", document=deploy_network()
+    )
+    Resource.objects.create(
+        sandbox=sandbox,
+        account=development,
+        kind="stack",
+        name=STACK,
+        region=REGION,
+        role=deploy_role,
+        tags={"team": "platform"},
+    )
+    build_role = _role(
+        development,
+        "CodeBuildServiceRole",
+        "Service role for AWS CodeBuild: every build of web-app-build runs with this role's "
+        "temporary credentials to pull the source, write its logs and store its artifacts.",
+        trust_service("codebuild.amazonaws.com"),
+    )
+    InlinePolicy.objects.create(
+        sandbox=sandbox,
+        role=build_role,
+        name="BuildWebApp",
+        document=build_web_app(development.account_id),
+    )
+    Resource.objects.create(
+        sandbox=sandbox,
+        account=development,
+        kind="build",
+        name=BUILD_PROJECT,
+        region=REGION,
+        role=build_role,
     )
 
 

@@ -414,8 +414,17 @@ class ResourceForm(SandboxForm):
     class Meta:
         model = models.Resource
         fields = ["account", "kind", "name", "region", "policy", "role", "tags"]
-        labels = {"policy": "Resource-based policy", "role": "Execution role (Lambda only)"}
-        help_texts = {"policy": "Leave empty for none (every KMS key needs a key policy)."}
+        labels = {"policy": "Resource-based policy", "role": "Role it runs as"}
+        help_texts = {
+            "policy": (
+                "Leave empty for none (every KMS key needs a key policy; CloudFormation stacks "
+                "and CodeBuild projects take none)."
+            ),
+            "role": (
+                "A Lambda function's execution role, or the service role of a CloudFormation "
+                "stack or a CodeBuild project: a role of the same account."
+            ),
+        }
         widgets = {"policy": policy_widget(PolicyType.RESOURCE)}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -425,6 +434,9 @@ class ResourceForm(SandboxForm):
             self.fields["name"].disabled = True
 
     def clean(self) -> dict[str, Any]:
+        # A policy typed for a kind that takes none is refused as such, whatever it says: read
+        # it before the document checks drop it from cleaned_data.
+        typed = self.cleaned_data.get("policy") or ""
         data = super().clean()
         kind, name, policy = data.get("kind"), data.get("name", ""), data.get("policy", "")
         if kind == "s3" and name:
@@ -440,13 +452,46 @@ class ResourceForm(SandboxForm):
                 .exists()
             ):
                 self.add_error("name", "Bucket names are global: this sandbox already has one.")
+        elif kind == "stack" and name:
+            if error := rules.check_stack_name(name):
+                self.add_error("name", error)
+        elif kind == "build" and name:
+            if error := rules.check_project_name(name):
+                self.add_error("name", error)
         elif name and not re.fullmatch(r"[\w.+=@/-]{1,256}", name):
             self.add_error("name", "Use letters, digits and . _ - + = @ / only.")
         if kind == "kms" and not policy.strip():
             self.add_error("policy", "Every KMS key has a key policy.")
-        if data.get("role") is not None and kind != "lambda":
-            self.add_error("role", "Only a Lambda function has an execution role.")
+        if kind in models.Resource.NO_POLICY_KINDS and typed.strip():
+            self.errors.pop("policy", None)  # what the document says matters no more
+            label = dict(models.Resource.KIND_CHOICES)[kind]
+            self.add_error(
+                "policy",
+                f"A {label} has no resource-based policy: who may use it is decided by "
+                "identity-based policies alone. Leave this empty.",
+            )
+        self._clean_role(kind, data)
         return data
+
+    def _clean_role(self, kind: str | None, data: dict[str, Any]) -> None:
+        """Only a Lambda function, a CloudFormation stack and a CodeBuild project run as a role,
+        always one of their own account; CodeBuild needs one (CreateProject's serviceRole)."""
+        role = data.get("role")
+        account = data.get("account") or getattr(self.instance, "account", None)
+        if role is None:
+            if kind == "build":
+                self.add_error(
+                    "role", "A CodeBuild project needs a service role: its builds run as it."
+                )
+            return
+        if kind not in models.Resource.ROLE_KINDS:
+            self.add_error(
+                "role",
+                "Only a Lambda function (its execution role), a CloudFormation stack or a "
+                "CodeBuild project (their service role) runs as a role.",
+            )
+        elif account is not None and role.account_id != account.pk:
+            self.add_error("role", "The role must be in the same account as the resource.")
 
 
 class InstanceProfileForm(SandboxForm):

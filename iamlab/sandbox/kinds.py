@@ -165,8 +165,8 @@ KINDS: dict[str, Kind] = {
             _IAM + "id_roles.html",
             edit_blocker=_role_blocker,
             delete_note=(
-                "Its inline policies go with it; instance profiles and Lambda functions that used"
-                " it are left without a role."
+                "Its inline policies go with it; instance profiles, Lambda functions, "
+                "CloudFormation stacks and CodeBuild projects that used it are left without a role."
             ),
         ),
         Kind(
@@ -198,9 +198,11 @@ KINDS: dict[str, Kind] = {
             forms.ResourceForm,
             "resource",
             "resources",
-            "A resource with a resource-based policy, which names the principals it allows.",
+            "A resource with a resource-based policy, which names the principals it allows, or "
+            "one that runs as a role: a Lambda function, a CloudFormation stack, a CodeBuild "
+            "project.",
             _IAM + "access_policies_identity-vs-resource.html",
-            delete_note="Its resource-based policy goes with it.",
+            delete_note="Its resource-based policy, if it has one, goes with it.",
         ),
         Kind(
             "instance-profiles",

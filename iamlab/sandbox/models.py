@@ -966,16 +966,27 @@ class Resource(SandboxObject):
         ("sns", "SNS topic"),
         ("lambda", "Lambda function"),
         ("secret", "Secrets Manager secret"),
+        ("stack", "CloudFormation stack"),
+        ("build", "CodeBuild project"),
     ]
+    # Kinds that run as a role (the ``role`` field): a Lambda function runs as its execution
+    # role, a CloudFormation stack and a CodeBuild project as their service role.
+    ROLE_KINDS: ClassVar[tuple[str, ...]] = ("lambda", "stack", "build")
+    # Kinds that take no resource-based policy in iamlab (CloudFormation and CodeBuild have
+    # none of their own: access to them is granted by identity-based policies only).
+    NO_POLICY_KINDS: ClassVar[tuple[str, ...]] = ("stack", "build")
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="resources")
     kind = models.CharField(max_length=6, choices=KIND_CHOICES)
     name = models.CharField(max_length=256)
     region = models.CharField(max_length=20, choices=REGION_CHOICES, default="us-east-1")
-    resource_id = models.CharField(max_length=64, blank=True)  # KMS key id, secret suffix
+    # KMS key id, secret suffix, CloudFormation stack id
+    resource_id = models.CharField(max_length=64, blank=True)
     policy = models.TextField(blank=True)
     tags = models.JSONField(default=dict, blank=True)
-    role = models.ForeignKey(  # a Lambda function's execution role
+    # The role it runs as: a Lambda function's execution role, a CloudFormation stack's or a
+    # CodeBuild project's service role (ROLE_KINDS); always a role of the same account.
+    role = models.ForeignKey(
         Role, null=True, blank=True, on_delete=models.SET_NULL, related_name="functions"
     )
 
@@ -1002,7 +1013,7 @@ class Resource(SandboxObject):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self.resource_id:
-            if self.kind == "kms":
+            if self.kind in ("kms", "stack"):
                 self.resource_id = str(uuid.uuid4())
             elif self.kind == "secret":
                 self.resource_id = uuid.uuid4().hex[:6]
@@ -1023,6 +1034,12 @@ class Resource(SandboxObject):
                 return f"arn:aws:sns:{region}:{acct}:{self.name}"
             case "lambda":
                 return f"arn:aws:lambda:{region}:{acct}:function:{self.name}"
+            case "stack":
+                # The stack id is a UUID CloudFormation assigns when it creates the stack.
+                stack = f"{self.name}/{self.resource_id}"
+                return f"arn:aws:cloudformation:{region}:{acct}:stack/{stack}"
+            case "build":
+                return f"arn:aws:codebuild:{region}:{acct}:project/{self.name}"
             case _:
                 return (
                     f"arn:aws:secretsmanager:{region}:{acct}:secret:{self.name}-{self.resource_id}"
@@ -1043,7 +1060,24 @@ class Resource(SandboxObject):
             "sns": "sns:Publish",
             "lambda": "lambda:InvokeFunction",
             "secret": "secretsmanager:GetSecretValue",
+            "stack": "cloudformation:UpdateStack",
+            "build": "codebuild:StartBuild",
         }[self.kind]
+
+    @property
+    def takes_role(self) -> bool:
+        """Whether this kind of resource runs as a role of its account."""
+        return self.kind in self.ROLE_KINDS
+
+    @property
+    def takes_policy(self) -> bool:
+        """Whether this kind of resource has a resource-based policy (in iamlab)."""
+        return self.kind not in self.NO_POLICY_KINDS
+
+    @property
+    def role_label(self) -> str:
+        """What AWS calls the role it runs as."""
+        return "Execution role" if self.kind == "lambda" else "Service role"
 
     @property
     def sample_resource(self) -> str:

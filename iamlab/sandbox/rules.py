@@ -10,6 +10,9 @@ Sources:
   https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_update-role-settings.html
 * Organizations ids (``o-``, ``r-``, ``ou-``, ``p-``):
   https://docs.aws.amazon.com/organizations/latest/APIReference/API_Organization.html
+* CloudFormation stack names and CodeBuild project names:
+  https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html
+  https://docs.aws.amazon.com/codebuild/latest/APIReference/API_CreateProject.html
 
 Every check returns an error message (``str``) naming what is wrong, or ``None`` when the value
 is valid, so forms, importers and fixtures share one wording.
@@ -142,6 +145,40 @@ def check_path(path: str) -> str | None:
         return "A path may hold only printable ASCII characters, without spaces."
     if "//" in path:
         return 'A path may not contain "//".'
+    return None
+
+
+# -- resource names ----------------------------------------------------------------------------
+# CloudFormation stack names (AWS::CloudFormation::Stack, CreateStack's StackName): 1 to 128
+# characters, letters, digits and hyphens, starting with a letter.
+_STACK_NAME: Final = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,127}")
+# CodeBuild project names (CreateProject's name): 2 to 255 characters, letters, digits, hyphens
+# and underscores, starting with a letter or digit.
+_PROJECT_NAME: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{1,254}")
+
+
+def check_stack_name(name: str) -> str | None:
+    """A CloudFormation stack name (API_CreateStack.html, StackName)."""
+    if not name:
+        return "Enter a stack name."
+    if len(name) > 128:
+        return f"A stack name has at most 128 characters; this one has {len(name)}."
+    if not _STACK_NAME.fullmatch(name):
+        return (
+            "A stack name may use only letters, digits and hyphens, and must start with a letter."
+        )
+    return None
+
+
+def check_project_name(name: str) -> str | None:
+    """A CodeBuild project name (API_CreateProject.html, name)."""
+    if len(name) < 2 or len(name) > 255:
+        return f"A CodeBuild project name has 2 to 255 characters; this one has {len(name)}."
+    if not _PROJECT_NAME.fullmatch(name):
+        return (
+            "A CodeBuild project name may use only letters, digits, hyphens and underscores, "
+            "and must start with a letter or digit."
+        )
     return None
 
 

@@ -284,6 +284,30 @@ class ResourceFactory(_InAccount):
     name = factory.Sequence(lambda n: f"example-bucket-{n}")
 
 
+class StackFactory(ResourceFactory):
+    """A CloudFormation stack with its service role (trusting CloudFormation), same account."""
+
+    kind = "stack"
+    name = factory.Sequence(lambda n: f"stack-{n}")
+    role = factory.SubFactory(
+        RoleFactory,
+        account=factory.SelfAttribute("..account"),
+        trust_policy=trust_service("cloudformation.amazonaws.com"),
+    )
+
+
+class BuildProjectFactory(ResourceFactory):
+    """A CodeBuild project with its service role (trusting CodeBuild), same account."""
+
+    kind = "build"
+    name = factory.Sequence(lambda n: f"build-project-{n}")
+    role = factory.SubFactory(
+        RoleFactory,
+        account=factory.SelfAttribute("..account"),
+        trust_policy=trust_service("codebuild.amazonaws.com"),
+    )
+
+
 class StsSessionFactory(DjangoModelFactory):
     """A role session as STS issued it (AssumeRole), one hour long from now."""
 

@@ -13,7 +13,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from iamlab.policy import ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY, Policy, PolicyType
-from iamlab.sandbox import demo, services
+from iamlab.sandbox import demo, rules, services
 from iamlab.sandbox.awsmanaged import aws_policy
 from iamlab.sandbox.models import (
     AccessKey,
@@ -187,6 +187,8 @@ def test_roles_for_every_use_case_describe_themselves(corp):
         "OrderProcessorRole",
         "SAMLDevelopers",
         "GitHubDeploy",
+        "CloudFormationDeployRole",
+        "CodeBuildServiceRole",
     }
     for r in roles.values():
         assert r.description.endswith("."), r.name
@@ -214,6 +216,42 @@ def test_lambda_function_has_its_execution_role(corp):
     function = Resource.objects.get(sandbox=corp, kind="lambda")
     assert function.name == "order-processor"
     assert function.role == role(corp, "OrderProcessorRole")
+
+
+def test_stack_and_build_project_run_as_their_service_roles(corp):
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-iam-servicerole.html
+    # https://docs.aws.amazon.com/codebuild/latest/userguide/setting-up-service-role.html
+    development = account(corp, "Development")
+    stack = Resource.objects.get(sandbox=corp, kind="stack")
+    build = Resource.objects.get(sandbox=corp, kind="build")
+    assert (stack.name, build.name) == ("network-stack", "web-app-build")
+    assert stack.account == build.account == development
+    assert stack.role == role(corp, "CloudFormationDeployRole")
+    assert build.role == role(corp, "CodeBuildServiceRole")
+    assert stack.role.trusted_services == ["cloudformation.amazonaws.com"]
+    assert build.role.trusted_services == ["codebuild.amazonaws.com"]
+    assert stack.role.account == build.role.account == development
+    assert stack.policy == build.policy == ""
+    assert re.fullmatch(
+        r"arn:aws:cloudformation:us-east-1:777788889999:stack/network-stack/[0-9a-f-]{36}",
+        stack.arn,
+    )
+    assert build.arn == "arn:aws:codebuild:us-east-1:777788889999:project/web-app-build"
+    assert rules.check_stack_name(stack.name) is None
+    assert rules.check_project_name(build.name) is None
+
+
+def test_the_stack_and_build_roles_do_their_jobs_and_no_more(corp):
+    # using-iam-servicerole.html: CloudFormation makes the stack's changes with its service role.
+    deployer = session(corp, "CloudFormationDeployRole")
+    assert check(corp, deployer, "ec2:CreateVpc", context=US_EAST).allowed
+    assert not check(corp, deployer, "iam:CreateRole", context=US_EAST).allowed
+    builder = session(corp, "CodeBuildServiceRole")
+    logs = "arn:aws:logs:us-east-1:777788889999:log-group:/aws/codebuild/web-app-build:log-stream:1"
+    assert check(corp, builder, "logs:PutLogEvents", logs, US_EAST).allowed
+    repo = "arn:aws:codecommit:us-east-1:777788889999:web-app"
+    assert check(corp, builder, "codecommit:GitPull", repo, US_EAST).allowed
+    assert not check(corp, builder, "s3:GetObject", REPORT, US_EAST).allowed
 
 
 def test_service_linked_role_for_auto_scaling(corp):

@@ -236,6 +236,105 @@ def test_only_lambda_functions_have_an_execution_role(sandbox, account):
     check(forms.ResourceForm(sandbox, {**data, "kind": "lambda"}), None, "")
 
 
+CFN_ROLE = (
+    "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-iam-servicerole.html"
+)
+CODEBUILD_ROLE = (
+    "https://docs.aws.amazon.com/codebuild/latest/userguide/setting-up-service-role.html"
+)
+CFN_NAMES = "https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html"
+CODEBUILD_NAMES = "https://docs.aws.amazon.com/codebuild/latest/APIReference/API_CreateProject.html"
+
+STACK_AND_BUILD_CASES = [
+    ({"kind": "stack", "name": "network-stack"}, None, "", CFN_ROLE),
+    ({"kind": "stack", "name": "network-stack", "role": None}, None, "", CFN_ROLE),  # optional
+    ({"kind": "stack", "name": "1-network"}, "name", "start with a letter", CFN_NAMES),
+    ({"kind": "stack", "name": "network_stack"}, "name", "hyphens", CFN_NAMES),
+    ({"kind": "stack", "name": "n" * 129}, "name", "at most 128", CFN_NAMES),
+    ({"kind": "build", "name": "web-app-build"}, None, "", CODEBUILD_ROLE),
+    ({"kind": "build", "name": "web_app_build"}, None, "", CODEBUILD_NAMES),
+    ({"kind": "build", "name": "_build"}, "name", "letter or digit", CODEBUILD_NAMES),
+    ({"kind": "build", "name": "web.app"}, "name", "underscores", CODEBUILD_NAMES),
+    ({"kind": "build", "name": "w"}, "name", "2 to 255", CODEBUILD_NAMES),
+    (
+        {"kind": "build", "name": "web-app-build", "role": None},
+        "role",
+        "needs a service role",
+        CODEBUILD_NAMES,
+    ),
+    (
+        {"kind": "stack", "name": "network-stack", "policy": BUCKET_POLICY},
+        "policy",
+        "has no resource-based policy",
+        CFN_ROLE,
+    ),
+    (
+        {"kind": "build", "name": "web-app-build", "policy": "not even json"},
+        "policy",
+        "CodeBuild project has no resource-based policy",
+        CODEBUILD_ROLE,
+    ),
+]
+
+
+@pytest.mark.parametrize(("data", "field", "fragment", "page"), STACK_AND_BUILD_CASES)
+def test_stack_and_build_project_form(sandbox, account, data, field, fragment, page):
+    role = RoleFactory(account=account)
+    form = forms.ResourceForm(
+        sandbox,
+        {
+            "account": account.pk,
+            "region": "us-east-1",
+            "policy": "",
+            "role": role.pk,
+            **{k: ("" if v is None else v) for k, v in data.items()},
+        },
+    )
+    check(form, field, fragment)
+
+
+def test_a_refused_policy_gets_one_clear_message(sandbox, account):
+    role = RoleFactory(account=account)
+    data = {"account": account.pk, "region": "us-east-1", "name": "net", "role": role.pk}
+    form = forms.ResourceForm(sandbox, {**data, "kind": "stack", "policy": "{"})
+    assert not form.is_valid()
+    assert form.errors["policy"] == [
+        "A CloudFormation stack has no resource-based policy: who may use it is decided by "
+        "identity-based policies alone. Leave this empty."
+    ]
+
+
+@pytest.mark.parametrize("kind", ["lambda", "stack", "build"])
+def test_the_role_it_runs_as_is_in_its_own_account(sandbox, account, kind):
+    # CFN_ROLE, CODEBUILD_ROLE, lambda-intro-execution-role.html: iam:PassRole passes a role of
+    # the caller's own account.
+    elsewhere = models.Account.objects.create(
+        sandbox=sandbox, account_id="222233334444", name="Other", email="o@example.com"
+    )
+    data = {"account": account.pk, "region": "us-east-1", "name": f"my-{kind}", "kind": kind}
+    foreign = RoleFactory(account=elsewhere)
+    check(forms.ResourceForm(sandbox, {**data, "role": foreign.pk}), "role", "same account")
+    own = RoleFactory(account=account)
+    form = forms.ResourceForm(sandbox, {**data, "role": own.pk})
+    check(form, None, "")
+    saved = form.save()
+    assert saved.role == own
+    assert saved.takes_role
+
+
+@pytest.mark.parametrize("kind", ["s3", "kms", "sqs", "sns", "secret"])
+def test_other_kinds_run_as_no_role(sandbox, account, kind):
+    role = RoleFactory(account=account)
+    data = {
+        "account": account.pk,
+        "region": "us-east-1",
+        "name": "thing-1",
+        "kind": kind,
+        "role": role.pk,
+    }
+    check(forms.ResourceForm(sandbox, data), "role", "runs as a role")
+
+
 def test_instance_profile_and_instance_stay_in_one_account(sandbox, account):
     # https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_switch-role-ec2_instance-profiles.html
     elsewhere = AccountFactory(sandbox=sandbox)

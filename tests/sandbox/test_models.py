@@ -158,6 +158,18 @@ def test_identity_provider_arns(account):
             "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-password-{id}",
             "https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_iam-permissions.html",
         ),
+        (
+            "stack",
+            "network-stack",
+            "arn:aws:cloudformation:us-east-1:111122223333:stack/network-stack/{id}",
+            "https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscloudformation.html",
+        ),
+        (
+            "build",
+            "web-app-build",
+            "arn:aws:codebuild:us-east-1:111122223333:project/web-app-build",
+            "https://docs.aws.amazon.com/codebuild/latest/userguide/auth-and-access-control-iam-access-control-identity-based.html",
+        ),
     ],
 )
 def test_resource_arns(account, kind, name, arn, page):
@@ -165,13 +177,58 @@ def test_resource_arns(account, kind, name, arn, page):
         sandbox=account.sandbox, account=account, kind=kind, name=name, region="us-east-1"
     )
     assert resource.arn == arn.format(id=resource.resource_id), page
-    if kind == "kms":
-        uuid.UUID(resource.resource_id)  # a key id is a UUID
+    if kind in ("kms", "stack"):
+        uuid.UUID(resource.resource_id)  # a key id and a stack id are UUIDs
     if kind == "secret":
         assert re.fullmatch(r"[0-9a-f]{6}", resource.resource_id)  # six random characters
     assert resource.policy_required is (kind == "kms")
     expected_sample = f"{resource.arn}/example.txt" if kind == "s3" else resource.arn
     assert resource.sample_resource == expected_sample
+
+
+@pytest.mark.parametrize(
+    ("kind", "action", "runs_as", "takes_policy"),
+    [
+        ("s3", "s3:GetObject", "", True),
+        ("kms", "kms:Decrypt", "", True),
+        ("sqs", "sqs:SendMessage", "", True),
+        ("sns", "sns:Publish", "", True),
+        ("lambda", "lambda:InvokeFunction", "Execution role", True),
+        ("secret", "secretsmanager:GetSecretValue", "", True),
+        # using-iam-servicerole.html: UpdateStack applies a template with the stack's role.
+        ("stack", "cloudformation:UpdateStack", "Service role", False),
+        # setting-up-service-role.html: StartBuild runs a build as the project's role.
+        ("build", "codebuild:StartBuild", "Service role", False),
+    ],
+)
+def test_resource_sample_actions_and_roles(account, kind, action, runs_as, takes_policy):
+    resource = Resource(sandbox=account.sandbox, account=account, kind=kind, name="thing")
+    assert resource.sample_action == action
+    assert resource.takes_role is bool(runs_as)
+    if runs_as:
+        assert resource.role_label == runs_as
+    assert resource.takes_policy is takes_policy
+
+
+def test_every_resource_kind_has_an_arn_and_a_sample_action(account):
+    for kind, _label in Resource.KIND_CHOICES:
+        resource = Resource.objects.create(
+            sandbox=account.sandbox, account=account, kind=kind, name=f"every-{kind}"
+        )
+        assert resource.arn.startswith("arn:aws:"), kind
+        assert ":" in resource.sample_action, kind
+    assert len(Resource.KIND_CHOICES) == 8
+
+
+def test_a_stack_keeps_its_id_when_saved_again(account):
+    stack = Resource.objects.create(
+        sandbox=account.sandbox, account=account, kind="stack", name="network"
+    )
+    arn = stack.arn
+    stack.tags = {"team": "platform"}
+    stack.save()
+    stack.refresh_from_db()
+    assert stack.arn == arn
 
 
 def test_organization_arn_and_root_arn():

@@ -189,6 +189,63 @@ def test_check_name_messages_read_well_for_kinds_starting_with_a_vowel(kind):
     assert too_long.startswith(f"An {kind} name")
 
 
+STACK_NAMES = (
+    "https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html"
+)
+PROJECT_NAMES = "https://docs.aws.amazon.com/codebuild/latest/APIReference/API_CreateProject.html"
+
+
+@pytest.mark.parametrize(
+    ("name", "error"),
+    [
+        ("network-stack", None),
+        ("N", None),  # one character is enough
+        ("a" * 128, None),
+        ("a" * 129, "at most 128 characters; this one has 129"),
+        ("", "Enter a stack name"),
+        ("1network", "must start with a letter"),
+        ("-network", "must start with a letter"),
+        ("network_stack", "only letters, digits and hyphens"),
+        ("network.stack", "only letters, digits and hyphens"),
+        ("network stack", "only letters, digits and hyphens"),
+    ],
+)
+def test_check_stack_name(name, error):
+    # STACK_NAMES: "[a-zA-Z][-a-zA-Z0-9]*", 1 to 128 characters.
+    found = rules.check_stack_name(name)
+    if error is None:
+        assert found is None
+    else:
+        assert found is not None
+        assert error in found
+
+
+@pytest.mark.parametrize(
+    ("name", "error"),
+    [
+        ("web-app-build", None),
+        ("web_app_build", None),
+        ("7build", None),  # a digit may come first
+        ("ab", None),
+        ("a" * 255, None),
+        ("a", "2 to 255 characters; this one has 1"),
+        ("a" * 256, "2 to 255 characters; this one has 256"),
+        ("-build", "must start with a letter or digit"),
+        ("_build", "must start with a letter or digit"),
+        ("web.app", "only letters, digits, hyphens and underscores"),
+        ("web/app", "only letters, digits, hyphens and underscores"),
+    ],
+)
+def test_check_project_name(name, error):
+    # PROJECT_NAMES: "[A-Za-z0-9][A-Za-z0-9\-_]{1,254}".
+    found = rules.check_project_name(name)
+    if error is None:
+        assert found is None
+    else:
+        assert found is not None
+        assert error in found
+
+
 # -- paths -------------------------------------------------------------------------------------
 
 PATH_CASES = [

@@ -120,6 +120,39 @@ def test_create_user_validates_as_iam_does(client_in, sandbox, account):
     assert models.IamUser.objects.filter(sandbox=sandbox).count() == 1
 
 
+def test_create_a_stack_and_a_build_project_that_run_as_roles(client_in, sandbox, account):
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-iam-servicerole.html
+    # https://docs.aws.amazon.com/codebuild/latest/userguide/setting-up-service-role.html
+    role = RoleFactory(account=account, name="DeployRole")
+    create = url("create", sandbox.pk, "resources")
+    for kind, name in (("stack", "network-stack"), ("build", "web-app-build")):
+        response = client_in.post(
+            create,
+            {
+                "account": account.pk,
+                "kind": kind,
+                "name": name,
+                "region": "eu-west-1",
+                "role": role.pk,
+                "policy": "",
+                "tags": "",
+            },
+        )
+        resource = models.Resource.objects.get(sandbox=sandbox, kind=kind)
+        assert response["Location"] == resource.get_absolute_url()
+        page = client_in.get(resource.get_absolute_url()).content.decode()
+        assert "<dt>Service role</dt>" in page
+        assert "has no resource-based policy" in page
+    stack = models.Resource.objects.get(sandbox=sandbox, kind="stack")
+    assert stack.arn.startswith(
+        f"arn:aws:cloudformation:eu-west-1:{account.account_id}:stack/network-stack/"
+    )
+    used_by = client_in.get(role.get_absolute_url()).content.decode()
+    assert "CloudFormation stack" in used_by
+    assert "CodeBuild project" in used_by
+    assert "(service role)" in used_by
+
+
 def test_bad_tags_name_the_line(client_in, sandbox, account):
     response = client_in.post(
         url("create", sandbox.pk, "users"),

@@ -14,12 +14,14 @@ from iamlab.sandbox.world import World
 
 from .factories import (
     AccountFactory,
+    BuildProjectFactory,
     IamGroupFactory,
     IamUserFactory,
     ManagedPolicyFactory,
     OrgPolicyFactory,
     PersonFactory,
     RoleFactory,
+    StackFactory,
     trust_account,
 )
 
@@ -464,3 +466,35 @@ def test_role_duration_comes_from_the_sandbox_role(org_world):
     too_long = world.assume_role(caller, target, "ops", now=NOW, duration_seconds=7201)
     assert isinstance(too_long, StsDenied)
     assert too_long.check == "duration"
+
+
+def test_a_stack_and_a_build_project_are_resources_identity_policies_decide():
+    # https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscloudformation.html
+    # https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscodebuild.html:
+    # neither service takes a resource-based policy, so only the caller's own policies grant.
+    stack = StackFactory(tags={"team": "platform"})
+    account = stack.account
+    build = BuildProjectFactory(account=account)
+    assert stack.role.account == build.role.account == account
+    assert stack.role.trusted_services == ["cloudformation.amazonaws.com"]
+    assert build.role.trusted_services == ["codebuild.amazonaws.com"]
+    user = IamUserFactory(account=account)
+    InlinePolicy.objects.create(
+        sandbox=account.sandbox,
+        user=user,
+        name="Deploy",
+        document=doc(allow("cloudformation:UpdateStack", stack.arn)),
+    )
+    world = World.for_sandbox(account.sandbox)
+    found = world.resource_for(stack.arn)
+    assert found is not None
+    assert found.policy is None
+    assert found.label == f"CloudFormation stack {stack.name} ({account.account_id})"
+    project = world.resource_for(build.arn)
+    assert project is not None
+    assert project.label == f"CodeBuild project {build.name} ({account.account_id})"
+    assert check(account.sandbox, user, stack.sample_action, stack.arn).allowed
+    assert not check(account.sandbox, user, build.sample_action, build.arn).allowed
+    # The stack's tags are aws:ResourceTag keys of requests on it.
+    _, _, context = world.resource_context(stack.arn)
+    assert context["aws:ResourceTag/team"] == "platform"
