@@ -24,14 +24,16 @@ import json
 import re
 from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from iamlab.policy import ALLOWED, Evaluation, Policy, PolicySet, PolicyType, Request, RequestError
 from iamlab.policy.conditions import Condition
 from iamlab.policy.model import ActionSpec, Statement
+from iamlab.policy.request import normalize_context
+from iamlab.policy.wildcards import resource_regex
 
 from . import techniques as tq
-from .inputs import GraphInput, PrincipalIn, ResourceIn
+from .inputs import GraphInput, GroupIn, PrincipalIn, ResourceIn
 from .model import AccessGraph, Edge, Node, Relation
 
 __all__ = ["ADMIN_POLICY_ARN", "build_graph", "satisfying_context"]
@@ -216,12 +218,23 @@ class _Asker:
 
     def __init__(self, graph_input: GraphInput) -> None:
         self.accounts = {a.account_id: a for a in graph_input.accounts}
-        self._sets: dict[tuple[int, int, str, str, int], PolicySet] = {}
-        self._targets: dict[str, Mapping[str, Any]] = {}
+        self._sets: dict[tuple[Any, ...], PolicySet] = {}
+        self._bases: dict[str, Request] = {}
+        # (principal, policy set, action, extra) -> the answer for every resource, when the
+        # statements that could decide it cannot tell resources apart; _VARIES when they can.
+        self._uniform: dict[tuple[Any, ...], bool | object] = {}
+        self._answers: dict[tuple[Any, ...], tuple[bool, tuple[str, ...]]] = {}
+        # Answers shared by principals with the same policies (see _share_key).
+        self._shared: dict[tuple[Any, ...], bool | tuple[bool, tuple[str, ...]]] = {}
+        self._signatures: dict[tuple[int, str], tuple[tuple[Any, ...] | None]] = {}
+        # What a request on each target carries (its tags, its organization), normalized once.
+        self._targets: dict[str, dict[str, str | tuple[str, ...]]] = {}
         for p in graph_input.principals:
-            self._targets[p.arn] = p.resource_context
+            self._targets[p.arn] = normalize_context(p.resource_context)
         for r in graph_input.resources:
-            self._targets[r.arn] = r.context
+            self._targets[r.arn] = normalize_context(r.context)
+        # A principal's policies as a content key (see policy_set), computed once.
+        self._content: dict[int, tuple[int, ...]] = {}
 
     def policy_set(
         self,
@@ -231,7 +244,19 @@ class _Asker:
         resource_policy: Policy | None,
         owner: str,
     ) -> PolicySet:
-        key = (id(identity), id(boundary), account, owner, id(resource_policy))
+        # Keyed by content: principals with the same policies (members of the same groups)
+        # share one PolicySet and its warm per-action caches. Renamed policies share their
+        # statements, so the statements' identity is the content's.
+        content = self._content.get(id(identity))
+        if content is None:
+            content = self._content[id(identity)] = tuple(id(p.statements) for p in identity)
+        key = (
+            content,
+            id(boundary.statements) if boundary is not None else 0,
+            account,
+            owner,
+            id(resource_policy.statements) if resource_policy is not None else 0,
+        )
         found = self._sets.get(key)
         if found is None:
             acct = self.accounts.get(account)
@@ -246,6 +271,20 @@ class _Asker:
             self._sets[key] = found
         return found
 
+    def base(self, p: PrincipalIn) -> Request:
+        """The principal's own request, built once: others are variants of it."""
+        found = self._bases.get(p.arn)
+        if found is None:
+            found = Request(
+                p.caller_arn,
+                "sts:GetCallerIdentity",
+                "*",
+                p.context,
+                session_issuer=p.issuer,
+            )
+            self._bases[p.arn] = found
+        return found
+
     def request(
         self,
         p: PrincipalIn,
@@ -253,18 +292,42 @@ class _Asker:
         resource: str,
         extra: Mapping[str, Any] | None = None,
     ) -> Request:
-        context = dict(p.context)
-        context.update(self._targets.get(resource, {}))
-        if extra:
-            context.update(extra)
-        return Request(
-            p.caller_arn,
+        return self.base(p).variant(
             action,
             resource,
-            context,
+            extra,
             resource_owner=_owner(resource, p.account_id),
-            session_issuer=p.issuer,
+            normalized_extra=self._targets.get(resource),
         )
+
+    def uniform(
+        self, p: PrincipalIn, action: str, owner: str, extra: Mapping[str, Any] | None = None
+    ) -> bool | None:
+        """The answer ``p`` gets for ``action`` on any resource of ``owner`` without a
+        resource-based policy, when known to be the same for all of them; else None."""
+        known = self._uniform.get((p.arn, 0, owner, action, _frozen(extra) if extra else ()))
+        return known if isinstance(known, bool) else None
+
+    def _resource_free(self, ps: PolicySet, action: str, extra: Mapping[str, Any] | None) -> bool:
+        """Whether no statement that could decide ``action`` looks at the resource: each
+        covers every resource, and its conditions read only keys about the caller or the
+        request (not the target's tags or account). KMS keys have rules of their own; the
+        STS actions asked here always name roles, whose trust policy is part of ``ps``."""
+        if action.split(":", 1)[0].lower() == "kms":
+            return False
+        given = {k.lower() for k in extra or {}}
+        for layer in ps.for_action(action.lower()):
+            for _policy, statement in layer:
+                spec = statement.resource
+                if spec is not None and (
+                    spec.negated or not any(e.match_all for e in spec.entries)
+                ):
+                    return False
+                for condition in statement.conditions:
+                    key = condition.key_lower
+                    if key not in given and not key.startswith(_CALLER_KEYS):
+                        return False
+        return True
 
     def _set_for(
         self, p: PrincipalIn, request: Request, resource_policy: Policy | None
@@ -281,11 +344,55 @@ class _Asker:
         extra: Mapping[str, Any] | None = None,
         resource_policy: Policy | None = None,
     ) -> bool:
+        owner = _owner(resource, p.account_id)
+        ukey = (
+            p.arn,
+            id(resource_policy.statements) if resource_policy is not None else 0,
+            owner,
+            action,
+            _frozen(extra) if extra else (),
+        )
+        known = self._uniform.get(ukey)
+        if isinstance(known, bool):
+            return known
+        ps = self.policy_set(p.identity, p.boundary, p.account_id, resource_policy, owner)
+        shared = self._share_key(ps, p, action, resource, ukey[4])
+        if shared is not None:
+            found = self._shared.get(shared)
+            if isinstance(found, bool):
+                return found
         try:
             request = self.request(p, action, resource, extra)
         except RequestError:
             return False  # an ARN the engine cannot read (a name IAM would refuse) grants nothing
-        return self._set_for(p, request, resource_policy).decide(request) == ALLOWED
+        verdict = ps.decide(request) == ALLOWED
+        if ukey not in self._uniform:
+            self._uniform[ukey] = verdict if self._resource_free(ps, action, extra) else _VARIES
+        if shared is not None:
+            self._shared[shared] = verdict
+        return verdict
+
+    def _share_key(
+        self, ps: PolicySet, p: PrincipalIn, action: str, resource: str, extra: tuple[Any, ...]
+    ) -> tuple[Any, ...] | None:
+        """A key under which principals with the same policies share this answer: None when
+        a statement that could decide it looks at who exactly the caller is (names its ARN,
+        reads its name, tags or MFA, or fills in a policy variable)."""
+        found = self._signatures.get((id(ps), action))
+        if found is None:
+            lower = action.lower()
+            signature: tuple[Any, ...] | None = None
+            if not _personal(ps, lower):
+                # Only the statements that cover the action can decide it: principals whose
+                # other policies differ still share the answer.
+                signature = tuple(
+                    (layer.kind, layer.level, tuple(id(s) for _p, s in statements))
+                    for layer, statements in zip(ps.layers, ps.for_action(lower), strict=True)
+                )
+            found = self._signatures[(id(ps), action)] = (signature,)
+        if found[0] is None:
+            return None
+        return (found[0], p.account_id, p.kind, p.service_linked, action, resource, extra)
 
     def conditional(
         self,
@@ -297,14 +404,39 @@ class _Asker:
     ) -> tuple[bool, tuple[str, ...]]:
         """(allowed, conditions): allowed outright, or allowed once the request carries the
         condition values listed."""
+        owner = _owner(resource, p.account_id)
+        ukey = (
+            p.arn,
+            id(resource_policy.statements) if resource_policy is not None else 0,
+            owner,
+            action,
+            _frozen(extra) if extra else (),
+        )
+        known = self._answers.get(ukey)
+        if known is not None:
+            return known
+        ps = self.policy_set(p.identity, p.boundary, p.account_id, resource_policy, owner)
+        shared = self._share_key(ps, p, action, resource, ("conditional", *ukey[4]))
+        if shared is not None:
+            found = self._shared.get(shared)
+            if isinstance(found, tuple):
+                return found
         try:
             request = self.request(p, action, resource, extra)
         except RequestError:
             return False, ()
-        ps = self._set_for(p, request, resource_policy)
+        answer: tuple[bool, tuple[str, ...]]
         if ps.decide(request) == ALLOWED:
-            return True, ()
-        return self._retry(ps, request, _PRINCIPAL_FACTS + _RESOURCE_FACTS)
+            answer = (True, ())
+        elif not _conditional_allow(ps, request.action_lower):
+            answer = (False, ())
+        else:
+            answer = self._retry(ps, request, _PRINCIPAL_FACTS + _RESOURCE_FACTS)
+        if self._resource_free(ps, action, extra):
+            self._answers[ukey] = answer
+        if shared is not None:
+            self._shared[shared] = answer
+        return answer
 
     def _retry(
         self, ps: PolicySet, request: Request, facts: tuple[str, ...]
@@ -371,6 +503,78 @@ class _Asker:
         return self._retry(ps, request, _RESOURCE_FACTS)
 
 
+_VARIES = object()
+_T = TypeVar("_T")
+
+# Condition keys about the caller or the request itself, the same whatever resource it names.
+_CALLER_KEYS = (
+    "aws:principal",
+    "aws:userid",
+    "aws:username",
+    "aws:multifactor",
+    "aws:sourceip",
+    "aws:sourcevpc",
+    "aws:requestedregion",
+    "aws:currenttime",
+    "aws:epochtime",
+    "aws:securetransport",
+    "aws:tokenissuetime",
+    "aws:calledvia",
+    "aws:viaawsservice",
+    "aws:useragent",
+    "aws:referer",
+    "aws:federatedprovider",
+    "aws:sourceidentity",
+    "aws:requesttag/",
+    "aws:tagkeys",
+)
+
+
+# Condition keys whose value differs from one principal to the next. A principal's context
+# holds only these (its tags, aws:userid) and account-wide keys (organization), so answers
+# that read none of them are the same for every principal of the account with those policies.
+_PERSONAL_KEYS = (
+    "aws:username",
+    "aws:userid",
+    "aws:principalarn",
+    "aws:principaltag/",
+    "aws:sourceidentity",
+    "aws:multifactor",
+    "aws:tokenissuetime",
+    "aws:federatedprovider",
+    "aws:principalservicename",
+)
+
+
+def _personal(ps: PolicySet, action_lower: str) -> bool:
+    """Whether a statement that could decide the action depends on exactly who the caller is."""
+    for layer in ps.for_action(action_lower):
+        for _policy, statement in layer:
+            spec = statement.principal
+            if spec is not None and (spec.arns or spec.unique_ids or spec.negated):
+                return True
+            if statement.resource is not None and not statement.resource.static:
+                return True  # a policy variable in the Resource
+            for condition in statement.conditions:
+                if condition.has_variables or condition.key_lower.startswith(_PERSONAL_KEYS):
+                    return True
+    return False
+
+
+def _frozen(extra: Mapping[str, Any] | None) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((k.lower(), str(v)) for k, v in (extra or {}).items()))
+
+
+def _conditional_allow(ps: PolicySet, action_lower: str) -> bool:
+    """Whether an Allow statement with a Condition covers the action in some layer: only
+    then can a request carrying other keys be allowed."""
+    return any(
+        statement.is_allow and statement.conditions
+        for layer in ps.for_action(action_lower)
+        for _policy, statement in layer
+    )
+
+
 def _owner(resource: str, default: str) -> str:
     parts = resource.split(":")
     if len(parts) >= 5 and parts[4].isdigit():
@@ -398,6 +602,25 @@ class _Builder:
         self.admin_groups: set[str] = set()
         self.service_roles: dict[str, list[tuple[PrincipalIn, tuple[str, ...]]]] = defaultdict(list)
         self._edge_keys: set[tuple[str, str, str, str]] = set()
+        self._pattern_cache: dict[
+            tuple[str, str], tuple[frozenset[str], tuple[re.Pattern[str], ...]] | None
+        ] = {}
+        self._scans: dict[tuple[int, int], frozenset[str]] = {}
+        self._allow_cache: dict[tuple[int, str], tuple[Statement, ...]] = {}
+        # Per account, what techniques aim at, by ARN.
+        self.users: dict[str, dict[str, PrincipalIn]] = defaultdict(dict)
+        self.roles: dict[str, dict[str, PrincipalIn]] = defaultdict(dict)
+        for p in graph_input.principals:
+            if p.kind == "user":
+                self.users[p.account_id][p.arn] = p
+            elif p.kind == "role":
+                self.roles[p.account_id][p.arn] = p
+        self.account_groups: dict[str, dict[str, GroupIn]] = defaultdict(dict)
+        for g in graph_input.groups:
+            self.account_groups[g.account_id][g.arn] = g
+        self.runners: dict[tuple[str, str], dict[str, tuple[str, str, ResourceIn | None]]] = (
+            defaultdict(dict)
+        )
 
     # nodes -------------------------------------------------------------------------------
 
@@ -410,6 +633,92 @@ class _Builder:
             return
         self._edge_keys.add(key)
         self.edges.append(edge)
+
+    def could(self, p: PrincipalIn, action: str, arn: str) -> bool:
+        """A cheap first look before the engine: could an Allow statement of ``p``'s
+        identity-based policies for ``action`` cover ``arn`` at all? Policy variables
+        (``user/${aws:username}``) are filled in with ``p``'s own values."""
+        patterns = self._patterns(p, action)
+        if patterns is None:
+            return True
+        literal, regexes = patterns
+        return arn in literal or any(regex.fullmatch(arn) for regex in regexes)
+
+    def pick(self, p: PrincipalIn, action: str, pool: Mapping[str, _T]) -> list[_T]:
+        """The members of ``pool`` (by ARN) that :meth:`could` be covered: exact ARNs are
+        looked up, only wildcard patterns are matched against the whole pool."""
+        patterns = self._patterns(p, action)
+        if patterns is None:
+            return list(pool.values())
+        literal, regexes = patterns
+        arns = {arn for arn in literal if arn in pool}
+        for regex in regexes:
+            # Principals with the same policies share their patterns: one scan per pattern.
+            key = (id(regex), id(pool))
+            matched = self._scans.get(key)
+            if matched is None:
+                matched = self._scans[key] = frozenset(a for a in pool if regex.fullmatch(a))
+            arns |= matched
+        return [pool[arn] for arn in arns]
+
+    def _patterns(
+        self, p: PrincipalIn, action: str
+    ) -> tuple[frozenset[str], tuple[re.Pattern[str], ...]] | None:
+        key = (p.arn, action)
+        if key in self._pattern_cache:
+            return self._pattern_cache[key]
+        try:
+            base = self.ask.base(p)
+        except RequestError:  # an ARN the engine cannot read: nothing can be asked as it
+            self._pattern_cache[key] = (frozenset(), ())
+            return self._pattern_cache[key]
+
+        def lookup(name: str) -> str | None:
+            value = base.get(name)
+            return value if isinstance(value, str) else None
+
+        literal: set[str] = set()
+        regexes: list[re.Pattern[str]] = []
+        everything = False
+        for statements in p.identity:
+            for statement in self._allowing(statements.statements, action):
+                spec = statement.resource
+                if spec is None or spec.negated or any(e.match_all for e in spec.entries):
+                    everything = True
+                    break
+                for entry in spec.entries:
+                    if entry.regex is not None:
+                        if "*" in entry.text or "?" in entry.text:
+                            regexes.append(entry.regex)
+                        else:
+                            literal.add(entry.text)
+                        continue
+                    pieces, _missing = entry.template.resolve(lookup)
+                    if pieces is None:
+                        continue
+                    if any(
+                        not is_literal and ("*" in text or "?" in text)
+                        for text, is_literal in pieces
+                    ):
+                        regexes.append(resource_regex(pieces))
+                    else:
+                        literal.add("".join(text for text, _ in pieces))
+            if everything:
+                break
+        result = None if everything else (frozenset(literal), tuple(regexes))
+        self._pattern_cache[key] = result
+        return result
+
+    def _allowing(self, statements: tuple[Statement, ...], action: str) -> tuple[Statement, ...]:
+        """The Allow statements of one policy that cover ``action``, cached per policy text
+        (renamed policies share their statements)."""
+        key = (id(statements), action)
+        found = self._allow_cache.get(key)
+        if found is None:
+            lower = action.lower()
+            found = tuple(s for s in statements if s.is_allow and s.action.matches(lower))
+            self._allow_cache[key] = found
+        return found
 
     def relation(self, source: str, target: str, kind: str, label: str) -> None:
         if source in self.nodes and target in self.nodes:
@@ -670,6 +979,8 @@ class _Builder:
                 continue  # an admin of the role's account reaches it anyway (implied edge)
             if "sts:AssumeRole" not in self.hits.get(p.arn, frozenset()):
                 continue  # the trust names a whole account: the caller's own policies must allow
+            if not self.could(p, "sts:AssumeRole", role.arn):
+                continue
             self._assume(role, p)
 
     def _assume(self, role: PrincipalIn, p: PrincipalIn) -> None:
@@ -825,6 +1136,7 @@ class _Builder:
 
     def techniques(self) -> None:
         profile_roles = {prof.role for prof in self.input.profiles if prof.role}
+        self._runner_pools()
         for p in self.input.principals:
             if p.arn in self.admins or p.kind == "root" or p.service_linked:
                 continue  # admins reach everything anyway; only AWS controls service-linked roles
@@ -837,10 +1149,9 @@ class _Builder:
             self._takeovers(p, hits)
 
     def _credentials(self, p: PrincipalIn, hits: frozenset[str]) -> None:
-        mine = self.by_account[p.account_id]
         if "iam:CreateAccessKey" in hits:
-            for u in mine:
-                if u.kind != "user" or u.arn == p.arn:
+            for u in self.pick(p, "iam:CreateAccessKey", self.users[p.account_id]):
+                if u.arn == p.arn:
                     continue
                 if not self.ask.decide(p, "iam:CreateAccessKey", u.arn):
                     continue
@@ -865,8 +1176,8 @@ class _Builder:
         for action, has in (("iam:CreateLoginProfile", False), ("iam:UpdateLoginProfile", True)):
             if action not in hits:
                 continue
-            for u in mine:
-                if u.kind != "user" or u.arn == p.arn or u.console_password != has:
+            for u in self.pick(p, action, self.users[p.account_id]):
+                if u.arn == p.arn or u.console_password != has:
                     continue
                 if not self.ask.decide(p, action, u.arn):
                     continue
@@ -891,8 +1202,8 @@ class _Builder:
                     )
                 )
         if "iam:UpdateAssumeRolePolicy" in hits:
-            for r in mine:
-                if r.kind != "role" or r.arn == p.arn or r.service_linked:
+            for r in self.pick(p, "iam:UpdateAssumeRolePolicy", self.roles[p.account_id]):
+                if r.arn == p.arn or r.service_linked:
                     continue
                 if not self.ask.decide(p, "iam:UpdateAssumeRolePolicy", r.arn):
                     continue
@@ -911,8 +1222,8 @@ class _Builder:
                     )
                 )
         if "iam:AddUserToGroup" in hits and p.kind == "user":
-            for g in self.input.groups:
-                if g.account_id != p.account_id or g.arn in p.groups:
+            for g in self.pick(p, "iam:AddUserToGroup", self.account_groups[p.account_id]):
+                if g.arn in p.groups:
                     continue
                 if not self.ask.decide(p, "iam:AddUserToGroup", g.arn):
                     continue
@@ -1057,6 +1368,8 @@ class _Builder:
                     if not can_make_profile:
                         continue
                     actions += ("iam:CreateInstanceProfile", "iam:AddRoleToInstanceProfile")
+                if not self.could(p, "iam:PassRole", role.arn):
+                    continue
                 extra = {"iam:PassedToService": technique.service}
                 allowed, conditions = self.ask.conditional(p, "iam:PassRole", role.arn, extra)
                 if not allowed:
@@ -1091,31 +1404,38 @@ class _Builder:
                 return alternative
         return None
 
-    def _takeovers(self, p: PrincipalIn, hits: frozenset[str]) -> None:
-        by_kind: dict[str, list[tuple[str, str, str, ResourceIn | None]]] = defaultdict(list)
+    def _runner_pools(self) -> None:
+        """What already runs as a role, per account and kind: functions, stacks, build
+        projects and running instances whose profile's role EC2 may assume."""
         for r in self.input.resources:
-            if r.role and r.account_id == p.account_id and r.role != p.arn:
-                by_kind[r.kind].append((r.arn, r.name, r.role, r))
+            if r.role:
+                self.runners[(r.account_id, r.kind)][r.arn] = (r.name, r.role, r)
         profiles = {prof.arn: prof for prof in self.input.profiles}
         ec2_roles = {r.arn for r, _ in self.service_roles.get("ec2.amazonaws.com", [])}
         for inst in self.input.instances:
             prof = profiles.get(inst.profile or "")
-            if (
-                inst.running
-                and inst.account_id == p.account_id
-                and prof is not None
-                and prof.role
-                and prof.role in ec2_roles
-                and prof.role != p.arn
-            ):
-                by_kind["instance"].append((inst.arn, inst.instance_id, prof.role, None))
+            if inst.running and prof is not None and prof.role and prof.role in ec2_roles:
+                self.runners[(inst.account_id, "instance")][inst.arn] = (
+                    inst.instance_id,
+                    prof.role,
+                    None,
+                )
+
+    def _takeovers(self, p: PrincipalIn, hits: frozenset[str]) -> None:
         for takeover in tq.TAKEOVERS:
-            for arn, name, role, res in by_kind.get(takeover.kind, []):
+            pool = self.runners.get((p.account_id, takeover.kind))
+            if not pool or not any(all(a in hits for a in alt) for alt in takeover.alternatives):
+                continue
+            for arn, (name, role, res) in pool.items():
+                if role == p.arn:
+                    continue
                 policy = res.policy if res is not None else None
                 chosen = None
                 for alternative in takeover.alternatives:
                     if all(a in hits for a in alternative) and all(
-                        self.ask.decide(p, a, arn, resource_policy=policy) for a in alternative
+                        (policy is not None or self.could(p, a, arn))
+                        and self.ask.decide(p, a, arn, resource_policy=policy)
+                        for a in alternative
                     ):
                         chosen = alternative
                         break

@@ -317,6 +317,11 @@ class PolicySet:
             self._plans[action] = plan
         return plan
 
+    def for_action(self, action: str) -> tuple[tuple[tuple[Policy, Statement], ...], ...]:
+        """Per layer, the statements whose Action / NotAction covers ``action`` (lower-cased),
+        cached: who asks many questions can see which statements could answer them."""
+        return self._for_action(action)
+
     def _for_action(self, action: str) -> tuple[tuple[tuple[Policy, Statement], ...], ...]:
         found = self._by_action.get(action)
         if found is None:
