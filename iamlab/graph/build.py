@@ -230,9 +230,13 @@ class _Asker:
         # What a request on each target carries (its tags, its organization), normalized once.
         self._targets: dict[str, dict[str, str | tuple[str, ...]]] = {}
         for p in graph_input.principals:
-            self._targets[p.arn] = normalize_context(p.resource_context)
+            self._targets[p.arn] = normalize_context(
+                {"aws:RequestedRegion": requested_region(p.arn), **p.resource_context}
+            )
         for r in graph_input.resources:
-            self._targets[r.arn] = normalize_context(r.context)
+            self._targets[r.arn] = normalize_context(
+                {"aws:RequestedRegion": requested_region(r.arn), **r.context}
+            )
         # A principal's policies as a content key (see policy_set), computed once.
         self._content: dict[int, tuple[int, ...]] = {}
 
@@ -292,12 +296,15 @@ class _Asker:
         resource: str,
         extra: Mapping[str, Any] | None = None,
     ) -> Request:
+        target = self._targets.get(resource)
+        if target is None:
+            target = self._targets[resource] = {"aws:requestedregion": requested_region(resource)}
         return self.base(p).variant(
             action,
             resource,
             extra,
             resource_owner=_owner(resource, p.account_id),
-            normalized_extra=self._targets.get(resource),
+            normalized_extra=target,
         )
 
     def uniform(
@@ -573,6 +580,20 @@ def _conditional_allow(ps: PolicySet, action_lower: str) -> bool:
         for layer in ps.for_action(action_lower)
         for _policy, statement in layer
     )
+
+
+def requested_region(resource: str) -> str:
+    """The region a request on ``resource`` goes to, for ``aws:RequestedRegion``.
+
+    Choice: a regional resource's request goes to the region in its ARN; a global one (IAM,
+    an S3 bucket ARN, ``*``) to us-east-1, where AWS's global endpoints (IAM, STS's global
+    endpoint) live (reference_policies_condition-keys, aws:RequestedRegion). Without it, an
+    SCP that allows only some regions would deny every request the graph asks about.
+    """
+    parts = resource.split(":", 4)
+    if len(parts) == 5 and parts[3]:
+        return parts[3]
+    return "us-east-1"
 
 
 def _owner(resource: str, default: str) -> str:

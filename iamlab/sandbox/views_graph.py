@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET
 from iamlab.graph import NODE_TYPES, AccessGraph, Edge, Node
 from iamlab.graph import render as draw
 from iamlab.graph.actions import ServiceActions, allowed_actions
+from iamlab.graph.build import requested_region
 from iamlab.policy import ALLOWED, RequestError, catalog
 from iamlab.web import is_htmx_swap
 
@@ -340,7 +341,10 @@ def actions_of(sandbox: models.Sandbox, world: World, key: str) -> list[ServiceA
         at = sandbox.now()
 
         def decide(action: str, resource: str) -> bool:
-            return world.check_session(credentials, behind, action, resource, at=at).allowed
+            region = requested_region(resource)
+            return world.check_session(
+                credentials, behind, action, resource, region=region, at=at
+            ).allowed
 
         layers = list(getattr(credentials, "session_policies", ()))
         info = behind
@@ -351,7 +355,8 @@ def actions_of(sandbox: models.Sandbox, world: World, key: str) -> list[ServiceA
         info = found_info
 
         def decide(action: str, resource: str) -> bool:
-            return world.decide(info, action, resource) == ALLOWED
+            region = requested_region(resource)
+            return world.decide(info, action, resource, region=region) == ALLOWED
 
         layers = []
     layers += [p for level in world.scps_for(info.account_id) for p in level]
