@@ -226,7 +226,7 @@ class _Asker:
         self._answers: dict[tuple[Any, ...], tuple[bool, tuple[str, ...]]] = {}
         # Answers shared by principals with the same policies (see _share_key).
         self._shared: dict[tuple[Any, ...], bool | tuple[bool, tuple[str, ...]]] = {}
-        self._signatures: dict[tuple[int, str], tuple[tuple[Any, ...] | None]] = {}
+        self._signatures: dict[tuple[int, str], tuple[tuple[Any, ...], tuple[Statement, ...]]] = {}
         # What a request on each target carries (its tags, its organization), normalized once.
         self._targets: dict[str, dict[str, str | tuple[str, ...]]] = {}
         for p in graph_input.principals:
@@ -237,6 +237,10 @@ class _Asker:
             self._targets[r.arn] = normalize_context(
                 {"aws:RequestedRegion": requested_region(r.arn), **r.context}
             )
+        self._personal_keys = (
+            frozenset(key.lower() for p in graph_input.principals for key in p.context)
+            - _ACCOUNT_KEYS
+        )
         # A principal's policies as a content key (see policy_set), computed once.
         self._content: dict[int, tuple[int, ...]] = {}
 
@@ -382,24 +386,32 @@ class _Asker:
     def _share_key(
         self, ps: PolicySet, p: PrincipalIn, action: str, resource: str, extra: tuple[Any, ...]
     ) -> tuple[Any, ...] | None:
-        """A key under which principals with the same policies share this answer: None when
-        a statement that could decide it looks at who exactly the caller is (names its ARN,
-        reads its name, tags or MFA, or fills in a policy variable)."""
+        """A key under which principals with the same deciding statements share this answer:
+        None when a statement that could decide it, on this resource, looks at who exactly
+        the caller is (names its ARN, reads its name, tags or MFA, fills in a variable)."""
         found = self._signatures.get((id(ps), action))
         if found is None:
             lower = action.lower()
-            signature: tuple[Any, ...] | None = None
-            if not _personal(ps, lower):
-                # Only the statements that cover the action can decide it: principals whose
-                # other policies differ still share the answer.
-                signature = tuple(
-                    (layer.kind, layer.level, tuple(id(s) for _p, s in statements))
-                    for layer, statements in zip(ps.layers, ps.for_action(lower), strict=True)
-                )
-            found = self._signatures[(id(ps), action)] = (signature,)
-        if found[0] is None:
-            return None
-        return (found[0], p.account_id, p.kind, p.service_linked, action, resource, extra)
+            covering = ps.for_action(lower)
+            # Only the statements that cover the action can decide it: principals whose
+            # other policies differ still share the answer.
+            signature = tuple(
+                (layer.kind, layer.level, tuple(id(s) for _p, s in statements))
+                for layer, statements in zip(ps.layers, covering, strict=True)
+            )
+            personal = tuple(
+                statement
+                for statements in covering
+                for _policy, statement in statements
+                if _personal(statement, self._personal_keys)
+            )
+            found = self._signatures[(id(ps), action)] = (signature, personal)
+        signature, personal = found
+        for statement in personal:
+            spec = statement.resource
+            if spec is None or not spec.static or spec.matches(resource, _no_variables):
+                return None  # it applies here, and it is about this very caller
+        return (signature, p.account_id, p.kind, p.service_linked, action, resource, extra)
 
     def conditional(
         self,
@@ -546,26 +558,32 @@ _PERSONAL_KEYS = (
     "aws:principalarn",
     "aws:principaltag/",
     "aws:sourceidentity",
-    "aws:multifactor",
-    "aws:tokenissuetime",
     "aws:federatedprovider",
     "aws:principalservicename",
 )
+# Keys every principal of one account has alike.
+_ACCOUNT_KEYS = frozenset({"aws:principalorgid", "aws:principalorgpaths", "aws:principalaccount"})
 
 
-def _personal(ps: PolicySet, action_lower: str) -> bool:
-    """Whether a statement that could decide the action depends on exactly who the caller is."""
-    for layer in ps.for_action(action_lower):
-        for _policy, statement in layer:
-            spec = statement.principal
-            if spec is not None and (spec.arns or spec.unique_ids or spec.negated):
-                return True
-            if statement.resource is not None and not statement.resource.static:
-                return True  # a policy variable in the Resource
-            for condition in statement.conditions:
-                if condition.has_variables or condition.key_lower.startswith(_PERSONAL_KEYS):
-                    return True
-    return False
+def _personal(statement: Statement, context_keys: frozenset[str]) -> bool:
+    """Whether a statement depends on exactly who the caller is: it names callers by ARN, or
+    reads a key that differs between principals (``context_keys``: the keys some principal's
+    context carries)."""
+    spec = statement.principal
+    if spec is not None and (spec.arns or spec.unique_ids or spec.negated):
+        return True
+    if statement.resource is not None and not statement.resource.static:
+        return True  # a policy variable in the Resource
+    return any(
+        condition.has_variables
+        or condition.key_lower.startswith(_PERSONAL_KEYS)
+        or condition.key_lower in context_keys
+        for condition in statement.conditions
+    )
+
+
+def _no_variables(_key: str) -> str | None:
+    return None
 
 
 def _frozen(extra: Mapping[str, Any] | None) -> tuple[tuple[str, str], ...]:
@@ -627,6 +645,8 @@ class _Builder:
             tuple[str, str], tuple[frozenset[str], tuple[re.Pattern[str], ...]] | None
         ] = {}
         self._scans: dict[tuple[int, int], frozenset[str]] = {}
+        self.trusting: dict[str, dict[str, PrincipalIn]] = defaultdict(dict)
+        self.trusting_anyone: dict[str, PrincipalIn] = {}
         self._allow_cache: dict[tuple[int, str], tuple[Statement, ...]] = {}
         # Per account, what techniques aim at, by ARN.
         self.users: dict[str, dict[str, PrincipalIn]] = defaultdict(dict)
@@ -665,22 +685,31 @@ class _Builder:
         literal, regexes = patterns
         return arn in literal or any(regex.fullmatch(arn) for regex in regexes)
 
+    def pick_items(
+        self, p: PrincipalIn, action: str, pool: Mapping[str, _T]
+    ) -> list[tuple[str, _T]]:
+        return [(arn, pool[arn]) for arn in self._picked(p, action, pool)]
+
     def pick(self, p: PrincipalIn, action: str, pool: Mapping[str, _T]) -> list[_T]:
         """The members of ``pool`` (by ARN) that :meth:`could` be covered: exact ARNs are
         looked up, only wildcard patterns are matched against the whole pool."""
+        return [pool[arn] for arn in self._picked(p, action, pool)]
+
+    def _picked(self, p: PrincipalIn, action: str, pool: Mapping[str, Any]) -> Iterable[str]:
         patterns = self._patterns(p, action)
         if patterns is None:
-            return list(pool.values())
+            return pool.keys()
         literal, regexes = patterns
         arns = {arn for arn in literal if arn in pool}
         for regex in regexes:
             # Principals with the same policies share their patterns: one scan per pattern.
+            # Pools live as long as the builder, so their id() is theirs alone.
             key = (id(regex), id(pool))
             matched = self._scans.get(key)
             if matched is None:
                 matched = self._scans[key] = frozenset(a for a in pool if regex.fullmatch(a))
             arns |= matched
-        return [pool[arn] for arn in arns]
+        return arns
 
     def _patterns(
         self, p: PrincipalIn, action: str
@@ -710,25 +739,45 @@ class _Builder:
                 for entry in spec.entries:
                     if entry.regex is not None:
                         if "*" in entry.text or "?" in entry.text:
-                            regexes.append(entry.regex)
+                            expanded = self._any_account(entry.text)
+                            if expanded is None:
+                                regexes.append(entry.regex)
+                            else:
+                                literal.update(expanded)
                         else:
                             literal.add(entry.text)
                         continue
                     pieces, _missing = entry.template.resolve(lookup)
                     if pieces is None:
                         continue
-                    if any(
+                    wild = [
                         not is_literal and ("*" in text or "?" in text)
                         for text, is_literal in pieces
-                    ):
-                        regexes.append(resource_regex(pieces))
+                    ]
+                    text = "".join(t for t, _ in pieces)
+                    if not any(wild):
+                        literal.add(text)
+                    elif (expanded := self._any_account(text)) is not None and sum(wild) == 1:
+                        literal.update(expanded)  # user/${aws:username} in any account
                     else:
-                        literal.add("".join(text for text, _ in pieces))
+                        regexes.append(resource_regex(pieces))
             if everything:
                 break
         result = None if everything else (frozenset(literal), tuple(regexes))
         self._pattern_cache[key] = result
         return result
+
+    def _any_account(self, pattern: str) -> list[str] | None:
+        """An ARN pattern whose only wildcard is a whole ``*`` account field, written out for
+        each account of the sandbox (exact ARNs are looked up, not matched); else None."""
+        parts = pattern.split(":", 5)
+        if (
+            len(parts) == 6
+            and parts[4] == "*"
+            and not any(c in part for part in (*parts[:4], parts[5]) for c in "*?")
+        ):
+            return [":".join((*parts[:4], account, parts[5])) for account in self.ask.accounts]
+        return None
 
     def _allowing(self, statements: tuple[Statement, ...], action: str) -> tuple[Statement, ...]:
         """The Allow statements of one policy that cover ``action``, cached per policy text
@@ -938,6 +987,10 @@ class _Builder:
 
     def trust_edges(self) -> None:
         providers = {prov.arn: prov for prov in self.input.providers}
+        # Roles whose trust policy names a whole account (or anyone): any principal of that
+        # account whose own policies allow sts:AssumeRole on the role may assume it.
+        trusting = self.trusting
+        trusting_anyone = self.trusting_anyone
         for role in self.input.principals:
             if role.kind != "role" or role.trust is None:
                 continue
@@ -953,10 +1006,10 @@ class _Builder:
                 named["service"].update(spec.services)
                 named["federated"].update(spec.federated)
             if named["anyone"]:
-                self._aws_candidates(role, self.input.principals, "*")
+                trusting_anyone[role.arn] = role
             for account in named["account"]:
                 if account in self.ask.accounts:
-                    self._aws_candidates(role, self.by_account[account], account)
+                    trusting[account][role.arn] = role
                 else:
                     self._outsider_assume(role, account)
             for arn in named["arn"]:
@@ -973,6 +1026,16 @@ class _Builder:
                     continue  # shown as Identity Center users reaching the role
                 kind = prov.kind if prov is not None else "web"
                 self._federate(role, federated, kind)
+        for p in self.input.principals:
+            if "sts:AssumeRole" not in self.hits.get(p.arn, frozenset()):
+                continue  # the trust names a whole account: the caller's own policies must allow
+            for pool in (trusting.get(p.account_id), trusting_anyone):
+                if not pool:
+                    continue
+                for role in self.pick(p, "sts:AssumeRole", pool):
+                    if p.arn in self.admins and p.account_id == role.account_id:
+                        continue  # an admin of the role's account reaches it anyway (implied)
+                    self._assume(role, p)
         for grant in self.input.sso:
             if grant.role not in self.nodes:
                 continue
@@ -991,18 +1054,6 @@ class _Builder:
                     actions=("sts:AssumeRoleWithSAML",),
                 )
             )
-
-    def _aws_candidates(
-        self, role: PrincipalIn, candidates: Iterable[PrincipalIn], named: str
-    ) -> None:
-        for p in candidates:
-            if p.arn == role.arn or p.arn in self.admins and p.account_id == role.account_id:
-                continue  # an admin of the role's account reaches it anyway (implied edge)
-            if "sts:AssumeRole" not in self.hits.get(p.arn, frozenset()):
-                continue  # the trust names a whole account: the caller's own policies must allow
-            if not self.could(p, "sts:AssumeRole", role.arn):
-                continue
-            self._assume(role, p)
 
     def _assume(self, role: PrincipalIn, p: PrincipalIn) -> None:
         if p.arn == role.arn or p.kind == "root":
@@ -1447,14 +1498,21 @@ class _Builder:
             pool = self.runners.get((p.account_id, takeover.kind))
             if not pool or not any(all(a in hits for a in alt) for alt in takeover.alternatives):
                 continue
+            alternatives = [alt for alt in takeover.alternatives if all(a in hits for a in alt)]
+            # The targets each action could reach at all, looked up once per action.
+            reach = {
+                a: {arn for arn, _item in self.pick_items(p, a, pool)}
+                for alt in alternatives
+                for a in alt
+            }
             for arn, (name, role, res) in pool.items():
                 if role == p.arn:
                     continue
                 policy = res.policy if res is not None else None
                 chosen = None
-                for alternative in takeover.alternatives:
-                    if all(a in hits for a in alternative) and all(
-                        (policy is not None or self.could(p, a, arn))
+                for alternative in alternatives:
+                    if all(
+                        (policy is not None or arn in reach[a])
                         and self.ask.decide(p, a, arn, resource_policy=policy)
                         for a in alternative
                     ):
