@@ -52,6 +52,7 @@ def run(principals: int, repeat: int, seed: int) -> bool:
 
     from benchmarks.authz_data import generate
     from iamlab.sandbox import authz, models, services
+    from iamlab.sandbox.graphing import access_graph
     from iamlab.sandbox.world import World
 
     settings.ALLOWED_HOSTS = ["*"]
@@ -118,6 +119,18 @@ def run(principals: int, repeat: int, seed: int) -> bool:
         "application on EC2": reverse("flows:ec2", args=[sandbox.pk]),
         "access check (stored session)": f"{check}?principal=session:{session.pk}"
         "&action=sqs:SendMessage&resource=*",
+        "access graph": reverse("sandbox:graph", args=[sandbox.pk]),
+        "access graph, one account": reverse("sandbox:graph", args=[sandbox.pk])
+        + f"?account={account.account_id}&type=user&type=role",
+        "access graph, a node's panel": reverse("sandbox:graph_node", args=[sandbox.pk])
+        + f"?id={role.arn}",
+        "access graph, what a role can do": reverse("sandbox:graph_actions", args=[sandbox.pk])
+        + f"?id={role.arn}",
+        "access graph, who can s3:GetObject": reverse("sandbox:graph", args=[sandbox.pk])
+        + "?action=s3:GetObject&resource=arn:aws:s3:::bucket/key",
+        "access graph part on a flow page": reverse(
+            "sandbox:graph_part", args=[sandbox.pk, "identity"]
+        ),
     }
     client = Client()
     client.force_login(owner)
@@ -129,6 +142,13 @@ def run(principals: int, repeat: int, seed: int) -> bool:
     world = World.for_sandbox(sandbox)
     cold_world = time.perf_counter() - start
 
+    start = time.perf_counter()
+    graph = access_graph(sandbox)
+    cold_graph = time.perf_counter() - start
+    print(
+        f"Access graph: {len(graph.nodes)} nodes, {len(graph.edges)} edges, built in "
+        f"{cold_graph * 1000:.0f} ms (once per change; pages reuse it)."
+    )
     print(
         f"Sandbox: {len(world.principals)} principals (roots, users, roles), "
         f"{models.ManagedPolicy.objects.filter(sandbox=sandbox).count()} customer managed "

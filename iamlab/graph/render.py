@@ -11,6 +11,7 @@ from a fixed list; the page maps ids to ARNs from a JSON script. Graphviz writes
 
 from __future__ import annotations
 
+import functools
 import re
 import subprocess
 from collections import defaultdict
@@ -457,11 +458,20 @@ class RenderError(RuntimeError):
 _PROLOG = re.compile(r"^.*?(?=<svg)", re.S)
 
 
-def svg(source: str | AccessGraph, *, timeout: float = 30.0) -> str:
+def svg(source: str | AccessGraph, *, timeout: float = 30.0, cached: bool = True) -> str:
     """Render DOT (or a whole graph, with the default view) with Graphviz to an inline
-    ``<svg>`` element, without the XML prolog and doctype."""
+    ``<svg>`` element, without the XML prolog and doctype. The same DOT gives the same SVG,
+    so the last few drawings are kept: going back to a picture does not lay it out again
+    (``cached=False`` always asks Graphviz, as a benchmark must)."""
     if isinstance(source, AccessGraph):
         source = dot(view(source))
+    if not cached:
+        return _svg.__wrapped__(source, timeout)
+    return _svg(source, timeout)
+
+
+@functools.lru_cache(maxsize=24)
+def _svg(source: str, timeout: float) -> str:
     try:
         done = subprocess.run(
             ["dot", "-Tsvg"],
