@@ -127,11 +127,13 @@ class AccessGraph:
     can_escalate: frozenset[str] = frozenset()
     out_edges: dict[str, list[Edge]] = field(default_factory=dict, repr=False)
     in_edges: dict[str, list[Edge]] = field(default_factory=dict, repr=False)
+    _admins: dict[str, list[Node]] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.reindex()
 
     def reindex(self) -> None:
+        self._admins = None
         self.out_edges = {}
         self.in_edges = {}
         for edge in self.edges:
@@ -141,9 +143,12 @@ class AccessGraph:
     # -- walking ---------------------------------------------------------------------------
 
     def admins_of(self, account: str) -> list[Node]:
-        return [
-            n for n in self.nodes.values() if n.is_admin and n.account == account and not n.external
-        ]
+        if self._admins is None:
+            self._admins = {}
+            for n in self.nodes.values():
+                if n.is_admin and not n.external:
+                    self._admins.setdefault(n.account, []).append(n)
+        return self._admins.get(account, [])
 
     def _administers(self, node: Node) -> Iterator[Edge]:
         """The edges an admin has to every principal of its account, implied, not stored: with
@@ -247,16 +252,28 @@ class AccessGraph:
         return None
 
     def escalation_path(self, source: str) -> list[Edge] | None:
-        """The shortest way from a principal that can escalate to an admin."""
+        """The shortest way from a principal that can escalate to an admin (or to a group
+        that makes its members admins): one breadth-first search that stops at the first."""
         if source not in self.can_escalate:
             return None
-        best: list[Edge] | None = None
-        for node in self.nodes.values():
-            if node.is_admin and node.id != source:
-                found = self.path(source, node.id)
-                if found is not None and (best is None or len(found) < len(best)):
-                    best = found
-        return best
+        came: dict[str, Edge] = {}
+        seen = {source}
+        queue = deque([source])
+        while queue:
+            current = queue.popleft()
+            for edge in self.edges_from(current):
+                if edge.target in seen:
+                    continue
+                seen.add(edge.target)
+                came[edge.target] = edge
+                target = self.nodes.get(edge.target)
+                if target is not None and (target.is_admin or target.grants_admin):
+                    steps = [edge]
+                    while steps[0].source != source:
+                        steps.insert(0, came[steps[0].source])
+                    return steps
+                queue.append(edge.target)
+        return None
 
     def who_can_reach_any(self, targets: Iterable[str]) -> dict[str, list[Edge]]:
         """Every node that can end up with the permissions of one of ``targets``, with its

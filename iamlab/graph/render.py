@@ -16,7 +16,7 @@ import re
 import subprocess
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .model import NODE_TYPES, AccessGraph, Edge, Node
 
@@ -313,8 +313,12 @@ def _line(head: str, attrs: dict[str, str]) -> str:
     return f"{head} [{_attrs(attrs)}]"
 
 
-def dot(v: View, *, title: str = "", legend: bool = True) -> str:
-    """The Graphviz DOT source of a view."""
+def dot(v: View, *, title: str = "", legend: bool = True, highlight: bool = True) -> str:
+    """The Graphviz DOT source of a view. ``highlight=False`` leaves the highlighted nodes and
+    edges plain, for :func:`mark` to light up in the SVG: the layout stays the one the learner
+    already sees, and the drawing can come from the cache."""
+    if not highlight:
+        v = replace(v, highlight_nodes=set(), highlight_edges=set())
     lines = [
         "digraph access {",
         _line(
@@ -449,6 +453,30 @@ def _legend(v: View) -> list[str]:
         f'legend [shape="box", style="rounded", color="#cbd5e1", fontsize="9", '
         f'id="legend", class="legend", label=<{table}>]'
     ]
+
+
+def mark(svg_text: str, v: View) -> str:
+    """Light up the view's highlighted nodes and edges in an SVG drawn without them, by adding
+    the ``highlight`` class to their groups (ids and classes are ours, never user text)."""
+    wanted = {f"node-{v.dot_id(n)}" for n in v.highlight_nodes}
+    for source, target, _kind in v.highlight_edges:
+        if source in v.ids and target in v.ids:
+            wanted.add(f"edge-{v.dot_id(source)}-{v.dot_id(target)}")
+    if not wanted:
+        return svg_text
+
+    def add(match: re.Match[str]) -> str:
+        # Graphviz writes the hyphens of ids as &#45;.
+        if match.group(1).replace("&#45;", "-") in wanted:
+            return f'<g id="{match.group(1)}" class="{match.group(2)} highlight"'
+        return match.group(0)
+
+    marked = _GROUP.sub(add, svg_text)
+    return marked.replace("<svg ", '<svg class="has-highlight" ', 1)
+
+
+_DASH = "(?:-|&#45;)"
+_GROUP = re.compile(rf'<g id="((?:node|edge){_DASH}[ns]\d+(?:{_DASH}[ns]\d+)?)" class="([^"]*)"')
 
 
 class RenderError(RuntimeError):

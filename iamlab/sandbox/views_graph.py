@@ -203,6 +203,8 @@ def graph_page(request: HttpRequest, sb: int) -> HttpResponse:
         highlight_path=path or (),
     )
     svg, problem = _svg(v)
+    if svg:
+        svg = draw.mark(svg, v)
     context = {
         "sandbox": sandbox,
         "graph": graph,
@@ -237,8 +239,9 @@ def graph_page(request: HttpRequest, sb: int) -> HttpResponse:
 
 
 def _svg(v: draw.View, legend: bool = False, title: str = "") -> tuple[str, str]:
+    """The picture of a view, drawn without its highlights (see :func:`draw.mark`)."""
     try:
-        return draw.svg(draw.dot(v, legend=legend, title=title)), ""
+        return draw.svg(draw.dot(v, legend=legend, title=title, highlight=False)), ""
     except draw.RenderError as error:
         return "", str(error)
 

@@ -119,3 +119,21 @@ def test_past_the_limit_only_the_nodes_a_learner_looks_for_first_stay():
     assert user_arn("u000") not in shown  # ordinary same-account trust is folded
     assert any("filter to see them" in label for _a, label, _n in v.summaries.values())
     assert not render.view(g, limit=1000).trimmed
+
+
+def test_highlights_are_marked_on_the_drawing_without_moving_it():
+    caller = user("caller", allow("sts:AssumeRole"))
+    target = role("Target", trust_aws(user_arn("caller")))
+    g = graph(caller, target, user("other"))
+    path = g.path(caller.arn, target.arn)
+    assert path is not None
+    plain = render.view(g)
+    lit = render.view(g, highlight_path=path)
+    # The same picture either way (so it comes from the cache and does not jump around)...
+    drawn = render.svg(render.dot(lit, highlight=False))
+    assert drawn == render.svg(render.dot(plain, highlight=False))
+    # ...with the path's nodes and edge marked afterwards.
+    marked = render.mark(drawn, lit)
+    assert marked.count(' highlight"') == 3
+    assert 'class="has-highlight"' in marked
+    assert render.mark(drawn, plain) == drawn
