@@ -614,6 +614,7 @@ def requested_region(resource: str) -> str:
     return "us-east-1"
 
 
+@functools.lru_cache(maxsize=65536)
 def _owner(resource: str, default: str) -> str:
     parts = resource.split(":")
     if len(parts) >= 5 and parts[4].isdigit():
@@ -1505,17 +1506,35 @@ class _Builder:
                 for alt in alternatives
                 for a in alt
             }
+            # Once an action's answer is known to be the same for every target without a
+            # resource-based policy, it is not asked again target by target.
+            same: dict[str, bool | None] = {}
+
+            def allowed(
+                action: str,
+                arn: str,
+                policy: Policy | None,
+                reach: dict[str, set[str]] = reach,
+                same: dict[str, bool | None] = same,
+            ) -> bool:
+                if policy is None:
+                    if arn not in reach[action]:
+                        return False
+                    known = same.get(action)
+                    if known is not None:
+                        return known
+                verdict = self.ask.decide(p, action, arn, resource_policy=policy)
+                if policy is None:
+                    same[action] = self.ask.uniform(p, action, p.account_id)
+                return verdict
+
             for arn, (name, role, res) in pool.items():
                 if role == p.arn:
                     continue
                 policy = res.policy if res is not None else None
                 chosen = None
                 for alternative in alternatives:
-                    if all(
-                        (policy is not None or arn in reach[a])
-                        and self.ask.decide(p, a, arn, resource_policy=policy)
-                        for a in alternative
-                    ):
+                    if all(allowed(a, arn, policy) for a in alternative):
                         chosen = alternative
                         break
                 if chosen is None:
