@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from iamlab.policy import Policy, catalog, reach
-from iamlab.policy.reach import coverage_classes
+from iamlab.policy.reach import coverage_classes, levels_summary
 
 __all__ = ["LevelActions", "ServiceActions", "allowed_actions"]
 
@@ -52,14 +52,10 @@ class ServiceActions:
             and len(self.levels) == len(_levels(self.service))
         ):
             return "Full access"
-        full = [lv.level for lv in self.levels if lv.full]
-        limited = [lv.level for lv in self.levels if not lv.full]
-        parts = []
-        if full:
-            parts.append("Full: " + ", ".join(full))
-        if limited:
-            parts.append("Limited: " + ", ".join(limited))
-        return "; ".join(parts)
+        return levels_summary(
+            [lv.level for lv in self.levels if lv.full],
+            [lv.level for lv in self.levels if not lv.full],
+        )
 
 
 def _levels(service: str) -> set[str]:

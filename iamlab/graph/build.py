@@ -316,7 +316,7 @@ class _Asker:
     ) -> bool | None:
         """The answer ``p`` gets for ``action`` on any resource of ``owner`` without a
         resource-based policy, when known to be the same for all of them; else None."""
-        known = self._uniform.get((p.arn, 0, owner, action, _frozen(extra) if extra else ()))
+        known = self._uniform.get(_answer_key(p, action, owner, extra, None))
         return known if isinstance(known, bool) else None
 
     def _resource_free(self, ps: PolicySet, action: str, extra: Mapping[str, Any] | None) -> bool:
@@ -356,13 +356,7 @@ class _Asker:
         resource_policy: Policy | None = None,
     ) -> bool:
         owner = _owner(resource, p.account_id)
-        ukey = (
-            p.arn,
-            id(resource_policy.statements) if resource_policy is not None else 0,
-            owner,
-            action,
-            _frozen(extra) if extra else (),
-        )
+        ukey = _answer_key(p, action, owner, extra, resource_policy)
         known = self._uniform.get(ukey)
         if isinstance(known, bool):
             return known
@@ -424,13 +418,7 @@ class _Asker:
         """(allowed, conditions): allowed outright, or allowed once the request carries the
         condition values listed."""
         owner = _owner(resource, p.account_id)
-        ukey = (
-            p.arn,
-            id(resource_policy.statements) if resource_policy is not None else 0,
-            owner,
-            action,
-            _frozen(extra) if extra else (),
-        )
+        ukey = _answer_key(p, action, owner, extra, resource_policy)
         known = self._answers.get(ukey)
         if known is not None:
             return known
@@ -584,6 +572,24 @@ def _personal(statement: Statement, context_keys: frozenset[str]) -> bool:
 
 def _no_variables(_key: str) -> str | None:
     return None
+
+
+def _answer_key(
+    p: PrincipalIn,
+    action: str,
+    owner: str,
+    extra: Mapping[str, Any] | None,
+    resource_policy: Policy | None,
+) -> tuple[Any, ...]:
+    """Who asks what, under which resource-based policy, in which account: the key of an
+    answer that holds for every resource alike (see _Asker._resource_free)."""
+    return (
+        p.arn,
+        id(resource_policy.statements) if resource_policy is not None else 0,
+        owner,
+        action,
+        _frozen(extra) if extra else (),
+    )
 
 
 def _frozen(extra: Mapping[str, Any] | None) -> tuple[tuple[str, str], ...]:

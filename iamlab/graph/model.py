@@ -4,7 +4,7 @@ structural relations, and the questions a learner asks of it."""
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -233,41 +233,28 @@ class AccessGraph:
         """The shortest way from ``source`` to ``target``, edge by edge; None if there is none."""
         if source == target or source not in self.nodes or target not in self.nodes:
             return None
-        came: dict[str, Edge] = {}
-        queue = deque([source])
-        seen = {source}
-        while queue:
-            current = queue.popleft()
-            for edge in self.edges_from(current):
-                if edge.target in seen:
-                    continue
-                seen.add(edge.target)
-                came[edge.target] = edge
-                if edge.target == target:
-                    steps = [edge]
-                    while steps[0].source != source:
-                        steps.insert(0, came[steps[0].source])
-                    return steps
-                queue.append(edge.target)
-        return None
+        return self._first_way(source, lambda node: node.id == target)
 
     def escalation_path(self, source: str) -> list[Edge] | None:
         """The shortest way from a principal that can escalate to an admin (or to a group
-        that makes its members admins): one breadth-first search that stops at the first."""
+        that makes its members admins)."""
         if source not in self.can_escalate:
             return None
+        return self._first_way(source, lambda node: bool(node.is_admin or node.grants_admin))
+
+    def _first_way(self, source: str, goal: Callable[[Node], bool]) -> list[Edge] | None:
+        """Breadth-first from ``source``, edge by edge, until a node meets ``goal``."""
         came: dict[str, Edge] = {}
         seen = {source}
         queue = deque([source])
         while queue:
-            current = queue.popleft()
-            for edge in self.edges_from(current):
+            for edge in self.edges_from(queue.popleft()):
                 if edge.target in seen:
                     continue
                 seen.add(edge.target)
                 came[edge.target] = edge
-                target = self.nodes.get(edge.target)
-                if target is not None and (target.is_admin or target.grants_admin):
+                node = self.nodes.get(edge.target)
+                if node is not None and goal(node):
                     steps = [edge]
                     while steps[0].source != source:
                         steps.insert(0, came[steps[0].source])

@@ -128,14 +128,21 @@ class ServiceReach:
             return "No access"
         if self.full:
             return "Full access"
-        full = [lr.level for lr in self.levels.values() if lr.full]
-        limited = [lr.level for lr in self.levels.values() if not lr.full]
-        parts = []
-        if full:
-            parts.append("Full: " + ", ".join(full))
-        if limited:
-            parts.append("Limited: " + ", ".join(limited))
-        return "; ".join(parts)
+        return levels_summary(
+            [lr.level for lr in self.levels.values() if lr.full],
+            [lr.level for lr in self.levels.values() if not lr.full],
+        )
+
+
+def levels_summary(full: list[str], limited: list[str]) -> str:
+    """The console's access level column for a service not fully allowed:
+    "Full: List, Read; Limited: Write"."""
+    parts = []
+    if full:
+        parts.append("Full: " + ", ".join(full))
+    if limited:
+        parts.append("Limited: " + ", ".join(limited))
+    return "; ".join(parts)
 
 
 # --- catalog indexes (cached) -------------------------------------------------------------------

@@ -63,6 +63,12 @@ def _sandbox(request: HttpRequest, sb: int) -> models.Sandbox:
     return get_object_or_404(models.Sandbox.owned_by(request.user), pk=sb)
 
 
+def _graph_of(request: HttpRequest, sb: int) -> tuple[models.Sandbox, World, AccessGraph]:
+    """The signed-in person's sandbox (404 for anyone else's), its World and its graph."""
+    sandbox = _sandbox(request, sb)
+    return sandbox, World.for_sandbox(sandbox), access_graph(sandbox)
+
+
 def object_url(sandbox: models.Sandbox, node: Node) -> str | None:
     kind, _, pk = node.ref.partition(":")
     if kind == "session":
@@ -175,9 +181,7 @@ def _node_choices(graph: AccessGraph) -> list[tuple[str, list[tuple[str, str]]]]
 @login_required
 @require_GET
 def graph_page(request: HttpRequest, sb: int) -> HttpResponse:
-    sandbox = _sandbox(request, sb)
-    world = World.for_sandbox(sandbox)
-    graph = access_graph(sandbox)
+    sandbox, world, graph = _graph_of(request, sb)
     q = read_question(request.GET, graph, world)
     path: list[Edge] | None = None
     no_path = False
@@ -312,11 +316,8 @@ def _node_from(request: HttpRequest, graph: AccessGraph) -> str:
 @login_required
 @require_GET
 def graph_node(request: HttpRequest, sb: int) -> HttpResponse:
-    sandbox = _sandbox(request, sb)
-    world = World.for_sandbox(sandbox)
-    graph = access_graph(sandbox)
-    node_id = _node_from(request, graph)
-    context = _panel_context(sandbox, world, graph, node_id)
+    sandbox, world, graph = _graph_of(request, sb)
+    context = _panel_context(sandbox, world, graph, _node_from(request, graph))
     return render(request, "sandbox/graph_node.html", context)
 
 
@@ -380,9 +381,7 @@ def actions_of(sandbox: models.Sandbox, world: World, key: str) -> list[ServiceA
 @login_required
 @require_GET
 def graph_node_actions(request: HttpRequest, sb: int) -> HttpResponse:
-    sandbox = _sandbox(request, sb)
-    world = World.for_sandbox(sandbox)
-    graph = access_graph(sandbox)
+    sandbox, world, graph = _graph_of(request, sb)
     node = graph.nodes[_node_from(request, graph)]
     rows = actions_of(sandbox, world, node.ref) if node.ref else []
     return render(
@@ -407,9 +406,7 @@ _TYPES = {
 def graph_export(request: HttpRequest, sb: int, fmt: str) -> HttpResponse:
     if fmt not in _TYPES:
         raise Http404("Export as svg, png, dot or json.")
-    sandbox = _sandbox(request, sb)
-    world = World.for_sandbox(sandbox)
-    graph = access_graph(sandbox)
+    sandbox, world, graph = _graph_of(request, sb)
     q = read_question(request.GET, graph, world)
     if fmt == "json":
         keep = None

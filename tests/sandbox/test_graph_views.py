@@ -23,22 +23,6 @@ AUDITOR = "arn:aws:iam::123456789012:user/auditor"
 READ_ONLY_AUDITOR = f"arn:aws:iam::{DEV}:role/ReadOnlyAuditor"
 
 
-@pytest.fixture
-def person():
-    return PersonFactory(username="learner")
-
-
-@pytest.fixture
-def corp(person):
-    return demo.build_example_corp(person)
-
-
-@pytest.fixture
-def web(client, person):
-    client.force_login(person)
-    return client
-
-
 def graph_url(corp, name="graph", *args):
     return reverse(f"sandbox:{name}", args=[corp.pk, *args])
 

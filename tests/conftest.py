@@ -1,4 +1,4 @@
-"""Fixtures of the identity-flow tests: a person, their Example Corp, and a client signed in as
+"""Fixtures shared by the web tests: a person, their Example Corp, and a client signed in as
 them."""
 
 from __future__ import annotations
