@@ -226,7 +226,10 @@ class _Asker:
         self._answers: dict[tuple[Any, ...], tuple[bool, tuple[str, ...]]] = {}
         # Answers shared by principals with the same policies (see _share_key).
         self._shared: dict[tuple[Any, ...], bool | tuple[bool, tuple[str, ...]]] = {}
-        self._signatures: dict[tuple[int, str], tuple[tuple[Any, ...], tuple[Statement, ...]]] = {}
+        self._signatures: dict[
+            tuple[int, str],
+            tuple[tuple[Any, ...], tuple[tuple[Statement, tuple[str, ...] | None], ...]],
+        ] = {}
         # What a request on each target carries (its tags, its organization), normalized once.
         self._targets: dict[str, dict[str, str | tuple[str, ...]]] = {}
         for p in graph_input.principals:
@@ -380,9 +383,10 @@ class _Asker:
     def _share_key(
         self, ps: PolicySet, p: PrincipalIn, action: str, resource: str, extra: tuple[Any, ...]
     ) -> tuple[Any, ...] | None:
-        """A key under which principals with the same deciding statements share this answer:
-        None when a statement that could decide it, on this resource, looks at who exactly
-        the caller is (names its ARN, reads its name, tags or MFA, fills in a variable)."""
+        """A key under which principals with the same deciding statements share this answer.
+        When a deciding statement reads something about the caller (its tags, its name), the
+        key holds the caller's values of what it reads: members of one team share answers an
+        ABAC policy gives by team. A statement that names callers by ARN keys on the caller."""
         found = self._signatures.get((id(ps), action))
         if found is None:
             lower = action.lower()
@@ -394,18 +398,33 @@ class _Asker:
                 for layer, statements in zip(ps.layers, covering, strict=True)
             )
             personal = tuple(
-                statement
+                (statement, keys)
                 for statements in covering
                 for _policy, statement in statements
-                if _personal(statement, self._personal_keys)
+                if (keys := _reads_about_caller(statement, self._personal_keys)) != ()
             )
             found = self._signatures[(id(ps), action)] = (signature, personal)
         signature, personal = found
-        for statement in personal:
+        about: list[Any] = []
+        for statement, keys in personal:
             spec = statement.resource
-            if spec is None or not spec.static or spec.matches(resource, _no_variables):
-                return None  # it applies here, and it is about this very caller
-        return (signature, p.account_id, p.kind, p.service_linked, action, resource, extra)
+            if spec is not None and spec.static and not spec.matches(resource, _no_variables):
+                continue  # it does not apply to this resource
+            if keys is None:
+                about.append(p.caller_arn)  # it names callers
+                continue
+            base = self.base(p)
+            about.extend((key, base.get(key)) for key in keys)
+        return (
+            signature,
+            p.account_id,
+            p.kind,
+            p.service_linked,
+            action,
+            resource,
+            extra,
+            tuple(about),
+        )
 
     def conditional(
         self,
@@ -553,21 +572,32 @@ _PERSONAL_KEYS = (
 _ACCOUNT_KEYS = frozenset({"aws:principalorgid", "aws:principalorgpaths", "aws:principalaccount"})
 
 
-def _personal(statement: Statement, context_keys: frozenset[str]) -> bool:
-    """Whether a statement depends on exactly who the caller is: it names callers by ARN, or
-    reads a key that differs between principals (``context_keys``: the keys some principal's
-    context carries)."""
+def _reads_about_caller(
+    statement: Statement, context_keys: frozenset[str]
+) -> tuple[str, ...] | None:
+    """The (lower-case) keys about the caller a statement reads, in its conditions or as
+    policy variables; () when none; None when it names callers by ARN (then only the caller
+    itself shares its answer). ``context_keys`` are the keys some principal's context
+    carries: they differ from one principal to the next."""
     spec = statement.principal
     if spec is not None and (spec.arns or spec.unique_ids or spec.negated):
-        return True
+        return None
+    keys: set[str] = set()
+
+    def personal(key: str) -> bool:
+        return key.startswith(_PERSONAL_KEYS) or key in context_keys
+
     if statement.resource is not None and not statement.resource.static:
-        return True  # a policy variable in the Resource
-    return any(
-        condition.has_variables
-        or condition.key_lower.startswith(_PERSONAL_KEYS)
-        or condition.key_lower in context_keys
-        for condition in statement.conditions
-    )
+        for entry in statement.resource.entries:
+            keys.update(
+                part.key_lower for part in entry.template.parts if not isinstance(part, str)
+            )
+    for condition in statement.conditions:
+        if personal(condition.key_lower):
+            keys.add(condition.key_lower)
+        for template in condition.templates:
+            keys.update(part.key_lower for part in template.parts if not isinstance(part, str))
+    return tuple(sorted(keys))
 
 
 def _no_variables(_key: str) -> str | None:
