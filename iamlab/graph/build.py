@@ -380,19 +380,15 @@ class _Asker:
             self._shared[shared] = verdict
         return verdict
 
-    def _share_key(
-        self, ps: PolicySet, p: PrincipalIn, action: str, resource: str, extra: tuple[Any, ...]
-    ) -> tuple[Any, ...] | None:
-        """A key under which principals with the same deciding statements share this answer.
-        When a deciding statement reads something about the caller (its tags, its name), the
-        key holds the caller's values of what it reads: members of one team share answers an
-        ABAC policy gives by team. A statement that names callers by ARN keys on the caller."""
+    def _signature(
+        self, ps: PolicySet, action: str
+    ) -> tuple[tuple[Any, ...], tuple[tuple[Statement, tuple[str, ...] | None], ...]]:
+        """The statements that could decide ``action`` (only they matter: principals whose
+        other policies differ still share answers), and those among them that read something
+        about the caller, with the keys they read (None: they name callers by ARN)."""
         found = self._signatures.get((id(ps), action))
         if found is None:
-            lower = action.lower()
-            covering = ps.for_action(lower)
-            # Only the statements that cover the action can decide it: principals whose
-            # other policies differ still share the answer.
+            covering = ps.for_action(action.lower())
             signature = tuple(
                 (layer.kind, layer.level, tuple(id(s) for _p, s in statements))
                 for layer, statements in zip(ps.layers, covering, strict=True)
@@ -404,7 +400,16 @@ class _Asker:
                 if (keys := _reads_about_caller(statement, self._personal_keys)) != ()
             )
             found = self._signatures[(id(ps), action)] = (signature, personal)
-        signature, personal = found
+        return found
+
+    def _share_key(
+        self, ps: PolicySet, p: PrincipalIn, action: str, resource: str, extra: tuple[Any, ...]
+    ) -> tuple[Any, ...] | None:
+        """A key under which principals with the same deciding statements share this answer.
+        When a deciding statement reads something about the caller (its tags, its name), the
+        key holds the caller's values of what it reads: members of one team share answers an
+        ABAC policy gives by team. A statement that names callers by ARN keys on the caller."""
+        signature, personal = self._signature(ps, action)
         about: list[Any] = []
         for statement, keys in personal:
             spec = statement.resource
@@ -425,6 +430,20 @@ class _Asker:
             extra,
             tuple(about),
         )
+
+    def class_key(self, p: PrincipalIn, action: str, owner: str) -> tuple[Any, ...] | None:
+        """Principals with the same class key get the same answers for ``action`` on every
+        resource of ``owner`` without a resource-based policy; None when only ``p`` itself
+        does (a deciding statement names it)."""
+        ps = self.policy_set(p.identity, p.boundary, p.account_id, None, owner)
+        signature, personal = self._signature(ps, action)
+        about: list[Any] = []
+        for _statement, keys in personal:
+            if keys is None:
+                return None
+            base = self.base(p)
+            about.extend((key, base.get(key)) for key in keys)
+        return (signature, owner, p.account_id, p.kind, p.service_linked, action, tuple(about))
 
     def conditional(
         self,
@@ -682,6 +701,9 @@ class _Builder:
             tuple[str, str], tuple[frozenset[str], tuple[re.Pattern[str], ...]] | None
         ] = {}
         self._scans: dict[tuple[int, int], frozenset[str]] = {}
+        self._allowed: dict[tuple[Any, ...], tuple[str, ...]] = {}
+        # What runs as a role without a resource-based policy, per account and kind (ARN -> ARN).
+        self.plain_runners: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
         self.trusting: dict[str, dict[str, PrincipalIn]] = defaultdict(dict)
         self.trusting_anyone: dict[str, PrincipalIn] = {}
         self._allow_cache: dict[tuple[int, str], tuple[Statement, ...]] = {}
@@ -722,10 +744,19 @@ class _Builder:
         literal, regexes = patterns
         return arn in literal or any(regex.fullmatch(arn) for regex in regexes)
 
-    def pick_items(
-        self, p: PrincipalIn, action: str, pool: Mapping[str, _T]
-    ) -> list[tuple[str, _T]]:
-        return [(arn, pool[arn]) for arn in self._picked(p, action, pool)]
+    def allowed_in(self, p: PrincipalIn, action: str, pool: Mapping[str, _T]) -> list[_T]:
+        """The members of ``pool`` (resources of ``p``'s account without a resource-based
+        policy, by ARN) the engine allows ``p`` the action on. Principals of one class (see
+        :meth:`_Asker.class_key`) get one answer: it is worked out for the first of them."""
+        cls = self.ask.class_key(p, action, p.account_id)
+        key = (cls, id(pool)) if cls is not None else None
+        found = self._allowed.get(key) if key is not None else None
+        if found is None:
+            picked = set(self._picked(p, action, pool))
+            found = tuple(arn for arn in pool if arn in picked and self.ask.decide(p, action, arn))
+            if key is not None:
+                self._allowed[key] = found
+        return [pool[arn] for arn in found]
 
     def pick(self, p: PrincipalIn, action: str, pool: Mapping[str, _T]) -> list[_T]:
         """The members of ``pool`` (by ARN) that :meth:`could` be covered: exact ARNs are
@@ -1259,10 +1290,8 @@ class _Builder:
 
     def _credentials(self, p: PrincipalIn, hits: frozenset[str]) -> None:
         if "iam:CreateAccessKey" in hits:
-            for u in self.pick(p, "iam:CreateAccessKey", self.users[p.account_id]):
+            for u in self.allowed_in(p, "iam:CreateAccessKey", self.users[p.account_id]):
                 if u.arn == p.arn:
-                    continue
-                if not self.ask.decide(p, "iam:CreateAccessKey", u.arn):
                     continue
                 actions: tuple[str, ...] = ("iam:CreateAccessKey",)
                 if u.access_keys >= 2:
@@ -1285,10 +1314,8 @@ class _Builder:
         for action, has in (("iam:CreateLoginProfile", False), ("iam:UpdateLoginProfile", True)):
             if action not in hits:
                 continue
-            for u in self.pick(p, action, self.users[p.account_id]):
+            for u in self.allowed_in(p, action, self.users[p.account_id]):
                 if u.arn == p.arn or u.console_password != has:
-                    continue
-                if not self.ask.decide(p, action, u.arn):
                     continue
                 conditions = (f"{u.name}'s MFA device, to sign in",) if u.mfa else ()
                 what = "set a console password for" if not has else "change the console password of"
@@ -1311,10 +1338,8 @@ class _Builder:
                     )
                 )
         if "iam:UpdateAssumeRolePolicy" in hits:
-            for r in self.pick(p, "iam:UpdateAssumeRolePolicy", self.roles[p.account_id]):
+            for r in self.allowed_in(p, "iam:UpdateAssumeRolePolicy", self.roles[p.account_id]):
                 if r.arn == p.arn or r.service_linked:
-                    continue
-                if not self.ask.decide(p, "iam:UpdateAssumeRolePolicy", r.arn):
                     continue
                 if not self._could_assume_if_trusted(p, r):
                     continue
@@ -1331,10 +1356,8 @@ class _Builder:
                     )
                 )
         if "iam:AddUserToGroup" in hits and p.kind == "user":
-            for g in self.pick(p, "iam:AddUserToGroup", self.account_groups[p.account_id]):
+            for g in self.allowed_in(p, "iam:AddUserToGroup", self.account_groups[p.account_id]):
                 if g.arn in p.groups:
-                    continue
-                if not self.ask.decide(p, "iam:AddUserToGroup", g.arn):
                     continue
                 capped = " Its permissions boundary still caps what it gains." if p.boundary else ""
                 self.edge(
@@ -1519,6 +1542,8 @@ class _Builder:
         for r in self.input.resources:
             if r.role:
                 self.runners[(r.account_id, r.kind)][r.arn] = (r.name, r.role, r)
+                if r.policy is None:
+                    self.plain_runners[(r.account_id, r.kind)][r.arn] = r.arn
         profiles = {prof.arn: prof for prof in self.input.profiles}
         ec2_roles = {r.arn for r, _ in self.service_roles.get("ec2.amazonaws.com", [])}
         for inst in self.input.instances:
@@ -1529,6 +1554,7 @@ class _Builder:
                     prof.role,
                     None,
                 )
+                self.plain_runners[(inst.account_id, "instance")][inst.arn] = inst.arn
 
     def _takeovers(self, p: PrincipalIn, hits: frozenset[str]) -> None:
         for takeover in tq.TAKEOVERS:
@@ -1536,41 +1562,22 @@ class _Builder:
             if not pool or not any(all(a in hits for a in alt) for alt in takeover.alternatives):
                 continue
             alternatives = [alt for alt in takeover.alternatives if all(a in hits for a in alt)]
-            # The targets each action could reach at all, looked up once per action.
-            reach = {
-                a: {arn for arn, _item in self.pick_items(p, a, pool)}
-                for alt in alternatives
-                for a in alt
-            }
-            # Once an action's answer is known to be the same for every target without a
-            # resource-based policy, it is not asked again target by target.
-            same: dict[str, bool | None] = {}
-
-            def allowed(
-                action: str,
-                arn: str,
-                policy: Policy | None,
-                reach: dict[str, set[str]] = reach,
-                same: dict[str, bool | None] = same,
-            ) -> bool:
-                if policy is None:
-                    if arn not in reach[action]:
-                        return False
-                    known = same.get(action)
-                    if known is not None:
-                        return known
-                verdict = self.ask.decide(p, action, arn, resource_policy=policy)
-                if policy is None:
-                    same[action] = self.ask.uniform(p, action, p.account_id)
-                return verdict
-
+            plain = self.plain_runners[(p.account_id, takeover.kind)]
+            # Without a resource-based policy, the answers come per class of principal.
+            allowed = {a: set(self.allowed_in(p, a, plain)) for alt in alternatives for a in alt}
+            candidates = set().union(*(allowed[alt[0]] for alt in alternatives))
             for arn, (name, role, res) in pool.items():
-                if role == p.arn:
-                    continue
                 policy = res.policy if res is not None else None
+                if role == p.arn or (policy is None and arn not in candidates):
+                    continue
                 chosen = None
                 for alternative in alternatives:
-                    if all(allowed(a, arn, policy) for a in alternative):
+                    if all(
+                        arn in allowed[a]
+                        if policy is None
+                        else self.ask.decide(p, a, arn, resource_policy=policy)
+                        for a in alternative
+                    ):
                         chosen = alternative
                         break
                 if chosen is None:

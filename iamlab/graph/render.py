@@ -102,8 +102,13 @@ def view(
     limit: int = 120,
     highlight_nodes: Iterable[str] = (),
     highlight_path: Iterable[Edge] = (),
+    lit: Iterable[str] = (),
 ) -> View:
     """Choose what to draw.
+
+    ``highlight_nodes`` and the nodes of ``highlight_path`` are always drawn. ``lit`` nodes are
+    lit up where they are drawn anyway, or through the summary box they are folded into: the
+    picture stays the one without the question (many principals may be allowed an action).
 
     ``accounts`` and ``types`` filter nodes (a node outside every account, such as an AWS
     service, stays when something it connects to is shown). ``focus`` keeps only the nodes within
@@ -175,7 +180,7 @@ def view(
         relations=[r for r in relations if r[0] in ids and r[1] in ids],
         summaries=summaries,
         ids=ids,
-        highlight_nodes={n for n in wanted_nodes if n in ids},
+        highlight_nodes={n for n in wanted_nodes if n in ids} | _lit(graph, lit, ids),
         highlight_edges=highlight_edges,
         can_escalate=graph.can_escalate,
         trimmed=trimmed,
@@ -183,6 +188,19 @@ def view(
             n.id: n.label for n in graph.nodes.values() if n.type == "account" and not n.external
         },
     )
+
+
+def _lit(graph: AccessGraph, lit: Iterable[str], ids: dict[str, str]) -> set[str]:
+    """The drawn nodes or summary boxes that stand for the ``lit`` nodes."""
+    found: set[str] = set()
+    for node_id in lit:
+        if node_id in ids:
+            found.add(node_id)
+        elif (node := graph.nodes.get(node_id)) is not None:
+            box = f"summary:{node.account}:{node.type}"
+            if box in ids:
+                found.add(box)
+    return found
 
 
 def _fold(

@@ -196,15 +196,13 @@ def graph_page(request: HttpRequest, sb: int) -> HttpResponse:
             q.errors[error.field if error.field in ("action", "resource") else "resource"] = (
                 error.message
             )
-    highlight = found.nodes if found is not None else set()
-    if q.node and q.node in graph.nodes:
-        highlight.add(q.node)
     v = draw.view(
         graph,
         accounts=q.accounts or None,
         types=q.types or None,
-        highlight_nodes=highlight,
+        highlight_nodes=[q.node] if q.node in graph.nodes else [],
         highlight_path=path or (),
+        lit=found.nodes if found is not None else (),
     )
     svg, problem = _svg(v)
     if svg:

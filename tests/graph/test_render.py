@@ -137,3 +137,17 @@ def test_highlights_are_marked_on_the_drawing_without_moving_it():
     assert marked.count(' highlight"') == 3
     assert 'class="has-highlight"' in marked
     assert render.mark(drawn, plain) == drawn
+
+
+def test_lit_nodes_light_up_where_drawn_or_through_their_summary_box():
+    loners = [user(f"u{i:03}") for i in range(30)]
+    caller = user("caller", allow("sts:AssumeRole"))
+    target = role("Target", trust_aws(user_arn("caller")))
+    g = graph(caller, target, *loners)
+    plain = render.view(g, limit=10)
+    lit = render.view(g, limit=10, lit=[caller.arn, user_arn("u007")])
+    # The question does not change what is drawn...
+    assert [n.id for n in lit.nodes] == [n.id for n in plain.nodes]
+    assert render.dot(lit, highlight=False) == render.dot(plain, highlight=False)
+    # ...it lights up the caller and the box u007 is folded into.
+    assert lit.highlight_nodes == {caller.arn, f"summary:{A}:user"}
