@@ -4,7 +4,7 @@ structural relations, and the questions a learner asks of it."""
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -188,7 +188,9 @@ class AccessGraph:
         targets = {e.target for e in stored}
         return stored + [e for e in self._administers(node) if e.target not in targets]
 
-    def edges_into(self, node_id: str) -> list[Edge]:
+    def edges_into(self, node_id: str, skip: Collection[str] = ()) -> list[Edge]:
+        """The edges into a node, the implied ones from its account's admins included (but
+        not from the nodes in ``skip``: a search that has seen them builds no edge for them)."""
         stored = self.in_edges.get(node_id, [])
         node = self.nodes.get(node_id)
         if (
@@ -201,7 +203,7 @@ class AccessGraph:
         implied = [
             self._admin_edge(admin, node)
             for admin in self.admins_of(node.account)
-            if admin.id != node.id and admin.id not in sources
+            if admin.id != node.id and admin.id not in sources and admin.id not in skip
         ]
         return stored + implied
 
@@ -212,7 +214,7 @@ class AccessGraph:
         queue = deque([target])
         while queue:
             current = queue.popleft()
-            for edge in self.edges_into(current):
+            for edge in self.edges_into(current, found):
                 if edge.source != target and edge.source not in found:
                     found[edge.source] = edge
                     queue.append(edge.source)
@@ -270,7 +272,7 @@ class AccessGraph:
         queue = deque(start)
         while queue:
             current = queue.popleft()
-            for edge in self.edges_into(current):
+            for edge in self.edges_into(current, way):
                 if edge.source not in way:
                     way[edge.source] = [edge, *way[current]]
                     queue.append(edge.source)

@@ -12,12 +12,15 @@ import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from iamlab.graph import NODE_TYPES, AccessGraph, Edge, Node
@@ -150,8 +153,13 @@ class WhoCan:
 def who_can(graph: AccessGraph, world: World, action: str, resource: str) -> WhoCan:
     """Who can do ``action`` on ``resource``: the principals the engine allows, and every node
     with a way (assume, escalate, pass a role) to one of them."""
-    checks = world.who_can(action, resource or "*")
-    direct = [(graph.nodes[c.principal.arn], c.evaluation.reason) for c in checks]
+    # Only the decision is needed here (the who-can page gives the engine's explanations).
+    direct = [
+        (graph.nodes[info.arn], "")
+        for info in world.principals.values()
+        if world.decide(info, action, resource or "*") == ALLOWED
+    ]
+    direct.sort(key=lambda item: (item[0].account, item[0].type, item[0].label.lower()))
     ways = graph.who_can_reach_any(n.id for n, _ in direct)
     allowed = {n.id for n, _ in direct}
     indirect = [
@@ -207,7 +215,11 @@ def graph_page(request: HttpRequest, sb: int) -> HttpResponse:
     svg, problem = _svg(v)
     if svg:
         svg = draw.mark(svg, v)
+    who_direct, who_indirect = _who_lists(q, found)
+    options = _options(graph)
     context = {
+        "who_direct": who_direct,
+        "who_indirect": who_indirect,
         "sandbox": sandbox,
         "graph": graph,
         "q": q,
@@ -231,13 +243,72 @@ def graph_page(request: HttpRequest, sb: int) -> HttpResponse:
         ),
         "accounts": sorted(world.accounts.items(), key=lambda kv: kv[1].lower()),
         "types": TYPE_CHOICES,
-        "choices": _node_choices(graph),
+        "from_options": _select(options, q.source),
+        "to_options": _select(options, q.target),
         "panel": _panel_context(sandbox, world, graph, q.node) if q.node in graph.nodes else None,
         "export_query": q.query(node=""),
         "arns": [(info.arn, info.label) for info in world.resources.values()],
     }
     template = "sandbox/graph.html" + ("#graph" if is_htmx_swap(request) else "")
     return render(request, template, context)
+
+
+_OPTIONS: dict[int, tuple[AccessGraph, str]] = {}
+
+
+def _options(graph: AccessGraph) -> str:
+    """The node list's <optgroup>s, escaped, built once per graph: a large sandbox has
+    thousands of nodes, and the page lists them twice."""
+    found = _OPTIONS.get(id(graph))
+    if found is not None and found[0] is graph:
+        return found[1]
+    groups = []
+    for label, options in _node_choices(graph):
+        inner = format_html_join("", '<option value="{}">{}</option>', options)
+        groups.append(format_html('<optgroup label="{}">{}</optgroup>', label, inner))
+    text = "".join(groups)
+    if len(_OPTIONS) > 16:
+        _OPTIONS.clear()
+    _OPTIONS[id(graph)] = (graph, text)
+    return text
+
+
+def _select(options: str, selected: str) -> str:
+    """The options with one of them selected (its value escaped as the options have it)."""
+    if selected:
+        value = format_html('value="{}"', selected)
+        options = options.replace(value + ">", value + " selected>", 1)
+    return mark_safe(options)  # noqa: S308 - every part built by format_html
+
+
+def _who_lists(q: Question, found: WhoCan | None) -> tuple[str, str]:
+    """The who-can answer's two lists, joined here with escaping: there may be hundreds."""
+    if found is None:
+        return "", ""
+    base = "?" + q.query(node="") + ("&" if q.query(node="") else "") + "node="
+    direct = format_html_join(
+        "",
+        '<li><a href="{}">{}</a> <span class="muted">{}, {}</span></li>',
+        (
+            (base + quote(n.id, safe=""), n.label, n.type_label, n.account)
+            for n, _why in found.direct
+        ),
+    )
+    indirect = format_html_join(
+        "",
+        '<li><a href="{}">{}</a> <span class="muted">{} step{}: {}</span></li>',
+        (
+            (
+                base + quote(n.id, safe=""),
+                n.label,
+                len(way),
+                "" if len(way) == 1 else "s",
+                " → ".join(e.label for e in way),
+            )
+            for n, way in found.indirect
+        ),
+    )
+    return direct, indirect
 
 
 def _svg(v: draw.View, legend: bool = False, title: str = "") -> tuple[str, str]:

@@ -77,6 +77,9 @@ def test_a_path_is_highlighted_with_every_step_explained(web, corp):
     assert [(e.source, e.target, e.kind) for e in path] == [(AUDITOR, READ_ONLY_AUDITOR, "assume")]
     html = response.content.decode()
     assert "1 step from auditor to ReadOnlyAuditor" in html
+    # Both ends stay chosen in the lists, for the next question.
+    assert f'value="{AUDITOR}" selected' in html
+    assert f'value="{READ_ONLY_AUDITOR}" selected' in html
     assert "highlight" in html  # the path's edge is drawn highlighted
 
 
