@@ -319,18 +319,32 @@ class Request:
                 continue
             normalized[lower] = _normalize_value(key, value)
             names[lower] = key
+        when = time or dt.datetime.now(dt.UTC)
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt.UTC)
+        self._fill(principal, caller, action, resource, normalized, resource_owner, when)
+
+    def _fill(
+        self,
+        principal: str,
+        caller: Caller,
+        action: str,
+        resource: str,
+        context: dict[str, str | tuple[str, ...]],
+        resource_owner: str | None,
+        when: dt.datetime,
+    ) -> None:
+        """Set the fields of a checked request. The resource owner defaults to the account in
+        the resource ARN, else the caller's account."""
         owner = resource_owner
         if owner is None:
             m = _ARN_SHAPE.fullmatch(resource)
             owner = m.group(4) if m and re.fullmatch(r"\d{12}", m.group(4)) else caller.account
-        when = time or dt.datetime.now(dt.UTC)
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=dt.UTC)
         setter = object.__setattr__
         setter(self, "principal", principal)
         setter(self, "action", action)
         setter(self, "resource", resource)
-        setter(self, "context", normalized)
+        setter(self, "context", context)
         setter(self, "resource_owner", owner)
         setter(self, "caller", caller)
         setter(self, "action_lower", action.lower())
@@ -365,24 +379,12 @@ class Request:
                 normalized.pop(lower, None)
             else:
                 normalized[lower] = _normalize_value(key, value)
-        owner = resource_owner
-        if owner is None:
-            m = _ARN_SHAPE.fullmatch(resource)
-            owner = m.group(4) if m and re.fullmatch(r"\d{12}", m.group(4)) else self.caller.account
-        else:
-            check_account(owner, "resource_owner")
+        if resource_owner is not None:
+            check_account(resource_owner, "resource_owner")
         clone = object.__new__(Request)
-        setter = object.__setattr__
-        setter(clone, "principal", self.principal)
-        setter(clone, "action", action)
-        setter(clone, "resource", resource)
-        setter(clone, "context", normalized)
-        setter(clone, "resource_owner", owner)
-        setter(clone, "caller", self.caller)
-        setter(clone, "action_lower", action.lower())
-        setter(clone, "service", action.split(":")[0].lower())
-        setter(clone, "time", self.time)
-        setter(clone, "_derived", {})
+        clone._fill(
+            self.principal, self.caller, action, resource, normalized, resource_owner, self.time
+        )
         return clone
 
     # -- context lookup (the hot path of condition evaluation) ---------------------------------
