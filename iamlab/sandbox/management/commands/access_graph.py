@@ -7,13 +7,13 @@ relation joins to them. The JSON shape is documented in the README ("The access 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from iamlab.graph import render
 from iamlab.sandbox.graphing import access_graph
+from iamlab.sandbox.management.output import emit
 from iamlab.sandbox.models import Account
 
 
@@ -61,10 +61,4 @@ class Command(BaseCommand):
                 text = source if options["format"] == "dot" else render.svg(source)
             except render.RenderError as error:
                 raise CommandError(str(error)) from error
-        if options["output"]:
-            try:
-                Path(options["output"]).write_text(text, encoding="utf-8")
-            except OSError as error:
-                raise CommandError(f"Cannot write {options['output']}: {error}.") from error
-        else:
-            self.stdout.write(text, ending="")
+        emit(self, text, options["output"])

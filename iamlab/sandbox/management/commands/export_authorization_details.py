@@ -7,13 +7,13 @@ Prints one sandbox account in the format of ``aws iam get-account-authorization-
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from iamlab.sandbox.authz import export_account
+from iamlab.sandbox.management.output import emit
 from iamlab.sandbox.models import Account, Sandbox
 
 
@@ -39,10 +39,4 @@ class Command(BaseCommand):
                 f"The sandbox {sandbox.name!r} has no account {options['account']!r}."
             )
         text = json.dumps(export_account(account), indent=2, ensure_ascii=False) + "\n"
-        if options["output"]:
-            try:
-                Path(options["output"]).write_text(text, encoding="utf-8")
-            except OSError as error:
-                raise CommandError(f"Cannot write {options['output']}: {error}.") from error
-        else:
-            self.stdout.write(text, ending="")
+        emit(self, text, options["output"])
