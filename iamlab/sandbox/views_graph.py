@@ -531,7 +531,12 @@ def part_nodes(sandbox: models.Sandbox, graph: AccessGraph, part: str) -> tuple[
         world = World.for_sandbox(sandbox)
         who = sessions.current(sandbox, world)
         start: set[str] = set()
-        if who.key:
+        if who.session is not None:
+            # Temporary credentials: the role behind them (or the user who got them).
+            start.add(sessions.role_info(world, who.session).arn)
+            if who.session.arn in graph.nodes:
+                start.add(who.session.arn)
+        elif who.key:
             info = world.principal(who.principal_key)
             if info is not None:
                 start.add(info.arn)

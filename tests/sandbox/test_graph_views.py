@@ -264,3 +264,24 @@ def test_a_session_is_summarized_with_its_session_policy(web, corp):
     assert [a for lv in by_service["sts"].levels for a in lv.allowed] == ["GetCallerIdentity"]
     role_rows = web.get(graph_url(corp, "graph_actions"), {"id": role.arn}).context["rows"]
     assert len(role_rows) > 10
+
+
+def test_a_flow_page_acting_as_a_session_shows_the_role_behind_it(web, corp):
+    role = models.Role.objects.get(sandbox=corp, name="ReadOnlyAuditor")
+    now = corp.now()
+    session = models.StsSession.objects.create(
+        sandbox=corp,
+        account=role.account,
+        role=role,
+        arn=f"arn:aws:sts::{DEV}:assumed-role/ReadOnlyAuditor/me",
+        session_name="me",
+        access_key_id="ASIAEXAMPLEEXAMPLE",
+        issued_at=now,
+        expires_at=now + dt.timedelta(hours=1),
+        duration_seconds=3600,
+    )
+    corp.acting_as = session.key
+    corp.save(update_fields=["acting_as"])
+    svg = web.get(graph_url(corp, "graph_part", "switch")).context["svg"]
+    assert "ReadOnlyAuditor" in svg
+    assert ">alice<" not in svg  # not everybody: the role, its session and its neighbours
