@@ -15,6 +15,8 @@ How it keeps the questions few (``benchmarks/graph.py`` measures it):
 * Answers are shared: when no statement that could decide looks at the resource, one answer
   serves every resource; principals whose deciding statements (and what those read about the
   caller) agree share answers, and a whole pool of targets is worked out once per such class.
+  So are whole techniques: the edges one principal gets from its answers on its account's
+  pools are worked out once per class and copied to the others (:meth:`_Builder.per_class`).
 * Admins get no technique edges: an admin reaches every principal of its account anyway, which
   :class:`AccessGraph` implies rather than stores.
 * "Can escalate" is one breadth-first search backwards from the admins.
@@ -25,10 +27,11 @@ Where AWS leaves a choice, the choice is written where it is made (look for "Cho
 from __future__ import annotations
 
 import functools
+import gc
 import json
 import re
 from collections import defaultdict, deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any, TypeVar
 
 from iamlab.policy import ALLOWED, Evaluation, Policy, PolicySet, PolicyType, Request, RequestError
@@ -54,6 +57,22 @@ _ASSUME_ACTIONS = {
 }
 
 _TECHNIQUE_ACTIONS = tq.all_actions()
+_CREDENTIAL_ACTIONS = (
+    "iam:CreateAccessKey",
+    "iam:DeleteAccessKey",
+    "iam:CreateLoginProfile",
+    "iam:UpdateLoginProfile",
+)
+_PASS_ROLE_ACTIONS = tuple(
+    dict.fromkeys(
+        (
+            "iam:PassRole",
+            "iam:CreateInstanceProfile",
+            "iam:AddRoleToInstanceProfile",
+            *(a for t in tq.PASS_ROLE for alt in t.alternatives for a in alt),
+        )
+    )
+)
 
 # Condition keys (lower-case prefixes) whose value is a fact about the sandbox principal that
 # calls or about the target, not something a request can choose: a condition on one of them
@@ -221,7 +240,9 @@ def satisfying_context(
 class _Asker:
     """Requests as the access check makes them, with the policy sets cached."""
 
-    def __init__(self, graph_input: GraphInput) -> None:
+    def __init__(self, graph_input: GraphInput, share: bool = True) -> None:
+        # share=False asks every question anew, for tests that check sharing changes nothing.
+        self.share = share
         self.accounts = {a.account_id: a for a in graph_input.accounts}
         self._sets: dict[tuple[Any, ...], PolicySet] = {}
         self._bases: dict[str, Request] = {}
@@ -380,7 +401,8 @@ class _Asker:
             return False  # an ARN the engine cannot read (a name IAM would refuse) grants nothing
         verdict = ps.decide(request) == ALLOWED
         if ukey not in self._uniform:
-            self._uniform[ukey] = verdict if self._resource_free(ps, action, extra) else _VARIES
+            free = self.share and self._resource_free(ps, action, extra)
+            self._uniform[ukey] = verdict if free else _VARIES
         if shared is not None:
             self._shared[shared] = verdict
         return verdict
@@ -414,6 +436,8 @@ class _Asker:
         When a deciding statement reads something about the caller (its tags, its name), the
         key holds the caller's values of what it reads: members of one team share answers an
         ABAC policy gives by team. A statement that names callers by ARN keys on the caller."""
+        if not self.share:
+            return None
         signature, personal = self._signature(ps, action)
         about: list[Any] = []
         for statement, keys in personal:
@@ -440,6 +464,8 @@ class _Asker:
         """Principals with the same class key get the same answers for ``action`` on every
         resource of ``owner`` without a resource-based policy; None when only ``p`` itself
         does (a deciding statement names it)."""
+        if not self.share:
+            return None
         ps = self.policy_set(p.identity, p.boundary, p.account_id, None, owner)
         signature, personal = self._signature(ps, action)
         about: list[Any] = []
@@ -482,7 +508,7 @@ class _Asker:
             answer = (False, ())
         else:
             answer = self._retry(ps, request, _PRINCIPAL_FACTS + _RESOURCE_FACTS)
-        if self._resource_free(ps, action, extra):
+        if self.share and self._resource_free(ps, action, extra):
             self._answers[ukey] = answer
         if shared is not None:
             self._shared[shared] = answer
@@ -555,6 +581,8 @@ class _Asker:
 
 _VARIES = object()
 _T = TypeVar("_T")
+# An edge from whoever asks: target, kind, label, reason, conditions, technique, actions.
+_Template = tuple[str, str, str, str, tuple[str, ...], str, tuple[str, ...]]
 
 # Condition keys about the caller or the request itself, the same whatever resource it names.
 _CALLER_KEYS = (
@@ -686,9 +714,9 @@ def _owner(resource: str, default: str) -> str:
 
 
 class _Builder:
-    def __init__(self, graph_input: GraphInput) -> None:
+    def __init__(self, graph_input: GraphInput, share: bool = True) -> None:
         self.input = graph_input
-        self.ask = _Asker(graph_input)
+        self.ask = _Asker(graph_input, share)
         self.nodes: dict[str, Node] = {}
         self.edges: list[Edge] = []
         self.relations: list[Relation] = []
@@ -704,8 +732,12 @@ class _Builder:
         ] = {}
         self._scans: dict[tuple[int, int], frozenset[str]] = {}
         self._allowed: dict[tuple[Any, ...], tuple[str, ...]] = {}
+        self._templates: dict[tuple[Any, ...], list[_Template]] = {}
         # What runs as a role without a resource-based policy, per account and kind (ARN -> ARN).
         self.plain_runners: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
+        self.policy_runners: dict[
+            tuple[str, str], dict[str, tuple[str, str, ResourceIn | None]]
+        ] = defaultdict(dict)
         self.trusting: dict[str, dict[str, PrincipalIn]] = defaultdict(dict)
         self.trusting_anyone: dict[str, PrincipalIn] = {}
         self._allow_cache: dict[tuple[int, str], tuple[Statement, ...]] = {}
@@ -746,10 +778,16 @@ class _Builder:
         literal, regexes = patterns
         return arn in literal or any(regex.fullmatch(arn) for regex in regexes)
 
-    def allowed_in(self, p: PrincipalIn, action: str, pool: Mapping[str, _T]) -> list[_T]:
+    def allowed_in(
+        self, p: PrincipalIn, action: str, pool: Mapping[str, _T], others: bool = False
+    ) -> list[_T]:
         """The members of ``pool`` (resources of ``p``'s account without a resource-based
         policy, by ARN) the engine allows ``p`` the action on. Principals of one class (see
-        :meth:`_Asker.class_key`) get one answer: it is worked out for the first of them."""
+        :meth:`_Asker.class_key`) get one answer: it is worked out for the first of them.
+        With ``others``, a pool where ``p`` could cover only itself (``user/${aws:username}``)
+        is not asked about: the caller wants the others."""
+        if others and self._only_itself(p, action, pool):
+            return []
         cls = self.ask.class_key(p, action, p.account_id)
         key = (cls, id(pool)) if cls is not None else None
         found = self._allowed.get(key) if key is not None else None
@@ -760,12 +798,48 @@ class _Builder:
                 self._allowed[key] = found
         return [pool[arn] for arn in found]
 
+    def _only_itself(self, p: PrincipalIn, action: str, pool: Mapping[str, Any]) -> bool:
+        picked = self._picked(p, action, pool)
+        return len(picked) == 1 and p.arn in picked
+
+    def per_class(
+        self,
+        p: PrincipalIn,
+        tag: str,
+        uses: Iterable[tuple[str, Mapping[str, Any]]],
+        compute: Callable[[], list[_Template]],
+    ) -> list[_Template]:
+        """The edges ``compute`` works out for ``p`` from its answers for the actions of
+        ``uses`` on its pools (resources of its account without a resource-based policy),
+        shared by every principal of its class for all of those actions (see
+        :meth:`_Asker.class_key`). ``compute`` may read ``p``'s answers and its hits among
+        those actions only, and leaves ``p`` itself among the targets (:meth:`emit` skips it)."""
+        parts: list[Any] = [tag]
+        for action, pool in uses:
+            cls = self.ask.class_key(p, action, p.account_id)
+            if cls is None:
+                return compute()
+            # Where only p itself could be covered, allowed_in(others=True) does not ask.
+            parts.append((cls, id(pool), p.arn if self._only_itself(p, action, pool) else None))
+        key = tuple(parts)
+        found = self._templates.get(key)
+        if found is None:
+            found = self._templates[key] = compute()
+        return found
+
+    def emit(self, p: PrincipalIn, templates: Iterable[_Template]) -> None:
+        """Edges from ``p`` to every target of ``templates`` but itself."""
+        source = p.arn
+        for target, kind, label, reason, conditions, technique, actions in templates:
+            if target != source:
+                self.edge(Edge(source, target, kind, label, reason, conditions, technique, actions))
+
     def pick(self, p: PrincipalIn, action: str, pool: Mapping[str, _T]) -> list[_T]:
         """The members of ``pool`` (by ARN) that :meth:`could` be covered: exact ARNs are
         looked up, only wildcard patterns are matched against the whole pool."""
         return [pool[arn] for arn in self._picked(p, action, pool)]
 
-    def _picked(self, p: PrincipalIn, action: str, pool: Mapping[str, Any]) -> Iterable[str]:
+    def _picked(self, p: PrincipalIn, action: str, pool: Mapping[str, Any]) -> Collection[str]:
         patterns = self._patterns(p, action)
         if patterns is None:
             return pool.keys()
@@ -1291,54 +1365,12 @@ class _Builder:
             self._takeovers(p, hits)
 
     def _credentials(self, p: PrincipalIn, hits: frozenset[str]) -> None:
-        if "iam:CreateAccessKey" in hits:
-            for u in self.allowed_in(p, "iam:CreateAccessKey", self.users[p.account_id]):
-                if u.arn == p.arn:
-                    continue
-                actions: tuple[str, ...] = ("iam:CreateAccessKey",)
-                if u.access_keys >= 2:
-                    # IAM allows two access keys per user: a third needs one deleted first.
-                    if not self.ask.decide(p, "iam:DeleteAccessKey", u.arn):
-                        continue
-                    actions += ("iam:DeleteAccessKey",)
-                self.edge(
-                    Edge(
-                        p.arn,
-                        u.arn,
-                        "escalate",
-                        "creates access key",
-                        f"It may create an access key for {u.name} ({', '.join(actions)}) and "
-                        f"then call AWS as {u.name}, with all of {u.name}'s permissions.",
-                        technique="create-access-key",
-                        actions=actions,
-                    )
-                )
-        for action, has in (("iam:CreateLoginProfile", False), ("iam:UpdateLoginProfile", True)):
-            if action not in hits:
-                continue
-            for u in self.allowed_in(p, action, self.users[p.account_id]):
-                if u.arn == p.arn or u.console_password != has:
-                    continue
-                conditions = (f"{u.name}'s MFA device, to sign in",) if u.mfa else ()
-                what = "set a console password for" if not has else "change the console password of"
-                self.edge(
-                    Edge(
-                        p.arn,
-                        u.arn,
-                        "escalate",
-                        "creates password" if not has else "resets password",
-                        f"It may {what} {u.name} ({action}) and sign in to the console as "
-                        f"{u.name}."
-                        + (
-                            f" {u.name} has MFA, so the sign-in also needs that device."
-                            if u.mfa
-                            else ""
-                        ),
-                        conditions,
-                        technique="create-login-profile" if not has else "update-login-profile",
-                        actions=(action,),
-                    )
-                )
+        users = self.users[p.account_id]
+        uses = [(a, users) for a in _CREDENTIAL_ACTIONS if a in hits]
+        if uses:
+            self.emit(
+                p, self.per_class(p, "credentials", uses, lambda: self._credential_edges(p, hits))
+            )
         if "iam:UpdateAssumeRolePolicy" in hits:
             for r in self.allowed_in(p, "iam:UpdateAssumeRolePolicy", self.roles[p.account_id]):
                 if r.arn == p.arn or r.service_linked:
@@ -1374,6 +1406,59 @@ class _Builder:
                         actions=("iam:AddUserToGroup",),
                     )
                 )
+
+    def _credential_edges(self, p: PrincipalIn, hits: frozenset[str]) -> list[_Template]:
+        """Access keys and console passwords of the other users of ``p``'s account."""
+        users = self.users[p.account_id]
+        out: list[_Template] = []
+        if "iam:CreateAccessKey" in hits:
+            for u in self.allowed_in(p, "iam:CreateAccessKey", users, others=True):
+                actions: tuple[str, ...] = ("iam:CreateAccessKey",)
+                if u.access_keys >= 2:
+                    # IAM allows two access keys per user: a third needs one deleted first.
+                    if not (
+                        "iam:DeleteAccessKey" in hits
+                        and self.ask.decide(p, "iam:DeleteAccessKey", u.arn)
+                    ):
+                        continue
+                    actions += ("iam:DeleteAccessKey",)
+                out.append(
+                    (
+                        u.arn,
+                        "escalate",
+                        "creates access key",
+                        f"It may create an access key for {u.name} ({', '.join(actions)}) and "
+                        f"then call AWS as {u.name}, with all of {u.name}'s permissions.",
+                        (),
+                        "create-access-key",
+                        actions,
+                    )
+                )
+        for action, has in (("iam:CreateLoginProfile", False), ("iam:UpdateLoginProfile", True)):
+            if action not in hits:
+                continue
+            for u in self.allowed_in(p, action, users, others=True):
+                if u.console_password != has:
+                    continue
+                what = "set a console password for" if not has else "change the console password of"
+                out.append(
+                    (
+                        u.arn,
+                        "escalate",
+                        "creates password" if not has else "resets password",
+                        f"It may {what} {u.name} ({action}) and sign in to the console as "
+                        f"{u.name}."
+                        + (
+                            f" {u.name} has MFA, so the sign-in also needs that device."
+                            if u.mfa
+                            else ""
+                        ),
+                        (f"{u.name}'s MFA device, to sign in",) if u.mfa else (),
+                        "create-login-profile" if not has else "update-login-profile",
+                        (action,),
+                    )
+                )
+        return out
 
     def _could_assume_if_trusted(self, p: PrincipalIn, role: PrincipalIn) -> bool:
         """Would the engine allow ``p`` to assume ``role`` once the trust policy names it?"""
@@ -1482,6 +1567,19 @@ class _Builder:
     def _pass_role(self, p: PrincipalIn, hits: frozenset[str], profile_roles: set[str]) -> None:
         if "iam:PassRole" not in hits:
             return
+        roles = self.roles[p.account_id]
+        uses = [(a, roles) for a in _PASS_ROLE_ACTIONS if a in hits]
+        self.emit(
+            p,
+            self.per_class(
+                p, "pass_role", uses, lambda: self._pass_role_edges(p, hits, profile_roles)
+            ),
+        )
+
+    def _pass_role_edges(
+        self, p: PrincipalIn, hits: frozenset[str], profile_roles: set[str]
+    ) -> list[_Template]:
+        out: list[_Template] = []
         for technique in tq.PASS_ROLE:
             candidates = self.service_roles.get(technique.service)
             if not candidates:
@@ -1495,7 +1593,7 @@ class _Builder:
                 for a in ("iam:CreateInstanceProfile", "iam:AddRoleToInstanceProfile")
             )
             for role, trust_conditions in candidates:
-                if role.account_id != p.account_id or role.arn == p.arn or role.service_linked:
+                if role.account_id != p.account_id or role.service_linked:
                     continue
                 actions = ("iam:PassRole", *alternative)
                 if technique.needs_profile and role.arn not in profile_roles:
@@ -1509,9 +1607,8 @@ class _Builder:
                 if not allowed:
                     continue
                 conditions = conditions + trust_conditions
-                self.edge(
-                    Edge(
-                        p.arn,
+                out.append(
+                    (
                         role.arn,
                         "pass_role",
                         f"passes to {technique.label}",
@@ -1519,10 +1616,11 @@ class _Builder:
                         f"iam:PassedToService {technique.service}) and {technique.what}; "
                         f"{role.name} trusts {technique.service}." + _if(conditions),
                         conditions,
-                        technique=technique.id,
-                        actions=actions,
+                        technique.id,
+                        actions,
                     )
                 )
+        return out
 
     def _alternative(
         self,
@@ -1546,6 +1644,8 @@ class _Builder:
                 self.runners[(r.account_id, r.kind)][r.arn] = (r.name, r.role, r)
                 if r.policy is None:
                     self.plain_runners[(r.account_id, r.kind)][r.arn] = r.arn
+                else:
+                    self.policy_runners[(r.account_id, r.kind)][r.arn] = (r.name, r.role, r)
         profiles = {prof.arn: prof for prof in self.input.profiles}
         ec2_roles = {r.arn for r, _ in self.service_roles.get("ec2.amazonaws.com", [])}
         for inst in self.input.instances:
@@ -1559,19 +1659,42 @@ class _Builder:
                 self.plain_runners[(inst.account_id, "instance")][inst.arn] = inst.arn
 
     def _takeovers(self, p: PrincipalIn, hits: frozenset[str]) -> None:
+        uses = [
+            (a, self.plain_runners[(p.account_id, takeover.kind)])
+            for takeover in tq.TAKEOVERS
+            for a in dict.fromkeys(a for alt in takeover.alternatives for a in alt)
+            if a in hits
+        ]
+        if not uses:
+            return
+        # Without a resource-based policy, the answers come per class of principal; with
+        # one, they are the principal's own.
+        self.emit(p, self.per_class(p, "takeovers", uses, lambda: self._takeover_edges(p, hits)))
+        self.emit(p, self._takeover_edges(p, hits, with_policy=True))
+
+    def _takeover_edges(
+        self, p: PrincipalIn, hits: frozenset[str], with_policy: bool = False
+    ) -> list[_Template]:
+        """Takeovers of what runs as a role: without a resource-based policy, or (with
+        ``with_policy``) with one."""
+        out: list[_Template] = []
         for takeover in tq.TAKEOVERS:
-            pool = self.runners.get((p.account_id, takeover.kind))
-            if not pool or not any(all(a in hits for a in alt) for alt in takeover.alternatives):
-                continue
             alternatives = [alt for alt in takeover.alternatives if all(a in hits for a in alt)]
-            plain = self.plain_runners[(p.account_id, takeover.kind)]
-            # Without a resource-based policy, the answers come per class of principal.
-            allowed = {a: set(self.allowed_in(p, a, plain)) for alt in alternatives for a in alt}
-            candidates = set().union(*(allowed[alt[0]] for alt in alternatives))
+            if not alternatives:
+                continue
+            if with_policy:
+                pool = self.policy_runners.get((p.account_id, takeover.kind), {})
+                allowed: dict[str, set[str]] = {}
+            else:
+                plain = self.plain_runners[(p.account_id, takeover.kind)]
+                allowed = {
+                    a: set(self.allowed_in(p, a, plain)) for alt in alternatives for a in alt
+                }
+                candidates = set().union(*(allowed[alt[0]] for alt in alternatives))
+                runners = self.runners[(p.account_id, takeover.kind)]
+                pool = {arn: runners[arn] for arn in plain if arn in candidates}
             for arn, (name, role, res) in pool.items():
                 policy = res.policy if res is not None else None
-                if role == p.arn or (policy is None and arn not in candidates):
-                    continue
                 chosen = None
                 for alternative in alternatives:
                     if all(
@@ -1584,18 +1707,19 @@ class _Builder:
                         break
                 if chosen is None:
                     continue
-                role_name = role.rsplit("/", 1)[-1]
-                self.edge(
-                    Edge(
-                        p.arn,
+                out.append(
+                    (
                         role,
                         "escalate",
                         f"takes over {takeover.label}",
-                        f"{takeover.label} {name} runs as {role_name}; it may {takeover.what}.",
-                        technique=takeover.id,
-                        actions=chosen,
+                        f"{takeover.label} {name} runs as {role.rsplit('/', 1)[-1]}; it may "
+                        f"{takeover.what}.",
+                        (),
+                        takeover.id,
+                        chosen,
                     )
                 )
+        return out
 
     # the reverse search ------------------------------------------------------------------
 
@@ -1647,9 +1771,21 @@ class _Builder:
         return AccessGraph(self.nodes, self.edges, self.relations, escalators)
 
 
-def build_graph(graph_input: GraphInput) -> AccessGraph:
-    """The access graph of one sandbox (see the module docstring)."""
-    return _Builder(graph_input).build()
+def build_graph(graph_input: GraphInput, *, share: bool = True) -> AccessGraph:
+    """The access graph of one sandbox (see the module docstring). ``share=False`` works out
+    every answer and edge for each principal on its own: slower, the same graph.
+
+    The cyclic garbage collector is paused while it builds: a large sandbox makes hundreds of
+    thousands of edges that all outlive the build, and every collection in between would walk
+    them again for nothing (a third of the build time at 5,000 principals). Whatever cyclic
+    garbage the build leaves, the first collection after it frees."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _Builder(graph_input, share).build()
+    finally:
+        if paused:
+            gc.enable()
 
 
 # -- helpers -----------------------------------------------------------------------------------
