@@ -266,7 +266,7 @@ class _Asker:
             self._targets[r.arn] = normalize_context(
                 {"aws:RequestedRegion": requested_region(r.arn), **r.context}
             )
-        self._personal_keys = (
+        self.personal_keys = (
             frozenset(key.lower() for p in graph_input.principals for key in p.context)
             - _ACCOUNT_KEYS
         )
@@ -424,7 +424,7 @@ class _Asker:
                 (statement, keys)
                 for statements in covering
                 for _policy, statement in statements
-                if (keys := _reads_about_caller(statement, self._personal_keys)) != ()
+                if (keys := _reads_about_caller(statement, self.personal_keys)) != ()
             )
             found = self._signatures[(id(ps), action)] = (signature, personal)
         return found
@@ -634,6 +634,12 @@ def _reads_about_caller(
     spec = statement.principal
     if spec is not None and (spec.arns or spec.unique_ids or spec.negated):
         return None
+    return _caller_keys(statement, context_keys)
+
+
+def _caller_keys(statement: Statement, context_keys: frozenset[str]) -> tuple[str, ...]:
+    """The (lower-case) keys about the caller a statement reads, in its conditions or as
+    policy variables (see _reads_about_caller)."""
     keys: set[str] = set()
 
     def personal(key: str) -> bool:
@@ -733,6 +739,10 @@ class _Builder:
         self._scans: dict[tuple[int, int], frozenset[str]] = {}
         self._allowed: dict[tuple[Any, ...], tuple[str, ...]] = {}
         self._templates: dict[tuple[Any, ...], list[_Template]] = {}
+        self._assumables: dict[tuple[Any, ...], list[tuple[PrincipalIn, tuple[str, ...]]]] = {}
+        self._trust_reads: dict[
+            int, tuple[tuple[str, ...], tuple[str, ...], frozenset[str], bool]
+        ] = {}
         # What runs as a role without a resource-based policy, per account and kind (ARN -> ARN).
         self.plain_runners: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
         self.policy_runners: dict[
@@ -1171,15 +1181,18 @@ class _Builder:
                 kind = prov.kind if prov is not None else "web"
                 self._federate(role, federated, kind)
         for p in self.input.principals:
-            if "sts:AssumeRole" not in self.hits.get(p.arn, frozenset()):
+            if "sts:AssumeRole" not in self.hits.get(p.arn, frozenset()) or p.kind == "root":
                 continue  # the trust names a whole account: the caller's own policies must allow
-            for pool in (trusting.get(p.account_id), trusting_anyone):
-                if not pool:
+            admin = p.arn in self.admins
+            pool = trusting.get(p.account_id)
+            for role, conditions in self._assumable(p, pool) if pool else ():
+                if role.arn == p.arn or (admin and role.account_id == p.account_id):
+                    continue  # an admin of the role's account reaches it anyway (implied)
+                self._assume_edge(role, p, conditions)
+            for role in self.pick(p, "sts:AssumeRole", trusting_anyone) if trusting_anyone else ():
+                if admin and p.account_id == role.account_id:
                     continue
-                for role in self.pick(p, "sts:AssumeRole", pool):
-                    if p.arn in self.admins and p.account_id == role.account_id:
-                        continue  # an admin of the role's account reaches it anyway (implied)
-                    self._assume(role, p)
+                self._assume(role, p)
         for grant in self.input.sso:
             if grant.role not in self.nodes:
                 continue
@@ -1199,14 +1212,80 @@ class _Builder:
                 )
             )
 
+    def _assumable(
+        self, p: PrincipalIn, pool: Mapping[str, PrincipalIn]
+    ) -> list[tuple[PrincipalIn, tuple[str, ...]]]:
+        """The roles of ``pool`` (roles whose trust policy names ``p``'s account, in it or in
+        another account of the sandbox) that ``p`` may assume, with the conditions of each; ``p`` itself among them
+        if its own trust allows. Worked out once per class of principal (see
+        :meth:`_pool_key`)."""
+        key = self._pool_key(p, pool)
+        found = self._assumables.get(key) if key is not None else None
+        if found is None:
+            found = []
+            for role in self.pick(p, "sts:AssumeRole", pool):
+                allowed, conditions = self.ask.conditional(
+                    p, "sts:AssumeRole", role.arn, resource_policy=role.trust
+                )
+                if allowed:
+                    found.append((role, conditions))
+            if key is not None:
+                self._assumables[key] = found
+        return found
+
+    def _pool_key(self, p: PrincipalIn, pool: Mapping[str, PrincipalIn]) -> tuple[Any, ...] | None:
+        """Principals with the same key may assume the same roles of ``pool``: the same
+        class for sts:AssumeRole, the same values of what the pool's trust policies read
+        about the caller, and not named by any of them (a principal they name keys on
+        itself). None when a trust policy names callers in a way only the engine can match
+        (NotPrincipal, unique IDs)."""
+        reads = self._trust_reads.get(id(pool))
+        if reads is None:
+            reads = self._trust_reads[id(pool)] = self._reads_of_trusts(pool)
+        owners, keys, named, opaque = reads
+        if opaque:
+            return None
+        cls = tuple(self.ask.class_key(p, "sts:AssumeRole", owner) for owner in owners)
+        if None in cls:
+            return None
+        base = self.ask.base(p)
+        about = tuple((key, base.get(key)) for key in keys)
+        itself = p.arn if p.arn in named or p.caller_arn in named else None
+        return (cls, id(pool), about, itself)
+
+    def _reads_of_trusts(
+        self, pool: Mapping[str, PrincipalIn]
+    ) -> tuple[tuple[str, ...], tuple[str, ...], frozenset[str], bool]:
+        """The accounts of the roles of ``pool`` (whose RCPs apply), and what their trust
+        policies read about the caller for sts:AssumeRole: the keys, the ARNs they name, and
+        whether one names callers another way."""
+        keys: set[str] = set()
+        named: set[str] = set()
+        owners = tuple(sorted({role.account_id for role in pool.values()}))
+        for role in pool.values():
+            if role.trust is None:
+                continue
+            for statement in role.trust.statements:
+                if not statement.action.matches("sts:assumerole"):
+                    continue
+                spec = statement.principal
+                if spec is not None and (spec.unique_ids or spec.negated):
+                    return owners, (), frozenset(), True
+                if spec is not None:
+                    named.update(spec.arns)
+                keys.update(_caller_keys(statement, self.ask.personal_keys))
+        return owners, tuple(sorted(keys)), frozenset(named), False
+
     def _assume(self, role: PrincipalIn, p: PrincipalIn) -> None:
         if p.arn == role.arn or p.kind == "root":
             return  # STS refuses AssumeRole with root user credentials (id_roles_use_switch-role)
         allowed, conditions = self.ask.conditional(
             p, "sts:AssumeRole", role.arn, resource_policy=role.trust
         )
-        if not allowed:
-            return
+        if allowed:
+            self._assume_edge(role, p, conditions)
+
+    def _assume_edge(self, role: PrincipalIn, p: PrincipalIn, conditions: tuple[str, ...]) -> None:
         cross = p.account_id != role.account_id
         if cross:
             how = (

@@ -967,3 +967,16 @@ def test_identity_center_grant_for_a_role_outside_the_sandbox() -> None:
     )
     g = graph(sso_role(), providers=(SSO_PROVIDER,), sso=(grant,))
     assert not edges(g, source=SSO_USER)
+
+
+def test_an_admin_reaches_roles_of_other_accounts_only_through_their_trust() -> None:
+    # id_roles_common-scenarios_aws-accounts: an admin of account B gets an edge to a role of
+    # account A that trusts B (its own admin powers stop at its account); its edge to a role of
+    # its own account is implied, not stored.
+    boss = user("boss", ADMIN, account=B)
+    shared = role("shared", trust_aws(B))
+    local = role("local", trust_aws(B), account=B)
+    g = graph(boss, shared, local)
+    one_edge(g, boss.arn, shared.arn, "assume")
+    assert edges(g, boss.arn, local.arn, "assume") == []
+    assert g.path(boss.arn, local.arn) is not None
