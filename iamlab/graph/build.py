@@ -57,12 +57,6 @@ _ASSUME_ACTIONS = {
 }
 
 _TECHNIQUE_ACTIONS = tq.all_actions()
-_CREDENTIAL_ACTIONS = (
-    "iam:CreateAccessKey",
-    "iam:DeleteAccessKey",
-    "iam:CreateLoginProfile",
-    "iam:UpdateLoginProfile",
-)
 _PASS_ROLE_ACTIONS = tuple(
     dict.fromkeys(
         (
@@ -270,6 +264,7 @@ class _Asker:
             frozenset(key.lower() for p in graph_input.principals for key in p.context)
             - _ACCOUNT_KEYS
         )
+        self._coverage: dict[tuple[int, int], bool] = {}
         # A principal's policies as a content key (see policy_set), computed once.
         self._content: dict[int, tuple[int, ...]] = {}
 
@@ -460,21 +455,107 @@ class _Asker:
             tuple(about),
         )
 
-    def class_key(self, p: PrincipalIn, action: str, owner: str) -> tuple[Any, ...] | None:
+    def class_key(
+        self,
+        p: PrincipalIn,
+        action: str,
+        owner: str,
+        others: bool = False,
+        pool: Mapping[str, Any] | None = None,
+    ) -> tuple[Any, ...] | None:
         """Principals with the same class key get the same answers for ``action`` on every
         resource of ``owner`` without a resource-based policy; None when only ``p`` itself
-        does (a deciding statement names it)."""
+        does (a deciding statement names it). With ``others``, the same answers on every
+        such resource but their own ARNs: a statement that covers only the caller itself
+        (``user/${aws:username}``) then sets no class apart. With ``pool`` (ARNs), the same
+        answers on its members: a statement that covers none of them sets no class apart."""
         if not self.share:
             return None
         ps = self.policy_set(p.identity, p.boundary, p.account_id, None, owner)
         signature, personal = self._signature(ps, action)
         about: list[Any] = []
-        for _statement, keys in personal:
+        for statement, keys in personal:
+            if pool is not None and not self._covers_any(statement, pool):
+                continue
             if keys is None:
                 return None
+            if others and self._only_about_itself(p, statement):
+                about.append("itself")
+                continue
             base = self.base(p)
             about.extend((key, base.get(key)) for key in keys)
-        return (signature, owner, p.account_id, p.kind, p.service_linked, action, tuple(about))
+        return (
+            signature,
+            owner,
+            p.account_id,
+            p.kind,
+            p.service_linked,
+            action,
+            tuple(about),
+            others,
+        )
+
+    def _covers_any(self, statement: Statement, pool: Mapping[str, Any]) -> bool:
+        """Whether the Resource of ``statement`` could cover a member of ``pool``; pools
+        live as long as the build, so their id() is theirs alone."""
+        spec = statement.resource
+        if spec is None or not spec.static:
+            return True
+        key = (id(statement), id(pool))
+        found = self._coverage.get(key)
+        if found is None:
+            found = self._coverage[key] = any(spec.matches(arn, _no_variables) for arn in pool)
+        return found
+
+    def _only_about_itself(self, p: PrincipalIn, statement: Statement) -> bool:
+        """Whether ``statement`` reads about the caller only in its Resource, and that names
+        no ARN of ``p``'s account but ``p``'s own once ``p``'s values are filled in."""
+        spec = statement.resource
+        if spec is None or spec.negated:
+            return False
+        for condition in statement.conditions:
+            key = condition.key_lower
+            if key.startswith(_PERSONAL_KEYS) or key in self.personal_keys:
+                return False
+            if any(not isinstance(part, str) for t in condition.templates for part in t.parts):
+                return False
+        base = self.base(p)
+
+        def lookup(name: str) -> str | None:
+            value = base.get(name)
+            return value if isinstance(value, str) else None
+
+        for entry in spec.entries:
+            if entry.match_all:
+                return False
+            if entry.regex is not None:
+                if "*" in entry.text or "?" in entry.text:
+                    return False
+                arns = [entry.text]
+            else:
+                pieces, _missing = entry.template.resolve(lookup)
+                if pieces is None:
+                    continue  # a variable the caller lacks: it covers nothing
+                wild = [
+                    not is_literal and ("*" in text or "?" in text) for text, is_literal in pieces
+                ]
+                text = "".join(t for t, _ in pieces)
+                if not any(wild):
+                    arns = [text]
+                else:
+                    parts = text.split(":", 5)
+                    if (
+                        sum(wild) != 1
+                        or len(parts) != 6
+                        or parts[4] != "*"
+                        or any(c in part for part in (*parts[:4], parts[5]) for c in "*?")
+                    ):
+                        return False
+                    arns = [":".join((*parts[:4], p.account_id, parts[5]))]
+            for arn in arns:
+                if arn != p.arn and _owner(arn, p.account_id) == p.account_id:
+                    return False
+        return True
 
     def conditional(
         self,
@@ -580,6 +661,8 @@ class _Asker:
 
 
 _VARIES = object()
+# The resource a service's own action is asked on ("create a function"), as a pool.
+_ANY_RESOURCE: Mapping[str, str] = {"*": "*"}
 _T = TypeVar("_T")
 # An edge from whoever asks: target, kind, label, reason, conditions, technique, actions.
 _Template = tuple[str, str, str, str, tuple[str, ...], str, tuple[str, ...]]
@@ -737,8 +820,9 @@ class _Builder:
             tuple[str, str], tuple[frozenset[str], tuple[re.Pattern[str], ...]] | None
         ] = {}
         self._scans: dict[tuple[int, int], frozenset[str]] = {}
-        self._allowed: dict[tuple[Any, ...], tuple[str, ...]] = {}
+        self._allowed: dict[tuple[Any, ...], tuple[tuple[str, ...], str]] = {}
         self._templates: dict[tuple[Any, ...], list[_Template]] = {}
+        self._profile_pools: dict[str, Mapping[str, str]] = {}
         self._assumables: dict[tuple[Any, ...], list[tuple[PrincipalIn, tuple[str, ...]]]] = {}
         self._trust_reads: dict[
             int, tuple[tuple[str, ...], tuple[str, ...], frozenset[str], bool]
@@ -798,15 +882,30 @@ class _Builder:
         is not asked about: the caller wants the others."""
         if others and self._only_itself(p, action, pool):
             return []
-        cls = self.ask.class_key(p, action, p.account_id)
+        cls = self.ask.class_key(p, action, p.account_id, others, pool)
         key = (cls, id(pool)) if cls is not None else None
-        found = self._allowed.get(key) if key is not None else None
-        if found is None:
+        cached = self._allowed.get(key) if key is not None else None
+        if cached is None:
             picked = set(self._picked(p, action, pool))
+            if others:
+                picked.discard(p.arn)
             found = tuple(arn for arn in pool if arn in picked and self.ask.decide(p, action, arn))
+            cached = (found, p.arn)
             if key is not None:
-                self._allowed[key] = found
-        return [pool[arn] for arn in found]
+                self._allowed[key] = cached
+        found, first = cached
+        if not others or first == p.arn:
+            return [pool[arn] for arn in found]
+        # Worked out by ``first``, who left itself out: the others of the class get the
+        # answers but their own ARN, and ask about ``first``'s themselves.
+        allowed = [pool[arn] for arn in found if arn != p.arn]
+        if (
+            first in pool
+            and first in self._picked(p, action, pool)
+            and self.ask.decide(p, action, first)
+        ):
+            allowed.append(pool[first])
+        return allowed
 
     def _only_itself(self, p: PrincipalIn, action: str, pool: Mapping[str, Any]) -> bool:
         picked = self._picked(p, action, pool)
@@ -819,14 +918,15 @@ class _Builder:
         uses: Iterable[tuple[str, Mapping[str, Any]]],
         compute: Callable[[], list[_Template]],
     ) -> list[_Template]:
-        """The edges ``compute`` works out for ``p`` from its answers for the actions of
-        ``uses`` on its pools (resources of its account without a resource-based policy),
-        shared by every principal of its class for all of those actions (see
+        """The edges ``compute`` works out for ``p`` from its answers for each action of
+        ``uses`` on the resources given with it (a pool by ARN, of its account and without a
+        resource-based policy; ``compute`` asks about no other), shared by every principal of
+        its class for all of those actions (see
         :meth:`_Asker.class_key`). ``compute`` may read ``p``'s answers and its hits among
         those actions only, and leaves ``p`` itself among the targets (:meth:`emit` skips it)."""
         parts: list[Any] = [tag]
         for action, pool in uses:
-            cls = self.ask.class_key(p, action, p.account_id)
+            cls = self.ask.class_key(p, action, p.account_id, pool=pool)
             if cls is None:
                 return compute()
             # Where only p itself could be covered, allowed_in(others=True) does not ask.
@@ -1216,9 +1316,9 @@ class _Builder:
         self, p: PrincipalIn, pool: Mapping[str, PrincipalIn]
     ) -> list[tuple[PrincipalIn, tuple[str, ...]]]:
         """The roles of ``pool`` (roles whose trust policy names ``p``'s account, in it or in
-        another account of the sandbox) that ``p`` may assume, with the conditions of each; ``p`` itself among them
-        if its own trust allows. Worked out once per class of principal (see
-        :meth:`_pool_key`)."""
+        another account of the sandbox) that ``p`` may assume, with the conditions of each;
+        ``p`` itself among them if its own trust allows. Worked out once per class of
+        principal (see :meth:`_pool_key`)."""
         key = self._pool_key(p, pool)
         found = self._assumables.get(key) if key is not None else None
         if found is None:
@@ -1444,12 +1544,9 @@ class _Builder:
             self._takeovers(p, hits)
 
     def _credentials(self, p: PrincipalIn, hits: frozenset[str]) -> None:
-        users = self.users[p.account_id]
-        uses = [(a, users) for a in _CREDENTIAL_ACTIONS if a in hits]
-        if uses:
-            self.emit(
-                p, self.per_class(p, "credentials", uses, lambda: self._credential_edges(p, hits))
-            )
+        # Not shared per class: a policy on user/${aws:username} sets each user apart, and
+        # allowed_in(others=True) already shares the answers on the other users.
+        self.emit(p, self._credential_edges(p, hits))
         if "iam:UpdateAssumeRolePolicy" in hits:
             for r in self.allowed_in(p, "iam:UpdateAssumeRolePolicy", self.roles[p.account_id]):
                 if r.arn == p.arn or r.service_linked:
@@ -1646,8 +1743,14 @@ class _Builder:
     def _pass_role(self, p: PrincipalIn, hits: frozenset[str], profile_roles: set[str]) -> None:
         if "iam:PassRole" not in hits:
             return
-        roles = self.roles[p.account_id]
-        uses = [(a, roles) for a in _PASS_ROLE_ACTIONS if a in hits]
+        # Each action with the resources it is asked about: the roles, any resource ("*") for
+        # the service's own actions, and the account's instance profiles.
+        where = {
+            "iam:PassRole": self.roles[p.account_id],
+            "iam:CreateInstanceProfile": self._profiles_pool(p.account_id),
+            "iam:AddRoleToInstanceProfile": self._profiles_pool(p.account_id),
+        }
+        uses = [(a, where.get(a, _ANY_RESOURCE)) for a in _PASS_ROLE_ACTIONS if a in hits]
         self.emit(
             p,
             self.per_class(
@@ -1666,9 +1769,9 @@ class _Builder:
             alternative = self._alternative(p, hits, technique.alternatives, "*")
             if alternative is None:
                 continue
+            profiles = next(iter(self._profiles_pool(p.account_id)))
             can_make_profile = technique.needs_profile and all(
-                a in hits
-                and self.ask.decide(p, a, f"arn:aws:iam::{p.account_id}:instance-profile/*")
+                a in hits and self.ask.decide(p, a, profiles)
                 for a in ("iam:CreateInstanceProfile", "iam:AddRoleToInstanceProfile")
             )
             for role, trust_conditions in candidates:
@@ -1700,6 +1803,15 @@ class _Builder:
                     )
                 )
         return out
+
+    def _profiles_pool(self, account: str) -> Mapping[str, str]:
+        """The ARN pattern a new instance profile of ``account`` is asked on, as a pool that
+        lives as long as the build."""
+        found = self._profile_pools.get(account)
+        if found is None:
+            arn = f"arn:aws:iam::{account}:instance-profile/*"
+            found = self._profile_pools[account] = {arn: arn}
+        return found
 
     def _alternative(
         self,

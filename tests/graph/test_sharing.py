@@ -22,10 +22,13 @@ from iamlab.graph import AccessGraph, GraphInput, PrincipalIn, build_graph
 from .kit import (
     World,
     allow,
+    doc,
     edges,
     function_arn,
+    iam_arn,
     resource,
     role,
+    role_arn,
     stmt,
     trust_service,
     user,
@@ -162,3 +165,34 @@ def test_sharing_changes_nothing_in_a_generated_organization(principals: int, se
     }
     assert shared.can_escalate == alone.can_escalate
     assert len(shared.edges) > 100
+
+
+def test_a_statement_about_one_caller_on_instance_profiles_is_not_shared() -> None:
+    # id_roles_use_switch-role-ec2: passing a role with no instance profile to EC2 needs
+    # iam:CreateInstanceProfile and iam:AddRoleToInstanceProfile; a Deny on instance profiles
+    # for one caller (by aws:PrincipalArn) holds that caller back, not its policy-mates.
+    policy = doc(
+        stmt(
+            "Allow",
+            [
+                "iam:PassRole",
+                "ec2:RunInstances",
+                "iam:CreateInstanceProfile",
+                "iam:AddRoleToInstanceProfile",
+            ],
+        ),
+        stmt(
+            "Deny",
+            "iam:CreateInstanceProfile",
+            iam_arn("instance-profile", "*"),
+            condition={"ArnEquals": {"aws:PrincipalArn": role_arn("held")}},
+        ),
+    )
+    held, free = sharing(
+        role("held", trust_service("lambda.amazonaws.com"), policy),
+        role("free", trust_service("lambda.amazonaws.com")),
+    )
+    web = role("web", trust_service("ec2.amazonaws.com"))
+    for g in both_orders([held, free], [web]):
+        assert targets(g, held.arn, "passrole-ec2") == set()
+        assert targets(g, free.arn, "passrole-ec2") == {web.arn}
