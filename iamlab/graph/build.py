@@ -495,6 +495,22 @@ class _Asker:
             others,
         )
 
+    def owner_key(self, p: PrincipalIn, action: str, owner: str) -> tuple[Any, ...] | None:
+        """The part of ``p``'s answers for ``action`` on resources of ``owner`` that ``owner``
+        adds: its RCPs' deciding statements and what they read about ``p``; None when one
+        names callers by ARN."""
+        if not self.share:
+            return None
+        ps = self.policy_set((), None, "", None, owner)
+        signature, personal = self._signature(ps, action)
+        about: list[Any] = []
+        for _statement, keys in personal:
+            if keys is None:
+                return None
+            base = self.base(p)
+            about.extend((key, base.get(key)) for key in keys)
+        return (signature, owner, tuple(about))
+
     def _covers_any(self, statement: Statement, pool: Mapping[str, Any]) -> bool:
         """Whether the Resource of ``statement`` could cover a member of ``pool``; pools
         live as long as the build, so their id() is theirs alone."""
@@ -1345,7 +1361,11 @@ class _Builder:
         owners, keys, named, opaque = reads
         if opaque:
             return None
-        cls = tuple(self.ask.class_key(p, "sts:AssumeRole", owner) for owner in owners)
+        # The caller's class in its own account, and what each other account's RCPs read.
+        cls = (
+            self.ask.class_key(p, "sts:AssumeRole", p.account_id),
+            *(self.ask.owner_key(p, "sts:AssumeRole", o) for o in owners if o != p.account_id),
+        )
         if None in cls:
             return None
         base = self.ask.base(p)

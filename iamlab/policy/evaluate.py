@@ -260,21 +260,7 @@ class PolicySet:
             )
             layers.append(_Layer("resource", label, 0, (resource_policy,)))
         self.layers = tuple(layers)
-        self.labels: dict[int, str] = {}
-        for layer in layers:
-            singular = _SINGULAR.get(layer.kind, layer.label.lower())
-            for n, policy in enumerate(layer.policies, start=1):
-                if policy.name:
-                    label = policy.name
-                elif len(layer.policies) == 1:
-                    label = f"the {singular}" + (
-                        f" ({layer.label})" if layer.level or layer.kind in ("scp", "rcp") else ""
-                    )
-                else:
-                    label = f"{singular} #{n}" + (
-                        f" ({layer.label})" if layer.kind in ("scp", "rcp") else ""
-                    )
-                self.labels.setdefault(id(policy), label)
+        self._labels: dict[int, str] | None = None
         self.identity = tuple(identity)
         self.resource_policy = resource_policy
         self.boundary = boundary
@@ -289,6 +275,31 @@ class PolicySet:
         self._entries: dict[tuple[str, str], _Entry] = {}
         self._plans: dict[str, tuple[_Plan, ...]] = {}
         self._by_action: dict[str, tuple[tuple[tuple[Policy, Statement], ...], ...]] = {}
+
+    @property
+    def labels(self) -> dict[int, str]:
+        """How an explanation names each policy (by id()): its name, or its place. Worked out
+        on first use: most policy sets only decide, and never explain."""
+        if self._labels is None:
+            labels: dict[int, str] = {}
+            for layer in self.layers:
+                singular = _SINGULAR.get(layer.kind, layer.label.lower())
+                for n, policy in enumerate(layer.policies, start=1):
+                    if policy.name:
+                        label = policy.name
+                    elif len(layer.policies) == 1:
+                        label = f"the {singular}" + (
+                            f" ({layer.label})"
+                            if layer.level or layer.kind in ("scp", "rcp")
+                            else ""
+                        )
+                    else:
+                        label = f"{singular} #{n}" + (
+                            f" ({layer.label})" if layer.kind in ("scp", "rcp") else ""
+                        )
+                    labels.setdefault(id(policy), label)
+            self._labels = labels
+        return self._labels
 
     # -- indexing ---------------------------------------------------------------------------
 
