@@ -265,6 +265,7 @@ class _Asker:
             - _ACCOUNT_KEYS
         )
         self._coverage: dict[tuple[int, int], bool] = {}
+        self._statement_reads: dict[int, tuple[str, ...] | None] = {}
         # A principal's policies as a content key (see policy_set), computed once.
         self._content: dict[int, tuple[int, ...]] = {}
 
@@ -335,14 +336,6 @@ class _Asker:
             normalized_extra=target,
         )
 
-    def uniform(
-        self, p: PrincipalIn, action: str, owner: str, extra: Mapping[str, Any] | None = None
-    ) -> bool | None:
-        """The answer ``p`` gets for ``action`` on any resource of ``owner`` without a
-        resource-based policy, when known to be the same for all of them; else None."""
-        known = self._uniform.get(_answer_key(p, action, owner, extra, None))
-        return known if isinstance(known, bool) else None
-
     def _resource_free(self, ps: PolicySet, action: str, extra: Mapping[str, Any] | None) -> bool:
         """Whether no statement that could decide ``action`` looks at the resource: each
         covers every resource, and its conditions read only keys about the caller or the
@@ -380,7 +373,7 @@ class _Asker:
         resource_policy: Policy | None = None,
     ) -> bool:
         owner = _owner(resource, p.account_id)
-        ukey = _answer_key(p, action, owner, extra, resource_policy)
+        ukey = _answer_key(p, action, resource, owner, extra, resource_policy)
         known = self._uniform.get(ukey)
         if isinstance(known, bool):
             return known
@@ -419,9 +412,17 @@ class _Asker:
                 (statement, keys)
                 for statements in covering
                 for _policy, statement in statements
-                if (keys := _reads_about_caller(statement, self.personal_keys)) != ()
+                if (keys := self._reads(statement)) != ()
             )
             found = self._signatures[(id(ps), action)] = (signature, personal)
+        return found
+
+    def _reads(self, statement: Statement) -> tuple[str, ...] | None:
+        """:func:`_reads_about_caller`, once per statement (statements outlive the build)."""
+        key = id(statement)
+        if key in self._statement_reads:
+            return self._statement_reads[key]
+        found = self._statement_reads[key] = _reads_about_caller(statement, self.personal_keys)
         return found
 
     def _share_key(
@@ -584,7 +585,7 @@ class _Asker:
         """(allowed, conditions): allowed outright, or allowed once the request carries the
         condition values listed."""
         owner = _owner(resource, p.account_id)
-        ukey = _answer_key(p, action, owner, extra, resource_policy)
+        ukey = _answer_key(p, action, resource, owner, extra, resource_policy)
         known = self._answers.get(ukey)
         if known is not None:
             return known
@@ -683,7 +684,8 @@ _T = TypeVar("_T")
 # An edge from whoever asks: target, kind, label, reason, conditions, technique, actions.
 _Template = tuple[str, str, str, str, tuple[str, ...], str, tuple[str, ...]]
 
-# Condition keys about the caller or the request itself, the same whatever resource it names.
+# Condition keys about the caller or the request itself, the same whatever resource it names
+# (aws:RequestedRegion follows the resource's region, which every answer key carries).
 _CALLER_KEYS = (
     "aws:principal",
     "aws:userid",
@@ -764,18 +766,22 @@ def _no_variables(_key: str) -> str | None:
 def _answer_key(
     p: PrincipalIn,
     action: str,
+    resource: str,
     owner: str,
     extra: Mapping[str, Any] | None,
     resource_policy: Policy | None,
 ) -> tuple[Any, ...]:
-    """Who asks what, under which resource-based policy, in which account: the key of an
-    answer that holds for every resource alike (see _Asker._resource_free)."""
+    """Who asks what, under which resource-based policy, in which account and region: the
+    key of an answer that holds for every resource alike (see _Asker._resource_free). The
+    region is part of it: a request goes to its resource's region, and an SCP may refuse
+    some regions (aws:RequestedRegion) with statements that cover every resource."""
     return (
         p.arn,
         id(resource_policy.statements) if resource_policy is not None else 0,
         owner,
         action,
         _frozen(extra) if extra else (),
+        requested_region(resource),
     )
 
 
@@ -924,6 +930,8 @@ class _Builder:
         return allowed
 
     def _only_itself(self, p: PrincipalIn, action: str, pool: Mapping[str, Any]) -> bool:
+        if p.arn not in pool:
+            return False
         picked = self._picked(p, action, pool)
         return len(picked) == 1 and p.arn in picked
 

@@ -337,9 +337,7 @@ class PolicySet:
         found = self._by_action.get(action)
         if found is None:
             found = tuple(
-                tuple(
-                    (p, s) for p in layer.policies for s in p.statements if s.action.matches(action)
-                )
+                tuple((p, s) for p in layer.policies for s in p.statements_for(action))
                 for layer in self.layers
             )
             if len(self._by_action) >= self.CACHE_SIZE:

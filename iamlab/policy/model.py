@@ -62,6 +62,10 @@ _TYPE_LABELS = {
 }
 
 
+# How many answers an ActionSpec keeps (a "what may it do" page asks about every action).
+_SEEN_LIMIT = 512
+
+
 class Effect(StrEnum):
     ALLOW = "Allow"
     DENY = "Deny"
@@ -73,14 +77,21 @@ class ActionSpec:
     negated: bool  # NotAction
     match_all: bool = field(init=False)
     _regex: re.Pattern[str] = field(init=False, repr=False)
+    # Answers already given, by action: the same few actions are asked again and again.
+    _seen: dict[str, bool] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "match_all", "*" in self.patterns)
         object.__setattr__(self, "_regex", action_regex(tuple(p.lower() for p in self.patterns)))
 
     def matches(self, action_lower: str) -> bool:
-        hit = self.match_all or self._regex.fullmatch(action_lower) is not None
-        return hit != self.negated
+        found = self._seen.get(action_lower)
+        if found is None:
+            hit = self.match_all or self._regex.fullmatch(action_lower) is not None
+            found = hit != self.negated
+            if len(self._seen) < _SEEN_LIMIT:
+                self._seen[action_lower] = found
+        return found
 
     def matching_patterns(self, action_lower: str) -> tuple[str, ...]:
         return tuple(
@@ -260,6 +271,19 @@ class Policy:
     text: str | None = None  # the source text, when parsed from text
     source: Source | None = field(default=None, repr=False)
     document: Any = field(default=None, repr=False)  # the decoded JSON value
+    _by_action: dict[str, tuple[Statement, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def statements_for(self, action_lower: str) -> tuple[Statement, ...]:
+        """The statements whose Action / NotAction covers ``action_lower``, remembered: the
+        SCPs of an account sit in every policy set of its principals."""
+        found = self._by_action.get(action_lower)
+        if found is None:
+            found = tuple(s for s in self.statements if s.action.matches(action_lower))
+            if len(self._by_action) < _SEEN_LIMIT:
+                self._by_action[action_lower] = found
+        return found
 
     @property
     def variables_enabled(self) -> bool:

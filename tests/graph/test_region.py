@@ -64,3 +64,20 @@ def test_a_takeover_in_a_denied_region_is_refused_by_the_guardrail():
     function = resource("lambda", arn, runs_as=runner.arn)
     g = graph(dev, runner, resources=[function], accounts=[with_scp(GUARDRAIL)])
     assert edges(g, user_arn("dev"), role_arn("FunctionRole")) == []
+
+
+def test_one_callers_answers_in_two_regions_are_not_mixed_up():
+    # The same statements decide both requests (Resource "*"), yet the guardrail refuses the
+    # function in ap-south-1: the answer for one region must not stand for the other.
+    dev = user("dev", allow("lambda:UpdateFunctionCode"))
+    near = role("NearRole", trust_service("lambda.amazonaws.com"))
+    far = role("FarRole", trust_service("lambda.amazonaws.com"))
+    functions = [
+        resource("lambda", function_arn("near"), runs_as=near.arn),
+        resource("lambda", "arn:aws:lambda:ap-south-1:111122223333:function:far", runs_as=far.arn),
+    ]
+    for order in (functions, functions[::-1]):
+        g = graph(dev, near, far, resources=order, accounts=[with_scp(GUARDRAIL)])
+        assert {e.target for e in edges(g, user_arn("dev"), technique="takeover-lambda")} == {
+            near.arn
+        }
