@@ -36,7 +36,7 @@ from typing import Any, TypeVar
 
 from iamlab.policy import ALLOWED, Evaluation, Policy, PolicySet, PolicyType, Request, RequestError
 from iamlab.policy.conditions import Condition
-from iamlab.policy.model import ActionSpec, Statement
+from iamlab.policy.model import ActionSpec, ResourceSpec, Statement
 from iamlab.policy.request import normalize_context
 from iamlab.policy.wildcards import resource_regex
 
@@ -240,10 +240,11 @@ class _Asker:
         self.accounts = {a.account_id: a for a in graph_input.accounts}
         self._sets: dict[tuple[Any, ...], PolicySet] = {}
         self._bases: dict[str, Request] = {}
-        # (principal, policy set, action, extra) -> the answer for every resource, when the
-        # statements that could decide it cannot tell resources apart; _VARIES when they can.
-        self._uniform: dict[tuple[Any, ...], bool | object] = {}
+        # Answers shared by resources the deciding statements cannot tell apart (see _shape),
+        # under _answer_key alone when they tell none apart; decide's and conditional's.
+        self._uniform: dict[tuple[Any, ...], bool] = {}
         self._answers: dict[tuple[Any, ...], tuple[bool, tuple[str, ...]]] = {}
+        self._shapes: dict[tuple[Any, ...], tuple[ResourceSpec, ...] | None] = {}
         # Answers shared by principals with the same policies (see _share_key).
         self._shared: dict[tuple[Any, ...], bool | tuple[bool, tuple[str, ...]]] = {}
         self._signatures: dict[
@@ -336,26 +337,53 @@ class _Asker:
             normalized_extra=target,
         )
 
-    def _resource_free(self, ps: PolicySet, action: str, extra: Mapping[str, Any] | None) -> bool:
-        """Whether no statement that could decide ``action`` looks at the resource: each
-        covers every resource, and its conditions read only keys about the caller or the
-        request (not the target's tags or account). KMS keys have rules of their own; the
-        STS actions asked here always name roles, whose trust policy is part of ``ps``."""
-        if action.split(":", 1)[0].lower() == "kms":
-            return False
-        given = {k.lower() for k in extra or {}}
-        for layer in ps.for_action(action.lower()):
-            for _policy, statement in layer:
-                spec = statement.resource
-                if spec is not None and (
-                    spec.negated or not any(e.match_all for e in spec.entries)
-                ):
-                    return False
-                for condition in statement.conditions:
-                    key = condition.key_lower
-                    if key not in given and not key.startswith(_CALLER_KEYS):
-                        return False
-        return True
+    def _shape(
+        self, ps: PolicySet, action: str, extra: tuple[Any, ...]
+    ) -> tuple[ResourceSpec, ...] | None:
+        """How the statements that could decide ``action`` look at the resource, when they
+        look at nothing but its ARN: the Resource / NotResource elements to match it against
+        (none when each covers every resource). Resources that match the same ones get the
+        same answer. None when a statement reads more (a policy variable in its Resource, a
+        condition on the target's tags or account). KMS keys have rules of their own; the STS
+        actions asked here always name roles, whose trust policy is part of ``ps``."""
+        key = (id(ps), action, extra)
+        if key in self._shapes:
+            return self._shapes[key]
+        found: tuple[ResourceSpec, ...] | None = None
+        if action.split(":", 1)[0].lower() != "kms":
+            given = {k for k, _ in extra}
+            specs: dict[int, ResourceSpec] = {}
+            readable = True
+            for layer in ps.for_action(action.lower()):
+                for _policy, statement in layer:
+                    spec = statement.resource
+                    if spec is not None:
+                        if not spec.static:
+                            readable = False
+                        elif spec.negated or not any(e.match_all for e in spec.entries):
+                            specs[id(spec)] = spec
+                    for condition in statement.conditions:
+                        name = condition.key_lower
+                        if name not in given and not name.startswith(_CALLER_KEYS):
+                            readable = False
+            if readable:
+                found = tuple(specs.values())
+        self._shapes[key] = found
+        return found
+
+    def _alike_key(
+        self, ps: PolicySet, ukey: tuple[Any, ...], action: str, resource: str
+    ) -> tuple[Any, ...] | None:
+        """The key of an answer every resource matching the same Resource elements shares
+        (see :meth:`_shape`); None when the answer is the resource's own."""
+        if not self.share:
+            return None
+        shape = self._shape(ps, action, ukey[4])
+        if shape is None:
+            return None
+        if not shape:
+            return ukey
+        return (ukey, tuple(spec.matches(resource, _no_variables) for spec in shape))
 
     def _set_for(
         self, p: PrincipalIn, request: Request, resource_policy: Policy | None
@@ -375,9 +403,14 @@ class _Asker:
         owner = _owner(resource, p.account_id)
         ukey = _answer_key(p, action, resource, owner, extra, resource_policy)
         known = self._uniform.get(ukey)
-        if isinstance(known, bool):
+        if known is not None:
             return known
         ps = self.policy_set(p.identity, p.boundary, p.account_id, resource_policy, owner)
+        alike = self._alike_key(ps, ukey, action, resource)
+        if alike is not None and alike is not ukey:
+            known = self._uniform.get(alike)
+            if known is not None:
+                return known
         shared = self._share_key(ps, p, action, resource, ukey[4])
         if shared is not None:
             found = self._shared.get(shared)
@@ -388,9 +421,8 @@ class _Asker:
         except RequestError:
             return False  # an ARN the engine cannot read (a name IAM would refuse) grants nothing
         verdict = ps.decide(request) == ALLOWED
-        if ukey not in self._uniform:
-            free = self.share and self._resource_free(ps, action, extra)
-            self._uniform[ukey] = verdict if free else _VARIES
+        if alike is not None:
+            self._uniform[alike] = verdict
         if shared is not None:
             self._shared[shared] = verdict
         return verdict
@@ -590,6 +622,11 @@ class _Asker:
         if known is not None:
             return known
         ps = self.policy_set(p.identity, p.boundary, p.account_id, resource_policy, owner)
+        alike = self._alike_key(ps, ukey, action, resource)
+        if alike is not None and alike is not ukey:
+            known = self._answers.get(alike)
+            if known is not None:
+                return known
         shared = self._share_key(ps, p, action, resource, ("conditional", *ukey[4]))
         if shared is not None:
             found = self._shared.get(shared)
@@ -606,8 +643,8 @@ class _Asker:
             answer = (False, ())
         else:
             answer = self._retry(ps, request, _PRINCIPAL_FACTS + _RESOURCE_FACTS)
-        if self.share and self._resource_free(ps, action, extra):
-            self._answers[ukey] = answer
+        if alike is not None:
+            self._answers[alike] = answer
         if shared is not None:
             self._shared[shared] = answer
         return answer
@@ -677,7 +714,6 @@ class _Asker:
         return self._retry(ps, request, _RESOURCE_FACTS)
 
 
-_VARIES = object()
 # The resource a service's own action is asked on ("create a function"), as a pool.
 _ANY_RESOURCE: Mapping[str, str] = {"*": "*"}
 _T = TypeVar("_T")
@@ -772,7 +808,7 @@ def _answer_key(
     resource_policy: Policy | None,
 ) -> tuple[Any, ...]:
     """Who asks what, under which resource-based policy, in which account and region: the
-    key of an answer that holds for every resource alike (see _Asker._resource_free). The
+    key of an answer that holds for every resource alike (see _Asker._shape). The
     region is part of it: a request goes to its resource's region, and an SCP may refuse
     some regions (aws:RequestedRegion) with statements that cover every resource."""
     return (

@@ -20,6 +20,7 @@ from benchmarks.graph import generate
 from iamlab.graph import AccessGraph, GraphInput, PrincipalIn, build_graph
 
 from .kit import (
+    Doc,
     World,
     allow,
     doc,
@@ -196,3 +197,22 @@ def test_a_statement_about_one_caller_on_instance_profiles_is_not_shared() -> No
     for g in both_orders([held, free], [web]):
         assert targets(g, held.arn, "passrole-ec2") == set()
         assert targets(g, free.arn, "passrole-ec2") == {web.arn}
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        stmt("Allow", "iam:UpdateLoginProfile", iam_arn("user", "people/*")),
+        {"Effect": "Allow", "Action": "iam:UpdateLoginProfile", "NotResource": user_arn("ops")},
+    ],
+    ids=["Resource", "NotResource"],
+)
+def test_one_answer_serves_only_resources_the_same_elements_cover(statement: Doc) -> None:
+    # access_policies_elements_resource / _notresource: the answer for one user stands for
+    # another only when the statements cover both alike.
+    helper = user("helper", doc(statement))
+    ann = user("people/ann", console_password=True)
+    ops = user("ops", console_password=True)
+    for order in ([ann, ops], [ops, ann]):
+        g = World([helper, *order]).build()
+        assert targets(g, helper.arn, "update-login-profile") == {ann.arn}
