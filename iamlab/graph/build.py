@@ -1000,9 +1000,14 @@ class _Builder:
     def emit(self, p: PrincipalIn, templates: Iterable[_Template]) -> None:
         """Edges from ``p`` to every target of ``templates`` but itself."""
         source = p.arn
+        keys = self._edge_keys
         for target, kind, label, reason, conditions, technique, actions in templates:
-            if target != source:
-                self.edge(Edge(source, target, kind, label, reason, conditions, technique, actions))
+            key = (source, target, kind, technique)
+            if target != source and key not in keys:  # as edge() does, before building one
+                keys.add(key)
+                self.edges.append(
+                    Edge(source, target, kind, label, reason, conditions, technique, actions)
+                )
 
     def pick(self, p: PrincipalIn, action: str, pool: Mapping[str, _T]) -> list[_T]:
         """The members of ``pool`` (by ARN) that :meth:`could` be covered: exact ARNs are

@@ -3,10 +3,10 @@ structural relations, and the questions a learner asks of it."""
 
 from __future__ import annotations
 
-from collections import deque
+from collections import defaultdict, deque
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 __all__ = ["EDGE_KINDS", "NODE_TYPES", "RELATION_KINDS", "AccessGraph", "Edge", "Node", "Relation"]
 
@@ -71,9 +71,11 @@ class Node:
         return NODE_TYPES[self.type][0]
 
 
-@dataclass(frozen=True, slots=True)
-class Edge:
-    """``source`` can act with ``target``'s permissions; ``reason`` says how, for a student."""
+class Edge(NamedTuple):
+    """``source`` can act with ``target``'s permissions; ``reason`` says how, for a student.
+
+    A named tuple rather than a frozen dataclass: as immutable, and four times faster to
+    make, which counts when a large sandbox has hundreds of thousands of edges."""
 
     source: str
     target: str
@@ -134,11 +136,13 @@ class AccessGraph:
 
     def reindex(self) -> None:
         self._admins = None
-        self.out_edges = {}
-        self.in_edges = {}
+        out: defaultdict[str, list[Edge]] = defaultdict(list)
+        into: defaultdict[str, list[Edge]] = defaultdict(list)
         for edge in self.edges:
-            self.out_edges.setdefault(edge.source, []).append(edge)
-            self.in_edges.setdefault(edge.target, []).append(edge)
+            out[edge.source].append(edge)
+            into[edge.target].append(edge)
+        self.out_edges = dict(out)
+        self.in_edges = dict(into)
 
     # -- walking ---------------------------------------------------------------------------
 
