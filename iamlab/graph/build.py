@@ -12,11 +12,15 @@ How it keeps the questions few (``benchmarks/graph.py`` measures it):
 * Each question is one :meth:`PolicySet.decide`; the full evaluation with its explanation is
   computed only to find the conditions of a conditional edge, and only when a conditional
   Allow covers the action.
-* Answers are shared: when no statement that could decide looks at the resource, one answer
-  serves every resource; principals whose deciding statements (and what those read about the
-  caller) agree share answers, and a whole pool of targets is worked out once per such class.
-  So are whole techniques: the edges one principal gets from its answers on its account's
-  pools are worked out once per class and copied to the others (:meth:`_Builder.per_class`).
+* Answers are shared: when the statements that could decide look at nothing but the
+  resource's ARN, one answer serves every resource they cover alike (and every resource when
+  each covers all, per region); principals whose deciding statements (and what those read
+  about the caller) agree share answers, and a whole pool of targets is worked out once per
+  such class. A statement that covers only the caller itself (``user/${aws:username}``), or
+  none of the pool, sets no class apart. So are whole techniques, and the roles that trust an
+  account: what one principal gets from its answers on its account's pools is worked out once
+  per class and copied to the others (:meth:`_Builder.per_class`, :meth:`_Builder._assumable`).
+  ``build_graph(share=False)`` asks everything anew; tests check the graph is the same.
 * Admins get no technique edges: an admin reaches every principal of its account anyway, which
   :class:`AccessGraph` implies rather than stores.
 * "Can escalate" is one breadth-first search backwards from the admins.
