@@ -38,7 +38,15 @@ from collections import defaultdict, deque
 from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any, TypeVar
 
-from iamlab.policy import ALLOWED, Evaluation, Policy, PolicySet, PolicyType, Request, RequestError
+from iamlab.policy import (
+    ALLOWED,
+    Policy,
+    PolicySet,
+    PolicyType,
+    Request,
+    RequestError,
+    StatementTrace,
+)
 from iamlab.policy.conditions import Condition
 from iamlab.policy.model import ActionSpec, ResourceSpec, Statement
 from iamlab.policy.request import normalize_context
@@ -191,16 +199,17 @@ def _described_key(text: str) -> str:
 
 
 def satisfying_context(
-    evaluation: Evaluation,
+    layers: Iterable[Iterable[StatementTrace]],
 ) -> tuple[dict[str, Any], tuple[str, ...]] | None:
     """The context keys that would satisfy the conditions of every Allow statement that
-    matched the request except for its conditions, and their descriptions; None when no such
+    matched the request except for its conditions (``layers``: the statement traces of each
+    policy layer, :meth:`PolicySet.traces`), and their descriptions; None when no such
     statement exists or its conditions cannot be met by choosing key values."""
     context: dict[str, Any] = {}
     absent: set[str] = set()
     described: list[str] = []
-    for layer in evaluation.layers:
-        for trace in layer.statements:
+    for layer in layers:
+        for trace in layer:
             statement = trace.statement
             if (
                 not statement.is_allow
@@ -661,7 +670,7 @@ class _Asker:
         (who the caller is, what the target is), is not the caller's to choose: it keeps its
         value (or its absence), so a condition on it that fails now still fails, and one it
         meets is not listed."""
-        found = satisfying_context(ps.evaluate(request))
+        found = satisfying_context(ps.traces(request))
         if found is None:
             return False, ()
         context, described = found

@@ -49,7 +49,7 @@ Documented choices where the guides disagree (tested in tests/policy):
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -446,6 +446,11 @@ class PolicySet:
     def evaluate(self, request: Request) -> Evaluation:
         """The decision with the full explanation."""
         return _explain(request, self)
+
+    def traces(self, request: Request) -> tuple[tuple[StatementTrace, ...], ...]:
+        """Per layer, how each statement met the request, without the decision or its
+        explanation: what :meth:`evaluate` shows in ``layers[i].statements``."""
+        return tuple(_layer_traces(request, self))
 
 
 def _no_lookup(_key: str) -> str | None:
@@ -898,23 +903,27 @@ class _EagerFacts:
         return bool(self.allow_matches("session"))
 
 
-def _explain(request: Request, ps: PolicySet) -> Evaluation:
-    traces: dict[int, tuple[StatementTrace, ...]] = {}
-    applicable: dict[int, bool] = {}
-    notes_by_layer: dict[int, str] = {}
+def _layer_traces(request: Request, ps: PolicySet) -> Iterator[tuple[StatementTrace, ...]]:
     plan = ps.trace_plan(request.action)
-    applicability = ps.applicable(request)
     for i, layer in enumerate(ps.layers):
-        applicable[i] = applicability[i]
-        notes_by_layer[i] = "" if applicability[i] else ps.applies(layer, request)[1]
         layer_plan = plan[i]
         if layer_plan.todo:
             built = list(layer_plan.ready)
             for position, p, s in layer_plan.todo:
                 built[position] = _trace(ps, layer, p, s, request, True)
-            traces[i] = tuple(built)  # type: ignore[arg-type]
+            yield tuple(built)  # type: ignore[arg-type]
         else:
-            traces[i] = layer_plan.ready  # type: ignore[assignment]
+            yield layer_plan.ready  # type: ignore[misc]
+
+
+def _explain(request: Request, ps: PolicySet) -> Evaluation:
+    traces: dict[int, tuple[StatementTrace, ...]] = dict(enumerate(_layer_traces(request, ps)))
+    applicable: dict[int, bool] = {}
+    notes_by_layer: dict[int, str] = {}
+    applicability = ps.applicable(request)
+    for i, layer in enumerate(ps.layers):
+        applicable[i] = applicability[i]
+        notes_by_layer[i] = "" if applicability[i] else ps.applies(layer, request)[1]
     facts = _EagerFacts(ps, request, traces, applicable)
     decision, decided_by, code = _decide(request, ps, facts)
 

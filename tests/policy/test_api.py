@@ -161,6 +161,15 @@ def test_layers_report_every_verdict():
     assert identity.statements[0].summary == "Action does not cover iam:CreateUser"
 
 
+def test_traces_are_the_statements_an_evaluation_shows_per_layer():
+    identity = [policy(), policy(Condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}})]
+    ps = PolicySet(identity=identity, scps=[[policy(action="*", type_="scp")]])
+    request = Request(ALICE, "s3:GetObject", "arn:aws:s3:::b/k")
+    traces = ps.traces(request)
+    assert traces == tuple(layer.statements for layer in ps.evaluate(request).layers)
+    assert [t.matched for t in traces[0]] == [True, False]  # the second lacks MFA
+
+
 def test_missing_context_lists_keys_conditions_needed():
     conditional = policy(
         Condition={"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}},
