@@ -122,12 +122,12 @@ def _spec_hits(patterns: tuple[str, ...], negated: bool) -> frozenset[str]:
     return frozenset(a for a in _TECHNIQUE_ACTIONS if spec.matches(a.lower()))
 
 
-def _hits(policies: Iterable[Policy]) -> frozenset[str]:
+def _policy_hits(statements: tuple[Statement, ...]) -> frozenset[str]:
+    """The technique actions some Allow statement of one policy covers."""
     found: set[str] = set()
-    for policy in policies:
-        for statement in policy.statements:
-            if statement.is_allow:
-                found |= _spec_hits(statement.action.patterns, statement.action.negated)
+    for statement in statements:
+        if statement.is_allow:
+            found |= _spec_hits(statement.action.patterns, statement.action.negated)
     return frozenset(found)
 
 
@@ -893,6 +893,7 @@ class _Builder:
         self._scans: dict[tuple[int, int], frozenset[str]] = {}
         self._allowed: dict[tuple[Any, ...], tuple[tuple[str, ...], str]] = {}
         self._templates: dict[tuple[Any, ...], list[_Template]] = {}
+        self._policy_hits: dict[int, frozenset[str]] = {}
         self._profile_pools: dict[str, Mapping[str, str]] = {}
         self._assumables: dict[tuple[Any, ...], list[tuple[PrincipalIn, tuple[str, ...]]]] = {}
         self._trust_reads: dict[
@@ -1122,6 +1123,18 @@ class _Builder:
             self._allow_cache[key] = found
         return found
 
+    def _hits(self, policies: Iterable[Policy]) -> frozenset[str]:
+        """The technique actions some Allow statement of ``policies`` covers, worked out once
+        per policy text (renamed policies share their statements, which outlive the build)."""
+        found: set[str] = set()
+        for policy in policies:
+            key = id(policy.statements)
+            hits = self._policy_hits.get(key)
+            if hits is None:
+                hits = self._policy_hits[key] = _policy_hits(policy.statements)
+            found |= hits
+        return frozenset(found)
+
     def relation(self, source: str, target: str, kind: str, label: str) -> None:
         if source in self.nodes and target in self.nodes:
             self.relations.append(Relation(source, target, kind, label))
@@ -1280,7 +1293,7 @@ class _Builder:
         The root user qualifies unless SCPs hold it back. SCPs still cap what an admin can
         then do; iamlab calls it an admin of its account within its organization's limits."""
         for p in self.input.principals:
-            hits = _hits(p.identity)
+            hits = self._hits(p.identity)
             self.hits[p.arn] = hits
             if p.kind != "root" and not hits >= _PROBE_ACTIONS:
                 continue
@@ -1297,7 +1310,7 @@ class _Builder:
                 )
                 self.nodes[p.arn] = _replace(self.nodes[p.arn], is_admin=True, admin_reason=reason)
         for g in self.input.groups:
-            hits = _hits(g.policies)
+            hits = self._hits(g.policies)
             if not hits >= _PROBE_ACTIONS:
                 continue
             probe = PrincipalIn(
