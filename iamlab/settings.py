@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "iamlab.sandbox",
     "iamlab.people",
     "iamlab.flows",
+    "iamlab.labs",
 ]
 
 MIDDLEWARE = [

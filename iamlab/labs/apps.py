@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class LabsConfig(AppConfig):
+    name = "iamlab.labs"
+    verbose_name = "Labs (scenarios and quizzes)"

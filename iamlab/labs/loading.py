@@ -1,0 +1,308 @@
+"""Load scenarios from a folder, a zip or a tree of them: all or nothing, and again and again.
+
+Every scenario is read and checked before any is saved:
+
+* its files parse and every field is valid (:func:`iamlab.labs.scenario.read_scenario`);
+* its world builds, by the sandbox's own rules, in a sandbox that is then rolled back;
+* every goal names identities of that world, at least one goal fails in it (else the learner
+  has nothing to do) and, when the folder has ``fixed.yaml``, every goal holds there.
+
+If any scenario has a problem, nothing is saved and every problem is reported, each with its
+file, line and field. Loading again updates the scenarios whose files changed (a goal removed
+from the file is gone) and leaves the others as they are.
+"""
+
+from __future__ import annotations
+
+import io
+import secrets
+import zipfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.contrib.auth.models import User
+from django.db import transaction
+
+from iamlab.sandbox.models import Sandbox
+from iamlab.sandbox.world import World
+
+from .goals import check_goals, resolve
+from .models import Scenario
+from .scenario import (
+    FIXED_FILE,
+    SCENARIO_FILE,
+    WORLD_FILE,
+    ScenarioInvalid,
+    ScenarioSpec,
+    read_scenario,
+)
+from .world import WorldInvalid, build_world
+from .yamlsource import Problem, Source
+
+__all__ = [
+    "LoadFailed",
+    "LoadReport",
+    "export_zip",
+    "load",
+    "read_folder",
+    "read_path",
+    "read_zip",
+]
+
+MAX_FILE_BYTES = 512 * 1024
+MAX_ZIP_BYTES = 8 * 1024 * 1024
+MAX_ZIP_FILES = 2000
+
+
+class LoadFailed(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+@dataclass
+class LoadReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        parts = [
+            f"{len(names)} {what}"
+            for names, what in (
+                (self.created, "new"),
+                (self.updated, "updated"),
+                (self.unchanged, "unchanged"),
+            )
+            if names
+        ]
+        return ", ".join(parts) or "no scenarios"
+
+
+# -- reading files -----------------------------------------------------------------------------
+
+
+Folders = dict[str, tuple[str, dict[str, str]]]  # slug -> (where, files)
+
+
+def read_path(path: Path) -> Folders:
+    """The scenario folders at ``path``: a scenario folder, a folder of them (at any depth), or
+    a zip of either."""
+    if not path.exists():
+        raise LoadFailed([Problem(str(path), "", "no such file or folder")])
+    if path.is_file():
+        if path.suffix.lower() != ".zip":
+            raise LoadFailed([Problem(str(path), "", "give a scenario folder or a .zip of them")])
+        return read_zip(path.read_bytes(), str(path))
+    folders: Folders = {}
+    problems: list[Problem] = []
+    found = sorted({p.parent for p in path.rglob(SCENARIO_FILE)})
+    if not found:
+        raise LoadFailed([Problem(str(path), "", f"no {SCENARIO_FILE} in this folder or below")])
+    for folder in found:
+        try:
+            files = read_folder(folder)
+        except LoadFailed as exc:
+            problems.extend(exc.problems)
+            continue
+        _add(folders, folder.name, str(folder), files, problems)
+    if problems:
+        raise LoadFailed(problems)
+    return folders
+
+
+def read_folder(folder: Path) -> dict[str, str]:
+    files: dict[str, str] = {}
+    for item in sorted(folder.iterdir()):
+        if item.is_dir() or item.name.startswith("."):
+            continue
+        files[item.name] = _decode(item.read_bytes(), str(item))
+    return files
+
+
+def read_zip(data: bytes, name: str = "upload.zip") -> Folders:
+    """Scenario folders in a zip: ``slug/scenario.yaml`` and its neighbours, at any depth;
+    a zip of one scenario's files (no folder) takes its slug from the zip's name."""
+    if len(data) > MAX_ZIP_BYTES:
+        raise LoadFailed([Problem(name, "", "a zip of scenarios is at most 8 MB")])
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise LoadFailed([Problem(name, "", "not a zip file")]) from None
+    entries = [i for i in archive.infolist() if not i.is_dir()]
+    if len(entries) > MAX_ZIP_FILES:
+        raise LoadFailed([Problem(name, "", f"a zip holds at most {MAX_ZIP_FILES} files")])
+    by_folder: dict[str, dict[str, str]] = {}
+    problems: list[Problem] = []
+    for info in entries:
+        parts = [p for p in info.filename.replace("\\", "/").split("/") if p]
+        if not parts or any(p in ("..", ".") for p in parts) or parts[-1].startswith("."):
+            continue
+        if parts[0] == "__MACOSX":
+            continue
+        if info.file_size > MAX_FILE_BYTES:
+            problems.append(
+                Problem(f"{name}:{info.filename}", "", "a scenario file is at most 512 KB")
+            )
+            continue
+        folder = "/".join(parts[:-1])
+        try:
+            text = _decode(archive.read(info), f"{name}:{info.filename}")
+        except LoadFailed as exc:
+            problems.extend(exc.problems)
+            continue
+        by_folder.setdefault(folder, {})[parts[-1]] = text
+    folders: Folders = {}
+    for folder, files in sorted(by_folder.items()):
+        if SCENARIO_FILE not in files:
+            continue
+        slug = folder.rsplit("/", 1)[-1] if folder else Path(name).stem
+        _add(folders, slug, f"{name}:{folder or '.'}", files, problems)
+    if not folders and not problems:
+        problems.append(Problem(name, "", f"no {SCENARIO_FILE} in this zip"))
+    if problems:
+        raise LoadFailed(problems)
+    return folders
+
+
+def _add(
+    folders: Folders, slug: str, where: str, files: dict[str, str], problems: list[Problem]
+) -> None:
+    if slug in folders:
+        problems.append(
+            Problem(where, "", f"another folder ({folders[slug][0]}) has the same name, {slug}")
+        )
+        return
+    folders[slug] = (where, files)
+
+
+def _decode(data: bytes, where: str) -> str:
+    if len(data) > MAX_FILE_BYTES:
+        raise LoadFailed([Problem(where, "", "a scenario file is at most 512 KB")])
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise LoadFailed([Problem(where, "", "not UTF-8 text")]) from None
+
+
+# -- checking and saving -----------------------------------------------------------------------
+
+
+def load(
+    folders: Mapping[str, tuple[str, Mapping[str, str]]], by: User | None = None
+) -> LoadReport:
+    """Check every scenario of ``folders`` and, if none has a problem, save them all."""
+    specs: list[ScenarioSpec] = []
+    problems: list[Problem] = []
+    for slug, (where, files) in sorted(folders.items()):
+        try:
+            specs.append(read_scenario(slug, files, where))
+        except ScenarioInvalid as exc:
+            problems.extend(exc.problems)
+    for spec in specs:
+        problems.extend(try_worlds(spec))
+    if problems:
+        raise LoadFailed(problems)
+    report = LoadReport()
+    with transaction.atomic():
+        for spec in specs:
+            fields = _fields(spec)
+            existing = Scenario.objects.filter(slug=spec.slug).first()
+            if existing is None:
+                Scenario.objects.create(slug=spec.slug, loaded_by=by, **fields)
+                report.created.append(spec.slug)
+            elif existing.files == fields["files"]:
+                report.unchanged.append(spec.slug)
+            else:
+                for name, value in fields.items():
+                    setattr(existing, name, value)
+                existing.loaded_by = by
+                existing.save()
+                report.updated.append(spec.slug)
+    return report
+
+
+def _fields(spec: ScenarioSpec) -> dict[str, object]:
+    return {
+        "title": spec.title,
+        "topic": spec.topic,
+        "difficulty": spec.difficulty,
+        "minutes": spec.minutes,
+        "version": spec.version,
+        "author": spec.author,
+        "objectives": list(spec.objectives),
+        "story": spec.story,
+        "start": spec.start,
+        "start_note": spec.start_note,
+        "goals": [g.as_json() for g in spec.goals],
+        "hints": [{"text": h.text, "cost": h.cost, "after": h.after} for h in spec.hints],
+        "walkthrough": spec.walkthrough,
+        "files": dict(spec.files),
+    }
+
+
+def try_worlds(spec: ScenarioSpec) -> list[Problem]:
+    """Build the scenario's world (and its fixed world) in sandboxes that are rolled back,
+    and check its start and goals against them."""
+    problems: list[Problem] = []
+    scenario_file = spec.world.file.rsplit("/", 1)[0] + "/" + SCENARIO_FILE
+    states: list[tuple[Source, bool]] = [(spec.world, False)]
+    if spec.fixed is not None:
+        states.append((spec.fixed, True))
+    for source, solved in states:
+        with transaction.atomic():
+            try:
+                owner = User.objects.create(username=f"iamlab-check-{secrets.token_hex(8)}")
+                sandbox = Sandbox.objects.create(owner=owner, name=f"Check {spec.slug}")
+                try:
+                    build_world(sandbox, source)
+                except WorldInvalid as exc:
+                    problems.extend(exc.problems)
+                    continue
+                world = World.load(sandbox.pk)
+                if not solved and resolve(world, sandbox, spec.start) is None:
+                    problems.append(
+                        Problem(
+                            scenario_file,
+                            "start.as",
+                            f"{spec.start} names no identity of the world (write "
+                            "Account/user/name, Account/role/name, Account/root or an ARN)",
+                        )
+                    )
+                results = check_goals(sandbox, spec.goals, cached=False)
+            finally:
+                transaction.set_rollback(True)  # only a trial: nothing of it stays
+        for i, result in enumerate(results):
+            goal = result.goal
+            if result.problem:
+                problems.append(Problem(scenario_file, f"goals[{i}]", result.problem, goal.line))
+            elif solved and not result.holds:
+                problems.append(
+                    Problem(
+                        scenario_file,
+                        f"goals[{i}]",
+                        f"goal {goal.id} does not hold in {FIXED_FILE}: {result.detail}",
+                        goal.line,
+                    )
+                )
+        if not solved and results and all(r.holds for r in results):
+            problems.append(
+                Problem(
+                    scenario_file,
+                    "goals",
+                    f"every goal already holds in {WORLD_FILE}: the learner would have nothing "
+                    "to do",
+                )
+            )
+    return problems
+
+
+def export_zip(scenarios: Iterable[Scenario]) -> bytes:
+    """The scenarios' folders, as written, in one zip that loads back."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for scenario in scenarios:
+            for name, text in sorted(scenario.files.items()):
+                archive.writestr(f"{scenario.slug}/{name}", text)
+    return buffer.getvalue()

@@ -1,0 +1,386 @@
+"""A scenario folder read and checked: ``scenario.yaml``, ``world.yaml``, optional ``fixed.yaml``
+and ``walkthrough.md`` (``docs/scenarios.md`` describes each field).
+
+:func:`read_scenario` turns the files of one folder into a :class:`ScenarioSpec` or raises
+:class:`ScenarioInvalid` with every problem it finds, each naming the file, line and field.
+Building the world and checking the goals against it is :mod:`iamlab.labs.loading`'s part.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .yamlsource import Problem, Source, YamlProblem, dotted, read_yaml
+
+__all__ = [
+    "DIFFICULTIES",
+    "FILES",
+    "TOPICS",
+    "Goal",
+    "Hint",
+    "ScenarioInvalid",
+    "ScenarioSpec",
+    "read_scenario",
+]
+
+SCENARIO_FILE = "scenario.yaml"
+WORLD_FILE = "world.yaml"
+FIXED_FILE = "fixed.yaml"
+WALKTHROUGH_FILE = "walkthrough.md"
+FILES = (SCENARIO_FILE, WORLD_FILE, FIXED_FILE, WALKTHROUGH_FILE)
+REQUIRED = (SCENARIO_FILE, WORLD_FILE)
+
+# The seed text's topics (the IAM user guide's chapter on identities), in its order.
+TOPICS: dict[str, str] = {
+    "root-user": "The AWS account root user",
+    "iam-users": "IAM users and access keys",
+    "groups": "IAM user groups",
+    "switching-roles": "Switching to a role",
+    "cross-account": "Cross-account access",
+    "service-role": "Service roles",
+    "service-linked-role": "Service-linked roles",
+    "ec2-instance-profile": "Roles for applications on EC2 (instance profiles)",
+    "temporary-credentials": "Temporary security credentials",
+    "saml-federation": "SAML 2.0 federation",
+    "web-identity": "Web identity and OIDC federation",
+    "custom-broker": "A custom identity broker",
+    "identity-center": "IAM Identity Center",
+    "emergency-access": "Emergency access",
+    "service-credentials": "Service-specific credentials",
+    "user-or-role": "When to choose a user or a role",
+    "privilege-escalation": "Privilege escalation paths",
+}
+DIFFICULTIES = ("easy", "moderate", "hard")
+EXPECTS = ("allowed", "denied", "explicitDeny", "implicitDeny")
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+_GOAL_KEYS = {"id", "says", "request", "path", "expect"}
+_SCENARIO_KEYS = {
+    "title",
+    "topic",
+    "difficulty",
+    "minutes",
+    "objectives",
+    "author",
+    "version",
+    "story",
+    "start",
+    "goals",
+    "hints",
+}
+
+
+@dataclass(frozen=True)
+class Goal:
+    """Something the engine checks: a request's decision, or whether a path exists in the
+    access graph."""
+
+    id: str
+    says: str  # what the learner reads
+    kind: str  # "request" or "path"
+    principal: str  # who asks, or where the path starts: "Account/user/name" or an ARN
+    expect: str  # request: allowed | denied | explicitDeny | implicitDeny; path: exists | none
+    action: str = ""
+    resource: str = ""
+    context: Mapping[str, Any] = field(default_factory=dict)
+    target: str = ""  # path: where it ends
+    line: int | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "says": self.says,
+            "kind": self.kind,
+            "principal": self.principal,
+            "expect": self.expect,
+            "action": self.action,
+            "resource": self.resource,
+            "context": dict(self.context),
+            "target": self.target,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Goal:
+        return cls(**{k: v for k, v in data.items() if k != "line"})
+
+
+@dataclass(frozen=True)
+class Hint:
+    text: str
+    cost: int = 0  # points a hint takes off a checkpoint's score
+    after: int = 0  # offered once this many checks have failed (0: on demand at once)
+
+
+@dataclass(frozen=True)
+class ScenarioSpec:
+    slug: str
+    title: str
+    topic: str
+    difficulty: str
+    minutes: int
+    objectives: tuple[str, ...]
+    author: str
+    version: int
+    story: str  # markdown, the learner's page
+    start: str  # the identity the learner starts as
+    start_note: str
+    goals: tuple[Goal, ...]
+    hints: tuple[Hint, ...]
+    walkthrough: str  # markdown, instructors only
+    world: Source
+    fixed: Source | None
+    files: Mapping[str, str]  # every file as written, for export
+
+
+class ScenarioInvalid(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def read_scenario(slug: str, files: Mapping[str, str], where: str = "") -> ScenarioSpec:
+    """The scenario in ``files`` (file name -> text) of folder ``slug``. ``where`` prefixes
+    file names in problems (the folder's path)."""
+    prefix = f"{where.rstrip('/')}/" if where else f"{slug}/"
+    problems: list[Problem] = []
+    if not _SLUG.fullmatch(slug):
+        problems.append(
+            Problem(
+                prefix.rstrip("/"),
+                "",
+                "a scenario folder's name is its id: lower-case letters, digits and dashes",
+            )
+        )
+    for name in REQUIRED:
+        if name not in files:
+            problems.append(Problem(prefix + name, "", "missing: every scenario needs this file"))
+    for name in files:
+        if name not in FILES:
+            problems.append(
+                Problem(prefix + name, "", f"unknown file; a scenario has {', '.join(FILES)}")
+            )
+    sources: dict[str, Source] = {}
+    for name in (SCENARIO_FILE, WORLD_FILE, FIXED_FILE):
+        if name in files:
+            try:
+                sources[name] = read_yaml(files[name], prefix + name)
+            except YamlProblem as exc:
+                problems.append(exc.problem)
+    if problems or SCENARIO_FILE not in sources:
+        raise ScenarioInvalid(problems)
+    reader = _Reader(sources[SCENARIO_FILE])
+    spec = reader.read(slug, files, sources)
+    problems.extend(reader.problems)
+    if problems or spec is None:
+        raise ScenarioInvalid(problems)
+    return spec
+
+
+class _Reader:
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self.problems: list[Problem] = []
+
+    def problem(self, path: tuple[str | int, ...], message: str) -> None:
+        self.problems.append(
+            Problem(self.source.file, dotted(path), message, self.source.line(path))
+        )
+
+    def text(
+        self,
+        data: Mapping[str, Any],
+        path: tuple[str | int, ...],
+        key: str,
+        default: str | None = None,
+    ) -> str:
+        value = data.get(key)
+        if value is None:
+            if default is None:
+                self.problem((*path, key), f"{key} is required")
+            return default or ""
+        if isinstance(value, bool):
+            self.problem(
+                (*path, key),
+                f"{key} must be text; YAML reads yes, no, on and off as true or "
+                "false, so put quotes around it",
+            )
+            return ""
+        if not isinstance(value, str | int | float | dt.date):
+            self.problem((*path, key), f"{key} must be text")
+            return ""
+        return str(value).strip()
+
+    def whole(self, data: Mapping[str, Any], key: str, default: int, low: int, high: int) -> int:
+        value = data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            self.problem((key,), f"{key} must be a whole number from {low} to {high}")
+            return default
+        return value
+
+    def read(
+        self, slug: str, files: Mapping[str, str], sources: Mapping[str, Source]
+    ) -> ScenarioSpec | None:
+        data = self.source.data
+        if not isinstance(data, dict):
+            self.problem((), "must be a mapping: title, topic, story, goals and the rest")
+            return None
+        for key in data:
+            if key not in _SCENARIO_KEYS:
+                self.problem((key,), f"unknown field; known: {', '.join(sorted(_SCENARIO_KEYS))}")
+        topic = self.text(data, (), "topic")
+        if topic and topic not in TOPICS:
+            self.problem(("topic",), f"unknown topic; one of: {', '.join(TOPICS)}")
+        difficulty = self.text(data, (), "difficulty", "easy")
+        if difficulty not in DIFFICULTIES:
+            self.problem(("difficulty",), f"difficulty is one of {', '.join(DIFFICULTIES)}")
+        objectives = data.get("objectives", [])
+        if not isinstance(objectives, list) or not all(isinstance(o, str) for o in objectives):
+            self.problem(("objectives",), "objectives must be a list of sentences")
+            objectives = []
+        start = data.get("start")
+        start_as, start_note = "", ""
+        if not isinstance(start, dict):
+            self.problem(("start",), "start is required: as (the identity the learner starts as)")
+        else:
+            start_as = self.text(start, ("start",), "as")
+            start_note = self.text(start, ("start",), "note", "")
+        goals = self.goals(data.get("goals"))
+        hints = self.hints(data.get("hints", []))
+        spec = ScenarioSpec(
+            slug=slug,
+            title=self.text(data, (), "title"),
+            topic=topic,
+            difficulty=difficulty,
+            minutes=self.whole(data, "minutes", 15, 1, 600),
+            objectives=tuple(o.strip() for o in objectives),
+            author=self.text(data, (), "author", ""),
+            version=self.whole(data, "version", 1, 1, 1_000_000),
+            story=self.text(data, (), "story"),
+            start=start_as,
+            start_note=start_note,
+            goals=goals,
+            hints=hints,
+            walkthrough=files.get(WALKTHROUGH_FILE, ""),
+            world=sources[WORLD_FILE] if WORLD_FILE in sources else Source(WORLD_FILE, None),
+            fixed=sources.get(FIXED_FILE),
+            files=dict(files),
+        )
+        return spec
+
+    def goals(self, value: Any) -> tuple[Goal, ...]:
+        if not isinstance(value, list) or not value:
+            self.problem(("goals",), "goals is required: a list of at least one goal")
+            return ()
+        out: list[Goal] = []
+        seen: set[str] = set()
+        for i, entry in enumerate(value):
+            path: tuple[str | int, ...] = ("goals", i)
+            if not isinstance(entry, dict):
+                self.problem(path, "a goal is a mapping: id, says, request or path, expect")
+                continue
+            for key in entry:
+                if key not in _GOAL_KEYS:
+                    self.problem(
+                        (*path, key), f"unknown field; known: {', '.join(sorted(_GOAL_KEYS))}"
+                    )
+            goal_id = self.text(entry, path, "id")
+            if goal_id and not _ID.fullmatch(goal_id):
+                self.problem((*path, "id"), "an id uses lower-case letters, digits and dashes")
+            if goal_id in seen:
+                self.problem((*path, "id"), f"another goal has the id {goal_id}")
+            seen.add(goal_id)
+            says = self.text(entry, path, "says")
+            line = self.source.line(path)
+            if ("request" in entry) == ("path" in entry):
+                self.problem(path, "a goal has either a request or a path")
+                continue
+            if "request" in entry:
+                goal = self.request_goal(entry, path, goal_id, says, line)
+            else:
+                goal = self.path_goal(entry, path, goal_id, says, line)
+            if goal is not None:
+                out.append(goal)
+        return tuple(out)
+
+    def request_goal(
+        self,
+        entry: Mapping[str, Any],
+        path: tuple[str | int, ...],
+        goal_id: str,
+        says: str,
+        line: int | None,
+    ) -> Goal | None:
+        request = entry["request"]
+        rpath = (*path, "request")
+        if not isinstance(request, dict):
+            self.problem(rpath, "request is a mapping: as, action, resource, context")
+            return None
+        context = request.get("context", {})
+        if not isinstance(context, dict):
+            self.problem((*rpath, "context"), "context maps condition keys to values")
+            context = {}
+        expect = self.text(entry, path, "expect", "allowed")
+        if expect and expect not in EXPECTS:
+            self.problem((*path, "expect"), f"a request goal expects one of {', '.join(EXPECTS)}")
+        return Goal(
+            id=goal_id,
+            says=says,
+            kind="request",
+            principal=self.text(request, rpath, "as"),
+            expect=expect,
+            action=self.text(request, rpath, "action"),
+            resource=self.text(request, rpath, "resource", "*"),
+            context=context,
+            line=line,
+        )
+
+    def path_goal(
+        self,
+        entry: Mapping[str, Any],
+        path: tuple[str | int, ...],
+        goal_id: str,
+        says: str,
+        line: int | None,
+    ) -> Goal | None:
+        spec = entry["path"]
+        ppath = (*path, "path")
+        if not isinstance(spec, dict):
+            self.problem(ppath, "path is a mapping: from, to")
+            return None
+        expect = self.text(entry, path, "expect", "exists")
+        if expect and expect not in ("exists", "none"):
+            self.problem((*path, "expect"), "a path goal expects exists or none")
+        return Goal(
+            id=goal_id,
+            says=says,
+            kind="path",
+            principal=self.text(spec, ppath, "from"),
+            expect=expect,
+            target=self.text(spec, ppath, "to"),
+            line=line,
+        )
+
+    def hints(self, value: Any) -> tuple[Hint, ...]:
+        if not isinstance(value, list):
+            self.problem(("hints",), "hints is a list, in the order they are offered")
+            return ()
+        out = []
+        for i, entry in enumerate(value):
+            if isinstance(entry, str):
+                out.append(Hint(entry.strip()))
+                continue
+            if not isinstance(entry, dict):
+                self.problem(("hints", i), "a hint is a sentence, or a mapping: text, cost, after")
+                continue
+            cost, after = entry.get("cost", 0), entry.get("after", 0)
+            if not all(
+                isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in (cost, after)
+            ):
+                self.problem(("hints", i), "cost and after are whole numbers, 0 or more")
+                continue
+            out.append(Hint(self.text(entry, ("hints", i), "text"), cost, after))
+        return tuple(out)

@@ -1,0 +1,228 @@
+"""Loading scenarios: valid folders load, problems name their file, line and field, nothing is
+half-loaded, and loading again updates only what changed."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from iamlab.labs.loading import LoadFailed, export_zip, load, read_path, read_zip
+from iamlab.labs.models import Scenario
+
+SHIPPED = Path(__file__).resolve().parents[2] / "fixtures" / "scenarios"
+
+pytestmark = pytest.mark.django_db
+
+SCENARIO = """\
+title: One bucket
+topic: iam-users
+difficulty: easy
+minutes: 5
+story: Ann needs to read the reports bucket.
+start:
+  as: Dev/user/ann
+goals:
+  - id: ann-reads
+    says: Ann may read the reports.
+    request:
+      as: Dev/user/ann
+      action: s3:GetObject
+      resource: arn:aws:s3:::reports/q1.csv
+    expect: allowed
+  - id: ann-cannot-delete
+    says: Ann may not delete them.
+    request:
+      as: Dev/user/ann
+      action: s3:DeleteObject
+      resource: arn:aws:s3:::reports/q1.csv
+    expect: denied
+"""
+
+WORLD = """\
+accounts:
+  - name: Dev
+    id: "111122223333"
+users:
+  - name: ann
+"""
+
+FIXED = (
+    WORLD
+    + """\
+    inline:
+      ReadReports:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Action: s3:GetObject
+            Resource: arn:aws:s3:::reports/*
+"""
+)
+
+
+def folder(**files: str) -> dict[str, str]:
+    out = {"scenario.yaml": SCENARIO, "world.yaml": WORLD, "fixed.yaml": FIXED}
+    out.update({name.replace("_", "."): text for name, text in files.items()})
+    return {k: v for k, v in out.items() if v}
+
+
+def problems_of(folders: dict[str, tuple[str, dict[str, str]]]) -> list[str]:
+    with pytest.raises(LoadFailed) as caught:
+        load(folders)
+    return [str(p) for p in caught.value.problems]
+
+
+def test_a_valid_scenario_loads_with_its_goals_and_files() -> None:
+    report = load({"one-bucket": ("one-bucket", folder())})
+    assert report.created == ["one-bucket"]
+    scenario = Scenario.objects.get(slug="one-bucket")
+    assert [g.id for g in scenario.goal_list()] == ["ann-reads", "ann-cannot-delete"]
+    assert scenario.files["fixed.yaml"] == FIXED
+    assert scenario.start == "Dev/user/ann"
+
+
+def test_loading_again_updates_only_what_changed_and_a_removed_goal_goes() -> None:
+    load({"one-bucket": ("one-bucket", folder())})
+    again = load({"one-bucket": ("one-bucket", folder())})
+    assert again.unchanged == ["one-bucket"]
+    shorter = SCENARIO.split("  - id: ann-cannot-delete")[0]
+    report = load({"one-bucket": ("one-bucket", folder(scenario_yaml=shorter))})
+    assert report.updated == ["one-bucket"]
+    assert [g.id for g in Scenario.objects.get(slug="one-bucket").goal_list()] == ["ann-reads"]
+
+
+def test_a_problem_in_one_scenario_loads_none_of_them() -> None:
+    load({"one-bucket": ("one-bucket", folder())})
+    broken = WORLD.replace("name: ann", "name: ann\n    groups: [Readers]")
+    found = problems_of(
+        {
+            "one-bucket": ("one-bucket", folder(scenario_yaml=SCENARIO.replace("5", "6"))),
+            "two": ("two", folder(world_yaml=broken)),
+        }
+    )
+    assert found == [
+        "two/world.yaml, line 6, users[0].groups[0]: no group named Readers in account Dev"
+    ]
+    # Neither the new one nor the change to the loaded one was saved.
+    assert list(Scenario.objects.values_list("slug", "minutes")) == [("one-bucket", 5)]
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        (
+            {"scenario_yaml": SCENARIO.replace("minutes: 5", "minutes: [5")},
+            "s/scenario.yaml, line 5: not valid YAML",
+        ),
+        (
+            {
+                "scenario_yaml": SCENARIO.replace(
+                    "title: One bucket\n", "title: One bucket\ntitle: Two\n"
+                )
+            },
+            "s/scenario.yaml, line 2, title: this key is given twice; keep one",
+        ),
+        (
+            {"scenario_yaml": SCENARIO.replace("topic: iam-users", "topic: buckets")},
+            "s/scenario.yaml, line 2, topic: unknown topic",
+        ),
+        (
+            {"scenario_yaml": SCENARIO.replace("expect: allowed", "expect: yes")},
+            "s/scenario.yaml, line 15, goals[0].expect: expect must be text; YAML reads yes",
+        ),
+        ({"world_yaml": ""}, "s/world.yaml: missing: every scenario needs this file"),
+        (
+            {"world_yaml": WORLD.replace("name: ann", "name: ann smith")},
+            "s/world.yaml, line 5, users[0].name: A user name may use only letters",
+        ),
+        (
+            {"fixed_yaml": FIXED.replace("Effect: Allow", "Effect: Alow")},
+            "s/fixed.yaml, line 7, users[0].inline.ReadReports:",
+        ),
+        (
+            {"fixed_yaml": FIXED.replace("reports/*", "other/*")},
+            "s/scenario.yaml, line 9, goals[0]: goal ann-reads does not hold in fixed.yaml: "
+            "Denied implicitly",
+        ),
+        (
+            {"world_yaml": FIXED},
+            "s/scenario.yaml, goals: every goal already holds in world.yaml",
+        ),
+        (
+            {
+                "scenario_yaml": SCENARIO.replace(
+                    "as: Dev/user/ann\ngoals", "as: Dev/user/bea\ngoals"
+                )
+            },
+            "s/scenario.yaml, start.as: Dev/user/bea names no identity of the world",
+        ),
+        ({"notes_txt": "hello"}, "s/notes.txt: unknown file"),
+    ],
+    ids=[
+        "yaml-syntax",
+        "repeated-key",
+        "unknown-topic",
+        "bad-expect",
+        "missing-world",
+        "bad-user-name",
+        "bad-action-in-policy",
+        "goal-fails-when-fixed",
+        "nothing-to-do",
+        "unknown-start",
+        "unknown-file",
+    ],
+)
+def test_problems_name_the_file_line_and_field(files: dict[str, str], expected: str) -> None:
+    found = problems_of({"s": ("s", folder(**files))})
+    assert any(p.startswith(expected) for p in found), found
+    assert not Scenario.objects.exists()
+
+
+def test_a_zip_of_folders_loads_and_exports_back() -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, text in folder().items():
+            archive.writestr(f"labs/one-bucket/{name}", text)
+        archive.writestr("__MACOSX/labs/._scenario.yaml", "junk")
+    load(read_zip(buffer.getvalue(), "labs.zip"))
+    exported = export_zip(Scenario.objects.all())
+    Scenario.objects.all().delete()
+    load(read_zip(exported, "export.zip"))
+    assert Scenario.objects.get(slug="one-bucket").files == folder()
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [(b"not a zip", "not a zip file"), (b"", "not a zip file")],
+)
+def test_a_bad_zip_is_refused_with_a_reason(data: bytes, expected: str) -> None:
+    with pytest.raises(LoadFailed) as caught:
+        read_zip(data, "upload.zip")
+    assert expected in str(caught.value)
+
+
+def test_every_shipped_scenario_loads_its_goals_fail_at_the_start_and_hold_when_fixed() -> None:
+    folders = read_path(SHIPPED)
+    assert folders, "no scenario shipped"
+    for slug, (_where, files) in folders.items():
+        assert "fixed.yaml" in files, f"{slug} ships no fixed.yaml"
+    report = load(folders)  # load() refuses a goal that fails in fixed.yaml, or none failing
+    assert sorted(report.created) == sorted(folders)
+
+
+def test_the_command_loads_and_reports_problems(tmp_path: Path) -> None:
+    out = io.StringIO()
+    call_command("load_scenarios", str(SHIPPED), stdout=out)
+    assert "new: groups" in out.getvalue()
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "scenario.yaml").write_text("title: [", encoding="utf-8")
+    with pytest.raises(CommandError) as caught:
+        call_command("load_scenarios", str(tmp_path))
+    assert "Nothing was loaded" in str(caught.value)
+    assert "bad/scenario.yaml, line 1: not valid YAML" in str(caught.value)
+    assert "bad/world.yaml: missing" in str(caught.value)
