@@ -7,5 +7,6 @@ urlpatterns = [
     path("sandboxes/<int:sb>/identity/", include("iamlab.flows.urls")),
     path("sandboxes/", include("iamlab.sandbox.urls")),
     path("accounts/", include("iamlab.people.urls")),
+    path("labs/", include("iamlab.labs.urls")),
     path("admin/", admin.site.urls),
 ]

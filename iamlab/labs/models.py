@@ -46,3 +46,35 @@ class Scenario(models.Model):
 
     def as_fields(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in self._meta.fields if f.name != "id"}
+
+
+class LabRun(models.Model):
+    """One learner's go at a scenario: their own sandbox built from its world, and their
+    progress (checks, hints, solved)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lab_runs"
+    )
+    scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="runs")
+    sandbox = models.ForeignKey(
+        "sandbox.Sandbox", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    scenario_version = models.PositiveIntegerField()
+    started_at = models.DateTimeField(auto_now_add=True)
+    solved_at = models.DateTimeField(null=True, blank=True)
+    checks = models.PositiveIntegerField(default=0)  # "Check my goals" pressed
+    failed_checks = models.PositiveIntegerField(default=0)
+    hints_shown = models.PositiveIntegerField(default=0)
+    passing = models.JSONField(default=list)  # ids of the goals that held at the last check
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("user", "scenario", name="one_run_per_learner_and_scenario")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.scenario}"
+
+    @property
+    def status(self) -> str:
+        return "solved" if self.solved_at else "in progress"

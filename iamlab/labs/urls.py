@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "labs"
+urlpatterns = [
+    path("", views.lab_list, name="list"),
+    path("manage/", views.manage, name="manage"),
+    path("manage/export/", views.export, name="export_all"),
+    path("manage/export/<slug:slug>/", views.export, name="export"),
+    path("<slug:slug>/", views.lab_page, name="scenario"),
+    path("<slug:slug>/start/", views.lab_start, name="start"),
+    path("<slug:slug>/check/", views.lab_check, name="check"),
+    path("<slug:slug>/hint/", views.lab_hint, name="hint"),
+]
