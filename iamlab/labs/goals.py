@@ -8,8 +8,9 @@ learner's page shows.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from iamlab.graph import AccessGraph, build_graph
 from iamlab.policy import RequestError
@@ -67,64 +68,81 @@ def check_goals(
     """Each goal checked against the sandbox as it is now. ``cached=False`` reads the sandbox
     afresh and keeps nothing (for a world built only to be checked, then rolled back)."""
     world = World.for_sandbox(sandbox) if cached else World.load(sandbox.pk)
-    graph: AccessGraph | None = None
-    results = []
-    for goal in goals:
-        who = resolve(world, sandbox, goal.principal)
-        if who is None:
-            results.append(_unknown(goal, goal.principal))
-            continue
-        if goal.kind == "request":
-            try:
-                check = world.check(who, goal.action, goal.resource, goal.context)
-            except RequestError as exc:
-                results.append(GoalResult(goal, False, "", f"{exc.field}: {exc.message}"))
-                continue
-            decision = check.evaluation.decision
-            holds = decision != "allowed" if goal.expect == "denied" else decision == goal.expect
-            detail = f"{_DECISIONS.get(decision, decision)}: {check.evaluation.reason}"
-            results.append(GoalResult(goal, holds, detail))
-            continue
-        target = resolve(world, sandbox, goal.target) or _group(sandbox, goal.target)
-        if target is None:
-            results.append(_unknown(goal, goal.target))
-            continue
-        if graph is None:
-            graph = access_graph(sandbox) if cached else build_graph(graph_input(world, sandbox))
-        way = graph.path(who.arn, target.arn)
-        if way is None:
-            detail = f"No way leads from {who.label} to {target.label}."
-        else:
-            detail = "A way exists: " + " → ".join(
-                [graph.nodes[way[0].source].label] + [graph.nodes[e.target].label for e in way]
+    graphs: list[AccessGraph] = []
+
+    def graph_of() -> AccessGraph:
+        if not graphs:
+            graphs.append(
+                access_graph(sandbox) if cached else build_graph(graph_input(world, sandbox))
             )
-        holds = (way is not None) == (goal.expect == "exists")
-        results.append(GoalResult(goal, holds, detail))
-    return results
+        return graphs[0]
+
+    return [
+        _request(goal, world, sandbox)
+        if goal.kind == "request"
+        else _path(goal, world, sandbox, graph_of)
+        for goal in goals
+    ]
 
 
-@dataclass(frozen=True)
-class _Node:
-    arn: str
-    label: str
+def _request(goal: Goal, world: World, sandbox: models.Sandbox) -> GoalResult:
+    who = resolve(world, sandbox, goal.principal)
+    if who is None:
+        return _unknown(goal, goal.principal)
+    try:
+        check = world.check(who, goal.action, goal.resource, goal.context)
+    except RequestError as exc:
+        return GoalResult(goal, False, "", f"{exc.field}: {exc.message}")
+    decision = check.evaluation.decision
+    holds = decision != "allowed" if goal.expect == "denied" else decision == goal.expect
+    detail = f"{_DECISIONS.get(decision, decision)}: {check.evaluation.reason}"
+    return GoalResult(goal, holds, detail)
 
 
-def _group(sandbox: models.Sandbox, ref: str) -> _Node | None:
-    """A group a path may end at (joining a group is a step of escalation):
-    ``Account/group/name`` or its ARN."""
-    parts = ref.split("/")
-    groups = models.IamGroup.objects.filter(sandbox=sandbox).select_related("account")
-    if ref.startswith("arn:"):
-        found = next((g for g in groups if g.arn == ref), None)
-    elif len(parts) == 3 and parts[1] == "group":
-        found = groups.filter(account__name=parts[0], name=parts[2]).first()
+def _path(
+    goal: Goal, world: World, sandbox: models.Sandbox, graph_of: Callable[[], AccessGraph]
+) -> GoalResult:
+    ends = []
+    for ref in (goal.principal, goal.target):
+        node = _node(world, sandbox, ref)
+        if node is None:
+            return _unknown(goal, ref)
+        ends.append(node)
+    graph = graph_of()
+    way = graph.path(ends[0][0], ends[1][0])
+    if way is None:
+        detail = f"No way leads from {ends[0][1]} to {ends[1][1]}."
     else:
-        found = None
-    return (
-        None
-        if found is None
-        else _Node(found.arn, f"Group {found.name} ({found.account.account_id})")
-    )
+        detail = "A way exists: " + " → ".join(
+            [graph.nodes[way[0].source].label] + [graph.nodes[e.target].label for e in way]
+        )
+    return GoalResult(goal, (way is not None) == (goal.expect == "exists"), detail)
+
+
+def _node(world: World, sandbox: models.Sandbox, ref: str) -> tuple[str, str] | None:
+    """(ARN, label) of a path's end: a principal, a group (joining one is a step of
+    escalation) or an EC2 instance (it runs as its profile's role), written
+    ``Account/group/name``, ``Account/instance/name`` or as an ARN."""
+    principal = resolve(world, sandbox, ref)
+    if principal is not None:
+        return principal.arn, principal.label
+    parts = ref.split("/")
+    kinds: dict[str, Any] = {
+        "group": models.IamGroup.objects.filter(sandbox=sandbox),
+        "instance": models.Ec2Instance.objects.filter(sandbox=sandbox),
+    }
+    for kind, rows in kinds.items():
+        rows = rows.select_related("account")
+        if ref.startswith("arn:"):
+            found = next((row for row in rows if row.arn == ref), None)
+        elif len(parts) == 3 and parts[1] == kind:
+            found = rows.filter(account__name=parts[0], name=parts[2]).first()
+        else:
+            found = None
+        if found is not None:
+            label = "Group" if kind == "group" else "EC2 instance"
+            return found.arn, f"{label} {found.name} ({found.account.account_id})"
+    return None
 
 
 def _unknown(goal: Goal, ref: str) -> GoalResult:
@@ -133,5 +151,6 @@ def _unknown(goal: Goal, ref: str) -> GoalResult:
         False,
         "",
         f"{ref} names no identity of the world (write Account/user/name, Account/role/name, "
-        "Account/root, Account/group/name for where a path ends, or an ARN)",
+        "Account/root, or an ARN; a path may also end at Account/group/name or "
+        "Account/instance/name)",
     )
