@@ -10,9 +10,11 @@ from django.core.management import call_command
 from django.http import HttpResponse
 from django.test import Client
 
+from iamlab.labs.loading import read_path
 from iamlab.people import roles
 from iamlab.people.demo import ensure_demo_people
 from iamlab.people.models import Profile, Role
+from iamlab.simulator.management.commands.load_demo import SCENARIOS
 from tests.sandbox.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -99,10 +101,13 @@ def test_load_demo_lists_the_demo_logins(monkeypatch):
     assert "Admin login: demo-admin / iamlab-demo" in text
     assert "Instructor login: demo-instructor / iamlab-demo" in text
     assert "Student login: demo-student / iamlab-demo" in text
+    shipped = len(read_path(SCENARIOS))
+    assert f"Labs: {shipped} new (fixtures/scenarios)" in text
     again = StringIO()
     call_command("load_demo", stdout=again)
     assert "Instructor login: demo-instructor / (unchanged)" in again.getvalue()
     assert "Student login: demo-student / (unchanged)" in again.getvalue()
+    assert f"Labs: {shipped} unchanged" in again.getvalue()
     # Each demo person gets one Example Corp sandbox, however often the command runs.
     from iamlab.sandbox.models import Sandbox
 

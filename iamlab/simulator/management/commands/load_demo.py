@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from iamlab.labs.loading import LoadFailed, load, read_path
 from iamlab.people.demo import ensure_demo_people
 from iamlab.sandbox.demo import build_example_corp
 from iamlab.simulator import content
 from iamlab.simulator.simulation import run
 
+SCENARIOS = Path(__file__).resolve().parents[4] / "fixtures" / "scenarios"
 DEMO_ADMIN = "demo-admin"
 DEMO_PASSWORD = "iamlab-demo"  # noqa: S105 - a published local demo login, created on request
 
@@ -20,7 +23,8 @@ DEMO_PASSWORD = "iamlab-demo"  # noqa: S105 - a published local demo login, crea
 class Command(BaseCommand):
     help = (
         "Check the shipped simulator examples; create the demo logins (administrator, "
-        "instructor, student) and each demo person's Example Corp sandbox."
+        "instructor, student) and each demo person's Example Corp sandbox; load the shipped "
+        "lab scenarios."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -62,3 +66,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {username} has the sandbox {sandbox.name}: /sandboxes/{sandbox.pk}/"
             )
+        try:
+            report = load(read_path(SCENARIOS))
+        except LoadFailed as exc:
+            raise CommandError(f"The shipped scenarios do not load:\n{exc}") from None
+        self.stdout.write(f"Labs: {report.summary()} (fixtures/scenarios), at /labs/")
