@@ -121,8 +121,9 @@ def _path(
 
 def _node(world: World, sandbox: models.Sandbox, ref: str) -> tuple[str, str] | None:
     """(ARN, label) of a path's end: a principal, a group (joining one is a step of
-    escalation) or an EC2 instance (it runs as its profile's role), written
-    ``Account/group/name``, ``Account/instance/name`` or as an ARN."""
+    escalation), an EC2 instance (it runs as its profile's role) or an identity provider (its
+    users federate into roles), written ``Account/group/name``, ``Account/instance/name``,
+    ``Account/provider/name`` or as an ARN."""
     principal = resolve(world, sandbox, ref)
     if principal is not None:
         return principal.arn, principal.label
@@ -130,6 +131,7 @@ def _node(world: World, sandbox: models.Sandbox, ref: str) -> tuple[str, str] | 
     kinds: dict[str, Any] = {
         "group": models.IamGroup.objects.filter(sandbox=sandbox),
         "instance": models.Ec2Instance.objects.filter(sandbox=sandbox),
+        "provider": models.IdentityProvider.objects.filter(sandbox=sandbox),
     }
     for kind, rows in kinds.items():
         rows = rows.select_related("account")
@@ -140,17 +142,19 @@ def _node(world: World, sandbox: models.Sandbox, ref: str) -> tuple[str, str] | 
         else:
             found = None
         if found is not None:
-            label = "Group" if kind == "group" else "EC2 instance"
-            return found.arn, f"{label} {found.name} ({found.account.account_id})"
+            label = {"group": "Group", "instance": "EC2 instance", "provider": "Identity provider"}
+            return found.arn, f"{label[kind]} {found.name} ({found.account.account_id})"
     return None
 
 
 def _unknown(goal: Goal, ref: str) -> GoalResult:
+    """A goal about something the sandbox does not have (yet: the learner may be meant to
+    create it). ``problem`` says it for the scenario's author."""
     return GoalResult(
         goal,
         False,
-        "",
-        f"{ref} names no identity of the world (write Account/user/name, Account/role/name, "
-        "Account/root, or an ARN; a path may also end at Account/group/name or "
-        "Account/instance/name)",
+        f"{ref} is not in your sandbox.",
+        f"{ref} names nothing in the world (write Account/user/name, Account/role/name, "
+        "Account/root or an ARN; a path may also start or end at Account/group/name, "
+        "Account/instance/name or Account/provider/name)",
     )

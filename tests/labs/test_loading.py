@@ -226,3 +226,38 @@ def test_the_command_loads_and_reports_problems(tmp_path: Path) -> None:
     assert "Nothing was loaded" in str(caught.value)
     assert "bad/scenario.yaml, line 1: not valid YAML" in str(caught.value)
     assert "bad/world.yaml: missing" in str(caught.value)
+
+
+def test_a_goal_may_name_what_the_learner_creates_if_the_fixed_world_has_it() -> None:
+    # The learner is meant to create the role: the start world lacks it, the fixed one has it.
+    scenario = SCENARIO.replace(
+        "  - id: ann-cannot-delete",
+        """  - id: role-exists
+    says: The Reports role may read the reports.
+    request:
+      as: Dev/role/Reports
+      action: s3:GetObject
+      resource: arn:aws:s3:::reports/q1.csv
+    expect: allowed
+  - id: ann-cannot-delete""",
+    )
+    fixed = (
+        FIXED
+        + """roles:
+  - name: Reports
+    trust:
+      Version: "2012-10-17"
+      Statement:
+        - {Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: "sts:AssumeRole"}
+    managed: [AmazonS3ReadOnlyAccess]
+"""
+    )
+    load({"s": ("s", folder(scenario_yaml=scenario, fixed_yaml=fixed))})
+    assert [g.id for g in Scenario.objects.get(slug="s").goal_list()][1] == "role-exists"
+    # Without a fixed world to show it can exist, the name is a mistake.
+    found = problems_of({"t": ("t", folder(scenario_yaml=scenario, fixed_yaml=""))})
+    assert found == [
+        "t/scenario.yaml, line 16, goals[1]: Dev/role/Reports names nothing in the world "
+        "(write Account/user/name, Account/role/name, Account/root or an ARN; a path may also "
+        "start or end at Account/group/name, Account/instance/name or Account/provider/name)"
+    ]
