@@ -56,6 +56,10 @@ TOPICS: dict[str, str] = {
 }
 DIFFICULTIES = ("easy", "moderate", "hard")
 EXPECTS = ("allowed", "denied", "explicitDeny", "implicitDeny")
+_NOT_TEXT = (
+    "must be a sentence; YAML reads a line with ': ' in it as a mapping, so put the sentence "
+    "in quotes"
+)
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 _GOAL_KEYS = {"id", "says", "request", "path", "expect"}
@@ -238,9 +242,13 @@ class _Reader:
         if difficulty not in DIFFICULTIES:
             self.problem(("difficulty",), f"difficulty is one of {', '.join(DIFFICULTIES)}")
         objectives = data.get("objectives", [])
-        if not isinstance(objectives, list) or not all(isinstance(o, str) for o in objectives):
+        if not isinstance(objectives, list):
             self.problem(("objectives",), "objectives must be a list of sentences")
             objectives = []
+        for i, objective in enumerate(objectives):
+            if not isinstance(objective, str):
+                self.problem(("objectives", i), _NOT_TEXT)
+        objectives = [o for o in objectives if isinstance(o, str)]
         start = data.get("start")
         start_as, start_note = "", ""
         if not isinstance(start, dict):
@@ -375,6 +383,9 @@ class _Reader:
                 continue
             if not isinstance(entry, dict):
                 self.problem(("hints", i), "a hint is a sentence, or a mapping: text, cost, after")
+                continue
+            if "text" not in entry and len(entry) == 1:
+                self.problem(("hints", i), _NOT_TEXT)
                 continue
             cost, after = entry.get("cost", 0), entry.get("after", 0)
             if not all(

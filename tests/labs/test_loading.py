@@ -161,6 +161,10 @@ def test_a_problem_in_one_scenario_loads_none_of_them() -> None:
             "s/scenario.yaml, start.as: Dev/user/bea names no identity of the world",
         ),
         ({"notes_txt": "hello"}, "s/notes.txt: unknown file"),
+        (
+            {"scenario_yaml": SCENARIO + "hints:\n  - Look here: the policy\n"},
+            "s/scenario.yaml, line 24, hints[0]: must be a sentence; YAML reads a line with ': '",
+        ),
     ],
     ids=[
         "yaml-syntax",
@@ -174,6 +178,7 @@ def test_a_problem_in_one_scenario_loads_none_of_them() -> None:
         "nothing-to-do",
         "unknown-start",
         "unknown-file",
+        "colon-in-a-hint",
     ],
 )
 def test_problems_name_the_file_line_and_field(files: dict[str, str], expected: str) -> None:
