@@ -37,6 +37,7 @@ from iamlab.sandbox.models import (
     Resource,
     Role,
     Sandbox,
+    ServiceCredential,
 )
 
 from .yamlsource import Problem, Source, dotted
@@ -463,6 +464,12 @@ class _Builder:
             MfaDevice.objects.create(
                 sandbox=self.sandbox, account=account, user=user, name=f"{name}-mfa"
             )
+        services_known = dict(ServiceCredential.SERVICE_CHOICES)
+        for spath, service in self.names(entry, path, "service_credentials"):
+            if service not in services_known:
+                self.problem(spath, f"service credentials exist for {', '.join(services_known)}")
+                continue
+            ServiceCredential.objects.create(sandbox=self.sandbox, user=user, service=service)
         for gpath, group_name in self.names(entry, path, "groups"):
             group = self.groups.get((account.pk, group_name))
             if group is None:
