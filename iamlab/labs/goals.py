@@ -39,7 +39,8 @@ class GoalResult:
 
 def resolve(world: World, sandbox: models.Sandbox, ref: str) -> PrincipalInfo | None:
     """The principal a goal names: ``Account/user/name``, ``Account/role/name``,
-    ``Account/root`` (by account name) or an ARN."""
+    ``Account/root``, ``Account/permission-set/name`` (the role Identity Center provisions
+    for it there) or an ARN."""
     if ref.startswith("arn:"):
         return next((p for p in world.principals.values() if p.arn == ref), None)
     parts = ref.split("/")
@@ -50,6 +51,13 @@ def resolve(world: World, sandbox: models.Sandbox, ref: str) -> PrincipalInfo | 
         kind, name = "root", ""
     elif len(parts) == 3 and parts[1] in ("user", "role"):
         kind, name = parts[1], parts[2]
+    elif len(parts) == 3 and parts[1] == "permission-set":
+        # The role Identity Center provisions for the set in the account (its name ends in
+        # random hex, so a goal names the set).
+        role = models.Role.objects.filter(account=account, permission_set__name=parts[2]).first()
+        if role is None:
+            return None
+        return next((p for p in world.principals.values() if p.arn == role.arn), None)
     else:
         return None
     for p in world.principals.values():
@@ -121,13 +129,18 @@ def _path(
 
 def _node(world: World, sandbox: models.Sandbox, ref: str) -> tuple[str, str] | None:
     """(ARN, label) of a path's end: a principal, a group (joining one is a step of
-    escalation), an EC2 instance (it runs as its profile's role) or an identity provider (its
-    users federate into roles), written ``Account/group/name``, ``Account/instance/name``,
-    ``Account/provider/name`` or as an ARN."""
+    escalation), an EC2 instance (it runs as its profile's role), an identity provider (its
+    users federate into roles) or an Identity Center user, written ``Account/group/name``,
+    ``Account/instance/name``, ``Account/provider/name``, ``sso-user/name`` or as an ARN."""
     principal = resolve(world, sandbox, ref)
     if principal is not None:
         return principal.arn, principal.label
     parts = ref.split("/")
+    if len(parts) == 2 and parts[0] == "sso-user":
+        person = models.SsoUser.objects.filter(sandbox=sandbox, user_name=parts[1]).first()
+        if person is None:
+            return None
+        return f"arn:aws:identitystore:::user/{person.user_id}", f"Identity Center user {parts[1]}"
     kinds: dict[str, Any] = {
         "group": models.IamGroup.objects.filter(sandbox=sandbox),
         "instance": models.Ec2Instance.objects.filter(sandbox=sandbox),
@@ -155,6 +168,6 @@ def _unknown(goal: Goal, ref: str) -> GoalResult:
         False,
         f"{ref} is not in your sandbox.",
         f"{ref} names nothing in the world (write Account/user/name, Account/role/name, "
-        "Account/root or an ARN; a path may also start or end at Account/group/name, "
-        "Account/instance/name or Account/provider/name)",
+        "Account/root, Account/permission-set/name or an ARN; a path may also start or end at "
+        "Account/group/name, Account/instance/name, Account/provider/name or sso-user/name)",
     )

@@ -32,12 +32,16 @@ from iamlab.sandbox.models import (
     InstanceProfile,
     ManagedPolicy,
     MfaDevice,
+    Organization,
     OrgPolicy,
     OrgUnit,
+    PermissionSet,
     Resource,
     Role,
     Sandbox,
     ServiceCredential,
+    SsoGroup,
+    SsoUser,
 )
 
 from .yamlsource import Problem, Source, dotted
@@ -60,6 +64,7 @@ _SECTIONS = {
     "instances",
     "providers",
     "resources",
+    "identity_center",
 }
 _RESOURCE_KINDS = [kind for kind, _ in Resource.KIND_CHOICES]
 _JSON_POSITION = re.compile(r"^line \d+, column \d+: ")
@@ -256,6 +261,9 @@ class _Builder:
         self.each("instances", self.add_instance)
         self.each("providers", self.add_provider)
         self.each("resources", self.add_resource)
+        if "identity_center" in data:
+            with contextlib.suppress(_Stop):
+                self.add_identity_center(data["identity_center"])
         for path, text in self.named:
             try:
                 services.check_principals_exist(self.sandbox, text)
@@ -564,6 +572,94 @@ class _Builder:
         IdentityProvider.objects.create(
             sandbox=self.sandbox, account=account, kind=kind, name=name, client_ids=client_ids
         )
+
+    def add_identity_center(self, center: Any) -> None:
+        """Workforce users and groups, permission sets, and their assignments to accounts
+        (each assignment provisions the set's AWSReservedSSO_ role in the account)."""
+        path: Path = ("identity_center",)
+        if not isinstance(center, dict):
+            raise self.fail(path, "must be a mapping: users, groups, permission_sets, assignments")
+        organization = Organization.objects.filter(sandbox=self.sandbox).first()
+        if organization is None:
+            raise self.fail(path, "IAM Identity Center needs an organization (add organization)")
+        organization.identity_center_enabled = True
+        organization.save()
+        users: dict[str, SsoUser] = {}
+        for upath, entry in self.entries_of(center, path, "users"):
+            try:
+                name = self.text(entry, upath, "name")
+                if name in users:
+                    raise self.fail((*upath, "name"), f"another user is named {name}")
+                users[name] = SsoUser.objects.create(
+                    sandbox=self.sandbox,
+                    user_name=name,
+                    display_name=self.text(entry, upath, "display_name", required=False) or name,
+                    email=self.text(entry, upath, "email", required=False) or f"{name}@example.com",
+                )
+            except _Stop:
+                continue
+        groups: dict[str, SsoGroup] = {}
+        for gpath, entry in self.entries_of(center, path, "groups"):
+            try:
+                name = self.text(entry, gpath, "name")
+                group = groups[name] = SsoGroup.objects.create(sandbox=self.sandbox, name=name)
+                for mpath, member in self.names(entry, gpath, "members"):
+                    if member not in users:
+                        self.problem(mpath, f"no Identity Center user named {member}")
+                        continue
+                    group.members.add(users[member])
+            except _Stop:
+                continue
+        sets: dict[str, PermissionSet] = {}
+        for spath, entry in self.entries_of(center, path, "permission_sets"):
+            try:
+                sets_name = self.text(entry, spath, "name")
+                seconds = self.number(entry, spath, "session_duration", 3600)
+                inline = ""
+                if "inline" in entry:
+                    inline = self.document(entry, spath, "inline", PolicyType.IDENTITY)
+                permission_set = PermissionSet.objects.create(
+                    sandbox=self.sandbox,
+                    name=sets_name,
+                    description=self.text(entry, spath, "description", required=False),
+                    session_duration=seconds,
+                    inline_policy=inline,
+                )
+                for mpath, policy_name in self.names(entry, spath, "managed"):
+                    aws_name = policy_name.removeprefix("arn:aws:iam::aws:policy/")
+                    try:
+                        permission_set.managed_policies.add(awsmanaged.aws_policy(aws_name))
+                    except ManagedPolicy.DoesNotExist:
+                        self.problem(mpath, f"no AWS managed policy named {policy_name}")
+                sets[sets_name] = permission_set
+            except _Stop:
+                continue
+        for apath, entry in self.entries_of(center, path, "assignments"):
+            try:
+                set_name = self.text(entry, apath, "permission_set")
+                if set_name not in sets:
+                    raise self.fail((*apath, "permission_set"), f"no permission set {set_name}")
+                account = self.account(entry, apath)
+                user_name = self.text(entry, apath, "user", required=False)
+                group_name = self.text(entry, apath, "group", required=False)
+                if bool(user_name) == bool(group_name):
+                    raise self.fail(apath, "an assignment names a user or a group")
+                if user_name and user_name not in users:
+                    raise self.fail((*apath, "user"), f"no Identity Center user {user_name}")
+                if group_name and group_name not in groups:
+                    raise self.fail((*apath, "group"), f"no Identity Center group {group_name}")
+                self.check(
+                    apath,
+                    partial(
+                        services.assign,
+                        sets[set_name],
+                        account,
+                        sso_user=users.get(user_name),
+                        sso_group=groups.get(group_name),
+                    ),
+                )
+            except _Stop:
+                continue
 
     def add_resource(self, path: Path, entry: dict[str, Any]) -> None:
         account = self.account(entry, path)

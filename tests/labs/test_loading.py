@@ -162,6 +162,10 @@ def test_a_problem_in_one_scenario_loads_none_of_them() -> None:
         ),
         ({"notes_txt": "hello"}, "s/notes.txt: unknown file"),
         (
+            {"world_yaml": WORLD + "identity_center:\n  users: [{name: nia}]\n"},
+            "s/world.yaml, line 6, identity_center: IAM Identity Center needs an organization",
+        ),
+        (
             {"scenario_yaml": SCENARIO + "hints:\n  - Look here: the policy\n"},
             "s/scenario.yaml, line 24, hints[0]: must be a sentence; YAML reads a line with ': '",
         ),
@@ -178,6 +182,7 @@ def test_a_problem_in_one_scenario_loads_none_of_them() -> None:
         "nothing-to-do",
         "unknown-start",
         "unknown-file",
+        "identity-center-without-organization",
         "colon-in-a-hint",
     ],
 )
@@ -263,6 +268,7 @@ def test_a_goal_may_name_what_the_learner_creates_if_the_fixed_world_has_it() ->
     found = problems_of({"t": ("t", folder(scenario_yaml=scenario, fixed_yaml=""))})
     assert found == [
         "t/scenario.yaml, line 16, goals[1]: Dev/role/Reports names nothing in the world "
-        "(write Account/user/name, Account/role/name, Account/root or an ARN; a path may also "
-        "start or end at Account/group/name, Account/instance/name or Account/provider/name)"
+        "(write Account/user/name, Account/role/name, Account/root, Account/permission-set/name "
+        "or an ARN; a path may also start or end at Account/group/name, Account/instance/name, "
+        "Account/provider/name or sso-user/name)"
     ]
