@@ -134,6 +134,8 @@ def test_only_instructors_see_the_walkthrough_and_the_scenarios_page(groups_lab:
         "Walkthrough" not in student.get(reverse("labs:scenario", args=["groups"])).content.decode()
     )
     assert "Walkthrough" in teacher.get(reverse("labs:scenario", args=["groups"])).content.decode()
+    assert "manage-scenarios" not in student.get(reverse("labs:list")).content.decode()
+    assert "manage-scenarios" in teacher.get(reverse("labs:list")).content.decode()
     assert student.get(reverse("labs:manage")).status_code == 403
     assert student.get(reverse("labs:export_all")).status_code == 403
     assert Client().get(reverse("labs:list")).status_code == 302  # sign in first
