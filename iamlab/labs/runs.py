@@ -15,7 +15,7 @@ from .scenario import WORLD_FILE
 from .world import build_world
 from .yamlsource import read_yaml
 
-__all__ = ["available_hints", "check", "start"]
+__all__ = ["available_hints", "check", "reveal_hint", "start"]
 
 
 @transaction.atomic
@@ -92,3 +92,12 @@ def available_hints(run: LabRun) -> int:
             break
         count += 1
     return count
+
+
+def reveal_hint(run: LabRun) -> bool:
+    """Open the next hint if it is offered yet; whether one opened."""
+    if run.hints_shown >= available_hints(run):
+        return False
+    run.hints_shown += 1
+    run.save(update_fields=["hints_shown"])
+    return True

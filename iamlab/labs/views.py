@@ -3,6 +3,8 @@ goals and hints, and the instructors' page to load and export scenarios."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
@@ -14,6 +16,7 @@ from iamlab.people.roles import instructor_required, is_instructor
 from iamlab.web import is_htmx_swap
 
 from . import runs
+from .goals import GoalResult
 from .loading import LoadFailed, export_zip, load, read_zip
 from .models import LabRun, Scenario
 from .scenario import TOPICS
@@ -46,13 +49,17 @@ def lab_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _scenario_context(request: HttpRequest, scenario: Scenario) -> dict[str, object]:
+def _scenario_context(
+    request: HttpRequest, scenario: Scenario, results: list[GoalResult] | None = None
+) -> dict[str, object]:
+    """The lab's page: its goals checked now (unless ``results`` were just checked)."""
     run = (
         LabRun.objects.filter(user=_user(request), scenario=scenario)
         .select_related("sandbox")
         .first()
     )
-    results = runs.check(run) if run is not None else []
+    if results is None:
+        results = runs.check(run) if run is not None else []
     hints = scenario.hint_list()
     shown = hints[: run.hints_shown] if run else []
     offered = runs.available_hints(run) if run else 0
@@ -103,24 +110,30 @@ def lab_start(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def lab_check(request: HttpRequest, slug: str) -> HttpResponse:
     """Check the goals now, as one of the learner's attempts."""
-    scenario = get_object_or_404(Scenario, slug=slug)
-    run = get_object_or_404(LabRun, user=_user(request), scenario=scenario)
-    runs.check(run, count=True)
-    if is_htmx_swap(request):
-        return render(request, "labs/scenario.html#goals", _scenario_context(request, scenario))
-    return redirect("labs:scenario", slug=slug)
+    return _on_run(request, slug, lambda run: runs.check(run, count=True))
 
 
 @login_required
 @require_POST
 def lab_hint(request: HttpRequest, slug: str) -> HttpResponse:
+    return _on_run(request, slug, _reveal_hint)
+
+
+def _reveal_hint(run: LabRun) -> None:
+    runs.reveal_hint(run)
+
+
+def _on_run(
+    request: HttpRequest, slug: str, act: Callable[[LabRun], list[GoalResult] | None]
+) -> HttpResponse:
+    """Do ``act`` on the learner's run of the lab, then show its goals: in place for htmx,
+    else back on the lab's page."""
     scenario = get_object_or_404(Scenario, slug=slug)
     run = get_object_or_404(LabRun, user=_user(request), scenario=scenario)
-    if run.hints_shown < runs.available_hints(run):
-        run.hints_shown += 1
-        run.save(update_fields=["hints_shown"])
+    results = act(run)
     if is_htmx_swap(request):
-        return render(request, "labs/scenario.html#goals", _scenario_context(request, scenario))
+        context = _scenario_context(request, scenario, results)
+        return render(request, "labs/scenario.html#goals", context)
     return redirect("labs:scenario", slug=slug)
 
 
