@@ -70,13 +70,34 @@ def read_yaml(text: str, file: str) -> Source:
     source = Source(file, None)
     if node is None:
         return source
-    source.data = _build(node, (), source, yaml.SafeLoader(""))
+    try:
+        source.data = _build(node, (), source, yaml.SafeLoader(""))
+    except (_TooBig, RecursionError):
+        raise YamlProblem(
+            Problem(
+                file,
+                "",
+                f"too large: a scenario file holds at most {MAX_VALUES:,} values, nested at most "
+                f"{MAX_DEPTH} deep (anchors and aliases count each time they are used)",
+            )
+        ) from None
     return source
+
+
+MAX_VALUES = 50_000
+MAX_DEPTH = 60
+
+
+class _TooBig(Exception):
+    pass
 
 
 def _build(
     node: yaml.Node, path: tuple[str | int, ...], source: Source, loader: yaml.SafeLoader
 ) -> Any:
+    # Aliases are expanded: a file of nested aliases ("billion laughs") must not run away.
+    if len(source.lines) >= MAX_VALUES or len(path) > MAX_DEPTH:
+        raise _TooBig
     source.lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}

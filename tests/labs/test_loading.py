@@ -272,3 +272,21 @@ def test_a_goal_may_name_what_the_learner_creates_if_the_fixed_world_has_it() ->
         "or an ARN; a path may also start or end at Account/group/name, Account/instance/name, "
         "Account/provider/name or sso-user/name)"
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # "Billion laughs": each alias doubles the values.
+        "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+        + "".join(
+            f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n"
+            for i in range(8)
+        ),
+        "a: " + "[" * 200 + "]" * 200 + "\n",
+    ],
+    ids=["aliases", "nesting"],
+)
+def test_a_runaway_yaml_file_is_refused_not_expanded(text: str) -> None:
+    found = problems_of({"s": ("s", folder(world_yaml=text))})
+    assert any(p.startswith("s/world.yaml: too large") for p in found), found
