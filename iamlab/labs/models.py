@@ -3,10 +3,12 @@ scenario exports back exactly; the parsed fields are what the pages read."""
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 
 from .scenario import TOPICS, Goal, Hint
 
@@ -78,3 +80,69 @@ class LabRun(models.Model):
     @property
     def status(self) -> str:
         return "solved" if self.solved_at else "in progress"
+
+
+def _class_code() -> str:
+    # No 0/O or 1/I/L: a code is read aloud and typed by hand.
+    alphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(8))
+
+
+class Classroom(models.Model):
+    """An instructor's class: students join with its code and get its assigned labs."""
+
+    name = models.CharField(max_length=100)
+    instructor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="classes_taught"
+    )
+    code = models.CharField(max_length=8, unique=True, default=_class_code)
+    created_at = models.DateTimeField(auto_now_add=True)
+    students = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Membership", related_name="classes_joined"
+    )
+    scenarios = models.ManyToManyField(Scenario, through="Assignment", related_name="classes")
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                "instructor",
+                Lower("name"),
+                name="class_name_unique_per_instructor",
+                violation_error_message="You already have a class with this name.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    classroom = models.ForeignKey(Classroom, on_delete=models.CASCADE, related_name="memberships")
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("classroom", "student", name="one_membership_per_class")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} in {self.classroom}"
+
+
+class Assignment(models.Model):
+    classroom = models.ForeignKey(Classroom, on_delete=models.CASCADE, related_name="assignments")
+    scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="assignments")
+    assigned_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["assigned_at", "id"]
+        constraints = [
+            models.UniqueConstraint("classroom", "scenario", name="one_assignment_per_lab")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scenario} for {self.classroom}"

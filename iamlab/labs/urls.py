@@ -5,6 +5,10 @@ from . import views
 app_name = "labs"
 urlpatterns = [
     path("", views.lab_list, name="list"),
+    path("join/", views.join_class, name="join"),
+    path("classes/", views.class_list, name="classes"),
+    path("classes/<int:pk>/", views.class_page, name="class"),
+    path("classes/<int:pk>/grades.csv", views.class_grades, name="grades"),
     path("manage/", views.manage, name="manage"),
     path("manage/export/", views.export, name="export_all"),
     path("manage/export/<slug:slug>/", views.export, name="export"),

@@ -4,21 +4,25 @@ goals and hints, and the instructors' page to load and export scenarios."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from iamlab.people.roles import instructor_required, is_instructor
 from iamlab.web import is_htmx_swap
 
-from . import runs
+from . import classes, runs
 from .goals import GoalResult
 from .loading import LoadFailed, export_zip, load, read_zip
-from .models import LabRun, Scenario
+from .models import Assignment, Classroom, LabRun, Membership, Scenario
 from .scenario import TOPICS
 from .text import markdown
 
@@ -36,9 +40,14 @@ def _user(request: HttpRequest) -> User:
 def lab_list(request: HttpRequest) -> HttpResponse:
     scenarios = list(Scenario.objects.all())
     mine = {r.scenario_id: r for r in LabRun.objects.filter(user=_user(request))}
+    assigned: dict[int, list[str]] = {}
+    for a in Assignment.objects.filter(classroom__memberships__student=_user(request)).values(
+        "scenario_id", "classroom__name"
+    ):
+        assigned.setdefault(a["scenario_id"], []).append(a["classroom__name"])
     topics = []
     for key, label in TOPICS.items():
-        rows = [(s, mine.get(s.pk)) for s in scenarios if s.topic == key]
+        rows = [(s, mine.get(s.pk), assigned.get(s.pk, [])) for s in scenarios if s.topic == key]
         if rows:
             topics.append((label, rows))
     solved = sum(1 for r in mine.values() if r.solved_at)
@@ -175,3 +184,125 @@ def export(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     response = HttpResponse(export_zip(scenarios), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{slug or "scenarios"}.zip"'
     return response
+
+
+# -- classes -------------------------------------------------------------------------------------
+
+
+class ClassForm(forms.Form):
+    name = forms.CharField(max_length=100, label="Class name", strip=True)
+
+    def __init__(self, *args: Any, instructor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.instructor = instructor
+
+    def clean_name(self) -> str:
+        name: str = self.cleaned_data["name"]
+        if Classroom.objects.filter(instructor=self.instructor, name__iexact=name).exists():
+            raise forms.ValidationError("You already have a class with this name.")
+        return name
+
+
+class JoinForm(forms.Form):
+    code = forms.CharField(max_length=20, label="Class code", strip=True)
+
+    def clean_code(self) -> Classroom:
+        code = self.cleaned_data["code"].upper().replace("-", "").replace(" ", "")
+        found = Classroom.objects.filter(code=code).first()
+        if found is None:
+            raise forms.ValidationError(
+                f"No class has the code {code}. Check it with your instructor; it has 8 "
+                "letters and digits."
+            )
+        return found
+
+
+@instructor_required
+@require_http_methods(["GET", "POST"])
+def class_list(request: HttpRequest) -> HttpResponse:
+    form = ClassForm(request.POST or None, instructor=_user(request))
+    if request.method == "POST" and form.is_valid():
+        classroom = Classroom.objects.create(
+            name=form.cleaned_data["name"], instructor=_user(request)
+        )
+        messages.success(request, f"Created {classroom.name}. Students join with {classroom.code}.")
+        return redirect("labs:class", pk=classroom.pk)
+    classes = Classroom.objects.filter(instructor=_user(request)).annotate(
+        student_count=Count("memberships", distinct=True),
+        lab_count=Count("assignments", distinct=True),
+    )
+    return render(
+        request,
+        "labs/classes.html",
+        {"classes": classes, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+def _my_class(request: HttpRequest, pk: int) -> Classroom:
+    """A class of the signed-in instructor; another instructor's answers 404."""
+    return get_object_or_404(Classroom, pk=pk, instructor=_user(request))
+
+
+@instructor_required
+@require_http_methods(["GET", "POST"])
+def class_page(request: HttpRequest, pk: int) -> HttpResponse:
+    classroom = _my_class(request, pk)
+    error = ""
+    if request.method == "POST":
+        slug = request.POST.get("scenario", "")
+        scenario = Scenario.objects.filter(slug=slug).first()
+        if scenario is None:
+            error = "Choose a lab to assign."
+        elif request.POST.get("op") == "unassign":
+            Assignment.objects.filter(classroom=classroom, scenario=scenario).delete()
+            messages.success(request, f"{scenario.title} is no longer assigned.")
+            return redirect("labs:class", pk=pk)
+        else:
+            _, created = Assignment.objects.get_or_create(classroom=classroom, scenario=scenario)
+            messages.success(
+                request,
+                f"Assigned {scenario.title}."
+                if created
+                else f"{scenario.title} was assigned already.",
+            )
+            return redirect("labs:class", pk=pk)
+    scenarios, rows = classes.progress(classroom)
+    unassigned = Scenario.objects.exclude(pk__in=[s.pk for s in scenarios])
+    return render(
+        request,
+        "labs/class.html",
+        {
+            "classroom": classroom,
+            "scenarios": scenarios,
+            "rows": rows,
+            "unassigned": unassigned,
+            "error": error,
+        },
+        status=400 if error else 200,
+    )
+
+
+@instructor_required
+@require_GET
+def class_grades(request: HttpRequest, pk: int) -> HttpResponse:
+    classroom = _my_class(request, pk)
+    response = HttpResponse(classes.grades_csv(classroom), content_type="text/csv; charset=utf-8")
+    name = slugify(classroom.name) or "class"
+    response["Content-Disposition"] = f'attachment; filename="{name}-grades.csv"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def join_class(request: HttpRequest) -> HttpResponse:
+    form = JoinForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        classroom: Classroom = form.cleaned_data["code"]
+        _, created = Membership.objects.get_or_create(classroom=classroom, student=_user(request))
+        messages.success(
+            request,
+            f"You joined {classroom.name}." if created else f"You are in {classroom.name} already.",
+        )
+        return redirect("labs:list")
+    return render(request, "labs/join.html", {"form": form}, status=400 if form.errors else 200)

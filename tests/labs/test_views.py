@@ -6,35 +6,18 @@ from __future__ import annotations
 
 import io
 import zipfile
-from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from iamlab.labs.loading import load, read_path
 from iamlab.labs.models import LabRun, Scenario
-from iamlab.people.models import Profile, Role
+from iamlab.people.models import Role
 from iamlab.sandbox.models import Account, InlinePolicy, Sandbox
 
-SHIPPED = Path(__file__).resolve().parents[2] / "fixtures" / "scenarios"
+from .conftest import signed_in
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def groups_lab() -> Scenario:
-    load({"groups": read_path(SHIPPED)["groups"]})
-    return Scenario.objects.get(slug="groups")
-
-
-def signed_in(name: str, role: str = Role.STUDENT) -> tuple[Client, User]:
-    user = User.objects.create_user(name, password="pw-for-tests-1")
-    Profile.objects.update_or_create(user=user, defaults={"role": role})
-    client = Client()
-    client.force_login(user)
-    return client, user
 
 
 def test_the_list_shows_each_lab_under_its_topic_with_the_learners_status(

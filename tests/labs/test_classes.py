@@ -1,0 +1,129 @@
+"""Classes: an instructor creates one, students join with its code, labs are assigned, the
+dashboard shows each student's progress, grades export as CSV, and nobody sees another
+instructor's class."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+
+from iamlab.labs.models import Classroom, LabRun, Membership, Scenario
+from iamlab.people.models import Role
+
+from .conftest import signed_in
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_class_from_creation_to_grades(groups_lab: Scenario) -> None:
+    teacher, tess = signed_in("tess", Role.INSTRUCTOR)
+    response = teacher.post(reverse("labs:classes"), {"name": "IAM 101"})
+    classroom = Classroom.objects.get(instructor=tess)
+    assert response["Location"] == reverse("labs:class", args=[classroom.pk])
+    assert len(classroom.code) == 8
+
+    # A student joins with the code, typed loosely.
+    student, sam = signed_in("sam")
+    loose = classroom.code.lower()[:4] + "-" + classroom.code.lower()[4:]
+    response = student.post(reverse("labs:join"), {"code": loose}, follow=True)
+    assert f"You joined {classroom.name}." in response.content.decode()
+    assert Membership.objects.filter(classroom=classroom, student=sam).exists()
+
+    # The instructor assigns the lab; the student sees it marked.
+    teacher.post(reverse("labs:class", args=[classroom.pk]), {"scenario": "groups"})
+    page = student.get(reverse("labs:list")).content.decode()
+    assert 'data-testid="assigned-groups"' in page
+    assert "Assigned in IAM 101" in page
+
+    # Progress shows on the dashboard, and in the CSV.
+    dashboard = teacher.get(reverse("labs:class", args=[classroom.pk])).content.decode()
+    assert "Not started" in dashboard
+    student.post(reverse("labs:start", args=["groups"]))
+    student.post(reverse("labs:check", args=["groups"]))
+    dashboard = teacher.get(reverse("labs:class", args=[classroom.pk])).content.decode()
+    assert "In progress" in dashboard
+    assert "2/3 goals · 1 check · 0 hints" in dashboard
+    grades = teacher.get(reverse("labs:grades", args=[classroom.pk]))
+    assert grades["Content-Type"] == "text/csv; charset=utf-8"
+    rows = list(csv.DictReader(io.StringIO(grades.content.decode())))
+    assert rows == [
+        {
+            "username": "sam",
+            "name": "sam",
+            "lab": "groups",
+            "state": "in progress",
+            "goals holding": "2",
+            "goals": "3",
+            "checks": "1",
+            "hints": "0",
+            "solved at": "",
+        }
+    ]
+    # Unassigning takes the lab off the dashboard; the student's run stays theirs.
+    teacher.post(
+        reverse("labs:class", args=[classroom.pk]), {"scenario": "groups", "op": "unassign"}
+    )
+    assert not classroom.assignments.exists()
+    assert LabRun.objects.filter(user=sam).exists()
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"code": "NOPE1234"}, "No class has the code NOPE1234."),
+        ({"code": ""}, "This field is required."),
+    ],
+)
+def test_a_wrong_code_says_so(data: dict[str, str], message: str) -> None:
+    student, _ = signed_in("sam")
+    response = student.post(reverse("labs:join"), data)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+
+
+def test_class_names_are_unique_per_instructor_and_assigning_nothing_is_refused(
+    groups_lab: Scenario,
+) -> None:
+    teacher, tess = signed_in("tess", Role.INSTRUCTOR)
+    teacher.post(reverse("labs:classes"), {"name": "IAM 101"})
+    response = teacher.post(reverse("labs:classes"), {"name": "iam 101"})
+    assert response.status_code == 400
+    assert "You already have a class with this name." in response.content.decode()
+    classroom = Classroom.objects.get(instructor=tess)
+    response = teacher.post(reverse("labs:class", args=[classroom.pk]), {"scenario": "nope"})
+    assert response.status_code == 400
+    assert "Choose a lab to assign." in response.content.decode()
+
+
+def test_nobody_sees_another_instructors_class(groups_lab: Scenario) -> None:
+    _, tess = signed_in("tess", Role.INSTRUCTOR)
+    other, _ = signed_in("olga", Role.INSTRUCTOR)
+    student, _ = signed_in("sam")
+    classroom = Classroom.objects.create(name="IAM 101", instructor=tess)
+    for url in (
+        reverse("labs:class", args=[classroom.pk]),
+        reverse("labs:grades", args=[classroom.pk]),
+    ):
+        assert other.get(url).status_code == 404
+        assert student.get(url).status_code == 403
+    assert (
+        other.post(reverse("labs:class", args=[classroom.pk]), {"scenario": "groups"}).status_code
+        == 404
+    )
+    assert "IAM 101" not in other.get(reverse("labs:classes")).content.decode()
+    assert student.get(reverse("labs:classes")).status_code == 403
+
+
+def test_a_name_that_starts_like_a_formula_is_defused_in_the_csv(groups_lab: Scenario) -> None:
+    teacher, tess = signed_in("tess", Role.INSTRUCTOR)
+    student, sam = signed_in("sam")
+    sam.profile.display_name = '=HYPERLINK("x")'
+    sam.profile.save()
+    classroom = Classroom.objects.create(name="IAM 101", instructor=tess)
+    Membership.objects.create(classroom=classroom, student=sam)
+    classroom.assignments.create(scenario=groups_lab)
+    text = teacher.get(reverse("labs:grades", args=[classroom.pk])).content.decode()
+    assert "'=HYPERLINK" in text
