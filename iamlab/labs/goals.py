@@ -35,6 +35,7 @@ class GoalResult:
     holds: bool
     detail: str  # what the engine or the graph found, in words
     problem: str = ""  # a reference that names nothing in the sandbox
+    ends: tuple[str, str] | None = None  # a path goal's two nodes, to show it on the graph
 
 
 def resolve(world: World, sandbox: models.Sandbox, ref: str) -> PrincipalInfo | None:
@@ -124,7 +125,8 @@ def _path(
         detail = "A way exists: " + " → ".join(
             [graph.nodes[way[0].source].label] + [graph.nodes[e.target].label for e in way]
         )
-    return GoalResult(goal, (way is not None) == (goal.expect == "exists"), detail)
+    holds = (way is not None) == (goal.expect == "exists")
+    return GoalResult(goal, holds, detail, ends=(ends[0][0], ends[1][0]))
 
 
 def _node(world: World, sandbox: models.Sandbox, ref: str) -> tuple[str, str] | None:

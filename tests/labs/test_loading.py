@@ -290,3 +290,19 @@ def test_a_goal_may_name_what_the_learner_creates_if_the_fixed_world_has_it() ->
 def test_a_runaway_yaml_file_is_refused_not_expanded(text: str) -> None:
     found = problems_of({"s": ("s", folder(world_yaml=text))})
     assert any(p.startswith("s/world.yaml: too large") for p in found), found
+
+
+def test_scenarios_export_to_folders_and_a_zip_that_load_back(tmp_path: Path) -> None:
+    load(read_path(SHIPPED))
+    call_command("export_scenarios", "groups", "access-keys", "--to", str(tmp_path / "out"))
+    assert read_path(tmp_path / "out") == {
+        slug: (str(tmp_path / "out" / slug), files)
+        for slug, (_where, files) in read_path(SHIPPED).items()
+        if slug in ("groups", "access-keys")
+    }
+    call_command("export_scenarios", "--zip", str(tmp_path / "all.zip"))
+    assert set(read_zip((tmp_path / "all.zip").read_bytes())) == set(read_path(SHIPPED))
+    with pytest.raises(CommandError, match="exists and is not empty"):
+        call_command("export_scenarios", "groups", "--to", str(tmp_path / "out"))
+    with pytest.raises(CommandError, match="No loaded scenario nope"):
+        call_command("export_scenarios", "nope", "--to", str(tmp_path / "x"))

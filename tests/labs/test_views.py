@@ -48,6 +48,12 @@ def test_starting_a_lab_builds_its_world_in_the_learners_own_sandbox(groups_lab:
     assert "2 of 3 goals hold" in page
     assert 'data-testid="goal-joe-cannot-join-admins"' in page
     assert "A way exists" in page
+    graph_link = (
+        f"/sandboxes/{run.sandbox.pk}/graph/?from=arn%3Aaws%3Aiam%3A%3A111122223333%3Auser/joe"
+        "&amp;to=arn%3Aaws%3Aiam%3A%3A111122223333%3Agroup/Admins"
+    )
+    assert graph_link in page
+    assert client.get(graph_link.replace("&amp;", "&")).status_code == 200
 
 
 def test_checks_are_counted_hints_open_in_order_and_the_fix_solves_the_lab(
