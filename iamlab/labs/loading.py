@@ -28,7 +28,8 @@ from iamlab.sandbox.models import Sandbox
 from iamlab.sandbox.world import World
 
 from .goals import GoalResult, check_goals, resolve
-from .models import Scenario
+from .models import Quiz, Scenario
+from .quiz import QuizInvalid, QuizSpec, read_quiz
 from .scenario import (
     FIXED_FILE,
     SCENARIO_FILE,
@@ -38,7 +39,7 @@ from .scenario import (
     read_scenario,
 )
 from .world import WorldInvalid, build_world
-from .yamlsource import Problem, Source
+from .yamlsource import Problem, Source, YamlProblem, read_yaml
 
 __all__ = [
     "LoadFailed",
@@ -66,6 +67,7 @@ class LoadReport:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    quizzes: list[str] = field(default_factory=list)  # quiz banks new or changed
 
     def summary(self) -> str:
         parts = [
@@ -77,18 +79,51 @@ class LoadReport:
             )
             if names
         ]
-        return ", ".join(parts) or "no scenarios"
+        text = ", ".join(parts) or "no scenarios"
+        if self.quizzes:
+            many = "s" if len(self.quizzes) > 1 else ""
+            text += f"; {len(self.quizzes)} quiz bank{many} new or changed"
+        return text
 
 
 # -- reading files -----------------------------------------------------------------------------
 
 
 Folders = dict[str, tuple[str, dict[str, str]]]  # slug -> (where, files)
+Banks = dict[str, tuple[str, str]]  # quiz slug -> (where, text)
+QUIZ_SUFFIX = ".quiz.yaml"
+
+
+def read_quizzes(path: Path) -> Banks:
+    """The quiz banks (``<slug>.quiz.yaml``) at ``path``: a file, a folder tree or a zip."""
+    if path.is_file() and path.suffix.lower() == ".zip":
+        return zip_quizzes(path.read_bytes(), str(path))
+    files = [path] if path.is_file() else sorted(path.rglob(f"*{QUIZ_SUFFIX}"))
+    banks: Banks = {}
+    for file in files:
+        if file.name.endswith(QUIZ_SUFFIX):
+            slug = file.name.removesuffix(QUIZ_SUFFIX)
+            banks[slug] = (str(file), _decode(file.read_bytes(), str(file)))
+    return banks
+
+
+def zip_quizzes(data: bytes, name: str = "upload.zip") -> Banks:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise LoadFailed([Problem(name, "", "not a zip file")]) from None
+    banks: Banks = {}
+    for info in archive.infolist():
+        base = info.filename.replace("\\", "/").rsplit("/", 1)[-1]
+        if base.endswith(QUIZ_SUFFIX) and not info.is_dir() and info.file_size <= MAX_FILE_BYTES:
+            where = f"{name}:{info.filename}"
+            banks[base.removesuffix(QUIZ_SUFFIX)] = (where, _decode(archive.read(info), where))
+    return banks
 
 
 def read_path(path: Path) -> Folders:
     """The scenario folders at ``path``: a scenario folder, a folder of them (at any depth), or
-    a zip of either."""
+    a zip of either (none is no problem: the path may hold quiz banks only)."""
     if not path.exists():
         raise LoadFailed([Problem(str(path), "", "no such file or folder")])
     if path.is_file():
@@ -98,8 +133,6 @@ def read_path(path: Path) -> Folders:
     folders: Folders = {}
     problems: list[Problem] = []
     found = sorted({p.parent for p in path.rglob(SCENARIO_FILE)})
-    if not found:
-        raise LoadFailed([Problem(str(path), "", f"no {SCENARIO_FILE} in this folder or below")])
     for folder in found:
         try:
             files = read_folder(folder)
@@ -159,8 +192,6 @@ def read_zip(data: bytes, name: str = "upload.zip") -> Folders:
             continue
         slug = folder.rsplit("/", 1)[-1] if folder else Path(name).stem
         _add(folders, slug, f"{name}:{folder or '.'}", files, problems)
-    if not folders and not problems:
-        problems.append(Problem(name, "", f"no {SCENARIO_FILE} in this zip"))
     if problems:
         raise LoadFailed(problems)
     return folders
@@ -190,11 +221,22 @@ def _decode(data: bytes, where: str) -> str:
 
 
 def load(
-    folders: Mapping[str, tuple[str, Mapping[str, str]]], by: User | None = None
+    folders: Mapping[str, tuple[str, Mapping[str, str]]],
+    by: User | None = None,
+    quizzes: Mapping[str, tuple[str, str]] | None = None,
 ) -> LoadReport:
-    """Check every scenario of ``folders`` and, if none has a problem, save them all."""
+    """Check every scenario of ``folders`` and quiz bank of ``quizzes`` and, if none has a
+    problem, save them all."""
     specs: list[ScenarioSpec] = []
     problems: list[Problem] = []
+    banks: list[QuizSpec] = []
+    for slug, (where, text) in sorted((quizzes or {}).items()):
+        try:
+            banks.append(read_quiz(slug, read_yaml(text, where), text))
+        except YamlProblem as exc:
+            problems.append(exc.problem)
+        except QuizInvalid as exc:
+            problems.extend(exc.problems)
     for slug, (where, files) in sorted(folders.items()):
         try:
             specs.append(read_scenario(slug, files, where))
@@ -206,6 +248,14 @@ def load(
         raise LoadFailed(problems)
     report = LoadReport()
     with transaction.atomic():
+        for bank in banks:
+            quiz = Quiz.objects.filter(slug=bank.slug).first()
+            if quiz is None or quiz.text != bank.text:
+                Quiz.objects.update_or_create(
+                    slug=bank.slug,
+                    defaults={"title": bank.title, "topic": bank.topic, "text": bank.text},
+                )
+                report.quizzes.append(bank.slug)
         for spec in specs:
             fields = _fields(spec)
             existing = Scenario.objects.filter(slug=spec.slug).first()

@@ -10,7 +10,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 
+from .quiz import QuizSpec, read_quiz
 from .scenario import TOPICS, Goal, Hint
+from .yamlsource import read_yaml
 
 
 class Scenario(models.Model):
@@ -146,3 +148,49 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scenario} for {self.classroom}"
+
+
+class Quiz(models.Model):
+    """A quiz bank as loaded: its file is kept as written and read again when used."""
+
+    slug = models.SlugField(max_length=64, unique=True)
+    title = models.CharField(max_length=200)
+    topic = models.CharField(max_length=40, choices=list(TOPICS.items()))
+    text = models.TextField()
+    loaded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def spec(self) -> QuizSpec:
+        return read_quiz(self.slug, read_yaml(self.text, f"{self.slug}.quiz.yaml"), self.text)
+
+
+class QuizProgress(models.Model):
+    """One learner on one question: the variant they see (its seed), their attempts and hints
+    (practice mode: a new variant starts the question afresh)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiz_progress"
+    )
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="progress")
+    question_id = models.CharField(max_length=64)
+    seed = models.PositiveIntegerField()
+    attempts = models.PositiveIntegerField(default=0)
+    wrong = models.PositiveIntegerField(default=0)
+    hints_shown = models.PositiveIntegerField(default=0)
+    solved = models.BooleanField(default=False)
+    answer_shown = models.BooleanField(default=False)
+    last_answer = models.JSONField(default=list)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("user", "quiz", "question_id", name="one_progress_per_question")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.quiz}/{self.question_id}"

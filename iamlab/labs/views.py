@@ -11,20 +11,23 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from iamlab.people.roles import instructor_required, is_instructor
 from iamlab.web import is_htmx_swap
 
-from . import classes, runs
+from . import classes, practice, runs
 from .goals import GoalResult
-from .loading import LoadFailed, export_zip, load, read_zip
-from .models import Assignment, Classroom, LabRun, Membership, Scenario
+from .loading import LoadFailed, export_zip, load, read_zip, zip_quizzes
+from .models import Assignment, Classroom, LabRun, Membership, Quiz, Scenario
+from .quiz import Question
 from .scenario import TOPICS
 from .text import markdown
+from .yamlsource import Problem
 
 MAX_UPLOAD = 8 * 1024 * 1024
 
@@ -50,11 +53,12 @@ def lab_list(request: HttpRequest) -> HttpResponse:
         rows = [(s, mine.get(s.pk), assigned.get(s.pk, [])) for s in scenarios if s.topic == key]
         if rows:
             topics.append((label, rows))
+    quizzes = [(TOPICS.get(q.topic, q.topic), q) for q in Quiz.objects.all()]
     solved = sum(1 for r in mine.values() if r.solved_at)
     return render(
         request,
         "labs/list.html",
-        {"topics": topics, "solved": solved, "total": len(scenarios)},
+        {"topics": topics, "solved": solved, "total": len(scenarios), "quizzes": quizzes},
     )
 
 
@@ -158,8 +162,14 @@ def manage(request: HttpRequest) -> HttpResponse:
         elif upload.size is not None and upload.size > MAX_UPLOAD:
             problems.append(f"{upload.name}: a zip of scenarios is at most 8 MB.")
         else:
+            data, name = upload.read(), upload.name or "upload.zip"
             try:
-                report = load(read_zip(upload.read(), upload.name or "upload.zip"), _user(request))
+                folders, banks = read_zip(data, name), zip_quizzes(data, name)
+                if not folders and not banks:
+                    raise LoadFailed(
+                        [Problem(name, "", "no scenario folder (scenario.yaml) or quiz bank here")]
+                    )
+                report = load(folders, _user(request), quizzes=banks)
             except LoadFailed as exc:
                 problems.extend(str(p) for p in exc.problems)
             else:
@@ -306,3 +316,68 @@ def join_class(request: HttpRequest) -> HttpResponse:
         )
         return redirect("labs:list")
     return render(request, "labs/join.html", {"form": form}, status=400 if form.errors else 200)
+
+
+# -- quizzes -------------------------------------------------------------------------------------
+
+
+def _quiz_and_question(
+    slug: str, qid: str | None = None
+) -> tuple[Quiz, list[Question], Question | None]:
+    quiz = get_object_or_404(Quiz, slug=slug)
+    questions = list(quiz.spec().questions)
+    if qid is None:
+        return quiz, questions, None
+    question = next((q for q in questions if q.id == qid), None)
+    if question is None:
+        raise Http404(f"No question {qid} in {quiz.title}.")
+    return quiz, questions, question
+
+
+@login_required
+@require_GET
+def quiz_page(request: HttpRequest, slug: str) -> HttpResponse:
+    quiz, questions, _ = _quiz_and_question(slug)
+    cards = [practice.card(_user(request), quiz, q) for q in questions]
+    return render(
+        request,
+        "labs/quiz.html",
+        {
+            "quiz": quiz,
+            "topic": TOPICS.get(quiz.topic, quiz.topic),
+            "cards": cards,
+            "solved": sum(1 for c in cards if c.progress.solved),
+            "show_after": practice.SHOW_ANSWER_AFTER,
+        },
+    )
+
+
+@login_required
+@require_POST
+def quiz_act(request: HttpRequest, slug: str, qid: str, act: str) -> HttpResponse:
+    """Answer, ask for a hint, a new variant, or the answer; the question's card comes back
+    in place (htmx), or the page reloads at it."""
+    quiz, _, question = _quiz_and_question(slug, qid)
+    assert question is not None
+    user = _user(request)
+    if act == "answer":
+        card = practice.answer(user, quiz, question, request.POST.getlist("answer"))
+    elif act == "hint":
+        card = practice.hint(user, quiz, question)
+    elif act == "new":
+        card = practice.new_variant(user, quiz, question)
+    elif act == "reveal":
+        card = practice.reveal(user, quiz, question)
+    else:
+        raise Http404(f"No action {act}.")
+    if is_htmx_swap(request):
+        return render(
+            request,
+            "labs/quiz.html#question",
+            {"quiz": quiz, "card": card, "show_after": practice.SHOW_ANSWER_AFTER},
+        )
+    if card.malformed:
+        messages.error(
+            request, "Choose an answer (or give a number) first: that try was not counted."
+        )
+    return redirect(f"{reverse('labs:quiz', args=[slug])}#q-{qid}")

@@ -102,7 +102,7 @@ def test_load_demo_lists_the_demo_logins(monkeypatch):
     assert "Instructor login: demo-instructor / iamlab-demo" in text
     assert "Student login: demo-student / iamlab-demo" in text
     shipped = len(read_path(SCENARIOS))
-    assert f"Labs: {shipped} new (fixtures/scenarios)" in text
+    assert f"Labs: {shipped} new; 1 quiz bank new or changed (fixtures/scenarios" in text
     again = StringIO()
     call_command("load_demo", stdout=again)
     assert "Instructor login: demo-instructor / (unchanged)" in again.getvalue()

@@ -12,25 +12,35 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from iamlab.labs.loading import Folders, LoadFailed, load, read_path
+from iamlab.labs.loading import Banks, Folders, LoadFailed, load, read_path, read_quizzes
 from iamlab.labs.yamlsource import Problem
 
 
 class Command(BaseCommand):
-    help = "Load scenarios from folders (fixtures/scenarios/<slug>/), zips or trees of them."
+    help = (
+        "Load scenarios (fixtures/scenarios/<slug>/) and quiz banks (<slug>.quiz.yaml) from "
+        "folders, zips or trees of them."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("paths", nargs="+", type=Path, help="a folder, a zip, or a tree")
 
     def handle(self, *args: Any, **options: Any) -> None:
         folders: Folders = {}
+        banks: Banks = {}
         problems: list[Problem] = []
         for path in options["paths"]:
             try:
                 found = read_path(path)
+                quizzes = read_quizzes(path)
             except LoadFailed as exc:
                 problems.extend(exc.problems)
                 continue
+            if not found and not quizzes:
+                problems.append(
+                    Problem(str(path), "", "no scenario folder (scenario.yaml) or quiz bank here")
+                )
+            banks.update(quizzes)
             for slug, value in found.items():
                 if slug in folders:
                     problems.append(
@@ -41,7 +51,7 @@ class Command(BaseCommand):
         try:
             if problems:
                 raise LoadFailed([])
-            report = load(folders)
+            report = load(folders, quizzes=banks)
         except LoadFailed as exc:
             lines = [str(p) for p in (*problems, *exc.problems)]
             raise CommandError(

@@ -9,13 +9,14 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from iamlab.labs.loading import LoadFailed, load, read_path
+from iamlab.labs.loading import LoadFailed, load, read_path, read_quizzes
 from iamlab.people.demo import ensure_demo_people
 from iamlab.sandbox.demo import build_example_corp
 from iamlab.simulator import content
 from iamlab.simulator.simulation import run
 
 SCENARIOS = Path(__file__).resolve().parents[4] / "fixtures" / "scenarios"
+QUIZZES = SCENARIOS.parent / "quizzes"
 DEMO_ADMIN = "demo-admin"
 DEMO_PASSWORD = "iamlab-demo"  # noqa: S105 - a published local demo login, created on request
 
@@ -67,7 +68,9 @@ class Command(BaseCommand):
                 f"  {username} has the sandbox {sandbox.name}: /sandboxes/{sandbox.pk}/"
             )
         try:
-            report = load(read_path(SCENARIOS))
+            report = load(read_path(SCENARIOS), quizzes=read_quizzes(QUIZZES))
         except LoadFailed as exc:
             raise CommandError(f"The shipped scenarios do not load:\n{exc}") from None
-        self.stdout.write(f"Labs: {report.summary()} (fixtures/scenarios), at /labs/")
+        self.stdout.write(
+            f"Labs: {report.summary()} (fixtures/scenarios, fixtures/quizzes), at /labs/"
+        )
