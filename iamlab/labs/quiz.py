@@ -7,6 +7,8 @@ kinds of question so far:
   compute);
 * ``decision``: "allowed, explicitly denied or implicitly denied?" for a request against the
   policies given. The policy engine works out the answer: no answer key is written by hand;
+* ``statement``: "which statements decided?" for the same kind of request: the statements
+  (by Sid) AWS reports as its matched statements, or none when nothing allows it;
 * ``number``: a fact with a number (a quota, a session duration), with its unit.
 
 ``{name}`` placeholders in a question take one of the values its ``vary`` lists for them. The
@@ -23,14 +25,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from iamlab.policy import Policy, PolicyError, PolicySet, PolicyType, Request, RequestError
+from iamlab.policy import (
+    Evaluation,
+    Policy,
+    PolicyError,
+    PolicySet,
+    PolicyType,
+    Request,
+    RequestError,
+)
 
 from .scenario import TOPICS
 from .yamlsource import Problem, Source, dotted
 
 __all__ = ["Graded", "Question", "QuizSpec", "Variant", "read_quiz"]
 
-KINDS = ("choice", "decision", "number")
+KINDS = ("choice", "decision", "statement", "number")
+NONE_DECIDED = "none"
 DECISIONS = {
     "allowed": "Allowed",
     "explicitDeny": "Denied explicitly (a Deny statement applies)",
@@ -90,15 +101,29 @@ class Question:
                 unit=str(self.data.get("unit", "")),
                 explanation=explanation,
             )
-        policies, request, decision, reason = _decision(self.data, values)
+        policies, request, evaluation, sids = _decision(self.data, values)
+        explanation = (explanation + " " if explanation else "") + evaluation.reason
+        if self.kind == "statement":
+            matched = tuple(sorted(m.statement.sid or "" for m in evaluation.matched))
+            options = [(sid, f"Statement {sid}") for sid in sids]
+            options.append((NONE_DECIDED, "None: no statement allows it (implicit deny)"))
+            return Variant(
+                prompt,
+                tuple(options),
+                True,
+                policies=policies,
+                request=request,
+                answer=matched or (NONE_DECIDED,),
+                explanation=explanation,
+            )
         return Variant(
             prompt,
             tuple(DECISIONS.items()),
             False,
             policies=policies,
             request=request,
-            answer=(decision,),
-            explanation=(explanation + " " if explanation else "") + reason,
+            answer=(evaluation.decision,),
+            explanation=explanation,
         )
 
     def grade(self, variant: Variant, answer: list[str]) -> Graded | None:
@@ -266,13 +291,15 @@ _LAYERS = {
 
 def _decision(
     data: Mapping[str, Any], values: Mapping[str, str]
-) -> tuple[tuple[tuple[str, str], ...], dict[str, Any], str, str]:
-    """The policies (as shown), the request, and the engine's decision with its reason."""
+) -> tuple[tuple[tuple[str, str], ...], dict[str, Any], Evaluation, list[str]]:
+    """The policies (as shown), the request, the engine's evaluation of it, and the Sids of
+    every statement of the policies, in order."""
     policies = data.get("policies")
     if not isinstance(policies, dict) or "identity" not in policies:
         raise _VariantError("policies needs at least identity (a list of documents)", ("policies",))
     parsed: dict[str, list[Policy]] = {}
     shown: list[tuple[str, str]] = []
+    sids: list[str] = []
     for layer, documents in policies.items():
         if layer not in _LAYERS:
             raise _VariantError(
@@ -288,6 +315,7 @@ def _decision(
             except PolicyError as exc:
                 raise _VariantError(str(exc.findings[0].message), ("policies", layer, i)) from exc
             parsed.setdefault(layer, []).append(policy)
+            sids.extend(st.sid or "" for st in policy.statements)
             label = {
                 "identity": "Identity-based policy",
                 "boundary": "Permissions boundary",
@@ -317,4 +345,10 @@ def _decision(
         resource_policy=parsed["resource"][0] if "resource" in parsed else None,
     )
     evaluation = ps.evaluate(req)
-    return tuple(shown), filled, evaluation.decision, evaluation.reason
+    if data.get("kind") == "statement" and (
+        "" in sids or len(set(sids)) != len(sids) or NONE_DECIDED in sids
+    ):
+        raise _VariantError(
+            "a statement question needs a unique Sid on every statement", ("policies",)
+        )
+    return tuple(shown), filled, evaluation, sids

@@ -84,7 +84,7 @@ def test_grading_and_what_is_not_an_answer(answer: list[str], correct: bool | No
         (("action: [GetObject, PutObject]", "other: [x]"), "no values for {action} in vary"),
         (
             ("kind: decision", "kind: essay"),
-            "questions[0].kind: kind is one of choice, decision, number",
+            "questions[0].kind: kind is one of choice, decision, statement, number",
         ),
         (("topic: groups", "topic: nope"), "topic: unknown topic"),
     ],
@@ -109,7 +109,7 @@ def test_practice_tries_hints_reveal_and_a_new_variant() -> None:
     load({}, quizzes=read_quizzes(BANKS))
     client, user = signed_in("sam")
     page = client.get(reverse("labs:quiz", args=["groups"])).content.decode()
-    assert "0</strong> of 5 answered right" in page
+    assert "0</strong> of 6 answered right" in page
     act = lambda qid, what, **data: client.post(  # noqa: E731
         reverse("labs:quiz_act", args=["groups", qid, what]), data, HTTP_HX_REQUEST="true"
     )
@@ -136,7 +136,7 @@ def test_practice_tries_hints_reveal_and_a_new_variant() -> None:
     # Another learner starts from nothing.
     other, _ = signed_in("kim")
     assert (
-        "0</strong> of 5 answered right"
+        "0</strong> of 6 answered right"
         in other.get(reverse("labs:quiz", args=["groups"])).content.decode()
     )
     assert (
@@ -148,3 +148,18 @@ def test_practice_tries_hints_reveal_and_a_new_variant() -> None:
         ).status_code
         == 404
     )
+
+
+def test_the_engine_names_the_statements_that_decided() -> None:
+    # reference_policies_evaluation-logic: on allow, every matching Allow; on an explicit
+    # deny, the Deny statements; on an implicit deny, none.
+    load({}, quizzes=read_quizzes(BANKS))
+    question = next(
+        q for q in Quiz.objects.get(slug="groups").spec().questions if q.kind == "statement"
+    )
+    answers = {question.variant(s).request["action"]: question.variant(s).answer for s in range(30)}
+    assert answers == {
+        "s3:GetObject": ("AuditorsRead", "DevelopersReadWrite"),
+        "s3:PutObject": ("AuditorsNeverWrite",),
+        "s3:DeleteObject": ("none",),
+    }
