@@ -286,6 +286,7 @@ _LAYERS = {
     "boundary": PolicyType.BOUNDARY,
     "scp": PolicyType.SCP,
     "resource": PolicyType.RESOURCE,
+    "trust": PolicyType.TRUST,  # a role's trust policy: the resource-based policy of AssumeRole
 }
 
 
@@ -303,7 +304,7 @@ def _decision(
     for layer, documents in policies.items():
         if layer not in _LAYERS:
             raise _VariantError(
-                f"policies has identity, boundary, scp or resource, not {layer}",
+                f"policies has identity, boundary, scp, resource or trust, not {layer}",
                 ("policies", layer),
             )
         if not isinstance(documents, list):
@@ -321,6 +322,7 @@ def _decision(
                 "boundary": "Permissions boundary",
                 "scp": "SCP",
                 "resource": "Resource-based policy",
+                "trust": "Trust policy of the role",
             }[layer]
             shown.append((label if len(documents) == 1 else f"{label} {i + 1}", text))
     request = data.get("request")
@@ -342,7 +344,7 @@ def _decision(
         identity=parsed.get("identity", []),
         boundary=parsed["boundary"][0] if "boundary" in parsed else None,
         scps=[parsed["scp"]] if "scp" in parsed else (),
-        resource_policy=parsed["resource"][0] if "resource" in parsed else None,
+        resource_policy=next(iter(parsed.get("resource") or parsed.get("trust") or ()), None),
     )
     evaluation = ps.evaluate(req)
     if data.get("kind") == "statement" and (

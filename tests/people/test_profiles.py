@@ -10,11 +10,11 @@ from django.core.management import call_command
 from django.http import HttpResponse
 from django.test import Client
 
-from iamlab.labs.loading import read_path
+from iamlab.labs.loading import read_path, read_quizzes
 from iamlab.people import roles
 from iamlab.people.demo import ensure_demo_people
 from iamlab.people.models import Profile, Role
-from iamlab.simulator.management.commands.load_demo import SCENARIOS
+from iamlab.simulator.management.commands.load_demo import QUIZZES, SCENARIOS
 from tests.sandbox.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -102,7 +102,8 @@ def test_load_demo_lists_the_demo_logins(monkeypatch):
     assert "Instructor login: demo-instructor / iamlab-demo" in text
     assert "Student login: demo-student / iamlab-demo" in text
     shipped = len(read_path(SCENARIOS))
-    assert f"Labs: {shipped} new; 1 quiz bank new or changed (fixtures/scenarios" in text
+    banks = len(read_quizzes(QUIZZES))
+    assert f"Labs: {shipped} new; {banks} quiz banks new or changed (fixtures/scenarios" in text
     again = StringIO()
     call_command("load_demo", stdout=again)
     assert "Instructor login: demo-instructor / (unchanged)" in again.getvalue()
