@@ -4,7 +4,7 @@ scenario exports back exactly; the parsed fields are what the pages read."""
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -173,11 +173,18 @@ class QuizProgress(models.Model):
     """One learner on one question: the variant they see (its seed), their attempts and hints
     (practice mode: a new variant starts the question afresh)."""
 
+    MODES: ClassVar[list[tuple[str, str]]] = [
+        ("practice", "Practice"),
+        ("checkpoint", "Checkpoint"),
+    ]
+
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiz_progress"
     )
     quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="progress")
     question_id = models.CharField(max_length=64)
+    mode = models.CharField(max_length=10, choices=MODES, default="practice")
+    points = models.PositiveIntegerField(default=0)  # checkpoint: what the answer earned
     seed = models.PositiveIntegerField()
     attempts = models.PositiveIntegerField(default=0)
     wrong = models.PositiveIntegerField(default=0)
@@ -189,7 +196,9 @@ class QuizProgress(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint("user", "quiz", "question_id", name="one_progress_per_question")
+            models.UniqueConstraint(
+                "user", "quiz", "question_id", "mode", name="one_progress_per_question"
+            )
         ]
 
     def __str__(self) -> str:

@@ -1,10 +1,17 @@
-"""Practice mode for quizzes: each learner sees a variant of each question (its seed is kept,
-so it can be shown again exactly), may try as often as they like, open the hints one by one,
-ask for a new variant, and see the answer after a few wrong tries. An answer that is not one
-(nothing chosen, not a number) costs no attempt."""
+"""Taking a quiz, in two modes.
+
+* **Practice**: each learner sees a variant of each question (its seed is kept, so it can be
+  shown again exactly), may try as often as they like, open the hints one by one, ask for a
+  new variant, and see the answer after a few wrong tries.
+* **Checkpoint**: a fixed variant per learner and question. A question is worth ``points``
+  (4 unless the bank says otherwise); each wrong try and each hint takes one off, and seeing
+  the answer leaves none.
+
+In both, an answer that is not one (nothing chosen, not a number) costs no try."""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 
@@ -13,9 +20,20 @@ from django.contrib.auth.models import User
 from .models import Quiz, QuizProgress
 from .quiz import Graded, Question, Variant
 
-__all__ = ["SHOW_ANSWER_AFTER", "Card", "answer", "card", "hint", "new_variant", "reveal"]
+__all__ = [
+    "MODES",
+    "SHOW_ANSWER_AFTER",
+    "Card",
+    "answer",
+    "card",
+    "hint",
+    "new_variant",
+    "reveal",
+]
 
 SHOW_ANSWER_AFTER = 3  # wrong attempts before the answer may be shown
+MODES = ("practice", "checkpoint")
+DEFAULT_POINTS = 4
 
 
 @dataclass(frozen=True)
@@ -41,6 +59,12 @@ class Card:
         return not self.progress.solved and self.progress.wrong >= SHOW_ANSWER_AFTER
 
     @property
+    def worth(self) -> int:
+        """Checkpoint: what a right answer would earn now."""
+        points = int(self.question.data.get("points", DEFAULT_POINTS))
+        return max(0, points - self.progress.wrong - self.progress.hints_shown)
+
+    @property
     def answer_labels(self) -> list[str]:
         if self.question.kind == "number":
             return [f"{self.variant.answer[0]} {self.variant.unit}".strip()]
@@ -48,26 +72,34 @@ class Card:
         return [labels[a] for a in self.variant.answer]
 
 
-def card(user: User, quiz: Quiz, question: Question) -> Card:
+def _fixed_seed(user: User, quiz: Quiz, question: Question) -> int:
+    """Checkpoint: the learner's own variant, the same every time."""
+    digest = hashlib.sha256(f"{user.pk}:{quiz.slug}:{question.id}".encode()).hexdigest()
+    return int(digest[:8], 16) % 2**31
+
+
+def card(user: User, quiz: Quiz, question: Question, mode: str = "practice") -> Card:
+    seed = _fixed_seed(user, quiz, question) if mode == "checkpoint" else secrets.randbelow(2**31)
     progress, _ = QuizProgress.objects.get_or_create(
-        user=user,
-        quiz=quiz,
-        question_id=question.id,
-        defaults={"seed": secrets.randbelow(2**31)},
+        user=user, quiz=quiz, question_id=question.id, mode=mode, defaults={"seed": seed}
     )
     return Card(question, question.variant(progress.seed), progress)
 
 
-def answer(user: User, quiz: Quiz, question: Question, given: list[str]) -> Card:
-    current = card(user, quiz, question)
+def answer(
+    user: User, quiz: Quiz, question: Question, given: list[str], mode: str = "practice"
+) -> Card:
+    current = card(user, quiz, question, mode)
     progress = current.progress
     graded = question.grade(current.variant, given)
     if graded is None:
         return Card(question, current.variant, progress, malformed=True)
-    if not progress.solved:  # practice: once right, more tries change nothing
+    if not progress.solved:  # once right, more tries change nothing
         progress.attempts += 1
         if graded.correct:
             progress.solved = True
+            if mode == "checkpoint" and not progress.answer_shown:
+                progress.points = current.worth
         else:
             progress.wrong += 1
     progress.last_answer = given
@@ -76,7 +108,8 @@ def answer(user: User, quiz: Quiz, question: Question, given: list[str]) -> Card
 
 
 def new_variant(user: User, quiz: Quiz, question: Question) -> Card:
-    """Practice: the same question with other values, started afresh."""
+    """Practice: the same question with other values, started afresh (a checkpoint's variant
+    is fixed)."""
     progress = card(user, quiz, question).progress
     progress.seed = secrets.randbelow(2**31)
     progress.attempts = progress.wrong = progress.hints_shown = 0
@@ -86,16 +119,16 @@ def new_variant(user: User, quiz: Quiz, question: Question) -> Card:
     return Card(question, question.variant(progress.seed), progress)
 
 
-def hint(user: User, quiz: Quiz, question: Question) -> Card:
-    current = card(user, quiz, question)
+def hint(user: User, quiz: Quiz, question: Question, mode: str = "practice") -> Card:
+    current = card(user, quiz, question, mode)
     if current.more_hints:
         current.progress.hints_shown += 1
         current.progress.save(update_fields=["hints_shown", "updated_at"])
     return current
 
 
-def reveal(user: User, quiz: Quiz, question: Question) -> Card:
-    current = card(user, quiz, question)
+def reveal(user: User, quiz: Quiz, question: Question, mode: str = "practice") -> Card:
+    current = card(user, quiz, question, mode)
     if current.may_reveal:
         current.progress.answer_shown = True
         current.progress.save(update_fields=["answer_shown", "updated_at"])

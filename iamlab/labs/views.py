@@ -334,11 +334,16 @@ def _quiz_and_question(
     return quiz, questions, question
 
 
+def _mode(value: str | None) -> str:
+    return value if value in practice.MODES else "practice"
+
+
 @login_required
 @require_GET
 def quiz_page(request: HttpRequest, slug: str) -> HttpResponse:
     quiz, questions, _ = _quiz_and_question(slug)
-    cards = [practice.card(_user(request), quiz, q) for q in questions]
+    mode = _mode(request.GET.get("mode"))
+    cards = [practice.card(_user(request), quiz, q, mode) for q in questions]
     return render(
         request,
         "labs/quiz.html",
@@ -346,7 +351,10 @@ def quiz_page(request: HttpRequest, slug: str) -> HttpResponse:
             "quiz": quiz,
             "topic": TOPICS.get(quiz.topic, quiz.topic),
             "cards": cards,
+            "mode": mode,
             "solved": sum(1 for c in cards if c.progress.solved),
+            "score": sum(c.progress.points for c in cards),
+            "most": sum(int(c.question.data.get("points", practice.DEFAULT_POINTS)) for c in cards),
             "show_after": practice.SHOW_ANSWER_AFTER,
         },
     )
@@ -355,29 +363,32 @@ def quiz_page(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def quiz_act(request: HttpRequest, slug: str, qid: str, act: str) -> HttpResponse:
-    """Answer, ask for a hint, a new variant, or the answer; the question's card comes back
-    in place (htmx), or the page reloads at it."""
+    """Answer, ask for a hint, a new variant (practice), or the answer; the question's card
+    comes back in place (htmx), or the page reloads at it."""
     quiz, _, question = _quiz_and_question(slug, qid)
     assert question is not None
     user = _user(request)
+    mode = _mode(request.POST.get("mode"))
     if act == "answer":
-        card = practice.answer(user, quiz, question, request.POST.getlist("answer"))
+        card = practice.answer(user, quiz, question, request.POST.getlist("answer"), mode)
     elif act == "hint":
-        card = practice.hint(user, quiz, question)
-    elif act == "new":
+        card = practice.hint(user, quiz, question, mode)
+    elif act == "new" and mode == "practice":
         card = practice.new_variant(user, quiz, question)
     elif act == "reveal":
-        card = practice.reveal(user, quiz, question)
+        card = practice.reveal(user, quiz, question, mode)
     else:
-        raise Http404(f"No action {act}.")
+        raise Http404(f"No action {act} in {mode} mode.")
     if is_htmx_swap(request):
-        return render(
-            request,
-            "labs/quiz.html#question",
-            {"quiz": quiz, "card": card, "show_after": practice.SHOW_ANSWER_AFTER},
-        )
+        context = {
+            "quiz": quiz,
+            "card": card,
+            "mode": mode,
+            "show_after": practice.SHOW_ANSWER_AFTER,
+        }
+        return render(request, "labs/quiz.html#question", context)
     if card.malformed:
         messages.error(
             request, "Choose an answer (or give a number) first: that try was not counted."
         )
-    return redirect(f"{reverse('labs:quiz', args=[slug])}#q-{qid}")
+    return redirect(f"{reverse('labs:quiz', args=[slug])}?mode={mode}#q-{qid}")

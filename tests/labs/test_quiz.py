@@ -163,3 +163,33 @@ def test_the_engine_names_the_statements_that_decided() -> None:
         "s3:PutObject": ("AuditorsNeverWrite",),
         "s3:DeleteObject": ("none",),
     }
+
+
+def test_checkpoint_keeps_one_variant_and_takes_points_for_tries_and_hints() -> None:
+    load({}, quizzes=read_quizzes(BANKS))
+    client, user = signed_in("sam")
+    url = reverse("labs:quiz", args=["groups"])
+
+    def act(qid: str, what: str, **data: str) -> str:
+        data["mode"] = "checkpoint"
+        target = reverse("labs:quiz_act", args=["groups", qid, what])
+        return client.post(target, data, HTTP_HX_REQUEST="true").content.decode()
+
+    first = client.get(url + "?mode=checkpoint").content.decode()
+    assert 'data-testid="quiz-score">0</strong> of 24 points' in first
+    # No new variant in a checkpoint: the variant is the learner's own and fixed.
+    target = reverse("labs:quiz_act", args=["groups", "groups-per-user", "new"])
+    assert client.post(target, {"mode": "checkpoint"}).status_code == 404
+    seed = QuizProgress.objects.get(
+        user=user, mode="checkpoint", question_id="groups-per-user"
+    ).seed
+    act("groups-per-user", "answer", answer="7")
+    act("group-as-principal", "hint")
+    html = act("groups-per-user", "answer", answer="10")
+    assert "earned 3 points" in html
+    progress = QuizProgress.objects.get(user=user, mode="checkpoint", question_id="groups-per-user")
+    assert (progress.seed, progress.points) == (seed, 3)
+    # Practice progress is separate.
+    assert not QuizProgress.objects.filter(user=user, mode="practice", solved=True).exists()
+    page = client.get(url + "?mode=checkpoint").content.decode()
+    assert 'data-testid="quiz-score">3</strong> of 24 points' in page
