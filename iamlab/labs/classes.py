@@ -10,9 +10,11 @@ from django.contrib.auth.models import User
 
 from iamlab.people.roles import display_name
 
-from .models import Classroom, LabRun, Scenario
+from .models import Classroom, LabRun, Quiz, QuizProgress, Scenario
+from .practice import DEFAULT_POINTS
+from .quiz import Question, Variant
 
-__all__ = ["Cell", "Row", "grades_csv", "progress"]
+__all__ = ["Cell", "Row", "grades_csv", "progress", "quiz_progress", "student_quiz"]
 
 
 @dataclass(frozen=True)
@@ -103,3 +105,79 @@ def grades_csv(classroom: Classroom) -> str:
 def _safe(text: str) -> str:
     """A cell a spreadsheet will not run as a formula (CSV injection)."""
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@dataclass(frozen=True)
+class QuizCell:
+    """One student's standing on one quiz: checkpoint points, and questions right per mode."""
+
+    points: int
+    most: int
+    checkpoint_right: int
+    practice_right: int
+    questions: int
+    touched: bool
+
+
+def quiz_progress(classroom: Classroom) -> tuple[list[Quiz], dict[int, list[QuizCell]]]:
+    """Every loaded quiz, and per student (by id) a cell per quiz."""
+    quizzes = list(Quiz.objects.all())
+    specs = {q.pk: q.spec() for q in quizzes}
+    students = list(classroom.students.all())
+    rows: dict[tuple[int, int], list[QuizProgress]] = {}
+    for p in QuizProgress.objects.filter(user__in=students, quiz__in=quizzes):
+        rows.setdefault((p.user_id, p.quiz_id), []).append(p)
+    out: dict[int, list[QuizCell]] = {}
+    for student in students:
+        cells = []
+        for quiz in quizzes:
+            mine = rows.get((student.pk, quiz.pk), [])
+            spec = specs[quiz.pk]
+            cells.append(
+                QuizCell(
+                    points=sum(p.points for p in mine if p.mode == "checkpoint"),
+                    most=sum(int(q.data.get("points", DEFAULT_POINTS)) for q in spec.questions),
+                    checkpoint_right=sum(1 for p in mine if p.mode == "checkpoint" and p.solved),
+                    practice_right=sum(1 for p in mine if p.mode == "practice" and p.solved),
+                    questions=len(spec.questions),
+                    touched=bool(mine),
+                )
+            )
+        out[student.pk] = cells
+    return quizzes, out
+
+
+@dataclass(frozen=True)
+class Attempted:
+    """A question as one student saw it in one mode: the exact variant, and what they did."""
+
+    mode: str
+    variant: Variant
+    progress: QuizProgress
+    answer_labels: list[str]
+    given_labels: list[str]
+
+
+def student_quiz(student: User, quiz: Quiz) -> list[tuple[Question, list[Attempted]]]:
+    """Each question of ``quiz`` with the variant ``student`` saw in each mode they used."""
+    progress = {
+        (p.question_id, p.mode): p for p in QuizProgress.objects.filter(user=student, quiz=quiz)
+    }
+    out = []
+    for question in quiz.spec().questions:
+        seen = []
+        for mode in ("practice", "checkpoint"):
+            p = progress.get((question.id, mode))
+            if p is None:
+                continue
+            variant = question.variant(p.seed)
+            labels = dict(variant.options)
+            if question.kind == "number":
+                answer = [f"{variant.answer[0]} {variant.unit}".strip()]
+                given = [str(v) for v in p.last_answer]
+            else:
+                answer = [labels.get(a, a) for a in variant.answer]
+                given = [labels.get(str(v), str(v)) for v in p.last_answer]
+            seen.append(Attempted(mode, variant, p, answer, given))
+        out.append((question, seen))
+    return out

@@ -9,6 +9,11 @@ urlpatterns = [
     path("classes/", views.class_list, name="classes"),
     path("classes/<int:pk>/", views.class_page, name="class"),
     path("classes/<int:pk>/grades.csv", views.class_grades, name="grades"),
+    path(
+        "classes/<int:pk>/students/<int:student>/quizzes/<slug:slug>/",
+        views.class_student_quiz,
+        name="class_quiz",
+    ),
     path("quizzes/<slug:slug>/", views.quiz_page, name="quiz"),
     path("quizzes/<slug:slug>/<slug:qid>/<slug:act>/", views.quiz_act, name="quiz_act"),
     path("manage/", views.manage, name="manage"),

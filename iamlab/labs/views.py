@@ -278,6 +278,8 @@ def class_page(request: HttpRequest, pk: int) -> HttpResponse:
             )
             return redirect("labs:class", pk=pk)
     scenarios, rows = classes.progress(classroom)
+    quizzes, quiz_cells = classes.quiz_progress(classroom)
+    quiz_rows = [(row, list(zip(quizzes, quiz_cells[row.student.pk], strict=True))) for row in rows]
     unassigned = Scenario.objects.exclude(pk__in=[s.pk for s in scenarios])
     return render(
         request,
@@ -287,9 +289,30 @@ def class_page(request: HttpRequest, pk: int) -> HttpResponse:
             "scenarios": scenarios,
             "rows": rows,
             "unassigned": unassigned,
+            "quizzes": quizzes,
+            "quiz_rows": quiz_rows,
             "error": error,
         },
         status=400 if error else 200,
+    )
+
+
+@instructor_required
+@require_GET
+def class_student_quiz(request: HttpRequest, pk: int, student: int, slug: str) -> HttpResponse:
+    """One student's quiz: each question exactly as they saw it, and what they answered."""
+    classroom = _my_class(request, pk)
+    person = get_object_or_404(classroom.students, pk=student)
+    quiz = get_object_or_404(Quiz, slug=slug)
+    return render(
+        request,
+        "labs/class_quiz.html",
+        {
+            "classroom": classroom,
+            "person": person,
+            "quiz": quiz,
+            "questions": classes.student_quiz(person, quiz),
+        },
     )
 
 

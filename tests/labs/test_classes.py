@@ -5,15 +5,20 @@ instructor's class."""
 from __future__ import annotations
 
 import csv
+import html
 import io
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
 
-from iamlab.labs.models import Classroom, LabRun, Membership, Scenario
+from iamlab.labs.loading import load, read_quizzes
+from iamlab.labs.models import Classroom, LabRun, Membership, Quiz, QuizProgress, Scenario
 from iamlab.people.models import Role
 
 from .conftest import signed_in
+
+BANKS = Path(__file__).resolve().parents[2] / "fixtures" / "quizzes"
 
 pytestmark = pytest.mark.django_db
 
@@ -127,3 +132,38 @@ def test_a_name_that_starts_like_a_formula_is_defused_in_the_csv(groups_lab: Sce
     classroom.assignments.create(scenario=groups_lab)
     text = teacher.get(reverse("labs:grades", args=[classroom.pk])).content.decode()
     assert "'=HYPERLINK" in text
+
+
+def test_the_dashboard_shows_quiz_scores_and_the_exact_variant_a_student_saw() -> None:
+    load({}, quizzes=read_quizzes(BANKS))
+    teacher, tess = signed_in("tess", Role.INSTRUCTOR)
+    student, sam = signed_in("sam")
+    classroom = Classroom.objects.create(name="IAM 101", instructor=tess)
+    Membership.objects.create(classroom=classroom, student=sam)
+    quiz_url = reverse("labs:quiz", args=["groups"])
+    student.get(quiz_url + "?mode=checkpoint")
+    student.post(
+        reverse("labs:quiz_act", args=["groups", "groups-per-user", "answer"]),
+        {"mode": "checkpoint", "answer": "10"},
+    )
+    dashboard = teacher.get(reverse("labs:class", args=[classroom.pk])).content.decode()
+    assert "Checkpoint 4/24 points" in dashboard
+    detail_url = reverse("labs:class_quiz", args=[classroom.pk, sam.pk, "groups"])
+    detail = teacher.get(detail_url).content.decode()
+    # The decision question's prompt as sam saw it: rebuilt from sam's seed.
+    progress = QuizProgress.objects.get(
+        user=sam, mode="checkpoint", question_id="deny-in-one-group"
+    )
+    question = next(
+        q for q in Quiz.objects.get(slug="groups").spec().questions if q.id == "deny-in-one-group"
+    )
+    assert html.escape(question.variant(progress.seed).prompt) in detail
+    assert "Right answer: 10 groups. Last answer: 10" in detail
+    # Only for this instructor's students.
+    other, _ = signed_in("olga", Role.INSTRUCTOR)
+    assert other.get(detail_url).status_code == 404
+    stranger, kim = signed_in("kim")
+    assert (
+        teacher.get(reverse("labs:class_quiz", args=[classroom.pk, kim.pk, "groups"])).status_code
+        == 404
+    )
