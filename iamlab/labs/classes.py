@@ -66,8 +66,10 @@ def progress(classroom: Classroom) -> tuple[list[Scenario], list[Row]]:
 
 
 def grades_csv(classroom: Classroom) -> str:
-    """One line per student and lab: state, goals holding, checks, hints, when solved."""
+    """One line per student and lab (state, goals holding, checks, hints, when solved), then
+    one per student and quiz tried (questions right and points in checkpoint mode)."""
     scenarios, rows = progress(classroom)
+    quizzes, quiz_cells = quiz_progress(classroom)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
@@ -81,11 +83,13 @@ def grades_csv(classroom: Classroom) -> str:
             "checks",
             "hints",
             "solved at",
+            "points",
         ]
     )
     for row in rows:
         for scenario, cell in zip(scenarios, row.cells, strict=True):
             run = cell.run
+            solved = run.solved_at.isoformat(timespec="seconds") if run and run.solved_at else ""
             writer.writerow(
                 [
                     row.student.username,
@@ -96,9 +100,27 @@ def grades_csv(classroom: Classroom) -> str:
                     cell.goals,
                     run.checks if run else 0,
                     run.hints_shown if run else 0,
-                    run.solved_at.isoformat(timespec="seconds") if run and run.solved_at else "",
+                    solved,
+                    "",
                 ]
             )
+    for row in rows:
+        for quiz, qcell in zip(quizzes, quiz_cells[row.student.pk], strict=True):
+            if qcell.touched:
+                writer.writerow(
+                    [
+                        row.student.username,
+                        _safe(row.name),
+                        f"quiz:{quiz.slug}",
+                        "checkpoint",
+                        qcell.checkpoint_right,
+                        qcell.questions,
+                        "",
+                        "",
+                        "",
+                        f"{qcell.points}/{qcell.most}",
+                    ]
+                )
     return out.getvalue()
 
 

@@ -65,6 +65,7 @@ def test_a_class_from_creation_to_grades(groups_lab: Scenario) -> None:
             "checks": "1",
             "hints": "0",
             "solved at": "",
+            "points": "",
         }
     ]
     # Unassigning takes the lab off the dashboard; the student's run stays theirs.
@@ -159,6 +160,8 @@ def test_the_dashboard_shows_quiz_scores_and_the_exact_variant_a_student_saw() -
     )
     assert html.escape(question.variant(progress.seed).prompt) in detail
     assert "Right answer: 10 groups. Last answer: 10" in detail
+    grades = teacher.get(reverse("labs:grades", args=[classroom.pk])).content.decode()
+    assert "sam,sam,quiz:groups,checkpoint,1,6,,,,4/24" in grades
     # Only for this instructor's students.
     other, _ = signed_in("olga", Role.INSTRUCTOR)
     assert other.get(detail_url).status_code == 404
