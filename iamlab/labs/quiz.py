@@ -337,6 +337,8 @@ def _decision(
             str(filled.get("action", "")),
             str(filled.get("resource", "*")),
             filled.get("context") or {},
+            # The account that owns the resource, where its ARN has none (an S3 bucket).
+            resource_owner=str(filled["owner"]) if filled.get("owner") else None,
         )
     except RequestError as exc:
         raise _VariantError(f"{exc.field}: {exc.message}", ("request",)) from exc
