@@ -1,6 +1,7 @@
-"""Labs in the browser: an instructor loads a zip of scenarios on the Scenarios page; a student
-starts the groups lab, checks the goals, opens a hint, fixes the policy in their own sandbox
-and sees the lab solved (issue 6's journey, without the quiz part yet)."""
+"""Labs in the browser: an instructor loads a zip of a scenario and a quiz bank, creates a class
+and assigns the lab; a student joins with the code, starts the lab, checks the goals, opens a
+hint, fixes the policy in their own sandbox, sees the lab solved and answers quiz questions;
+the instructor follows it on the class page (issue 6's journey)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from tests.sandbox.factories import PersonFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "correct horse battery staple"
-GROUPS = Path(__file__).resolve().parents[2] / "fixtures" / "scenarios" / "groups"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+GROUPS = FIXTURES / "scenarios" / "groups"
 
 
 def sign_in(page: Page, url: str, username: str) -> None:
@@ -36,17 +38,32 @@ def test_an_instructor_loads_a_lab_and_a_student_solves_it(
     with zipfile.ZipFile(archive, "w") as z:
         for item in GROUPS.iterdir():
             z.write(item, f"groups/{item.name}")
+        z.write(FIXTURES / "quizzes" / "groups.quiz.yaml", "groups.quiz.yaml")
 
-    # The instructor loads the zip.
+    # The instructor loads the zip, creates a class and assigns the lab.
     sign_in(page, f"{live_server.url}/labs/manage/", "tess")
     page.get_by_label("Zip of scenario folders").set_input_files(str(archive))
     page.get_by_test_id("upload-scenarios").click()
-    expect(page.get_by_test_id("flash")).to_contain_text("Loaded labs.zip: 1 new.")
+    expect(page.get_by_test_id("flash")).to_contain_text(
+        "Loaded labs.zip: 1 new; 1 quiz bank new or changed."
+    )
+    page.goto(f"{live_server.url}/labs/classes/")
+    page.get_by_label("Class name").fill("IAM 101")
+    page.get_by_test_id("create-class").click()
+    code = page.get_by_test_id("class-code").inner_text()
+    page.get_by_label("Assign a lab").select_option("groups")
+    page.get_by_test_id("assign-lab").click()
+    expect(page.get_by_test_id("flash")).to_contain_text("Assigned Groups are not principals.")
+    class_url = page.url
     page.context.clear_cookies()  # the student uses the same browser
 
-    # The student finds it under its topic and starts it.
-    sign_in(page, f"{live_server.url}/labs/", "sam")
+    # The student joins the class with the code and finds the lab marked as assigned.
+    sign_in(page, f"{live_server.url}/labs/join/", "sam")
+    page.get_by_label("Class code").fill(code.lower())
+    page.get_by_test_id("join-class").click()
+    expect(page.get_by_test_id("flash")).to_contain_text("You joined IAM 101.")
     expect(page.get_by_test_id("lab-progress")).to_contain_text("0 of 1 lab solved")
+    expect(page.get_by_test_id("assigned-groups")).to_contain_text("Assigned in IAM 101")
     page.get_by_role("link", name="Groups are not principals").click()
     expect(page.get_by_test_id("lab-story")).to_contain_text("Joe helps new starters")
     page.get_by_test_id("start-lab").click()
@@ -80,3 +97,26 @@ def test_an_instructor_loads_a_lab_and_a_student_solves_it(
     expect(page.get_by_test_id("lab-solved")).to_contain_text("Every goal holds after 2 checks")
     page.goto(f"{live_server.url}/labs/")
     expect(page.get_by_test_id("lab-groups")).to_contain_text("Solved")
+
+    # The quiz, in checkpoint mode: a wrong try, then the right answer, in place.
+    page.get_by_test_id("quiz-groups").click()
+    page.get_by_test_id("checkpoint-mode").click()
+    number = page.get_by_test_id("question-groups-per-user")
+    number.get_by_label("Your answer (groups)").fill("5")
+    number.get_by_role("button", name="Check").click()
+    expect(page.get_by_test_id("feedback-groups-per-user")).to_contain_text("Not quite")
+    number.get_by_label("Your answer (groups)").fill("10")
+    number.get_by_role("button", name="Check").click()
+    expect(page.get_by_test_id("feedback-groups-per-user")).to_contain_text("Right.")
+    expect(page.get_by_test_id("question-groups-per-user")).to_contain_text("earned 3 points")
+    # An engine-graded question: whatever the variant, the engine's own answer is right.
+    decision = page.get_by_test_id("question-deny-in-one-group")
+    decision.get_by_label("Denied explicitly (a Deny statement applies)").check()
+    decision.get_by_role("button", name="Check").click()
+    expect(page.get_by_test_id("feedback-deny-in-one-group")).to_contain_text("Right.")
+
+    # The instructor sees both on the class page.
+    page.context.clear_cookies()
+    sign_in(page, class_url, "tess")
+    expect(page.get_by_test_id("progress-table")).to_contain_text("Solved")
+    expect(page.get_by_test_id("quiz-table")).to_contain_text("Checkpoint 7/24 points")
