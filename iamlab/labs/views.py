@@ -23,7 +23,7 @@ from iamlab.web import is_htmx_swap
 from . import classes, practice, runs
 from .goals import GoalResult
 from .loading import LoadFailed, export_zip, load, read_zip, zip_quizzes
-from .models import Assignment, Classroom, LabRun, Membership, Quiz, Scenario
+from .models import Assignment, Classroom, LabRun, Membership, Quiz, QuizProgress, Scenario
 from .quiz import Question
 from .scenario import TOPICS
 from .text import markdown
@@ -53,7 +53,15 @@ def lab_list(request: HttpRequest) -> HttpResponse:
         rows = [(s, mine.get(s.pk), assigned.get(s.pk, [])) for s in scenarios if s.topic == key]
         if rows:
             topics.append((label, rows))
-    quizzes = [(TOPICS.get(q.topic, q.topic), q) for q in Quiz.objects.all()]
+    right: dict[int, set[str]] = {}
+    for quiz_id, question_id in QuizProgress.objects.filter(
+        user=_user(request), solved=True
+    ).values_list("quiz_id", "question_id"):
+        right.setdefault(quiz_id, set()).add(question_id)
+    quizzes = [
+        (TOPICS.get(q.topic, q.topic), q, len(right.get(q.pk, ())), len(q.spec().questions))
+        for q in Quiz.objects.all()
+    ]
     solved = sum(1 for r in mine.values() if r.solved_at)
     return render(
         request,

@@ -127,6 +127,7 @@ def test_practice_tries_hints_reveal_and_a_new_variant() -> None:
     assert "Right." in html
     progress.refresh_from_db()
     assert (progress.attempts, progress.wrong, progress.solved) == (4, 3, True)
+    assert "1 of 6 right" in client.get(reverse("labs:list")).content.decode()
     # A hint opens on demand; a new variant starts the question afresh.
     html = act("group-as-principal", "hint").content.decode()
     assert "Who signs a request to AWS?" in html
