@@ -30,6 +30,7 @@ from .text import markdown
 from .yamlsource import Problem
 
 MAX_UPLOAD = 8 * 1024 * 1024
+_TOPIC_ORDER = {topic: i for i, topic in enumerate(TOPICS)}  # the seed text's order
 
 
 def _user(request: HttpRequest) -> User:
@@ -60,7 +61,7 @@ def lab_list(request: HttpRequest) -> HttpResponse:
         right.setdefault(quiz_id, set()).add(question_id)
     quizzes = [
         (TOPICS.get(q.topic, q.topic), q, len(right.get(q.pk, ())), len(q.spec().questions))
-        for q in Quiz.objects.all()
+        for q in sorted(Quiz.objects.all(), key=lambda q: (_TOPIC_ORDER.get(q.topic, 99), q.slug))
     ]
     solved = sum(1 for r in mine.values() if r.solved_at)
     return render(
