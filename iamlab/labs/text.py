@@ -68,6 +68,8 @@ def markdown(source: str) -> SafeString:
             continue
         bullet = _BULLET.fullmatch(line)
         numbered = _NUMBERED.fullmatch(line)
+        if numbered and paragraph and not line.startswith("1"):
+            numbered = None  # "(account\n999988887777) reads…": only "1." starts a list mid-text
         if bullet or numbered:
             tag = "ul" if bullet else "ol"
             if paragraph or (items and tag != list_tag):
