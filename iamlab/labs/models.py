@@ -10,9 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 
-from .quiz import QuizSpec, read_quiz
+from .quiz import QuizSpec, loaded
 from .scenario import TOPICS, Goal, Hint
-from .yamlsource import read_yaml
 
 
 class Scenario(models.Model):
@@ -166,7 +165,7 @@ class Quiz(models.Model):
         return self.title
 
     def spec(self) -> QuizSpec:
-        return read_quiz(self.slug, read_yaml(self.text, f"{self.slug}.quiz.yaml"), self.text)
+        return loaded(self.slug, self.text)
 
 
 class QuizProgress(models.Model):

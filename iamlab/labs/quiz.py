@@ -18,6 +18,7 @@ the variant a student saw).
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import re
@@ -36,9 +37,9 @@ from iamlab.policy import (
 )
 
 from .scenario import TOPICS
-from .yamlsource import Problem, Source, dotted
+from .yamlsource import Problem, Source, dotted, read_yaml
 
-__all__ = ["Graded", "Question", "QuizSpec", "Variant", "read_quiz"]
+__all__ = ["Graded", "Question", "QuizSpec", "Variant", "loaded", "read_quiz"]
 
 KINDS = ("choice", "decision", "statement", "number")
 NONE_DECIDED = "none"
@@ -159,9 +160,10 @@ class QuizInvalid(Exception):
         self.problems = problems
 
 
-def read_quiz(slug: str, source: Source, text: str) -> QuizSpec:
-    """Check a bank: every field, and every variant of every question (policies parse, the
-    engine decides each decision question, placeholders are all filled)."""
+def read_quiz(slug: str, source: Source, text: str, *, variants: bool = True) -> QuizSpec:
+    """Check a bank: every field and, with ``variants``, every variant of every question
+    (policies parse, the engine decides each decision question, placeholders are all filled).
+    A bank read back from the database was checked when it was loaded: see :func:`loaded`."""
     problems: list[Problem] = []
 
     def problem(path: tuple[str | int, ...], message: str) -> None:
@@ -200,7 +202,7 @@ def read_quiz(slug: str, source: Source, text: str) -> QuizSpec:
             problem((*path, "hints"), "hints is a list of sentences (quote one with ': ' in it)")
             hints = []
         question = Question(qid, kind, entry, tuple(hints))
-        for message, where in _check(question):
+        for message, where in _check(question) if variants else ():
             problem((*path, *where), message)
         questions.append(question)
     if problems:
@@ -356,3 +358,10 @@ def _decision(
             "a statement question needs a unique Sid on every statement", ("policies",)
         )
     return tuple(shown), filled, evaluation, sids
+
+
+@functools.lru_cache(maxsize=64)
+def loaded(slug: str, text: str) -> QuizSpec:
+    """A bank as stored after loading checked it: parsed once per text, its variants not
+    built again (the labs page and a class's dashboard read every bank)."""
+    return read_quiz(slug, read_yaml(text, f"{slug}.quiz.yaml"), text, variants=False)
