@@ -72,17 +72,19 @@ def resolve(world: World, sandbox: models.Sandbox, ref: str) -> PrincipalInfo | 
 
 
 def check_goals(
-    sandbox: models.Sandbox, goals: Iterable[Goal], *, cached: bool = True
+    sandbox: models.Sandbox, goals: Iterable[Goal], *, world: World | None = None
 ) -> list[GoalResult]:
-    """Each goal checked against the sandbox as it is now. ``cached=False`` reads the sandbox
-    afresh and keeps nothing (for a world built only to be checked, then rolled back)."""
-    world = World.for_sandbox(sandbox) if cached else World.load(sandbox.pk)
+    """Each goal checked against the sandbox as it is now. Given the sandbox's ``world`` (read
+    afresh), nothing is cached: for a world built only to be checked, then rolled back."""
+    trial = world is not None
+    if world is None:
+        world = World.for_sandbox(sandbox)
     graphs: list[AccessGraph] = []
 
     def graph_of() -> AccessGraph:
         if not graphs:
             graphs.append(
-                access_graph(sandbox) if cached else build_graph(graph_input(world, sandbox))
+                build_graph(graph_input(world, sandbox)) if trial else access_graph(sandbox)
             )
         return graphs[0]
 

@@ -369,7 +369,7 @@ def _trial(
                         "Account/user/name, Account/role/name, Account/root or an ARN)",
                     )
                 )
-            return check_goals(sandbox, spec.goals, cached=False)
+            return check_goals(sandbox, spec.goals, world=world)
         finally:
             transaction.set_rollback(True)  # only a trial: nothing of it stays
 
