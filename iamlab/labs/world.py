@@ -70,6 +70,15 @@ _RESOURCE_KINDS = [kind for kind, _ in Resource.KIND_CHOICES]
 _JSON_POSITION = re.compile(r"^line \d+, column \d+: ")
 
 
+def _aws_managed(name: str) -> ManagedPolicy | None:
+    """An AWS managed policy by name or ARN (``arn:aws:iam::aws:policy/service-role/X``)."""
+    aws_name = name.removeprefix("arn:aws:iam::aws:policy/").rsplit("/", 1)[-1]
+    try:
+        return awsmanaged.aws_policy(aws_name)
+    except ManagedPolicy.DoesNotExist:
+        return None
+
+
 class WorldInvalid(Exception):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("; ".join(str(p) for p in problems))
@@ -118,19 +127,8 @@ class _Builder:
     # -- reading fields --------------------------------------------------------------------
 
     def entries(self, name: str) -> list[tuple[Path, dict[str, Any]]]:
-        value = self.data.get(name, [])
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            self.problem((name,), "must be a list of entries (each starting with -)")
-            return []
-        out: list[tuple[Path, dict[str, Any]]] = []
-        for i, entry in enumerate(value):
-            if isinstance(entry, dict):
-                out.append(((name, i), entry))
-            else:
-                self.problem((name, i), "must be a mapping of fields (name: ..., and so on)")
-        return out
+        """The entries of a top-level section."""
+        return self.entries_of(self.data, (), name)
 
     def text(self, entry: Mapping[str, Any], path: Path, key: str, required: bool = True) -> str:
         value = entry.get(key)
@@ -325,17 +323,22 @@ class _Builder:
                 except _Stop:
                     continue
 
-    def entries_of(self, parent: dict[str, Any], path: Path, key: str) -> list[tuple[Path, Any]]:
+    def entries_of(
+        self, parent: dict[str, Any], path: Path, key: str
+    ) -> list[tuple[Path, dict[str, Any]]]:
+        """The entries of the list ``parent[key]`` (at ``path``), each a mapping of fields."""
         value = parent.get(key, [])
-        if not isinstance(value, list):
-            self.problem((*path, key), "must be a list of entries")
+        if value is None:
             return []
-        out = []
+        if not isinstance(value, list):
+            self.problem((*path, key), "must be a list of entries (each starting with -)")
+            return []
+        out: list[tuple[Path, dict[str, Any]]] = []
         for i, entry in enumerate(value):
             if isinstance(entry, dict):
                 out.append(((*path, key, i), entry))
             else:
-                self.problem((*path, key, i), "must be a mapping of fields")
+                self.problem((*path, key, i), "must be a mapping of fields (name: ..., and so on)")
         return out
 
     def add_org_policy(
@@ -365,15 +368,14 @@ class _Builder:
         found = self.policies.get((account.pk, name))
         if found is not None:
             return found
-        aws_name = name.removeprefix("arn:aws:iam::aws:policy/").rsplit("/", 1)[-1]
-        try:
-            return awsmanaged.aws_policy(aws_name)
-        except ManagedPolicy.DoesNotExist:
+        aws = _aws_managed(name)
+        if aws is None:
             raise self.fail(
                 path,
                 f"no customer managed policy named {name} in account {account.name}, and no "
                 "AWS managed policy of that name",
-            ) from None
+            )
+        return aws
 
     def attach(
         self, principal: IamUser | IamGroup | Role, entry: dict[str, Any], path: Path
@@ -626,11 +628,11 @@ class _Builder:
                     inline_policy=inline,
                 )
                 for mpath, policy_name in self.names(entry, spath, "managed"):
-                    aws_name = policy_name.removeprefix("arn:aws:iam::aws:policy/")
-                    try:
-                        permission_set.managed_policies.add(awsmanaged.aws_policy(aws_name))
-                    except ManagedPolicy.DoesNotExist:
+                    aws = _aws_managed(policy_name)
+                    if aws is None:
                         self.problem(mpath, f"no AWS managed policy named {policy_name}")
+                    else:
+                        permission_set.managed_policies.add(aws)
                 sets[sets_name] = permission_set
             except _Stop:
                 continue
