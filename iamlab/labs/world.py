@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from iamlab.policy import PolicyType
 from iamlab.sandbox import awsmanaged, rules, services
 from iamlab.sandbox.models import (
+    REGIONS,
     AccessKey,
     Account,
     Ec2Instance,
@@ -558,7 +559,7 @@ class _Builder:
 
     def region(self, entry: dict[str, Any], path: Path) -> str:
         region = self.text(entry, path, "region", required=False) or "us-east-1"
-        if region not in {r for r, _ in Ec2Instance._meta.get_field("region").choices or []}:
+        if region not in REGIONS:
             raise self.fail((*path, "region"), f"{region} is not a region iamlab knows")
         return region
 
