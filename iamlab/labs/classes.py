@@ -193,13 +193,8 @@ def student_quiz(student: User, quiz: Quiz) -> list[tuple[Question, list[Attempt
             if p is None:
                 continue
             variant = question.variant(p.seed)
-            labels = dict(variant.options)
-            if question.kind == "number":
-                answer = [f"{variant.answer[0]} {variant.unit}".strip()]
-                given = [str(v) for v in p.last_answer]
-            else:
-                answer = [labels.get(a, a) for a in variant.answer]
-                given = [labels.get(str(v), str(v)) for v in p.last_answer]
-            seen.append(Attempted(mode, variant, p, answer, given))
+            given = [str(v) for v in p.last_answer]
+            answer = variant.labels(variant.answer)
+            seen.append(Attempted(mode, variant, p, answer, variant.labels(given) if given else []))
         out.append((question, seen))
     return out

@@ -7,7 +7,8 @@
   (4 unless the bank says otherwise); each wrong try and each hint takes one off, and seeing
   the answer leaves none.
 
-In both, an answer that is not one (nothing chosen, not a number) costs no try."""
+In both, an answer that is not one (nothing chosen, not a number, a policy that does not parse)
+costs no try."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ __all__ = [
 SHOW_ANSWER_AFTER = 3  # wrong attempts before the answer may be shown
 MODES = ("practice", "checkpoint")
 DEFAULT_POINTS = 4
+ENGINE_KINDS = frozenset({"decision", "statement", "fix"})
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,6 @@ class Card:
     variant: Variant
     progress: QuizProgress
     graded: Graded | None = None
-    malformed: bool = False
 
     @property
     def hints(self) -> tuple[str, ...]:
@@ -66,10 +67,28 @@ class Card:
 
     @property
     def answer_labels(self) -> list[str]:
-        if self.question.kind == "number":
-            return [f"{self.variant.answer[0]} {self.variant.unit}".strip()]
-        labels = dict(self.variant.options)
-        return [labels[a] for a in self.variant.answer]
+        return self.variant.labels(self.variant.answer)
+
+    @property
+    def engine(self) -> bool:
+        """Whether the policy engine, not an author's key, works out the answer."""
+        return self.question.kind in ENGINE_KINDS
+
+    @property
+    def slots(self) -> list[tuple[int, str]]:
+        """An ``order`` question: each place, with the step the learner last put there."""
+        last = [str(v) for v in self.progress.last_answer]
+        return [(i + 1, last[i] if i < len(last) else "") for i in range(len(self.variant.options))]
+
+    @property
+    def draft(self) -> str:
+        """A ``fix`` question: the policy to edit (the learner's last try, or the broken one)."""
+        last = self.progress.last_answer
+        return str(last[0]) if last else self.variant.starter
+
+    @property
+    def malformed(self) -> bool:
+        return self.graded is not None and not self.graded.counted
 
 
 def _fixed_seed(user: User, quiz: Quiz, question: Question) -> int:
@@ -92,8 +111,8 @@ def answer(
     current = card(user, quiz, question, mode)
     progress = current.progress
     graded = question.grade(current.variant, given)
-    if graded is None:
-        return Card(question, current.variant, progress, malformed=True)
+    if not graded.counted:
+        return Card(question, current.variant, progress, graded)
     if not progress.solved:  # once right, more tries change nothing
         progress.attempts += 1
         if graded.correct:

@@ -36,12 +36,20 @@ from iamlab.policy import (
     RequestError,
 )
 
+from .fixing import FixSpec, Required, grade_fix
 from .scenario import TOPICS
 from .yamlsource import Problem, Source, dotted, read_yaml
 
 __all__ = ["Graded", "Question", "QuizSpec", "Variant", "loaded", "read_quiz"]
 
-KINDS = ("choice", "decision", "statement", "number")
+KINDS = ("choice", "decision", "statement", "number", "order", "fill", "fix")
+# What a ``fill`` answer must look like before it is graded; one that does not look like it
+# costs no try (a typo in the shape is not a wrong idea).
+FILL_FORMATS = {
+    "arn": re.compile(r"arn:[a-z-]+:[a-z0-9-]*:[a-z0-9-]*:[0-9*]*:\S+"),
+    "condition-key": re.compile(r"[A-Za-z0-9.-]+:[A-Za-z0-9_./${}*-]+"),
+    "text": re.compile(r"\S.*", re.DOTALL),
+}
 NONE_DECIDED = "none"
 DECISIONS = {
     "allowed": "Allowed",
@@ -62,15 +70,35 @@ class Variant:
     multiple: bool
     policies: tuple[tuple[str, str], ...] = ()  # (label, JSON) shown with a decision question
     request: Mapping[str, Any] = field(default_factory=dict)
-    answer: tuple[str, ...] = ()  # the right option values, or the number
+    answer: tuple[str, ...] = ()  # the right option values (in order for ``order``), the number
     unit: str = ""
     explanation: str = ""
+    form: str = ""  # fill: arn | condition-key | text
+    starter: str = ""  # fix: the policy the learner starts from
+    fix: FixSpec | None = None  # fix: what grading needs
+
+    def labels(self, values: list[str] | tuple[str, ...]) -> list[str]:
+        """``values`` (an answer given, or the right one) as a person reads them."""
+        if self.fix is not None or self.form or not self.options:
+            return [str(v) for v in values] if not self.unit else [f"{values[0]} {self.unit}"]
+        labels = dict(self.options)
+        return [labels.get(str(v), str(v)) for v in values]
 
 
 @dataclass(frozen=True)
 class Graded:
+    """A grade; ``counted`` is False for something that is not an answer at all (nothing
+    chosen, not a number, a policy that does not parse): that costs no try, and ``feedback``
+    says what is wrong with it."""
+
     correct: bool
     feedback: str
+    details: tuple[str, ...] = ()
+    counted: bool = True
+
+
+def _not_an_answer(message: str) -> Graded:
+    return Graded(False, message, counted=False)
 
 
 @dataclass(frozen=True)
@@ -93,6 +121,30 @@ class Question:
             return Variant(
                 prompt, tuple(options), len(right) > 1, answer=right, explanation=explanation
             )
+        if self.kind == "order":
+            steps = [(str(i), _fill(str(t), values)) for i, t in enumerate(self.data["steps"])]
+            shuffled = list(steps)
+            random.Random(seed).shuffle(shuffled)  # noqa: S311 - the order of a variant
+            return Variant(
+                prompt,
+                tuple(shuffled),
+                False,
+                answer=tuple(v for v, _ in steps),
+                explanation=explanation,
+            )
+        if self.kind == "fill":
+            accepted = self.data["answer"]
+            accepted = accepted if isinstance(accepted, list) else [accepted]
+            return Variant(
+                prompt,
+                (),
+                False,
+                answer=tuple(_fill(str(a), values) for a in accepted),
+                explanation=explanation,
+                form=str(self.data.get("format", "text")),
+            )
+        if self.kind == "fix":
+            return _fix_variant(self.data, values, prompt, explanation)
         if self.kind == "number":
             return Variant(
                 prompt,
@@ -127,22 +179,62 @@ class Question:
             explanation=explanation,
         )
 
-    def grade(self, variant: Variant, answer: list[str]) -> Graded | None:
-        """The grade of ``answer``; None when it is not an answer at all (nothing chosen, not
-        a number): that costs no attempt."""
+    def grade(self, variant: Variant, answer: list[str]) -> Graded:
+        """The grade of ``answer`` (see :class:`Graded` for what is not counted)."""
         if self.kind == "number":
             text = (answer[0] if answer else "").strip().replace(",", "")
             try:
                 given = float(text)
             except ValueError:
-                return None
+                return _not_an_answer("Give a number first: that try was not counted.")
             right = float(variant.answer[0]) == given
+        elif self.kind == "order":
+            return _grade_order(variant, answer)
+        elif self.kind == "fill":
+            return _grade_fill(variant, answer)
+        elif self.kind == "fix":
+            assert variant.fix is not None
+            result = grade_fix(variant.fix, answer[0] if answer else "")
+            return Graded(result.correct, result.feedback, result.details, result.counted)
         else:
             chosen = sorted(a for a in answer if a in dict(variant.options))
             if not chosen:
-                return None
+                return _not_an_answer("Choose an answer first: that try was not counted.")
             right = chosen == sorted(variant.answer)
         return Graded(right, "Right." if right else "Not quite.")
+
+
+def _grade_order(variant: Variant, answer: list[str]) -> Graded:
+    """Steps in order: ``answer`` holds the step chosen for each place, first place first."""
+    known = dict(variant.options)
+    if len(answer) != len(variant.answer) or not all(a in known for a in answer):
+        return _not_an_answer("Choose a step for every place first: that try was not counted.")
+    if len(set(answer)) != len(answer):
+        return _not_an_answer(
+            "Each step goes in one place only; one is chosen twice: that try was not counted."
+        )
+    placed = sum(a == b for a, b in zip(answer, variant.answer, strict=True))
+    if placed == len(answer):
+        return Graded(True, "Right.")
+    return Graded(False, f"Not quite: {placed} of {len(answer)} steps are in their place.")
+
+
+def _grade_fill(variant: Variant, answer: list[str]) -> Graded:
+    given = (answer[0] if answer else "").strip()
+    if not given:
+        return _not_an_answer("Type an answer first: that try was not counted.")
+    if not FILL_FORMATS[variant.form].fullmatch(given):
+        shape = {
+            "arn": "an ARN (arn:partition:service:region:account:resource)",
+            "condition-key": "a condition key (prefix:Name, like aws:SourceIp)",
+        }.get(variant.form, "an answer")
+        return _not_an_answer(f"That is not {shape}: that try was not counted.")
+    if variant.form == "condition-key":
+        # Condition key names are not case-sensitive (reference_policies_elements_condition).
+        right = given.lower() in (a.lower() for a in variant.answer)
+    else:
+        right = given in variant.answer
+    return Graded(right, "Right." if right else "Not quite.")
 
 
 @dataclass(frozen=True)
@@ -240,6 +332,23 @@ def _check(question: Question) -> list[tuple[str, tuple[str | int, ...]]]:
         answer = data.get("answer")
         if isinstance(answer, bool) or not isinstance(answer, int | float):
             out.append(("answer is the number", ("answer",)))
+    elif question.kind == "order":
+        steps = data.get("steps")
+        if (
+            not isinstance(steps, list)
+            or len(steps) < 3
+            or not all(isinstance(t, str) for t in steps)
+        ):
+            return [("steps is a list of at least three steps, in the right order", ("steps",))]
+        if len(set(steps)) != len(steps):
+            out.append(("two steps have the same text", ("steps",)))
+    elif question.kind == "fill":
+        form, answer = data.get("format", "text"), data.get("answer")
+        accepted = answer if isinstance(answer, list) else [answer]
+        if form not in FILL_FORMATS:
+            return [(f"format is one of {', '.join(FILL_FORMATS)}", ("format",))]
+        if not accepted or not all(isinstance(a, str) and a.strip() for a in accepted):
+            return [("answer is the right text, or a list of the accepted ones", ("answer",))]
     # Every variant must come out whole: all placeholders filled, every policy valid, and the
     # engine able to decide.
     count = 1
@@ -255,7 +364,37 @@ def _check(question: Question) -> list[tuple[str, tuple[str | int, ...]]]:
         if missing:
             out.append((f"no values for {{{missing[0]}}} in vary", ("prompt",)))
             break
+        wrong = [
+            i
+            for i, a in enumerate(variant.answer)
+            if variant.form and not FILL_FORMATS[variant.form].fullmatch(a)
+        ]
+        if wrong:
+            where = ("answer", wrong[0]) if isinstance(data["answer"], list) else ("answer",)
+            out.append(
+                (
+                    f"not a well-formed {variant.form}: {variant.answer[wrong[0]]}",
+                    where,
+                )
+            )
+            break
+        if variant.fix is not None:
+            out.extend(_check_fix(question, variant))
+            if out:
+                break
     return out
+
+
+def _check_fix(question: Question, variant: Variant) -> list[tuple[str, tuple[str | int, ...]]]:
+    """The reference must pass the engine's grading, and the broken policy must not."""
+    reference = question.grade(variant, [variant.answer[0]])
+    if not reference.correct:
+        return [
+            ("the reference fails its own task: " + " ".join(reference.details), ("reference",))
+        ]
+    if question.grade(variant, [variant.starter]).correct:
+        return [("the broken policy already does the task: nothing to fix", ("policy",))]
+    return []
 
 
 class _VariantError(Exception):
@@ -292,13 +431,22 @@ _LAYERS = {
 }
 
 
-def _decision(
-    data: Mapping[str, Any], values: Mapping[str, str]
-) -> tuple[tuple[tuple[str, str], ...], dict[str, Any], Evaluation, list[str]]:
-    """The policies (as shown), the request, the engine's evaluation of it, and the Sids of
-    every statement of the policies, in order."""
-    policies = data.get("policies")
-    if not isinstance(policies, dict) or "identity" not in policies:
+_LABELS = {
+    "identity": "Identity-based policy",
+    "boundary": "Permissions boundary",
+    "scp": "SCP",
+    "resource": "Resource-based policy",
+    "trust": "Trust policy of the role",
+}
+
+
+def _layers(
+    data: Mapping[str, Any], values: Mapping[str, str], *, need_identity: bool = True
+) -> tuple[list[tuple[str, str]], dict[str, list[Policy]], list[str]]:
+    """A question's ``policies``: as shown, parsed by layer, and the Sids of every
+    statement, in order."""
+    policies = data.get("policies", {} if not need_identity else None)
+    if not isinstance(policies, dict) or (need_identity and "identity" not in policies):
         raise _VariantError("policies needs at least identity (a list of documents)", ("policies",))
     parsed: dict[str, list[Policy]] = {}
     shown: list[tuple[str, str]] = []
@@ -312,29 +460,30 @@ def _decision(
         if not isinstance(documents, list):
             documents = [documents]
         for i, document in enumerate(documents):
-            text = json.dumps(_fill_json(document, values), indent=2)
-            try:
-                policy = Policy.parse(text, _LAYERS[layer], name=f"{layer} policy {i + 1}")
-            except PolicyError as exc:
-                raise _VariantError(str(exc.findings[0].message), ("policies", layer, i)) from exc
+            policy, text = _parse(document, values, layer, ("policies", layer, i))
             parsed.setdefault(layer, []).append(policy)
             sids.extend(st.sid or "" for st in policy.statements)
-            label = {
-                "identity": "Identity-based policy",
-                "boundary": "Permissions boundary",
-                "scp": "SCP",
-                "resource": "Resource-based policy",
-                "trust": "Trust policy of the role",
-            }[layer]
+            label = _LABELS[layer]
             shown.append((label if len(documents) == 1 else f"{label} {i + 1}", text))
-    request = data.get("request")
+    return shown, parsed, sids
+
+
+def _parse(
+    document: Any, values: Mapping[str, str], layer: str, where: tuple[str | int, ...]
+) -> tuple[Policy, str]:
+    text = json.dumps(_fill_json(document, values), indent=2)
+    try:
+        return Policy.parse(text, _LAYERS[layer], name=f"{layer} policy"), text
+    except PolicyError as exc:
+        raise _VariantError(str(exc.findings[0].message), where) from exc
+
+
+def _request(request: Any, values: Mapping[str, str], where: tuple[str | int, ...]) -> Request:
     if not isinstance(request, dict):
-        raise _VariantError(
-            "request is required: principal, action, resource, context", ("request",)
-        )
+        raise _VariantError("a request has principal, action, resource and context", where)
     filled = _fill_json(request, values)
     try:
-        req = Request(
+        return Request(
             str(filled.get("principal", "")),
             str(filled.get("action", "")),
             str(filled.get("resource", "*")),
@@ -343,21 +492,77 @@ def _decision(
             resource_owner=str(filled["owner"]) if filled.get("owner") else None,
         )
     except RequestError as exc:
-        raise _VariantError(f"{exc.field}: {exc.message}", ("request",)) from exc
-    ps = PolicySet(
+        raise _VariantError(f"{exc.field}: {exc.message}", where) from exc
+
+
+def _policy_set(parsed: Mapping[str, list[Policy]]) -> PolicySet:
+    return PolicySet(
         identity=parsed.get("identity", []),
         boundary=parsed["boundary"][0] if "boundary" in parsed else None,
         scps=[parsed["scp"]] if "scp" in parsed else (),
         resource_policy=next(iter(parsed.get("resource") or parsed.get("trust") or ()), None),
     )
-    evaluation = ps.evaluate(req)
+
+
+def _decision(
+    data: Mapping[str, Any], values: Mapping[str, str]
+) -> tuple[tuple[tuple[str, str], ...], dict[str, Any], Evaluation, list[str]]:
+    """The policies (as shown), the request, the engine's evaluation of it, and the Sids of
+    every statement of the policies, in order."""
+    shown, parsed, sids = _layers(data, values)
+    if not isinstance(data.get("request"), dict):
+        raise _VariantError(
+            "request is required: principal, action, resource, context", ("request",)
+        )
+    req = _request(data["request"], values, ("request",))
+    evaluation = _policy_set(parsed).evaluate(req)
     if data.get("kind") == "statement" and (
         "" in sids or len(set(sids)) != len(sids) or NONE_DECIDED in sids
     ):
         raise _VariantError(
             "a statement question needs a unique Sid on every statement", ("policies",)
         )
-    return tuple(shown), filled, evaluation, sids
+    return tuple(shown), _fill_json(data["request"], values), evaluation, sids
+
+
+def _fix_variant(
+    data: Mapping[str, Any], values: Mapping[str, str], prompt: str, explanation: str
+) -> Variant:
+    """A "fix this policy" question: the broken policy to start from, the other policies
+    (shown, unchanged), and what the engine grades the fix against."""
+    layer = data.get("layer", "identity")
+    if layer not in _LAYERS:
+        raise _VariantError(f"layer is one of {', '.join(_LAYERS)}", ("layer",))
+    shown, parsed, _ = _layers(data, values, need_identity=False)
+    for key in ("policy", "reference"):
+        if not isinstance(data.get(key), dict):
+            raise _VariantError(f"{key} is required: a policy document", (key,))
+    starter, starter_text = _parse(data["policy"], values, layer, ("policy",))
+    reference, reference_text = _parse(data["reference"], values, layer, ("reference",))
+    required = []
+    for expect, key in (("allowed", "allow"), ("denied", "deny")):
+        entries = data.get(key, [])
+        if not isinstance(entries, list):
+            raise _VariantError(f"{key} is a list of requests", (key,))
+        for i, entry in enumerate(entries):
+            if isinstance(entry, dict) and "principal" not in entry and "principal" in data:
+                entry = {**entry, "principal": data["principal"]}
+            required.append(Required(_request(entry, values, (key, i)), expect))
+    if not required:
+        raise _VariantError("allow or deny lists at least one request the fix is graded on", ())
+    spec = FixSpec(
+        _LAYERS[layer], {k: tuple(v) for k, v in parsed.items()}, reference, tuple(required)
+    )
+    return Variant(
+        prompt,
+        (),
+        False,
+        policies=tuple(shown),
+        answer=(reference_text,),
+        explanation=explanation,
+        starter=starter_text,
+        fix=spec,
+    )
 
 
 @functools.lru_cache(maxsize=64)

@@ -1,0 +1,246 @@
+"""Grading "fix this policy": the engine checks what the fix must do, and that it grants no
+more than the author's reference fix.
+
+A fix is right when
+
+1. every request the task needs is decided as it should be (``allow``: allowed, ``deny``:
+   denied) with the learner's policy in place of the broken one, every other policy of the
+   question unchanged; and
+2. no request that the learner's policy allows is refused with the reference in its place.
+
+The second check cannot try every request AWS could receive, so it tries a set of probes
+chosen to find the usual ways a fix grants too much: every action the learner's policy or the
+reference names (wildcards expanded from the action catalog), on every resource either names
+and on the task's resources moved to another name and another account, with the task's
+request context and with none (a dropped condition shows there). Statements the engine cannot
+expand (``"Action": "*"``, ``NotAction``) are probed with the actions of every service the
+task touches plus a short list of sensitive actions. A fix that grants more only on a request
+outside the probes is passed: a limit written down here, and in ``docs/scenarios.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from iamlab.policy import Policy, PolicyError, PolicySet, PolicyType, Request
+from iamlab.policy.catalog import action_info, actions_matching
+
+__all__ = ["FixResult", "FixSpec", "Required", "grade_fix"]
+
+# Actions probed when a statement allows every action ("*" or NotAction): a fix that opens
+# one of these to the task's principal has granted far more than the task asked.
+SENSITIVE = (
+    "iam:CreateUser",
+    "iam:CreateAccessKey",
+    "iam:AttachUserPolicy",
+    "iam:PutRolePolicy",
+    "iam:PassRole",
+    "sts:AssumeRole",
+    "s3:DeleteBucket",
+    "s3:PutBucketPolicy",
+    "ec2:TerminateInstances",
+    "kms:Decrypt",
+    "organizations:LeaveOrganization",
+)
+_MOST_PER_PATTERN = 250  # actions tried per wildcard pattern
+_OTHER_ACCOUNT = "999999999999"
+_SHOWN = 3  # extra grants spelled out in the feedback
+
+
+@dataclass(frozen=True)
+class Required:
+    request: Request
+    expect: str  # allowed | denied
+
+    @property
+    def label(self) -> str:
+        return f"{self.request.action} on {self.request.resource}"
+
+
+@dataclass(frozen=True)
+class FixSpec:
+    layer: PolicyType  # the layer the learner rewrites
+    others: Mapping[str, tuple[Policy, ...]]  # the question's other policies, by layer key
+    reference: Policy
+    required: tuple[Required, ...]
+
+    def policy_set(self, policy: Policy) -> PolicySet:
+        layers: dict[str, list[Policy]] = {k: list(v) for k, v in self.others.items()}
+        key = {
+            PolicyType.IDENTITY: "identity",
+            PolicyType.BOUNDARY: "boundary",
+            PolicyType.SCP: "scp",
+            PolicyType.RESOURCE: "resource",
+            PolicyType.TRUST: "trust",
+        }[self.layer]
+        layers.setdefault(key, []).append(policy)
+        return PolicySet(
+            identity=layers.get("identity", []),
+            boundary=layers["boundary"][0] if layers.get("boundary") else None,
+            scps=[layers["scp"]] if layers.get("scp") else (),
+            resource_policy=next(iter(layers.get("resource") or layers.get("trust") or ()), None),
+        )
+
+
+@dataclass(frozen=True)
+class FixResult:
+    counted: bool  # False: the text is not a policy IAM would accept; no try is counted
+    correct: bool
+    feedback: str
+    details: tuple[str, ...] = ()
+
+
+def parse_fix(text: str, layer: PolicyType) -> Policy | str:
+    """The learner's policy, or what is wrong with it, with its line and column."""
+    if not text.strip():
+        return "Write your policy first: that try was not counted."
+    try:
+        return Policy.parse(text, layer, name="Your policy")
+    except PolicyError as exc:
+        finding = next((f for f in exc.findings if f.blocking), exc.findings[0])
+        where = (
+            f"line {finding.location.line}, column {finding.location.column}: "
+            if finding.location
+            else ""
+        )
+        return f"Your policy does not parse ({where}{finding.message}); that try was not counted."
+
+
+def grade_fix(spec: FixSpec, text: str) -> FixResult:
+    parsed = parse_fix(text, spec.layer)
+    if isinstance(parsed, str):
+        return FixResult(False, False, parsed)
+    mine = spec.policy_set(parsed)
+    problems = [
+        f"{r.label} should be {r.expect}, but: {evaluation.reason}"
+        for r in spec.required
+        if (evaluation := mine.evaluate(r.request)).allowed != (r.expect == "allowed")
+    ]
+    told = {(r.request.action, r.request.resource) for r in spec.required}
+    extra = [r for r in beyond_reference(spec, parsed) if (r.action, r.resource) not in told]
+    problems.extend(_extra_lines(spec, extra))
+    if not problems:
+        return FixResult(True, True, "Right: the engine agrees, and it grants nothing more.")
+    return FixResult(True, False, "Not yet.", tuple(problems))
+
+
+# Most harmful first: the extra grants a learner should see before the others.
+_LEVEL_ORDER = ("Permissions management", "Write", "Tagging", "Read", "List")
+
+
+def _extra_lines(spec: FixSpec, extra: list[Request]) -> list[str]:
+    """What the fix grants beyond the reference, an action per line, most harmful first."""
+    by_action: dict[str, list[Request]] = {}
+    for request in extra:
+        by_action.setdefault(request.action, []).append(request)
+
+    def rank(action: str) -> tuple[int, str]:
+        info = action_info(action)
+        level = info.access_level if info else ""
+        return (_LEVEL_ORDER.index(level) if level in _LEVEL_ORDER else 0, action)
+
+    conditioned = any(r.request.context for r in spec.required)
+    lines = []
+    for action in sorted(by_action, key=rank)[:_SHOWN]:
+        first = by_action[action][0]
+        more = len({r.resource for r in by_action[action]}) - 1
+        where = f"on {first.resource}" + (
+            f" and {more} other resource{'s' if more > 1 else ''}" if more else ""
+        )
+        when = (
+            " even with no condition keys in the request"
+            if conditioned and not first.context
+            else ""
+        )
+        lines.append(f"It also allows {action} {where}{when}, which the task does not need.")
+    if len(by_action) > _SHOWN:
+        rest = len(by_action) - _SHOWN
+        lines.append(f"…and {rest} more action{'s' if rest > 1 else ''} beyond the task.")
+    return lines
+
+
+def beyond_reference(spec: FixSpec, policy: Policy) -> list[Request]:
+    """Probe requests ``policy`` allows that the reference refuses."""
+    mine, reference = spec.policy_set(policy), spec.policy_set(spec.reference)
+    return [
+        r
+        for r in probes(spec, policy)
+        if mine.decide(r) == "allowed" and reference.decide(r) != "allowed"
+    ]
+
+
+def probes(spec: FixSpec, policy: Policy) -> list[Request]:
+    if not spec.required:
+        return []
+    first = spec.required[0].request
+    actions = _actions(spec, (policy, spec.reference))
+    resources = _resources(spec, (policy, spec.reference))
+    contexts: list[Mapping[str, Any]] = [{}]
+    for r in spec.required:
+        if r.request.context and r.request.context not in contexts:
+            contexts.append(r.request.context)
+    out = []
+    for action in sorted(actions):
+        for resource in sorted(resources):
+            for context in contexts:
+                try:
+                    out.append(
+                        Request(
+                            first.principal,
+                            action,
+                            resource,
+                            context,
+                            resource_owner=first.resource_owner,
+                        )
+                    )
+                except ValueError:  # a probe the request model refuses: nothing to learn
+                    continue
+    return out
+
+
+def _actions(spec: FixSpec, policies: Iterable[Policy]) -> set[str]:
+    actions = {r.request.action for r in spec.required}
+    services = {a.split(":")[0].lower() for a in actions}
+    wide = False
+    for policy in policies:
+        for statement in policy.statements:
+            if statement.effect != "Allow":
+                continue
+            if statement.action.negated or any(":" not in p for p in statement.action.patterns):
+                wide = True
+                continue
+            for pattern in statement.action.patterns:
+                found = actions_matching(pattern)[:_MOST_PER_PATTERN]
+                actions.update(info.full_name for info in found)
+                if not found and "*" not in pattern and "?" not in pattern:
+                    actions.add(pattern)
+                services.add(pattern.split(":")[0].lower())
+    if wide:
+        actions.update(SENSITIVE)
+        for service in services:
+            actions.update(
+                i.full_name for i in actions_matching(f"{service}:*")[:_MOST_PER_PATTERN]
+            )
+    return actions
+
+
+def _resources(spec: FixSpec, policies: Iterable[Policy]) -> set[str]:
+    resources: set[str] = set()
+    for r in spec.required:
+        arn = r.request.resource
+        resources.add(arn)
+        parts = arn.split(":", 5)
+        if len(parts) == 6:
+            if parts[4]:
+                resources.add(":".join([*parts[:4], _OTHER_ACCOUNT, parts[5]]))
+            resources.add(":".join([*parts[:5], "iamlab-other-" + parts[5]]))
+    for policy in policies:
+        for statement in policy.statements:
+            if statement.resource is None:
+                continue
+            for entry in statement.resource.entries:
+                if entry.text.startswith("arn:") and "${" not in entry.text:
+                    resources.add(entry.text.replace("*", "iamlab-probe").replace("?", "x"))
+    return resources

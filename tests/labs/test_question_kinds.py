@@ -1,0 +1,218 @@
+"""The question kinds beyond choice and decision: steps in order, fill in an ARN or a
+condition key, and "fix this policy" graded by the engine against a reference fix."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from iamlab.labs.quiz import Question, QuizInvalid, read_quiz
+from iamlab.labs.yamlsource import read_yaml
+
+KINDS = """\
+title: Kinds
+topic: switching-roles
+questions:
+  - id: switch-steps
+    kind: order
+    prompt: Put the steps of switching to a role in the console in order.
+    steps:
+      - The user signs in as an IAM user
+      - The user chooses Switch role and enters the account and role name
+      - AWS STS checks the role's trust policy and the user's permissions
+      - The console shows the account with the role's permissions
+  - id: role-arn
+    kind: fill
+    format: arn
+    prompt: "What is the ARN of the role {role} in the account {account}?"
+    vary:
+      role: [Auditor, Deployer]
+      account: ["111122223333", "444455556666"]
+    answer: "arn:aws:iam::{account}:role/{role}"
+  - id: mfa-key
+    kind: fill
+    format: condition-key
+    prompt: Which global condition key is true when the caller signed in with MFA?
+    answer: aws:MultiFactorAuthPresent
+  - id: read-only
+    kind: fix
+    prompt: "{user} must read the objects of {bucket} and must not change them. Fix the policy."
+    vary:
+      user: [ana, bo]
+      bucket: [reports, invoices]
+    principal: "arn:aws:iam::111122223333:user/{user}"
+    policy:
+      Version: "2012-10-17"
+      Statement: [{Effect: Allow, Action: "s3:*", Resource: "*"}]
+    reference:
+      Version: "2012-10-17"
+      Statement: [{Effect: Allow, Action: s3:GetObject, Resource: "arn:aws:s3:::{bucket}/*"}]
+    allow:
+      - {action: s3:GetObject, resource: "arn:aws:s3:::{bucket}/2024/q1.csv"}
+    deny:
+      - {action: s3:PutObject, resource: "arn:aws:s3:::{bucket}/2024/q1.csv"}
+  - id: keep-mfa
+    kind: fix
+    prompt: Let the user stop instances, but only when they signed in with MFA.
+    principal: arn:aws:iam::111122223333:user/ana
+    policy:
+      Version: "2012-10-17"
+      Statement: [{Effect: Allow, Action: ec2:StopInstances, Resource: "*"}]
+    reference:
+      Version: "2012-10-17"
+      Statement:
+        - Effect: Allow
+          Action: ec2:StopInstances
+          Resource: "*"
+          Condition: {Bool: {"aws:MultiFactorAuthPresent": "true"}}
+    allow:
+      - action: ec2:StopInstances
+        resource: arn:aws:ec2:us-east-1:111122223333:instance/i-0abc
+        context: {"aws:MultiFactorAuthPresent": "true"}
+"""
+
+
+def questions() -> dict[str, Question]:
+    spec = read_quiz("k", read_yaml(KINDS, "k.quiz.yaml"), KINDS)
+    return {q.id: q for q in spec.questions}
+
+
+def test_order_is_graded_place_by_place_and_an_incomplete_order_costs_no_try() -> None:
+    # id_roles_use_switch-role-console: sign in, switch role, STS checks, role's view.
+    question = questions()["switch-steps"]
+    variant = question.variant(3)
+    right = list(variant.answer)
+    assert right == ["0", "1", "2", "3"]
+    assert question.grade(variant, right).correct
+    swapped = question.grade(variant, ["1", "0", "2", "3"])
+    assert (swapped.correct, swapped.counted) == (False, True)
+    assert "2 of 4 steps are in their place" in swapped.feedback
+    for incomplete in (["0", "1", ""], ["0", "0", "2", "3"], []):
+        assert not question.grade(variant, incomplete).counted
+
+
+def test_the_steps_are_shown_in_a_seeded_order() -> None:
+    question = questions()["switch-steps"]
+    orders = {tuple(v for v, _ in question.variant(seed).options) for seed in range(12)}
+    assert len(orders) > 1
+    assert question.variant(5) == question.variant(5)
+
+
+@pytest.mark.parametrize(
+    ("given", "correct"),
+    [
+        ("{arn}", True),
+        ("arn:aws:iam::999999999999:role/Auditor", False),
+        ("arn:aws:iam::{account}:user/{role}", False),
+        ("role/Auditor", None),  # not an ARN: no try counted
+        ("   ", None),
+    ],
+)
+def test_fill_in_an_arn(given: str, correct: bool | None) -> None:
+    # reference_identifiers: arn:aws:iam::account:role/role-name
+    question = questions()["role-arn"]
+    variant = question.variant(1)
+    arn = variant.answer[0]
+    account, role = arn.split(":")[4], arn.rsplit("/", 1)[1]
+    assert variant.prompt == f"What is the ARN of the role {role} in the account {account}?"
+    graded = question.grade(variant, [given.format(arn=arn, account=account, role=role)])
+    assert (graded.correct if graded.counted else None) == correct
+
+
+def test_a_condition_key_is_matched_without_regard_to_case() -> None:
+    # reference_policies_elements_condition: condition key names are not case-sensitive.
+    question = questions()["mfa-key"]
+    variant = question.variant(0)
+    assert question.grade(variant, ["aws:multifactorauthpresent"]).correct
+    assert not question.grade(variant, ["aws:MultiFactorAuthAge"]).correct
+    assert not question.grade(variant, ["MultiFactorAuthPresent"]).counted
+
+
+def _policy(*statements: dict[str, object]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def test_a_fix_is_graded_by_the_engine_and_may_differ_from_the_reference() -> None:
+    question = questions()["read-only"]
+    variant = question.variant(2)
+    bucket = variant.prompt.split(" of ")[1].split(" ")[0]
+    grade = lambda text: question.grade(variant, [text])  # noqa: E731
+    # Written differently from the reference, same effect: right.
+    other = _policy(
+        {
+            "Effect": "Allow",
+            "Action": ["s3:getobject"],
+            "Resource": [f"arn:aws:s3:::{bucket}/2*", f"arn:aws:s3:::{bucket}/*"],
+        }
+    )
+    assert grade(other).correct
+    assert grade(variant.answer[0]).correct
+    # The broken policy itself: PutObject is still allowed.
+    broken = grade(variant.starter)
+    assert not broken.correct
+    assert any("s3:PutObject" in d and "should be denied" in d for d in broken.details)
+
+
+def test_a_fix_that_grants_more_than_the_reference_is_wrong_and_says_what_more() -> None:
+    question = questions()["read-only"]
+    variant = question.variant(0)
+    bucket = variant.prompt.split(" of ")[1].split(" ")[0]
+    grade = lambda text: question.grade(variant, [text])  # noqa: E731
+    every_bucket = grade(_policy({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}))
+    assert not every_bucket.correct
+    assert any("iamlab-other-" in d for d in every_bucket.details)
+    more_actions = grade(
+        _policy({"Effect": "Allow", "Action": "s3:Get*", "Resource": f"arn:aws:s3:::{bucket}/*"})
+    )
+    assert not more_actions.correct
+    assert any(
+        d.startswith("It also allows s3:Get") and "GetObject " not in d
+        for d in more_actions.details
+    )
+    # A dropped condition shows with a request that carries no condition keys.
+    mfa = questions()["keep-mfa"]
+    mfa_variant = mfa.variant(0)
+    dropped = mfa.grade(mfa_variant, [mfa_variant.starter])
+    assert not dropped.correct
+    assert any("even with no condition keys" in d for d in dropped.details)
+    assert not any("condition keys" in d for d in more_actions.details)
+
+
+def test_a_policy_that_does_not_parse_costs_no_try_and_names_its_line() -> None:
+    question = questions()["read-only"]
+    variant = question.variant(0)
+    graded = question.grade(variant, ['{\n  "Version": "2012-10-17",\n  "Statement": [\n}'])
+    assert not graded.counted
+    assert "line 4, column 1" in graded.feedback
+    assert not question.grade(variant, [""]).counted
+
+
+STARTER = 'Statement: [{Effect: Allow, Action: "s3:*", Resource: "*"}]'
+REFERENCE = (
+    'Statement: [{Effect: Allow, Action: s3:GetObject, Resource: "arn:aws:s3:::{bucket}/*"}]'
+)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("Action: s3:GetObject, Resource", "Action: s3:ListBucket, Resource", "reference fails"),
+        (STARTER, REFERENCE, "questions[3].policy: the broken policy already does the task"),
+        ("format: arn", "format: guid", "format is one of arn, condition-key, text"),
+        ("answer: aws:MultiFactorAuthPresent", "answer: MultiFactorAuthPresent", "condition-key"),
+        (
+            "      - The user signs in as an IAM user\n"
+            "      - The user chooses Switch role and enters the account and role name\n",
+            "",
+            "steps is a list of at least three steps",
+        ),
+        ("    allow:\n      - action: ec2", "    other:\n      - action: ec2", "at least one"),
+    ],
+)
+def test_a_broken_question_is_refused_at_load(old: str, new: str, message: str) -> None:
+    text = KINDS.replace(old, new, 1)
+    assert text != KINDS
+    with pytest.raises(QuizInvalid) as raised:
+        read_quiz("k", read_yaml(text, "k.quiz.yaml"), text)
+    assert message in str(raised.value)
