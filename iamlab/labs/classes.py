@@ -192,7 +192,7 @@ def student_quiz(student: User, quiz: Quiz) -> list[tuple[Question, list[Attempt
             p = progress.get((question.id, mode))
             if p is None:
                 continue
-            variant = question.variant(p.seed)
+            variant = question.variant(p.seed, quiz.facts.get(question.id))
             given = [str(v) for v in p.last_answer]
             answer = variant.labels(variant.answer)
             seen.append(Attempted(mode, variant, p, answer, variant.labels(given) if given else []))

@@ -39,6 +39,7 @@ from .scenario import (
     read_scenario,
 )
 from .world import WorldInvalid, build_world
+from .worldquiz import work_out
 from .yamlsource import Problem, Source, YamlProblem, read_yaml
 
 __all__ = [
@@ -229,14 +230,20 @@ def load(
     problem, save them all."""
     specs: list[ScenarioSpec] = []
     problems: list[Problem] = []
-    banks: list[QuizSpec] = []
+    banks: list[tuple[QuizSpec, dict[str, object]]] = []
     for slug, (where, text) in sorted((quizzes or {}).items()):
         try:
-            banks.append(read_quiz(slug, read_yaml(text, where), text))
+            source = read_yaml(text, where)
+            bank = read_quiz(slug, source, text)
         except YamlProblem as exc:
             problems.append(exc.problem)
+            continue
         except QuizInvalid as exc:
             problems.extend(exc.problems)
+            continue
+        facts, found = work_out(bank, source)
+        problems.extend(found)
+        banks.append((bank, facts))
     for slug, (where, files) in sorted(folders.items()):
         try:
             specs.append(read_scenario(slug, files, where))
@@ -248,12 +255,17 @@ def load(
         raise LoadFailed(problems)
     report = LoadReport()
     with transaction.atomic():
-        for bank in banks:
+        for bank, facts in banks:
             quiz = Quiz.objects.filter(slug=bank.slug).first()
-            if quiz is None or quiz.text != bank.text:
+            if quiz is None or quiz.text != bank.text or quiz.facts != facts:
                 Quiz.objects.update_or_create(
                     slug=bank.slug,
-                    defaults={"title": bank.title, "topic": bank.topic, "text": bank.text},
+                    defaults={
+                        "title": bank.title,
+                        "topic": bank.topic,
+                        "text": bank.text,
+                        "facts": facts,
+                    },
                 )
                 report.quizzes.append(bank.slug)
         for spec in specs:

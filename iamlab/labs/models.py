@@ -156,6 +156,9 @@ class Quiz(models.Model):
     title = models.CharField(max_length=200)
     topic = models.CharField(max_length=40, choices=list(TOPICS.items()))
     text = models.TextField()
+    # What loading worked out in a sandbox for the questions about a world (who can, paths):
+    # by question id, then by variant. See iamlab.labs.worldquiz.
+    facts = models.JSONField(default=dict, blank=True)
     loaded_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -191,6 +194,10 @@ class QuizProgress(models.Model):
     solved = models.BooleanField(default=False)
     answer_shown = models.BooleanField(default=False)
     last_answer = models.JSONField(default=list)
+    # A build task: the learner's sandbox, made from the question's world.
+    sandbox = models.ForeignKey(
+        "sandbox.Sandbox", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -202,3 +209,18 @@ class QuizProgress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} on {self.quiz}/{self.question_id}"
+
+
+class QuizAssignment(models.Model):
+    classroom = models.ForeignKey(
+        Classroom, on_delete=models.CASCADE, related_name="quiz_assignments"
+    )
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="assignments")
+    assigned_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["assigned_at", "id"]
+        constraints = [models.UniqueConstraint("classroom", "quiz", name="one_assignment_per_quiz")]
+
+    def __str__(self) -> str:
+        return f"{self.quiz} for {self.classroom}"

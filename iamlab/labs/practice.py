@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from django.contrib.auth.models import User
 
 from .models import Quiz, QuizProgress
-from .quiz import Graded, Question, Variant
+from .quiz import NOBODY, Graded, Question, Variant
+from .worldquiz import grade_build, open_build
 
 __all__ = [
     "MODES",
@@ -35,7 +36,7 @@ __all__ = [
 SHOW_ANSWER_AFTER = 3  # wrong attempts before the answer may be shown
 MODES = ("practice", "checkpoint")
 DEFAULT_POINTS = 4
-ENGINE_KINDS = frozenset({"decision", "statement", "fix"})
+ENGINE_KINDS = frozenset({"decision", "statement", "fix", "who", "path", "build"})
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,23 @@ class Card:
         return [(i + 1, last[i] if i < len(last) else "") for i in range(len(self.variant.options))]
 
     @property
+    def path_slots(self) -> list[tuple[int, str]]:
+        """A ``path`` question: a place for each step of the way (room for the shortest way
+        and one more), with what the learner last chose there."""
+        last = [str(v) for v in self.progress.last_answer if v != NOBODY]
+        example = [] if self.variant.answer == (NOBODY,) else self.variant.answer
+        count = min(8, max(4, len(example) + 1, len(last)))
+        return [(i + 1, last[i] if i < len(last) else "") for i in range(count)]
+
+    @property
+    def start_label(self) -> str:
+        return dict(self.variant.options).get(self.variant.ends[0], self.variant.ends[0])
+
+    @property
+    def said_none(self) -> bool:
+        return NOBODY in self.progress.last_answer
+
+    @property
     def draft(self) -> str:
         """A ``fix`` question: the policy to edit (the learner's last try, or the broken one)."""
         last = self.progress.last_answer
@@ -102,7 +120,7 @@ def card(user: User, quiz: Quiz, question: Question, mode: str = "practice") -> 
     progress, _ = QuizProgress.objects.get_or_create(
         user=user, quiz=quiz, question_id=question.id, mode=mode, defaults={"seed": seed}
     )
-    return Card(question, question.variant(progress.seed), progress)
+    return Card(question, question.variant(progress.seed, quiz.facts.get(question.id)), progress)
 
 
 def answer(
@@ -110,7 +128,11 @@ def answer(
 ) -> Card:
     current = card(user, quiz, question, mode)
     progress = current.progress
-    graded = question.grade(current.variant, given)
+    if question.kind == "build":
+        graded = grade_build(progress.sandbox, current.variant.goals)
+        given = [graded.feedback] if graded.counted else []
+    else:
+        graded = question.grade(current.variant, given)
     if not graded.counted:
         return Card(question, current.variant, progress, graded)
     if not progress.solved:  # once right, more tries change nothing
@@ -135,7 +157,15 @@ def new_variant(user: User, quiz: Quiz, question: Question) -> Card:
     progress.solved = progress.answer_shown = False
     progress.last_answer = []
     progress.save()
-    return Card(question, question.variant(progress.seed), progress)
+    return Card(question, question.variant(progress.seed, quiz.facts.get(question.id)), progress)
+
+
+def open_sandbox(user: User, quiz: Quiz, question: Question, mode: str = "practice") -> Card:
+    """A build task: the learner's own sandbox of the question's world."""
+    current = card(user, quiz, question, mode)
+    if question.kind == "build":
+        open_build(user, quiz, question, current.progress)
+    return current
 
 
 def hint(user: User, quiz: Quiz, question: Question, mode: str = "practice") -> Card:

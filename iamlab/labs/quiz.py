@@ -19,6 +19,7 @@ the variant a student saw).
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import random
 import re
@@ -37,12 +38,28 @@ from iamlab.policy import (
 )
 
 from .fixing import FixSpec, Required, grade_fix
-from .scenario import TOPICS
+from .scenario import TOPICS, Goal
 from .yamlsource import Problem, Source, dotted, read_yaml
 
 __all__ = ["Graded", "Question", "QuizSpec", "Variant", "loaded", "read_quiz"]
 
-KINDS = ("choice", "decision", "statement", "number", "order", "fill", "fix")
+KINDS = (
+    "choice",
+    "decision",
+    "statement",
+    "number",
+    "order",
+    "fill",
+    "fix",
+    "who",
+    "path",
+    "build",
+)
+# Questions about a world: loading builds it in a sandbox and works out each variant's answer
+# (iamlab.labs.worldquiz); a build task gives the learner a sandbox of it.
+WORLD_KINDS = frozenset({"who", "path", "build"})
+MOST_WORLD_VARIANTS = 60
+NOBODY = "none"
 # What a ``fill`` answer must look like before it is graded; one that does not look like it
 # costs no try (a typo in the shape is not a wrong idea).
 FILL_FORMATS = {
@@ -76,12 +93,24 @@ class Variant:
     form: str = ""  # fill: arn | condition-key | text
     starter: str = ""  # fix: the policy the learner starts from
     fix: FixSpec | None = None  # fix: what grading needs
+    ends: tuple[str, str] = ("", "")  # path: from and to (node ids)
+    edges: frozenset[tuple[str, str]] = frozenset()  # path: the access graph's steps
+    reasons: tuple[tuple[str, str], ...] = ()  # who: the engine's reason, per principal
+    goals: tuple[Goal, ...] = ()  # build: what the learner's sandbox must come to
+    # A question about a world: each identity or resource, with its policies (label, JSON).
+    world: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
 
     def labels(self, values: list[str] | tuple[str, ...]) -> list[str]:
         """``values`` (an answer given, or the right one) as a person reads them."""
         if self.fix is not None or self.form or not self.options:
             return [str(v) for v in values] if not self.unit else [f"{values[0]} {self.unit}"]
         labels = dict(self.options)
+        if self.ends[0]:
+            if list(values) == [NOBODY]:
+                return ["There is no way."]
+            names = [labels.get(self.ends[0], self.ends[0])]
+            names += [labels.get(str(v), str(v)) for v in values if v]
+            return [" → ".join(names)]
         return [labels.get(str(v), str(v)) for v in values]
 
 
@@ -108,10 +137,14 @@ class Question:
     data: Mapping[str, Any]
     hints: tuple[str, ...]
 
-    def variant(self, seed: int) -> Variant:
+    def variant(self, seed: int, facts: Mapping[str, Any] | None = None) -> Variant:
+        """The variant of ``seed``; a question about a world needs the ``facts`` loading
+        worked out for it (``Quiz.facts``)."""
         values = _choose(self.data.get("vary", {}), seed)
         prompt = _fill(str(self.data["prompt"]), values)
         explanation = _fill(str(self.data.get("explain", "")), values)
+        if self.kind in WORLD_KINDS:
+            return _world_variant(self, values, prompt, explanation, facts or {})
         if self.kind == "choice":
             options = [
                 (str(i), _fill(str(o["text"]), values)) for i, o in enumerate(self.data["options"])
@@ -190,6 +223,10 @@ class Question:
             right = float(variant.answer[0]) == given
         elif self.kind == "order":
             return _grade_order(variant, answer)
+        elif self.kind == "path":
+            return _grade_path(variant, answer)
+        elif self.kind == "build":
+            raise ValueError("a build task is graded on the learner's sandbox (worldquiz)")
         elif self.kind == "fill":
             return _grade_fill(variant, answer)
         elif self.kind == "fix":
@@ -201,7 +238,105 @@ class Question:
             if not chosen:
                 return _not_an_answer("Choose an answer first: that try was not counted.")
             right = chosen == sorted(variant.answer)
+            if self.kind == "who" and not right and NOBODY not in chosen + list(variant.answer):
+                missed = len(set(variant.answer) - set(chosen))
+                wrong = len(set(chosen) - set(variant.answer))
+                return Graded(
+                    False,
+                    f"Not quite: {_count(missed, 'missed')}, {_count(wrong, 'marked wrongly')}.",
+                )
         return Graded(right, "Right." if right else "Not quite.")
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} principal{'' if n == 1 else 's'} {what}"
+
+
+def variant_key(values: Mapping[str, str]) -> str:
+    """The key of a variant's facts: its values, whatever the seed that chose them."""
+    return json.dumps(dict(values), sort_keys=True)
+
+
+def _world_variant(
+    question: Question,
+    values: Mapping[str, str],
+    prompt: str,
+    explanation: str,
+    facts: Mapping[str, Any],
+) -> Variant:
+    world = tuple(
+        (str(title), tuple((str(a), str(b)) for a, b in docs))
+        for title, docs in facts.get("world", ())
+    )
+    if question.kind == "build":
+        goals = tuple(Goal.from_json(g) for g in facts.get("goals", ()))
+        return Variant(
+            prompt,
+            (),
+            False,
+            answer=tuple(g.says for g in goals),
+            explanation=explanation,
+            goals=goals,
+            world=world,
+        )
+    worked = facts.get("variants", {}).get(variant_key(values))
+    if worked is None:
+        raise _VariantError("this variant was not worked out when the bank was loaded", ())
+    if question.kind == "who":
+        options = tuple((str(a), str(b)) for a, b in facts["options"])
+        chosen = tuple(worked["answer"]) or (NOBODY,)
+        request = worked["request"]
+        return Variant(
+            prompt,
+            (*options, (NOBODY, "Nobody: no principal here may do it")),
+            True,
+            request=request,
+            answer=chosen,
+            explanation=explanation,
+            reasons=tuple((str(a), str(b)) for a, b in worked["reasons"]),
+            world=world,
+        )
+    nodes = tuple((str(a), str(b)) for a, b in facts["nodes"])
+    return Variant(
+        prompt,
+        nodes,
+        False,
+        answer=tuple(worked["example"]) or (NOBODY,),
+        explanation=explanation,
+        ends=(str(worked["from"]), str(worked["to"])),
+        edges=frozenset((str(a), str(b)) for a, b, *_ in facts["edges"]),
+        world=world,
+    )
+
+
+def _grade_path(variant: Variant, answer: list[str]) -> Graded:
+    """A way through the access graph: any way counts, step by step, from the question's
+    start to its end; or "there is none"."""
+    chosen = [a for a in answer if a]
+    labels = dict(variant.options)
+    if NOBODY in chosen:
+        if len(chosen) > 1:
+            return _not_an_answer(
+                "Give a way, or say there is none, not both: that try was not counted."
+            )
+        right = variant.answer == (NOBODY,)
+        return Graded(right, "Right: there is no way." if right else "Not quite: there is a way.")
+    if not chosen:
+        return _not_an_answer("Choose the first step of the way first: that try was not counted.")
+    if not all(c in labels for c in chosen):
+        return _not_an_answer("Choose each step from the list: that try was not counted.")
+    hops = [variant.ends[0], *chosen]
+    for a, b in itertools.pairwise(hops):
+        if (a, b) not in variant.edges:
+            return Graded(
+                False,
+                f"Not quite: the access graph has no step from {labels.get(a, a)} to "
+                f"{labels.get(b, b)}.",
+            )
+    if hops[-1] != variant.ends[1]:
+        end = labels.get(variant.ends[1], variant.ends[1])
+        return Graded(False, f"Not quite: your way stops at {labels[hops[-1]]}, not at {end}.")
+    return Graded(True, "Right: every step of your way is in the access graph.")
 
 
 def _grade_order(variant: Variant, answer: list[str]) -> Graded:
@@ -349,11 +484,14 @@ def _check(question: Question) -> list[tuple[str, tuple[str | int, ...]]]:
             return [(f"format is one of {', '.join(FILL_FORMATS)}", ("format",))]
         if not accepted or not all(isinstance(a, str) and a.strip() for a in accepted):
             return [("answer is the right text, or a list of the accepted ones", ("answer",))]
-    # Every variant must come out whole: all placeholders filled, every policy valid, and the
-    # engine able to decide.
     count = 1
     for values in vary.values():
         count *= len(values)
+    if question.kind in WORLD_KINDS:
+        # The world is built and every variant worked out by the loader (worldquiz).
+        return out + _check_world_fields(question, count)
+    # Every variant must come out whole: all placeholders filled, every policy valid, and the
+    # engine able to decide.
     for seed in range(min(count * 3, 60)):
         try:
             variant = question.variant(seed)
@@ -382,6 +520,43 @@ def _check(question: Question) -> list[tuple[str, tuple[str | int, ...]]]:
             out.extend(_check_fix(question, variant))
             if out:
                 break
+    return out
+
+
+def _check_world_fields(question: Question, count: int) -> list[tuple[str, tuple[str | int, ...]]]:
+    data = question.data
+    out: list[tuple[str, tuple[str | int, ...]]] = []
+    if not isinstance(data.get("world"), dict):
+        out.append(("world is required: a world as in a scenario's world.yaml", ("world",)))
+    if count > MOST_WORLD_VARIANTS:
+        out.append(
+            (f"a question about a world has at most {MOST_WORLD_VARIANTS} variants", ("vary",))
+        )
+    if question.kind == "who":
+        request = data.get("request")
+        if not isinstance(request, dict) or not isinstance(request.get("action"), str):
+            out.append(("request is required: action, resource, context", ("request",)))
+        among = data.get("among", [])
+        if not isinstance(among, list) or not all(isinstance(a, str) for a in among):
+            out.append(
+                ("among lists the principals to choose from (Account/user/name)", ("among",))
+            )
+    elif question.kind == "path":
+        for key in ("from", "to"):
+            if not isinstance(data.get(key), str) or not data[key]:
+                out.append(
+                    (f"{key} is required: Account/user/name, Account/role/name, ...", (key,))
+                )
+    else:
+        if data.get("vary"):
+            out.append(("a build task has one world: vary is not for it", ("vary",)))
+        if not isinstance(data.get("fixed"), dict):
+            out.append(
+                (
+                    "fixed is required: the world once the task is done (it proves it can be)",
+                    ("fixed",),
+                )
+            )
     return out
 
 

@@ -409,6 +409,8 @@ def quiz_act(request: HttpRequest, slug: str, qid: str, act: str) -> HttpRespons
         card = practice.new_variant(user, quiz, question)
     elif act == "reveal":
         card = practice.reveal(user, quiz, question, mode)
+    elif act == "open" and question.kind == "build":
+        card = practice.open_sandbox(user, quiz, question, mode)
     else:
         raise Http404(f"No action {act} in {mode} mode.")
     if is_htmx_swap(request):
@@ -419,8 +421,6 @@ def quiz_act(request: HttpRequest, slug: str, qid: str, act: str) -> HttpRespons
             "show_after": practice.SHOW_ANSWER_AFTER,
         }
         return render(request, "labs/quiz.html#question", context)
-    if card.malformed:
-        messages.error(
-            request, "Choose an answer (or give a number) first: that try was not counted."
-        )
+    if card.malformed and card.graded is not None:
+        messages.error(request, card.graded.feedback)
     return redirect(f"{reverse('labs:quiz', args=[slug])}?mode={mode}#q-{qid}")

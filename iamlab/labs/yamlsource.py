@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-__all__ = ["Problem", "Source", "YamlProblem", "read_yaml"]
+__all__ = ["Problem", "Source", "YamlProblem", "moved", "read_yaml", "within"]
 
 
 @dataclass(frozen=True)
@@ -153,3 +153,25 @@ def dotted(path: tuple[str | int, ...]) -> str:
         else:
             out += ("." if out else "") + part
     return out
+
+
+def within(source: Source, prefix: tuple[str | int, ...], data: Any = None) -> Source:
+    """The part of ``source`` at ``prefix`` as a source of its own (a quiz question's world),
+    with the lines kept; :func:`moved` puts the prefix back on the problems found in it."""
+    lines = {
+        path[len(prefix) :]: n for path, n in source.lines.items() if path[: len(prefix)] == prefix
+    }
+    return Source(source.file, data, lines)
+
+
+def moved(problems: list[Problem], prefix: tuple[str | int, ...]) -> list[Problem]:
+    head = dotted(prefix)
+    return [
+        Problem(
+            p.file,
+            head + ("" if not p.field else p.field if p.field.startswith("[") else "." + p.field),
+            p.message,
+            p.line,
+        )
+        for p in problems
+    ]

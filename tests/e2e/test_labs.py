@@ -119,4 +119,4 @@ def test_an_instructor_loads_a_lab_and_a_student_solves_it(
     page.context.clear_cookies()
     sign_in(page, class_url, "tess")
     expect(page.get_by_test_id("progress-table")).to_contain_text("Solved")
-    expect(page.get_by_test_id("quiz-table")).to_contain_text("Checkpoint 7/24 points")
+    expect(page.get_by_test_id("quiz-table")).to_contain_text("Checkpoint 7/28 points")

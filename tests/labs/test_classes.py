@@ -148,7 +148,7 @@ def test_the_dashboard_shows_quiz_scores_and_the_exact_variant_a_student_saw() -
         {"mode": "checkpoint", "answer": "10"},
     )
     dashboard = teacher.get(reverse("labs:class", args=[classroom.pk])).content.decode()
-    assert "Checkpoint 4/24 points" in dashboard
+    assert "Checkpoint 4/28 points" in dashboard
     detail_url = reverse("labs:class_quiz", args=[classroom.pk, sam.pk, "groups"])
     detail = teacher.get(detail_url).content.decode()
     # The decision question's prompt as sam saw it: rebuilt from sam's seed.
@@ -161,7 +161,7 @@ def test_the_dashboard_shows_quiz_scores_and_the_exact_variant_a_student_saw() -
     assert html.escape(question.variant(progress.seed).prompt) in detail
     assert "Right answer: 10 groups. Last answer: 10" in detail
     grades = teacher.get(reverse("labs:grades", args=[classroom.pk])).content.decode()
-    assert "sam,sam,quiz:groups,checkpoint,1,6,,,,4/24" in grades
+    assert "sam,sam,quiz:groups,checkpoint,1,7,,,,4/28" in grades
     # Only for this instructor's students.
     other, _ = signed_in("olga", Role.INSTRUCTOR)
     assert other.get(detail_url).status_code == 404

@@ -109,7 +109,7 @@ def test_practice_tries_hints_reveal_and_a_new_variant() -> None:
     load({}, quizzes=read_quizzes(BANKS))
     client, user = signed_in("sam")
     page = client.get(reverse("labs:quiz", args=["groups"])).content.decode()
-    assert "0</strong> of 6 answered right" in page
+    assert "0</strong> of 7 answered right" in page
     act = lambda qid, what, **data: client.post(  # noqa: E731
         reverse("labs:quiz_act", args=["groups", qid, what]), data, HTTP_HX_REQUEST="true"
     )
@@ -127,7 +127,7 @@ def test_practice_tries_hints_reveal_and_a_new_variant() -> None:
     assert "Right." in html
     progress.refresh_from_db()
     assert (progress.attempts, progress.wrong, progress.solved) == (4, 3, True)
-    assert "1 of 6 right" in client.get(reverse("labs:list")).content.decode()
+    assert "1 of 7 right" in client.get(reverse("labs:list")).content.decode()
     # A hint opens on demand; a new variant starts the question afresh.
     html = act("group-as-principal", "hint").content.decode()
     assert "Who signs a request to AWS?" in html
@@ -137,7 +137,7 @@ def test_practice_tries_hints_reveal_and_a_new_variant() -> None:
     # Another learner starts from nothing.
     other, _ = signed_in("kim")
     assert (
-        "0</strong> of 6 answered right"
+        "0</strong> of 7 answered right"
         in other.get(reverse("labs:quiz", args=["groups"])).content.decode()
     )
     assert (
@@ -177,7 +177,7 @@ def test_checkpoint_keeps_one_variant_and_takes_points_for_tries_and_hints() -> 
         return client.post(target, data, HTTP_HX_REQUEST="true").content.decode()
 
     first = client.get(url + "?mode=checkpoint").content.decode()
-    assert 'data-testid="quiz-score">0</strong> of 24 points' in first
+    assert 'data-testid="quiz-score">0</strong> of 28 points' in first
     # No new variant in a checkpoint: the variant is the learner's own and fixed.
     target = reverse("labs:quiz_act", args=["groups", "groups-per-user", "new"])
     assert client.post(target, {"mode": "checkpoint"}).status_code == 404
@@ -193,4 +193,4 @@ def test_checkpoint_keeps_one_variant_and_takes_points_for_tries_and_hints() -> 
     # Practice progress is separate.
     assert not QuizProgress.objects.filter(user=user, mode="practice", solved=True).exists()
     page = client.get(url + "?mode=checkpoint").content.decode()
-    assert 'data-testid="quiz-score">3</strong> of 24 points' in page
+    assert 'data-testid="quiz-score">3</strong> of 28 points' in page
