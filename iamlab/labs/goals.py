@@ -1,5 +1,8 @@
 """A scenario's goals checked against a sandbox, by the policy engine and the access graph.
 
+A finding goal holds when the policy checker no longer reports its finding in any policy the
+learner can change, or when no principal (or the one named) can escalate to admin.
+
 A request goal holds when the engine's decision for the request is the one expected (``denied``
 accepts an explicit or an implicit deny); a path goal holds when the access graph has (or has
 not) a way from one identity to another. Each result carries the engine's own words, which the
@@ -8,17 +11,18 @@ learner's page shows.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from iamlab.graph import AccessGraph, build_graph
-from iamlab.policy import RequestError
+from iamlab.policy import Policy, PolicyError, PolicyType, RequestError
 from iamlab.sandbox import models
 from iamlab.sandbox.graphing import access_graph, graph_input
 from iamlab.sandbox.world import PrincipalInfo, World
 
-from .scenario import Goal
+from .scenario import ESCALATION, Goal
 
 __all__ = ["GoalResult", "check_goals", "resolve"]
 
@@ -88,15 +92,13 @@ def check_goals(
             )
         return graphs[0]
 
-    return [
-        _request(goal, world, sandbox)
-        if goal.kind == "request"
-        else _path(goal, world, sandbox, graph_of)
-        for goal in goals
-    ]
+    checks = {"request": _request, "path": _path, "finding": _finding}
+    return [checks[goal.kind](goal, world, sandbox, graph_of) for goal in goals]
 
 
-def _request(goal: Goal, world: World, sandbox: models.Sandbox) -> GoalResult:
+def _request(
+    goal: Goal, world: World, sandbox: models.Sandbox, _graph: Callable[[], AccessGraph]
+) -> GoalResult:
     who = resolve(world, sandbox, goal.principal)
     if who is None:
         return _unknown(goal, goal.principal)
@@ -129,6 +131,50 @@ def _path(
         )
     holds = (way is not None) == (goal.expect == "exists")
     return GoalResult(goal, holds, detail, ends=(ends[0][0], ends[1][0]))
+
+
+def _finding(
+    goal: Goal, world: World, sandbox: models.Sandbox, graph_of: Callable[[], AccessGraph]
+) -> GoalResult:
+    """A finding that must be gone: a policy checker finding (by its code) in any policy the
+    learner can change, or a principal that can escalate to admin."""
+    if goal.action == ESCALATION:
+        graph = graph_of()
+        if goal.principal:
+            node = _node(world, sandbox, goal.principal)
+            if node is None:
+                return _unknown(goal, goal.principal)
+            left = [node[0]] if node[0] in graph.can_escalate else []
+        else:
+            left = sorted(n for n in graph.can_escalate if graph.nodes[n].is_principal)
+        if not left:
+            return GoalResult(goal, True, "No principal here can make itself an admin.")
+        names = ", ".join(graph.nodes[n].label for n in left[:5])
+        more = f" and {len(left) - 5} more" if len(left) > 5 else ""
+        return GoalResult(goal, False, f"Can still escalate to admin: {names}{more}.")
+    seen: set[str] = set()
+    found = []
+    for policy, source in world.sources.items():
+        if source.aws_name or source.label in seen or policy.text is None:
+            continue  # AWS managed policies are not the learner's to change
+        seen.add(source.label)
+        for code, message in _findings(policy.text, policy.type):
+            if code == goal.action:
+                found.append(f"{source.label}: {message}")
+    if not found:
+        return GoalResult(goal, True, f"No policy has the finding {goal.action} any more.")
+    more = f" (and {len(found) - 2} more)" if len(found) > 2 else ""
+    return GoalResult(goal, False, "Still found in " + "; ".join(found[:2]) + more)
+
+
+@functools.lru_cache(maxsize=1024)
+def _findings(text: str, type_: PolicyType) -> tuple[tuple[str, str], ...]:
+    """The policy checker's findings of a stored document (worlds parse without the
+    checks, for speed)."""
+    try:
+        return tuple((f.code, f.message) for f in Policy.parse(text, type_).findings)
+    except PolicyError as exc:
+        return tuple((f.code, f.message) for f in exc.findings)
 
 
 def _node(world: World, sandbox: models.Sandbox, ref: str) -> tuple[str, str] | None:

@@ -327,6 +327,17 @@ def try_worlds(spec: ScenarioSpec) -> list[Problem]:
                     problems.append(
                         Problem(scenario_file, f"goals[{i}]", result.problem, result.goal.line)
                     )
+        for i, result in enumerate(start):
+            if result.goal.kind == "finding" and result.holds and not result.problem:
+                problems.append(
+                    Problem(
+                        scenario_file,
+                        f"goals[{i}]",
+                        f"goal {result.goal.id}: {result.detail} in {WORLD_FILE} already, so the "
+                        "learner has nothing to remove (is the code right?)",
+                        result.goal.line,
+                    )
+                )
         if all(r.holds for r in start) and not problems:
             problems.append(
                 Problem(

@@ -62,7 +62,12 @@ _NOT_TEXT = (
 )
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
-_GOAL_KEYS = {"id", "says", "request", "path", "expect"}
+_GOAL_KEYS = {"id", "says", "request", "path", "finding", "expect"}
+# A finding goal names a code of the policy checker's findings (Access Analyzer's issue codes,
+# iamlab.policy.validate) or ESCALATION: a principal that can make itself an admin (the
+# access graph's escalation paths).
+ESCALATION = "ESCALATION"
+_CODE = re.compile(r"[A-Z][A-Z0-9_]{2,63}")
 _SCENARIO_KEYS = {
     "title",
     "topic",
@@ -303,13 +308,15 @@ class _Reader:
             seen.add(goal_id)
             says = self.text(entry, path, "says")
             line = self.source.line(path)
-            if ("request" in entry) == ("path" in entry):
-                self.problem(path, "a goal has either a request or a path")
+            if sum(k in entry for k in ("request", "path", "finding")) != 1:
+                self.problem(path, "a goal has one of request, path or finding")
                 continue
             if "request" in entry:
                 goal = self.request_goal(entry, path, goal_id, says, line)
-            else:
+            elif "path" in entry:
                 goal = self.path_goal(entry, path, goal_id, says, line)
+            else:
+                goal = self.finding_goal(entry, path, goal_id, says, line)
             if goal is not None:
                 out.append(goal)
         return tuple(out)
@@ -369,6 +376,42 @@ class _Reader:
             principal=self.text(spec, ppath, "from"),
             expect=expect,
             target=self.text(spec, ppath, "to"),
+            line=line,
+        )
+
+    def finding_goal(
+        self,
+        entry: Mapping[str, Any],
+        path: tuple[str | int, ...],
+        goal_id: str,
+        says: str,
+        line: int | None,
+    ) -> Goal | None:
+        spec = entry["finding"]
+        fpath = (*path, "finding")
+        if not isinstance(spec, dict):
+            self.problem(fpath, "finding is a mapping: code (and in, for ESCALATION)")
+            return None
+        code = self.text(spec, fpath, "code")
+        if code and not _CODE.fullmatch(code):
+            self.problem(
+                (*fpath, "code"),
+                "code is a finding's code in capitals (PASS_ROLE_WITH_STAR_IN_RESOURCE) or "
+                "ESCALATION",
+            )
+        scope = self.text(spec, fpath, "in", "")
+        if scope and code != ESCALATION:
+            self.problem((*fpath, "in"), "in narrows an ESCALATION goal to one principal")
+        expect = self.text(entry, path, "expect", "gone")
+        if expect != "gone":
+            self.problem((*path, "expect"), "a finding goal expects gone")
+        return Goal(
+            id=goal_id,
+            says=says,
+            kind="finding",
+            principal=scope,
+            expect="gone",
+            action=code,
             line=line,
         )
 

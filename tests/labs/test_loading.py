@@ -10,8 +10,15 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from iamlab.labs.goals import check_goals
 from iamlab.labs.loading import LoadFailed, export_zip, load, read_path, read_zip
 from iamlab.labs.models import Scenario
+from iamlab.labs.scenario import read_scenario
+from iamlab.labs.world import build_world
+from iamlab.labs.yamlsource import read_yaml
+from iamlab.sandbox.models import Sandbox
+
+from .conftest import signed_in
 
 SHIPPED = Path(__file__).resolve().parents[2] / "fixtures" / "scenarios"
 
@@ -306,3 +313,53 @@ def test_scenarios_export_to_folders_and_a_zip_that_load_back(tmp_path: Path) ->
         call_command("export_scenarios", "groups", "--to", str(tmp_path / "out"))
     with pytest.raises(CommandError, match="No loaded scenario nope"):
         call_command("export_scenarios", "nope", "--to", str(tmp_path / "x"))
+
+
+PASS_ANY_ROLE = """\
+    inline:
+      Deploy:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Action: iam:PassRole
+            Resource: "*"
+"""
+
+FINDING_GOALS = """\
+  - id: no-pass-any-role
+    says: No policy lets anyone pass every role.
+    finding: {code: PASS_ROLE_WITH_STAR_IN_RESOURCE}
+"""
+
+
+def test_a_finding_goal_holds_once_the_checker_no_longer_reports_it() -> None:
+    # access-analyzer-reference-policy-checks: PassRole with a star in Resource is a
+    # security warning; the goal is met when no policy the learner can change has it.
+    scenario = SCENARIO + FINDING_GOALS
+    load({"pass": ("pass", folder(scenario_yaml=scenario, world_yaml=WORLD + PASS_ANY_ROLE))})
+    spec = read_scenario(
+        "pass", {"scenario.yaml": scenario, "world.yaml": WORLD, "fixed.yaml": FIXED}
+    )
+    _, user = signed_in("fay")
+    sandbox = Sandbox.objects.create(owner=user, name="f")
+    build_world(sandbox, read_yaml(WORLD + PASS_ANY_ROLE, "world.yaml"))
+    result = check_goals(sandbox, spec.goals)[-1]
+    assert not result.holds
+    assert result.detail.startswith("Still found in Deploy")
+    clean = Sandbox.objects.create(owner=user, name="g")
+    build_world(clean, read_yaml(WORLD, "world.yaml"))
+    assert check_goals(clean, spec.goals)[-1].holds
+
+
+@pytest.mark.parametrize(
+    ("goal", "expected"),
+    [
+        (FINDING_GOALS, "nothing to remove"),  # the start world does not have the finding
+        (FINDING_GOALS.replace("}", ", in: Dev/user/ann}"), "in narrows an ESCALATION goal"),
+        (FINDING_GOALS.replace("PASS_ROLE_WITH_STAR_IN_RESOURCE", "pass-role"), "in capitals"),
+        (FINDING_GOALS + "    expect: exists\n", "a finding goal expects gone"),
+    ],
+)
+def test_a_finding_goal_with_a_problem_is_refused(goal: str, expected: str) -> None:
+    problems = problems_of({"f": ("f", folder(scenario_yaml=SCENARIO + goal))})
+    assert any(expected in p for p in problems), problems
