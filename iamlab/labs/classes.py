@@ -70,6 +70,7 @@ def grades_csv(classroom: Classroom) -> str:
     one per student and quiz tried (questions right and points in checkpoint mode)."""
     scenarios, rows = progress(classroom)
     quizzes, quiz_cells = quiz_progress(classroom)
+    assigned_ids = set(classroom.quiz_assignments.values_list("quiz_id", flat=True))
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
@@ -106,13 +107,13 @@ def grades_csv(classroom: Classroom) -> str:
             )
     for row in rows:
         for quiz, qcell in zip(quizzes, quiz_cells[row.student.pk], strict=True):
-            if qcell.touched:
+            if qcell.touched or quiz.pk in assigned_ids:
                 writer.writerow(
                     [
                         row.student.username,
                         _safe(row.name),
                         f"quiz:{quiz.slug}",
-                        "checkpoint",
+                        "checkpoint" if qcell.touched else "not started",
                         qcell.checkpoint_right,
                         qcell.questions,
                         "",
@@ -142,13 +143,18 @@ class QuizCell:
 
 
 def quiz_progress(classroom: Classroom) -> tuple[list[Quiz], dict[int, list[QuizCell]]]:
-    """Every loaded quiz, and per student (by id) a cell per quiz."""
-    quizzes = list(Quiz.objects.all())
-    specs = {q.pk: q.spec() for q in quizzes}
+    """The quizzes assigned to the class, then any other a student of it has tried, and per
+    student (by id) a cell per quiz."""
     students = list(classroom.students.all())
+    assigned = [a.quiz for a in classroom.quiz_assignments.select_related("quiz")]
     rows: dict[tuple[int, int], list[QuizProgress]] = {}
-    for p in QuizProgress.objects.filter(user__in=students, quiz__in=quizzes):
+    for p in QuizProgress.objects.filter(user__in=students):
         rows.setdefault((p.user_id, p.quiz_id), []).append(p)
+    tried = {quiz_id for _, quiz_id in rows}
+    quizzes = assigned + list(
+        Quiz.objects.filter(pk__in=tried).exclude(pk__in=[q.pk for q in assigned])
+    )
+    specs = {q.pk: q.spec() for q in quizzes}
     out: dict[int, list[QuizCell]] = {}
     for student in students:
         cells = []

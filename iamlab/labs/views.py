@@ -23,7 +23,16 @@ from iamlab.web import is_htmx_swap
 from . import classes, practice, runs
 from .goals import GoalResult
 from .loading import LoadFailed, export_zip, load, read_zip, zip_quizzes
-from .models import Assignment, Classroom, LabRun, Membership, Quiz, QuizProgress, Scenario
+from .models import (
+    Assignment,
+    Classroom,
+    LabRun,
+    Membership,
+    Quiz,
+    QuizAssignment,
+    Scenario,
+)
+from .progress import for_learner as learner_progress
 from .quiz import Question
 from .scenario import TOPICS
 from .text import markdown
@@ -42,32 +51,21 @@ def _user(request: HttpRequest) -> User:
 @login_required
 @require_GET
 def lab_list(request: HttpRequest) -> HttpResponse:
-    scenarios = list(Scenario.objects.all())
-    mine = {r.scenario_id: r for r in LabRun.objects.filter(user=_user(request))}
-    assigned: dict[int, list[str]] = {}
-    for a in Assignment.objects.filter(classroom__memberships__student=_user(request)).values(
-        "scenario_id", "classroom__name"
-    ):
-        assigned.setdefault(a["scenario_id"], []).append(a["classroom__name"])
-    topics = []
-    for key, label in TOPICS.items():
-        rows = [(s, mine.get(s.pk), assigned.get(s.pk, [])) for s in scenarios if s.topic == key]
-        if rows:
-            topics.append((label, rows))
-    right: dict[int, set[str]] = {}
-    for quiz_id, question_id in QuizProgress.objects.filter(
-        user=_user(request), solved=True
-    ).values_list("quiz_id", "question_id"):
-        right.setdefault(quiz_id, set()).add(question_id)
-    quizzes = [
-        (TOPICS.get(q.topic, q.topic), q, len(right.get(q.pk, ())), len(q.spec().questions))
-        for q in sorted(Quiz.objects.all(), key=lambda q: (_TOPIC_ORDER.get(q.topic, 99), q.slug))
-    ]
-    solved = sum(1 for r in mine.values() if r.solved_at)
+    """Labs and quizzes topic by topic, with the learner's progress on each."""
+    topics = learner_progress(_user(request))
+    labs = [line for t in topics for line in t.labs]
+    quizzes = [line for t in topics for line in t.quizzes]
     return render(
         request,
         "labs/list.html",
-        {"topics": topics, "solved": solved, "total": len(scenarios), "quizzes": quizzes},
+        {
+            "topics": topics,
+            "solved": sum(1 for line in labs if line.state == "solved"),
+            "total": len(labs),
+            "right": sum(line.right for line in quizzes),
+            "questions": sum(line.questions for line in quizzes),
+            "topics_solved": sum(1 for t in topics if t.state == "solved"),
+        },
     )
 
 
@@ -267,8 +265,25 @@ def _my_class(request: HttpRequest, pk: int) -> Classroom:
 @require_http_methods(["GET", "POST"])
 def class_page(request: HttpRequest, pk: int) -> HttpResponse:
     classroom = _my_class(request, pk)
-    error = ""
-    if request.method == "POST":
+    error = quiz_error = ""
+    if request.method == "POST" and "quiz" in request.POST:
+        quiz = Quiz.objects.filter(slug=request.POST.get("quiz", "")).first()
+        if quiz is None:
+            quiz_error = "Choose a quiz to assign."
+        elif request.POST.get("op") == "unassign":
+            QuizAssignment.objects.filter(classroom=classroom, quiz=quiz).delete()
+            messages.success(request, f"The quiz {quiz.title} is no longer assigned.")
+            return redirect("labs:class", pk=pk)
+        else:
+            _, created = QuizAssignment.objects.get_or_create(classroom=classroom, quiz=quiz)
+            messages.success(
+                request,
+                f"Assigned the quiz {quiz.title}."
+                if created
+                else f"The quiz {quiz.title} was assigned already.",
+            )
+            return redirect("labs:class", pk=pk)
+    elif request.method == "POST":
         slug = request.POST.get("scenario", "")
         scenario = Scenario.objects.filter(slug=slug).first()
         if scenario is None:
@@ -290,6 +305,8 @@ def class_page(request: HttpRequest, pk: int) -> HttpResponse:
     quizzes, quiz_cells = classes.quiz_progress(classroom)
     quiz_rows = [(row, list(zip(quizzes, quiz_cells[row.student.pk], strict=True))) for row in rows]
     unassigned = Scenario.objects.exclude(pk__in=[s.pk for s in scenarios])
+    assigned_quizzes = [a.quiz for a in classroom.quiz_assignments.select_related("quiz")]
+    other_quizzes = Quiz.objects.exclude(pk__in=[q.pk for q in assigned_quizzes])
     return render(
         request,
         "labs/class.html",
@@ -300,9 +317,12 @@ def class_page(request: HttpRequest, pk: int) -> HttpResponse:
             "unassigned": unassigned,
             "quizzes": quizzes,
             "quiz_rows": quiz_rows,
+            "assigned_quizzes": assigned_quizzes,
+            "other_quizzes": other_quizzes,
             "error": error,
+            "quiz_error": quiz_error,
         },
-        status=400 if error else 200,
+        status=400 if error or quiz_error else 200,
     )
 
 
