@@ -15,6 +15,7 @@ from the file is gone) and leaves the others as they are.
 from __future__ import annotations
 
 import io
+import json
 import secrets
 import zipfile
 from collections.abc import Iterable, Mapping
@@ -243,7 +244,8 @@ def load(
             continue
         facts, found = work_out(bank, source)
         problems.extend(found)
-        banks.append((bank, facts))
+        # As the database gives it back (tuples become lists), to tell a change.
+        banks.append((bank, json.loads(json.dumps(facts))))
     for slug, (where, files) in sorted(folders.items()):
         try:
             specs.append(read_scenario(slug, files, where))

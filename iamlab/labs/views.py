@@ -3,13 +3,18 @@ goals and hints, and the instructors' page to load and export scenarios."""
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
+from django.core.exceptions import TooManyFilesSent
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -160,34 +165,72 @@ def _on_run(
 @instructor_required
 @require_http_methods(["GET", "POST"])
 def manage(request: HttpRequest) -> HttpResponse:
-    """Load scenarios from a zip (all or nothing), and export them."""
+    """Load scenarios and quiz banks from a zip or a folder (all or nothing), and export
+    them."""
     problems: list[str] = []
     if request.method == "POST":
-        upload = request.FILES.get("file")
-        if upload is None:
-            problems.append("Choose a .zip of scenario folders to upload.")
-        elif upload.size is not None and upload.size > MAX_UPLOAD:
-            problems.append(f"{upload.name}: a zip of scenarios is at most 8 MB.")
+        data, name, problem = _upload(request)
+        try:
+            if problem:
+                raise LoadFailed([Problem(name, "", problem)])
+            folders, banks = read_zip(data, name), zip_quizzes(data, name)
+            if not folders and not banks:
+                raise LoadFailed(
+                    [Problem(name, "", "no scenario folder (scenario.yaml) or quiz bank here")]
+                )
+            report = load(folders, _user(request), quizzes=banks)
+        except LoadFailed as exc:
+            problems.extend(str(p) for p in exc.problems)
         else:
-            data, name = upload.read(), upload.name or "upload.zip"
-            try:
-                folders, banks = read_zip(data, name), zip_quizzes(data, name)
-                if not folders and not banks:
-                    raise LoadFailed(
-                        [Problem(name, "", "no scenario folder (scenario.yaml) or quiz bank here")]
-                    )
-                report = load(folders, _user(request), quizzes=banks)
-            except LoadFailed as exc:
-                problems.extend(str(p) for p in exc.problems)
-            else:
-                messages.success(request, f"Loaded {upload.name}: {report.summary()}.")
-                return redirect("labs:manage")
+            messages.success(request, f"Loaded {name}: {report.summary()}.")
+            return redirect("labs:manage")
     return render(
         request,
         "labs/manage.html",
         {"scenarios": Scenario.objects.all(), "problems": problems},
         status=400 if problems else 200,
     )
+
+
+def _upload(request: HttpRequest) -> tuple[bytes, str, str]:
+    """The zip uploaded, or the folder chosen as a zip: (data, name, what is wrong)."""
+    try:
+        upload = request.FILES.get("file")
+        folder = request.FILES.getlist("folder")
+    except TooManyFilesSent:
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FILES
+        return (
+            b"",
+            "Your upload",
+            f"a folder upload holds at most {limit} files: upload a zip of it",
+        )
+    if upload is not None:
+        name = upload.name or "upload.zip"
+        if upload.size is not None and upload.size > MAX_UPLOAD:
+            return b"", name, "a zip of scenarios is at most 8 MB"
+        return upload.read(), name, ""
+    if folder:
+        return _zip_of_folder(folder, request.POST.getlist("path"))
+    return b"", "Your upload", "choose a .zip of scenario folders, or a folder, to upload"
+
+
+def _zip_of_folder(files: list[UploadedFile[bytes]], paths: list[str]) -> tuple[bytes, str, str]:
+    """A folder chosen in the browser, as the zip it would have been: its files at their
+    paths (sent by the page's script: browsers send a file's name without its folders)."""
+    if len(paths) != len(files):
+        return (
+            b"",
+            "folder",
+            "your browser sent the folder's files without their folders: upload a zip of it",
+        )
+    if sum(f.size or 0 for f in files) > MAX_UPLOAD:
+        return b"", "folder", "a folder of scenarios is at most 8 MB: load a part at a time"
+    top = paths[0].replace("\\", "/").split("/", 1)[0] if paths else "folder"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for upload, path in zip(files, paths, strict=True):
+            archive.writestr(path.replace("\\", "/").lstrip("/"), upload.read())
+    return buffer.getvalue(), f"{top or 'folder'} (folder)", ""
 
 
 @instructor_required

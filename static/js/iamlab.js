@@ -2,6 +2,24 @@
 (function () {
   "use strict";
 
+  // A folder upload: browsers send each file's name without its folders, so the page sends
+  // each file's path beside it (the server rebuilds the folder from them).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.hasAttribute || !form.hasAttribute("data-folder-upload")) return;
+    form.querySelectorAll("input[data-folder-path]").forEach(function (old) { old.remove(); });
+    var input = form.querySelector("input[name=folder]");
+    if (!input || !input.files) return;
+    Array.prototype.forEach.call(input.files, function (file) {
+      var path = document.createElement("input");
+      path.type = "hidden";
+      path.name = "path";
+      path.value = file.webkitRelativePath || file.name;
+      path.setAttribute("data-folder-path", "");
+      form.appendChild(path);
+    });
+  });
+
   // Ctrl+Enter (or Cmd+Enter) in any box of the simulator submits it.
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) return;

@@ -120,3 +120,74 @@ def test_an_instructor_loads_a_lab_and_a_student_solves_it(
     sign_in(page, class_url, "tess")
     expect(page.get_by_test_id("progress-table")).to_contain_text("Solved")
     expect(page.get_by_test_id("quiz-table")).to_contain_text("Checkpoint 7/28 points")
+
+
+def test_a_folder_upload_an_assigned_quiz_and_engine_graded_answers(
+    live_server, page: Page, tmp_path: Path
+) -> None:
+    teacher = PersonFactory(username="tess", password=PASSWORD)
+    Profile.objects.update_or_create(user=teacher, defaults={"role": Role.INSTRUCTOR})
+    PersonFactory(username="sam", password=PASSWORD)
+    folder = tmp_path / "course"
+    (folder / "groups").mkdir(parents=True)
+    for item in GROUPS.iterdir():
+        (folder / "groups" / item.name).write_bytes(item.read_bytes())
+    for bank in ("groups", "iam-users"):
+        source = FIXTURES / "quizzes" / f"{bank}.quiz.yaml"
+        (folder / source.name).write_bytes(source.read_bytes())
+
+    # The instructor loads a folder (the page sends each file's path) and assigns a quiz.
+    sign_in(page, f"{live_server.url}/labs/manage/", "tess")
+    page.get_by_label("Or a folder").set_input_files(str(folder))
+    page.get_by_test_id("upload-scenarios").click()
+    expect(page.get_by_test_id("flash")).to_contain_text(
+        "Loaded course (folder): 1 new; 2 quiz banks new or changed."
+    )
+    page.goto(f"{live_server.url}/labs/classes/")
+    page.get_by_label("Class name").fill("IAM 101")
+    page.get_by_test_id("create-class").click()
+    code = page.get_by_test_id("class-code").inner_text()
+    page.get_by_label("Assign a quiz").select_option("groups")
+    page.get_by_test_id("assign-quiz").click()
+    expect(page.get_by_test_id("flash")).to_contain_text("Assigned the quiz User groups.")
+    page.context.clear_cookies()
+
+    sign_in(page, f"{live_server.url}/labs/join/", "sam")
+    page.get_by_label("Class code").fill(code)
+    page.get_by_test_id("join-class").click()
+    expect(page.get_by_test_id("assigned-quiz-groups")).to_contain_text("Assigned in IAM 101")
+
+    # "Mark every principal": the sandbox's own access check decides, for this variant.
+    page.get_by_test_id("quiz-groups").click()
+    who = page.get_by_test_id("question-who-in-groups")
+    expect(page.get_by_test_id("world-who-in-groups")).to_contain_text("IAM user zoe")
+    prompt = who.locator(".quiz-prompt").inner_text()
+    right = {
+        "s3:GetObject": ["mia", "raj", "zoe"],
+        "s3:PutObject": ["mia"],
+        "s3:DeleteObject": [],
+    }[next(a for a in ("s3:GetObject", "s3:PutObject", "s3:DeleteObject") if a in prompt)]
+    for name in right:
+        who.get_by_label(f"IAM user {name} (246824682468)").check()
+    if not right:
+        who.get_by_label("Nobody: no principal here may do it").check()
+    who.get_by_role("button", name="Check").click()
+    expect(page.get_by_test_id("feedback-who-in-groups")).to_contain_text("Right.")
+
+    # "Fix this policy": a broken JSON costs no try; the fix is graded by the engine.
+    page.goto(f"{live_server.url}/labs/quizzes/iam-users/")
+    fix = page.get_by_test_id("question-fix-own-keys")
+    box = fix.get_by_label("Your policy (JSON): edit it until it does the task and nothing more")
+    box.fill('{"Version": "2012-10-17", "Statement": [')
+    fix.get_by_role("button", name="Check").click()
+    expect(page.get_by_test_id("malformed-fix-own-keys")).to_contain_text(
+        "that try was not counted"
+    )
+    box = page.get_by_test_id("question-fix-own-keys").get_by_role("textbox")
+    box.fill(
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": '
+        '["iam:CreateAccessKey", "iam:UpdateAccessKey", "iam:DeleteAccessKey", '
+        '"iam:ListAccessKeys"], "Resource": "arn:aws:iam::222233334444:user/${aws:username}"}]}'
+    )
+    page.get_by_test_id("answer-fix-own-keys").click()
+    expect(page.get_by_test_id("feedback-fix-own-keys")).to_contain_text("Right: the engine agrees")

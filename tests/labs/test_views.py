@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import io
 import zipfile
+from pathlib import Path
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
-from iamlab.labs.models import LabRun, Scenario
+from iamlab.labs.models import LabRun, Quiz, Scenario
 from iamlab.people.models import Role
 from iamlab.sandbox.models import Account, InlinePolicy, Sandbox
 
@@ -155,7 +156,9 @@ def test_instructors_upload_a_zip_all_or_nothing_and_export_it_back(groups_lab: 
     assert "bad.zip:bad/scenario.yaml, line 1: not valid YAML" in html
     assert Scenario.objects.count() == 1
     response = teacher.post(reverse("labs:manage"), {})
-    assert "Choose a .zip" in response.content.decode()
+    assert (
+        "Your upload: choose a .zip of scenario folders, or a folder" in response.content.decode()
+    )
     not_zip = io.BytesIO(b"hello")
     not_zip.name = "notes.txt"
     assert (
@@ -171,3 +174,31 @@ def test_story_text_is_escaped(groups_lab: Scenario) -> None:
     assert "<script>alert(1)" not in page
     assert "&lt;script&gt;alert(1)" in page
     assert "<strong>bold</strong>" in page
+
+
+def test_instructors_upload_a_folder_with_its_paths(groups_lab: Scenario) -> None:
+    teacher, _ = signed_in("tess", Role.INSTRUCTOR)
+    Scenario.objects.all().delete()
+    fixtures = Path(__file__).resolve().parents[2] / "fixtures"
+    chosen = sorted((fixtures / "scenarios" / "groups").iterdir()) + [
+        fixtures / "quizzes" / "groups.quiz.yaml"
+    ]
+
+    def files() -> list[io.BytesIO]:
+        out = []
+        for path in chosen:
+            upload = io.BytesIO(path.read_bytes())
+            upload.name = path.name  # what a browser sends: the name without its folders
+            out.append(upload)
+        return out
+
+    paths = [str(p.relative_to(fixtures)) for p in chosen]
+    response = teacher.post(reverse("labs:manage"), {"folder": files(), "path": paths}, follow=True)
+    html = response.content.decode()
+    assert "Loaded scenarios (folder): 1 new" in html
+    assert Scenario.objects.filter(slug="groups").exists()
+    assert Quiz.objects.filter(slug="groups").exists()
+    # Without the paths (no script), nothing is guessed.
+    response = teacher.post(reverse("labs:manage"), {"folder": files()})
+    assert response.status_code == 400
+    assert "without their folders: upload a zip of it" in response.content.decode()
