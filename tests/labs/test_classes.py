@@ -170,3 +170,26 @@ def test_the_dashboard_shows_quiz_scores_and_the_exact_variant_a_student_saw() -
         teacher.get(reverse("labs:class_quiz", args=[classroom.pk, kim.pk, "groups"])).status_code
         == 404
     )
+
+
+def test_the_instructor_sees_a_fix_as_the_student_wrote_it() -> None:
+    load({}, quizzes=read_quizzes(BANKS))
+    teacher, tess = signed_in("tess", Role.INSTRUCTOR)
+    student, sam = signed_in("sam")
+    classroom = Classroom.objects.create(name="IAM 101", instructor=tess)
+    Membership.objects.create(classroom=classroom, student=sam)
+    tried = (
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:*", '
+        '"Resource": "*", "Condition": {"StringEquals": {"aws:username": "<script>"}}}]}'
+    )
+    student.post(
+        reverse("labs:quiz_act", args=["iam-users", "fix-own-keys", "answer"]),
+        {"mode": "practice", "answer": tried},
+    )
+    assert QuizProgress.objects.get(user=sam, question_id="fix-own-keys").wrong == 1
+    page = teacher.get(
+        reverse("labs:class_quiz", args=[classroom.pk, sam.pk, "iam-users"])
+    ).content.decode()
+    assert "Last policy tried" in page
+    assert html.escape(tried) in page  # escaped, as written
+    assert "${aws:username}" in page  # the reference fix
