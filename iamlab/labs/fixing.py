@@ -9,13 +9,14 @@ A fix is right when
 2. no request that the learner's policy allows is refused with the reference in its place.
 
 The second check cannot try every request AWS could receive, so it tries a set of probes
-chosen to find the usual ways a fix grants too much: every action the learner's policy or the
-reference names (wildcards expanded from the action catalog), on every resource either names
-and on the task's resources moved to another name and another account, with the task's
-request context and with none (a dropped condition shows there). Statements the engine cannot
-expand (``"Action": "*"``, ``NotAction``) are probed with the actions of every service the
-task touches plus a short list of sensitive actions. A fix that grants more only on a request
-outside the probes is passed: a limit written down here, and in ``docs/scenarios.md``.
+chosen to find the usual ways a fix grants too much, for each principal the task names: every
+action the learner's policy or the reference names (wildcards expanded from the action
+catalog), on every resource either names and on the task's resources moved to another name
+and another account, with the task's request context and with none (a dropped condition shows
+there). Statements the engine cannot expand (``"Action": "*"``, ``NotAction``) are probed with
+the actions of every service the task touches plus a short list of sensitive actions. A fix
+that grants more only on a request outside the probes is passed: a limit written down here,
+and in ``docs/scenarios.md``.
 """
 
 from __future__ import annotations
@@ -174,7 +175,9 @@ def beyond_reference(spec: FixSpec, policy: Policy) -> list[Request]:
 def probes(spec: FixSpec, policy: Policy) -> list[Request]:
     if not spec.required:
         return []
-    first = spec.required[0].request
+    callers: dict[str, Request] = {}  # each principal the task names, with its request
+    for r in spec.required:
+        callers.setdefault(r.request.principal, r.request)
     actions = _actions(spec, (policy, spec.reference))
     resources = _resources(spec, (policy, spec.reference))
     contexts: list[Mapping[str, Any]] = [{}]
@@ -182,21 +185,22 @@ def probes(spec: FixSpec, policy: Policy) -> list[Request]:
         if r.request.context and r.request.context not in contexts:
             contexts.append(r.request.context)
     out = []
-    for action in sorted(actions):
-        for resource in sorted(resources):
-            for context in contexts:
-                try:
-                    out.append(
-                        Request(
-                            first.principal,
-                            action,
-                            resource,
-                            context,
-                            resource_owner=first.resource_owner,
+    for caller in callers.values():
+        for action in sorted(actions):
+            for resource in sorted(resources):
+                for context in contexts:
+                    try:
+                        out.append(
+                            Request(
+                                caller.principal,
+                                action,
+                                resource,
+                                context,
+                                resource_owner=caller.resource_owner,
+                            )
                         )
-                    )
-                except ValueError:  # a probe the request model refuses: nothing to learn
-                    continue
+                    except ValueError:  # a probe the request model refuses: nothing to learn
+                        continue
     return out
 
 
