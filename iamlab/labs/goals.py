@@ -140,13 +140,18 @@ def _finding(
     learner can change, or a principal that can escalate to admin."""
     if goal.action == ESCALATION:
         graph = graph_of()
+        # A principal that can escalate: it has a way to an admin, or it is an admin only
+        # because it may grant itself more (the graph counts it an admin, by a self-edge).
+        escalates = set(graph.can_escalate) | {
+            e.source for e in graph.edges if e.kind == "escalate" and e.source == e.target
+        }
         if goal.principal:
             node = _node(world, sandbox, goal.principal)
             if node is None:
                 return _unknown(goal, goal.principal)
-            left = [node[0]] if node[0] in graph.can_escalate else []
+            left = [node[0]] if node[0] in escalates else []
         else:
-            left = sorted(n for n in graph.can_escalate if graph.nodes[n].is_principal)
+            left = sorted(n for n in escalates if graph.nodes[n].is_principal)
         if not left:
             return GoalResult(goal, True, "No principal here can make itself an admin.")
         names = ", ".join(graph.nodes[n].label for n in left[:5])

@@ -302,7 +302,7 @@ def grade_build(sandbox: Sandbox | None, goals: tuple[Goal, ...]) -> Graded:
             False, "Open your sandbox for this task first: that try was not counted.", counted=False
         )
     results = check_goals(sandbox, goals)
-    missing = [f"{r.goal.says} {r.detail}" for r in results if not r.holds]
+    missing = [f"{r.goal.says} Now: {r.detail}" for r in results if not r.holds]
     if not missing:
         return Graded(True, "Right: every goal holds in your sandbox.")
     return Graded(

@@ -363,3 +363,35 @@ def test_a_finding_goal_holds_once_the_checker_no_longer_reports_it() -> None:
 def test_a_finding_goal_with_a_problem_is_refused(goal: str, expected: str) -> None:
     problems = problems_of({"f": ("f", folder(scenario_yaml=SCENARIO + goal))})
     assert any(expected in p for p in problems), problems
+
+
+def test_an_escalation_goal_counts_a_principal_that_may_grant_itself_more() -> None:
+    # id_credentials_permissions-escalation (privilege escalation): a user who may attach
+    # any policy to itself can make itself an admin, though nothing else leads it there.
+    attach_own = WORLD + (
+        "    inline:\n"
+        "      Own:\n"
+        '        Version: "2012-10-17"\n'
+        "        Statement:\n"
+        "          - {Effect: Allow, Action: iam:AttachUserPolicy, "
+        'Resource: "arn:aws:iam::111122223333:user/ann"}\n'
+    )
+    goals = SCENARIO + (
+        "  - id: ann-cannot-escalate\n"
+        "    says: Ann cannot make herself an admin.\n"
+        "    finding: {code: ESCALATION, in: Dev/user/ann}\n"
+        "  - id: nobody-escalates\n"
+        "    says: Nobody can.\n"
+        "    finding: {code: ESCALATION}\n"
+    )
+    spec = read_scenario("e", {"scenario.yaml": goals, "world.yaml": attach_own})
+    _, user = signed_in("eli")
+    sandbox = Sandbox.objects.create(owner=user, name="e")
+    build_world(sandbox, read_yaml(attach_own, "world.yaml"))
+    *_, mine, anyone = check_goals(sandbox, spec.goals)
+    assert not mine.holds
+    assert mine.detail == "Can still escalate to admin: ann."
+    assert not anyone.holds
+    clean = Sandbox.objects.create(owner=user, name="c")
+    build_world(clean, read_yaml(WORLD, "world.yaml"))
+    assert all(r.holds for r in check_goals(clean, spec.goals)[-2:])
