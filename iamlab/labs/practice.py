@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 
+from iamlab.graph import render as draw
+
 from .models import Quiz, QuizProgress
 from .quiz import NOBODY, Graded, Question, Variant
 from .worldquiz import grade_build, open_build
@@ -54,7 +56,24 @@ class Card:
 
     @property
     def more_hints(self) -> bool:
-        return self.progress.hints_shown < len(self.question.hints)
+        """Whether the next hint may be opened now (some open only after wrong tries)."""
+        shown = self.progress.hints_shown
+        if shown >= len(self.question.hints):
+            return False
+        return self.progress.wrong >= self.question.hint_rule(shown)[1]
+
+    @property
+    def hint_locked(self) -> int:
+        """Wrong tries still needed before the next hint opens (0: none, or no next hint)."""
+        shown = self.progress.hints_shown
+        if shown >= len(self.question.hints):
+            return 0
+        return max(0, self.question.hint_rule(shown)[1] - self.progress.wrong)
+
+    @property
+    def hint_cost(self) -> int:
+        """Checkpoint: the points the next hint takes off."""
+        return self.question.hint_rule(self.progress.hints_shown)[0]
 
     @property
     def may_reveal(self) -> bool:
@@ -64,7 +83,8 @@ class Card:
     def worth(self) -> int:
         """Checkpoint: what a right answer would earn now."""
         points = int(self.question.data.get("points", DEFAULT_POINTS))
-        return max(0, points - self.progress.wrong - self.progress.hints_shown)
+        spent = sum(self.question.hint_rule(i)[0] for i in range(self.progress.hints_shown))
+        return max(0, points - self.progress.wrong - spent)
 
     @property
     def answer_labels(self) -> list[str]:
@@ -89,6 +109,17 @@ class Card:
         example = [] if self.variant.answer == (NOBODY,) else self.variant.answer
         count = min(8, max(4, len(example) + 1, len(last)))
         return [(i + 1, last[i] if i < len(last) else "") for i in range(count)]
+
+    @property
+    def picture(self) -> str:
+        """A path question: the access graph as SVG, a shortest way drawn (Graphviz escapes
+        every name in it); empty if Graphviz fails, the answer's words stand alone."""
+        if not self.variant.picture:
+            return ""
+        try:
+            return draw.svg(self.variant.picture)
+        except draw.RenderError:
+            return ""
 
     @property
     def start_label(self) -> str:

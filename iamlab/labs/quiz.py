@@ -99,6 +99,7 @@ class Variant:
     goals: tuple[Goal, ...] = ()  # build: what the learner's sandbox must come to
     # A question about a world: each identity or resource, with its policies (label, JSON).
     world: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+    picture: str = ""  # path: the access graph in DOT, with a shortest way drawn
 
     def labels(self, values: list[str] | tuple[str, ...]) -> list[str]:
         """``values`` (an answer given, or the right one) as a person reads them."""
@@ -107,7 +108,7 @@ class Variant:
         labels = dict(self.options)
         if self.ends[0]:
             if list(values) == [NOBODY]:
-                return ["There is no way."]
+                return ["There is no way"]
             names = [labels.get(self.ends[0], self.ends[0])]
             names += [labels.get(str(v), str(v)) for v in values if v]
             return [" → ".join(names)]
@@ -136,6 +137,11 @@ class Question:
     kind: str
     data: Mapping[str, Any]
     hints: tuple[str, ...]
+    # Per hint: (points it takes off in a checkpoint, wrong tries before it may be opened).
+    hint_rules: tuple[tuple[int, int], ...] = ()
+
+    def hint_rule(self, index: int) -> tuple[int, int]:
+        return self.hint_rules[index] if index < len(self.hint_rules) else (1, 0)
 
     def variant(self, seed: int, facts: Mapping[str, Any] | None = None) -> Variant:
         """The variant of ``seed``; a question about a world needs the ``facts`` loading
@@ -306,6 +312,7 @@ def _world_variant(
         ends=(str(worked["from"]), str(worked["to"])),
         edges=frozenset((str(a), str(b)) for a, b, *_ in facts["edges"]),
         world=world,
+        picture=str(worked.get("picture", "")),
     )
 
 
@@ -424,17 +431,45 @@ def read_quiz(slug: str, source: Source, text: str, *, variants: bool = True) ->
         if kind not in KINDS:
             problem((*path, "kind"), f"kind is one of {', '.join(KINDS)}")
             continue
-        hints = entry.get("hints", [])
-        if not isinstance(hints, list) or not all(isinstance(h, str) for h in hints):
-            problem((*path, "hints"), "hints is a list of sentences (quote one with ': ' in it)")
-            hints = []
-        question = Question(qid, kind, entry, tuple(hints))
+        hints, rules = _hints(entry.get("hints", []), (*path, "hints"), problem)
+        question = Question(qid, kind, entry, hints, rules)
         for message, where in _check(question) if variants else ():
             problem((*path, *where), message)
         questions.append(question)
     if problems:
         raise QuizInvalid(problems)
     return QuizSpec(slug, str(title), str(topic), tuple(questions), text)
+
+
+def _hints(
+    value: Any, path: tuple[str | int, ...], problem: Any
+) -> tuple[tuple[str, ...], tuple[tuple[int, int], ...]]:
+    """A question's hints: each a sentence, or a mapping with ``text``, ``cost`` (points off
+    in a checkpoint, 0 to 4, default 1) and ``after`` (wrong tries before it opens, default
+    0)."""
+    if not isinstance(value, list):
+        problem(path, "hints is a list of sentences (quote one with ': ' in it)")
+        return (), ()
+    texts: list[str] = []
+    rules: list[tuple[int, int]] = []
+    for i, hint in enumerate(value):
+        if isinstance(hint, str):
+            texts.append(hint)
+            rules.append((1, 0))
+            continue
+        if not isinstance(hint, dict) or not isinstance(hint.get("text"), str):
+            problem((*path, i), "a hint is a sentence, or a mapping with text, cost and after")
+            continue
+        cost, after = hint.get("cost", 1), hint.get("after", 0)
+        if isinstance(cost, bool) or not isinstance(cost, int) or not 0 <= cost <= 4:
+            problem((*path, i, "cost"), "cost is a whole number of points from 0 to 4")
+            continue
+        if isinstance(after, bool) or not isinstance(after, int) or not 0 <= after <= 10:
+            problem((*path, i, "after"), "after is a number of wrong tries from 0 to 10")
+            continue
+        texts.append(hint["text"])
+        rules.append((cost, after))
+    return tuple(texts), tuple(rules)
 
 
 def _check(question: Question) -> list[tuple[str, tuple[str | int, ...]]]:

@@ -21,6 +21,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from iamlab.graph import Node, build_graph
+from iamlab.graph import render as draw
 from iamlab.policy import Policy, RequestError
 from iamlab.sandbox.graphing import graph_input
 from iamlab.sandbox.models import Sandbox
@@ -214,10 +215,13 @@ def _path(
             ends.append(node[0])
             steps.add(node[0])
         way = graph.path(ends[0], ends[1])
+        # The picture shown with the answer: the world's graph, a shortest way drawn in it.
+        picture = draw.dot(draw.view(graph, highlight_path=way or (), highlight_nodes=ends))
         variants[variant_key(values)] = {
             "from": ends[0],
             "to": ends[1],
             "example": [e.target for e in way] if way else [],
+            "picture": picture,
         }
     nodes = sorted(
         (n for n in (graph.nodes.get(s) for s in steps) if n is not None and n.type in _STEP_TYPES),

@@ -6,9 +6,15 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.urls import reverse
 
+from iamlab.labs import practice
+from iamlab.labs.loading import load
+from iamlab.labs.models import Quiz
 from iamlab.labs.quiz import Question, QuizInvalid, read_quiz
 from iamlab.labs.yamlsource import read_yaml
+
+from .conftest import signed_in
 
 KINDS = """\
 title: Kinds
@@ -216,3 +222,60 @@ def test_a_broken_question_is_refused_at_load(old: str, new: str, message: str) 
     with pytest.raises(QuizInvalid) as raised:
         read_quiz("k", read_yaml(text, "k.quiz.yaml"), text)
     assert message in str(raised.value)
+
+
+HINTED = """\
+title: Hints
+topic: groups
+questions:
+  - id: groups-per-user
+    kind: number
+    prompt: How many groups can one IAM user be in?
+    answer: 10
+    hints:
+      - text: It is more than five.
+        cost: 2
+        after: 1
+      - A quota page lists it.
+"""
+
+
+@pytest.mark.django_db
+def test_a_hint_may_wait_for_wrong_tries_and_cost_more_than_a_point() -> None:
+    load({}, quizzes={"hints": ("hints.quiz.yaml", HINTED)})
+    client, user = signed_in("hal")
+    quiz = Quiz.objects.get(slug="hints")
+    question = quiz.spec().questions[0]
+    act = lambda what, **data: client.post(  # noqa: E731
+        reverse("labs:quiz_act", args=["hints", "groups-per-user", what]),
+        {"mode": "checkpoint", **data},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    page = client.get(reverse("labs:quiz", args=["hints"]) + "?mode=checkpoint").content.decode()
+    assert "A hint opens after 1 more wrong try" in page
+    assert "It is more than five." not in act("hint")  # locked: asking opens nothing
+    act("answer", answer="5")
+    html = act("hint")
+    assert "It is more than five." in html
+    assert "Hint (−1 point)" in html  # the next one costs the default point
+    card = practice.card(user, quiz, question, "checkpoint")
+    assert card.worth == 4 - 1 - 2
+    act("answer", answer="10")
+    card = practice.card(user, quiz, question, "checkpoint")
+    assert card.progress.points == 1
+
+
+@pytest.mark.parametrize(
+    ("hint", "message"),
+    [
+        ("{text: x, cost: 9}", "cost is a whole number of points from 0 to 4"),
+        ("{text: x, after: -1}", "after is a number of wrong tries from 0 to 10"),
+        ("{cost: 1}", "a hint is a sentence, or a mapping with text, cost and after"),
+    ],
+)
+def test_a_hint_with_a_wrong_rule_is_refused(hint: str, message: str) -> None:
+    text = HINTED.replace("      - A quota page lists it.", f"      - {hint}")
+    with pytest.raises(QuizInvalid) as raised:
+        read_quiz("h", read_yaml(text, "h.quiz.yaml"), text)
+    assert message in str(raised.value)
+    assert "questions[0].hints[1]" in str(raised.value)

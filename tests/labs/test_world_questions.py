@@ -246,3 +246,18 @@ def test_the_quiz_page_shows_world_questions_and_steps() -> None:
     assert "Create my sandbox for this task" in page
     card = practice.card(user, Quiz.objects.get(slug="worlds"), _question(loaded(), "way-to-fixer"))
     assert len(card.path_slots) == 4
+
+
+def test_a_way_answered_shows_the_access_graph_with_a_shortest_way() -> None:
+    quiz = loaded()
+    client, user = signed_in("uma")
+    card = practice.card(user, quiz, _question(quiz, "way-to-fixer"))
+    assert "digraph" in card.variant.picture
+    html = client.post(
+        reverse("labs:quiz_act", args=["worlds", "way-to-fixer", "answer"]),
+        {"mode": "practice", "answer": list(card.variant.answer)},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    assert "Right" in html
+    assert 'data-testid="graph-way-to-fixer"' in html
+    assert "<svg" in html
