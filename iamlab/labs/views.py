@@ -309,40 +309,9 @@ def _my_class(request: HttpRequest, pk: int) -> Classroom:
 def class_page(request: HttpRequest, pk: int) -> HttpResponse:
     classroom = _my_class(request, pk)
     error = quiz_error = ""
-    if request.method == "POST" and "quiz" in request.POST:
-        quiz = Quiz.objects.filter(slug=request.POST.get("quiz", "")).first()
-        if quiz is None:
-            quiz_error = "Choose a quiz to assign."
-        elif request.POST.get("op") == "unassign":
-            QuizAssignment.objects.filter(classroom=classroom, quiz=quiz).delete()
-            messages.success(request, f"The quiz {quiz.title} is no longer assigned.")
-            return redirect("labs:class", pk=pk)
-        else:
-            _, created = QuizAssignment.objects.get_or_create(classroom=classroom, quiz=quiz)
-            messages.success(
-                request,
-                f"Assigned the quiz {quiz.title}."
-                if created
-                else f"The quiz {quiz.title} was assigned already.",
-            )
-            return redirect("labs:class", pk=pk)
-    elif request.method == "POST":
-        slug = request.POST.get("scenario", "")
-        scenario = Scenario.objects.filter(slug=slug).first()
-        if scenario is None:
-            error = "Choose a lab to assign."
-        elif request.POST.get("op") == "unassign":
-            Assignment.objects.filter(classroom=classroom, scenario=scenario).delete()
-            messages.success(request, f"{scenario.title} is no longer assigned.")
-            return redirect("labs:class", pk=pk)
-        else:
-            _, created = Assignment.objects.get_or_create(classroom=classroom, scenario=scenario)
-            messages.success(
-                request,
-                f"Assigned {scenario.title}."
-                if created
-                else f"{scenario.title} was assigned already.",
-            )
+    if request.method == "POST":
+        done, error, quiz_error = _assign(request, classroom)
+        if done:
             return redirect("labs:class", pk=pk)
     scenarios, rows = classes.progress(classroom)
     quizzes, quiz_cells = classes.quiz_progress(classroom)
@@ -367,6 +336,37 @@ def class_page(request: HttpRequest, pk: int) -> HttpResponse:
         },
         status=400 if error or quiz_error else 200,
     )
+
+
+def _assign(request: HttpRequest, classroom: Classroom) -> tuple[bool, str, str]:
+    """Assign a lab or a quiz to the class, or take it back: (done, lab error, quiz error)."""
+    quiz = "quiz" in request.POST
+    item: Quiz | Scenario | None
+    if quiz:
+        item = Quiz.objects.filter(slug=request.POST.get("quiz", "")).first()
+    else:
+        item = Scenario.objects.filter(slug=request.POST.get("scenario", "")).first()
+    if item is None:
+        return (
+            (False, "", "Choose a quiz to assign.")
+            if quiz
+            else (False, "Choose a lab to assign.", "")
+        )
+    through = QuizAssignment.objects if quiz else Assignment.objects
+    key: dict[str, Any] = {"classroom": classroom, "quiz" if quiz else "scenario": item}
+    name = f"the quiz {item.title}" if quiz else item.title
+    if request.POST.get("op") == "unassign":
+        through.filter(**key).delete()
+        messages.success(request, f"{name[:1].upper()}{name[1:]} is no longer assigned.")
+    else:
+        _, created = through.get_or_create(**key)
+        messages.success(
+            request,
+            f"Assigned {name}."
+            if created
+            else f"{name[:1].upper()}{name[1:]} was assigned already.",
+        )
+    return True, "", ""
 
 
 @instructor_required

@@ -28,12 +28,17 @@ def sign_in(page: Page, url: str, username: str) -> None:
     page.get_by_label("Password").press("Enter")
 
 
-def test_an_instructor_loads_a_lab_and_a_student_solves_it(
-    live_server, page: Page, tmp_path: Path
-) -> None:
+def tess_and_sam() -> None:
+    """An instructor, tess, and a student, sam."""
     teacher = PersonFactory(username="tess", password=PASSWORD)
     Profile.objects.update_or_create(user=teacher, defaults={"role": Role.INSTRUCTOR})
     PersonFactory(username="sam", password=PASSWORD)
+
+
+def test_an_instructor_loads_a_lab_and_a_student_solves_it(
+    live_server, page: Page, tmp_path: Path
+) -> None:
+    tess_and_sam()
     archive = tmp_path / "labs.zip"
     with zipfile.ZipFile(archive, "w") as z:
         for item in GROUPS.iterdir():
@@ -125,9 +130,7 @@ def test_an_instructor_loads_a_lab_and_a_student_solves_it(
 def test_a_folder_upload_an_assigned_quiz_and_engine_graded_answers(
     live_server, page: Page, tmp_path: Path
 ) -> None:
-    teacher = PersonFactory(username="tess", password=PASSWORD)
-    Profile.objects.update_or_create(user=teacher, defaults={"role": Role.INSTRUCTOR})
-    PersonFactory(username="sam", password=PASSWORD)
+    tess_and_sam()
     folder = tmp_path / "course"
     (folder / "groups").mkdir(parents=True)
     for item in GROUPS.iterdir():

@@ -10,6 +10,8 @@ import io
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import User
+from django.test import Client
 from django.urls import reverse
 
 from iamlab.labs.loading import load, read_quizzes
@@ -135,12 +137,18 @@ def test_a_name_that_starts_like_a_formula_is_defused_in_the_csv(groups_lab: Sce
     assert "'=HYPERLINK" in text
 
 
-def test_the_dashboard_shows_quiz_scores_and_the_exact_variant_a_student_saw() -> None:
+def class_of_one() -> tuple[Client, Client, User, Classroom]:
+    """The shipped quiz banks, and tess's class IAM 101 with one student, sam."""
     load({}, quizzes=read_quizzes(BANKS))
     teacher, tess = signed_in("tess", Role.INSTRUCTOR)
     student, sam = signed_in("sam")
     classroom = Classroom.objects.create(name="IAM 101", instructor=tess)
     Membership.objects.create(classroom=classroom, student=sam)
+    return teacher, student, sam, classroom
+
+
+def test_the_dashboard_shows_quiz_scores_and_the_exact_variant_a_student_saw() -> None:
+    teacher, student, sam, classroom = class_of_one()
     quiz_url = reverse("labs:quiz", args=["groups"])
     student.get(quiz_url + "?mode=checkpoint")
     student.post(
@@ -173,11 +181,7 @@ def test_the_dashboard_shows_quiz_scores_and_the_exact_variant_a_student_saw() -
 
 
 def test_the_instructor_sees_a_fix_as_the_student_wrote_it() -> None:
-    load({}, quizzes=read_quizzes(BANKS))
-    teacher, tess = signed_in("tess", Role.INSTRUCTOR)
-    student, sam = signed_in("sam")
-    classroom = Classroom.objects.create(name="IAM 101", instructor=tess)
-    Membership.objects.create(classroom=classroom, student=sam)
+    teacher, student, sam, classroom = class_of_one()
     tried = (
         '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:*", '
         '"Resource": "*", "Condition": {"StringEquals": {"aws:username": "<script>"}}}]}'
