@@ -38,7 +38,7 @@ __all__ = [
 SHOW_ANSWER_AFTER = 3  # wrong attempts before the answer may be shown
 MODES = ("practice", "checkpoint")
 DEFAULT_POINTS = 4
-ENGINE_KINDS = frozenset({"decision", "statement", "fix", "who", "path", "build"})
+ENGINE_KINDS = frozenset({"decision", "statement", "layer", "fix", "who", "path", "build"})
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ KINDS = (
     "choice",
     "decision",
     "statement",
+    "layer",
     "number",
     "order",
     "fill",
@@ -208,6 +209,8 @@ class Question:
                 answer=matched or (NONE_DECIDED,),
                 explanation=explanation,
             )
+        if self.kind == "layer":
+            return _layer_variant(self.data, prompt, explanation, policies, request, evaluation)
         return Variant(
             prompt,
             tuple(DECISIONS.items()),
@@ -733,6 +736,54 @@ def _decision(
             "a statement question needs a unique Sid on every statement", ("policies",)
         )
     return tuple(shown), _fill_json(data["request"], values), evaluation, sids
+
+
+# What the engine names as the decider (Evaluation.decided_by, or the layer of the deciding
+# Deny) -> the question's layer key. A trust policy is the role's resource-based policy.
+_DECIDERS = {
+    "identity": "identity",
+    "boundary": "boundary",
+    "scp": "scp",
+    "resource": "resource",
+    "trust": "resource",
+}
+
+
+def _layer_variant(
+    data: Mapping[str, Any],
+    prompt: str,
+    explanation: str,
+    policies: tuple[tuple[str, str], ...],
+    request: dict[str, Any],
+    evaluation: Evaluation,
+) -> Variant:
+    """ "Which layer decided?": the engine's decider, among the layers the question gives."""
+    given = data["policies"]
+    present = [k for k in ("identity", "boundary", "scp", "resource") if k in given]
+    if "trust" in given and "resource" not in present:
+        present.append("resource")
+    resource_label = _LABELS["trust"] if "trust" in given else _LABELS["resource"]
+    options = tuple((k, resource_label if k == "resource" else _LABELS[k]) for k in present)
+    if evaluation.decided_by == "deny" and evaluation.matched:
+        kind = evaluation.matched[0].layer
+    else:
+        kind = evaluation.decided_by.partition(":")[0]
+    answer = _DECIDERS.get(kind)
+    if answer is None or answer not in present:
+        raise _VariantError(
+            f"the engine says {evaluation.decided_by_label} decided, which is not one of the "
+            "question's layers: ask a decision question instead",
+            ("policies",),
+        )
+    return Variant(
+        prompt,
+        options,
+        False,
+        policies=policies,
+        request=request,
+        answer=(answer,),
+        explanation=explanation,
+    )
 
 
 def _fix_variant(

@@ -279,3 +279,59 @@ def test_a_hint_with_a_wrong_rule_is_refused(hint: str, message: str) -> None:
         read_quiz("h", read_yaml(text, "h.quiz.yaml"), text)
     assert message in str(raised.value)
     assert "questions[0].hints[1]" in str(raised.value)
+
+
+ALLOW_S3 = '{Version: "2012-10-17", Statement: [{Effect: Allow, Action: "s3:*", Resource: "*"}]}'
+ALLOW_EC2 = '{Version: "2012-10-17", Statement: [{Effect: Allow, Action: "ec2:*", Resource: "*"}]}'
+DENY_S3 = '{Version: "2012-10-17", Statement: [{Effect: Deny, Action: "s3:*", Resource: "*"}]}'
+BUCKET_ALLOWS_ANA = (
+    '{Version: "2012-10-17", Statement: [{Effect: Allow, '
+    'Principal: {AWS: "arn:aws:iam::111122223333:user/ana"}, Action: "s3:GetObject", '
+    'Resource: "arn:aws:s3:::logs/*"}]}'
+)
+
+
+@pytest.mark.parametrize(
+    ("layers", "decider"),
+    [
+        # reference_policies_evaluation-logic: an SCP that allows nothing for S3 refuses it.
+        ({"identity": ALLOW_S3, "scp": ALLOW_EC2}, "scp"),
+        # access_policies_boundaries: the boundary caps what the identity policy allows.
+        ({"identity": ALLOW_S3, "boundary": ALLOW_EC2}, "boundary"),
+        # reference_policies_evaluation-logic: an explicit Deny in any policy wins.
+        ({"identity": ALLOW_S3, "boundary": DENY_S3}, "boundary"),
+        # Same account: a resource-based policy naming the user allows it by itself.
+        ({"identity": ALLOW_EC2, "resource": BUCKET_ALLOWS_ANA}, "resource"),
+        ({"identity": ALLOW_S3, "scp": ALLOW_S3}, "identity"),
+    ],
+)
+def test_the_engine_names_the_layer_that_decided(layers: dict[str, str], decider: str) -> None:
+    text = (
+        "title: Layers\ntopic: groups\nquestions:\n  - id: which-layer\n    kind: layer\n"
+        "    prompt: Which layer decided?\n    policies:\n"
+        + "".join(f"      {layer}: [{doc}]\n" for layer, doc in layers.items())
+        + "    request:\n      principal: arn:aws:iam::111122223333:user/ana\n"
+        "      action: s3:GetObject\n      resource: arn:aws:s3:::logs/a.log\n"
+        '      owner: "111122223333"\n'
+    )
+    question = read_quiz("l", read_yaml(text, "l.quiz.yaml"), text).questions[0]
+    variant = question.variant(0)
+    assert [value for value, _ in variant.options] == list(layers)
+    assert variant.answer == (decider,)
+    assert question.grade(variant, [decider]).correct
+    assert not question.grade(variant, ["identity" if decider != "identity" else "scp"]).correct
+
+
+def test_a_layer_question_whose_decider_is_not_among_its_layers_is_refused() -> None:
+    # The root user of the account is not limited by identity policies: the engine's decider
+    # is the root user, which is not a layer the learner could choose.
+    text = (
+        "title: Layers\ntopic: groups\nquestions:\n  - id: which-layer\n    kind: layer\n"
+        f"    prompt: Which layer decided?\n    policies:\n      identity: [{ALLOW_EC2}]\n"
+        "    request:\n      principal: arn:aws:iam::111122223333:root\n"
+        "      action: s3:GetObject\n      resource: arn:aws:s3:::logs/a.log\n"
+        '      owner: "111122223333"\n'
+    )
+    with pytest.raises(QuizInvalid) as raised:
+        read_quiz("l", read_yaml(text, "l.quiz.yaml"), text)
+    assert "ask a decision question instead" in str(raised.value)
