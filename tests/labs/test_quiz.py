@@ -84,7 +84,7 @@ def test_grading_and_what_is_not_an_answer(answer: list[str], correct: bool | No
         (("action: [GetObject, PutObject]", "other: [x]"), "no values for {action} in vary"),
         (
             ("kind: decision", "kind: essay"),
-            "questions[0].kind: kind is one of choice, decision, statement, number",
+            "questions[0].kind: kind is one of choice, decision, statement, layer, number, order",
         ),
         (("topic: groups", "topic: nope"), "topic: unknown topic"),
     ],
