@@ -49,6 +49,15 @@ class Card:
     variant: Variant
     progress: QuizProgress
     graded: Graded | None = None
+    given: tuple[str, ...] | None = None  # an answer not counted, shown again as it was typed
+
+    @property
+    def current(self) -> list[str]:
+        """What the form shows: the answer just refused (nothing typed is lost), else the
+        learner's last counted answer."""
+        if self.given is not None:
+            return list(self.given)
+        return [str(v) for v in self.progress.last_answer]
 
     @property
     def hints(self) -> tuple[str, ...]:
@@ -98,14 +107,14 @@ class Card:
     @property
     def slots(self) -> list[tuple[int, str]]:
         """An ``order`` question: each place, with the step the learner last put there."""
-        last = [str(v) for v in self.progress.last_answer]
+        last = self.current
         return [(i + 1, last[i] if i < len(last) else "") for i in range(len(self.variant.options))]
 
     @property
     def path_slots(self) -> list[tuple[int, str]]:
         """A ``path`` question: a place for each step of the way (room for the shortest way
         and one more), with what the learner last chose there."""
-        last = [str(v) for v in self.progress.last_answer if v != NOBODY]
+        last = [v for v in self.current if v != NOBODY]
         example = [] if self.variant.answer == (NOBODY,) else self.variant.answer
         count = min(8, max(4, len(example) + 1, len(last)))
         return [(i + 1, last[i] if i < len(last) else "") for i in range(count)]
@@ -127,12 +136,12 @@ class Card:
 
     @property
     def said_none(self) -> bool:
-        return NOBODY in self.progress.last_answer
+        return NOBODY in self.current
 
     @property
     def draft(self) -> str:
         """A ``fix`` question: the policy to edit (the learner's last try, or the broken one)."""
-        last = self.progress.last_answer
+        last = self.current
         return str(last[0]) if last else self.variant.starter
 
     @property
@@ -165,7 +174,7 @@ def answer(
     else:
         graded = question.grade(current.variant, given)
     if not graded.counted:
-        return Card(question, current.variant, progress, graded)
+        return Card(question, current.variant, progress, graded, tuple(given))
     if not progress.solved:  # once right, more tries change nothing
         progress.attempts += 1
         if graded.correct:

@@ -335,3 +335,23 @@ def test_a_layer_question_whose_decider_is_not_among_its_layers_is_refused() -> 
     with pytest.raises(QuizInvalid) as raised:
         read_quiz("l", read_yaml(text, "l.quiz.yaml"), text)
     assert "ask a decision question instead" in str(raised.value)
+
+
+@pytest.mark.django_db
+def test_an_answer_not_counted_comes_back_as_it_was_typed() -> None:
+    load({}, quizzes={"k": ("k.quiz.yaml", KINDS)})
+    client, _ = signed_in("nia")
+    post = lambda qid, answer: client.post(  # noqa: E731
+        reverse("labs:quiz_act", args=["k", qid, "answer"]),
+        {"mode": "practice", "answer": answer},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    typed = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:<Get>"'
+    html = post("read-only", typed)
+    assert "that try was not counted" in html
+    assert html.count("s3:&lt;Get&gt;") == 1  # in the box, escaped, not the starting policy
+    html = post("role-arn", "role/Auditor")
+    assert 'value="role/Auditor"' in html
+    html = post("switch-steps", ["2", "", "0", ""])
+    assert '<option value="2" selected>' in html
+    assert '<option value="0" selected>' in html
