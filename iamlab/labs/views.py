@@ -437,8 +437,24 @@ def _mode(value: str | None) -> str:
 @require_GET
 def quiz_page(request: HttpRequest, slug: str) -> HttpResponse:
     quiz, questions, _ = _quiz_and_question(slug)
-    mode = _mode(request.GET.get("mode"))
-    cards = [practice.card(_user(request), quiz, q, mode) for q in questions]
+    return _quiz_page(request, quiz, questions, _mode(request.GET.get("mode")))
+
+
+def _quiz_page(
+    request: HttpRequest,
+    quiz: Quiz,
+    questions: list[Question],
+    mode: str,
+    refused: practice.Card | None = None,
+) -> HttpResponse:
+    """The quiz page; with ``refused``, that question's card as just answered (an answer not
+    counted, shown again as typed: without JavaScript the whole page comes back)."""
+    cards = [
+        refused
+        if refused is not None and q.id == refused.question.id
+        else practice.card(_user(request), quiz, q, mode)
+        for q in questions
+    ]
     return render(
         request,
         "labs/quiz.html",
@@ -452,6 +468,7 @@ def quiz_page(request: HttpRequest, slug: str) -> HttpResponse:
             "most": sum(int(c.question.data.get("points", practice.DEFAULT_POINTS)) for c in cards),
             "show_after": practice.SHOW_ANSWER_AFTER,
         },
+        status=400 if refused is not None else 200,
     )
 
 
@@ -460,7 +477,7 @@ def quiz_page(request: HttpRequest, slug: str) -> HttpResponse:
 def quiz_act(request: HttpRequest, slug: str, qid: str, act: str) -> HttpResponse:
     """Answer, ask for a hint, a new variant (practice), or the answer; the question's card
     comes back in place (htmx), or the page reloads at it."""
-    quiz, _, question = _quiz_and_question(slug, qid)
+    quiz, questions, question = _quiz_and_question(slug, qid)
     assert question is not None
     user = _user(request)
     mode = _mode(request.POST.get("mode"))
@@ -484,6 +501,6 @@ def quiz_act(request: HttpRequest, slug: str, qid: str, act: str) -> HttpRespons
             "show_after": practice.SHOW_ANSWER_AFTER,
         }
         return render(request, "labs/quiz.html#question", context)
-    if card.malformed and card.graded is not None:
-        messages.error(request, card.graded.feedback)
+    if card.malformed:
+        return _quiz_page(request, quiz, questions, mode, refused=card)
     return redirect(f"{reverse('labs:quiz', args=[slug])}?mode={mode}#q-{qid}")

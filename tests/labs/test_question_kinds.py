@@ -355,3 +355,23 @@ def test_an_answer_not_counted_comes_back_as_it_was_typed() -> None:
     html = post("switch-steps", ["2", "", "0", ""])
     assert '<option value="2" selected>' in html
     assert '<option value="0" selected>' in html
+
+
+@pytest.mark.django_db
+def test_without_javascript_a_refused_answer_comes_back_on_the_whole_page() -> None:
+    load({}, quizzes={"k": ("k.quiz.yaml", KINDS)})
+    client, _ = signed_in("noa")
+    response = client.post(
+        reverse("labs:quiz_act", args=["k", "role-arn", "answer"]),
+        {"mode": "practice", "answer": "role/Auditor"},
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'value="role/Auditor"' in html
+    assert "That is not an ARN" in html
+    assert 'data-testid="question-switch-steps"' in html  # the rest of the quiz is there
+    counted = client.post(
+        reverse("labs:quiz_act", args=["k", "role-arn", "answer"]),
+        {"mode": "practice", "answer": "arn:aws:iam::111122223333:role/Nobody"},
+    )
+    assert counted.status_code == 302  # a counted answer goes back to the page, at its card
