@@ -109,6 +109,13 @@ def test_load_demo_lists_the_demo_logins(monkeypatch):
     assert "Instructor login: demo-instructor / (unchanged)" in again.getvalue()
     assert "Student login: demo-student / (unchanged)" in again.getvalue()
     assert f"Labs: {shipped} unchanged" in again.getvalue()
+    # One demo class, however often the command runs, with the student in it.
+    from iamlab.labs.models import Classroom
+
+    classroom = Classroom.objects.get(instructor__username="demo-instructor")
+    assert f"Class: Demo class (code {classroom.code})" in again.getvalue()
+    assert list(classroom.students.values_list("username", flat=True)) == ["demo-student"]
+    assert classroom.assignments.count() == classroom.quiz_assignments.count() == 1
     # Each demo person gets one Example Corp sandbox, however often the command runs.
     from iamlab.sandbox.models import Sandbox
 

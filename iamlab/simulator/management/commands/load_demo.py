@@ -10,6 +10,14 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from iamlab.labs.loading import LoadFailed, load, read_path, read_quizzes
+from iamlab.labs.models import (
+    Assignment,
+    Classroom,
+    Membership,
+    Quiz,
+    QuizAssignment,
+    Scenario,
+)
 from iamlab.people.demo import ensure_demo_people
 from iamlab.sandbox.demo import build_example_corp
 from iamlab.simulator import content
@@ -18,6 +26,7 @@ from iamlab.simulator.simulation import run
 SCENARIOS = Path(__file__).resolve().parents[4] / "fixtures" / "scenarios"
 QUIZZES = SCENARIOS.parent / "quizzes"
 DEMO_ADMIN = "demo-admin"
+DEMO_CLASS = "Demo class"
 DEMO_PASSWORD = "iamlab-demo"  # noqa: S105 - a published local demo login, created on request
 
 
@@ -74,3 +83,24 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Labs: {report.summary()} (fixtures/scenarios, fixtures/quizzes), at /labs/"
         )
+        classroom = demo_class(user_model)
+        self.stdout.write(
+            f"Class: {classroom.name} (code {classroom.code}) of demo-instructor, with "
+            f"demo-student in it and the groups lab and quiz assigned: "
+            f"/labs/classes/{classroom.pk}/"
+        )
+
+
+def demo_class(user_model: Any) -> Classroom:
+    """The demo instructor's class, with the demo student in it and one lab and one quiz
+    assigned, so the dashboard has something to show (created once)."""
+    teacher = user_model.objects.get(username="demo-instructor")
+    classroom, _ = Classroom.objects.get_or_create(instructor=teacher, name=DEMO_CLASS)
+    Membership.objects.get_or_create(
+        classroom=classroom, student=user_model.objects.get(username="demo-student")
+    )
+    for scenario in Scenario.objects.filter(slug="groups"):
+        Assignment.objects.get_or_create(classroom=classroom, scenario=scenario)
+    for quiz in Quiz.objects.filter(slug="groups"):
+        QuizAssignment.objects.get_or_create(classroom=classroom, quiz=quiz)
+    return classroom
