@@ -86,7 +86,13 @@ class Card:
 
     @property
     def may_reveal(self) -> bool:
-        return not self.progress.solved and self.progress.wrong >= SHOW_ANSWER_AFTER
+        return not self.progress.solved and self.progress.wrong >= self.reveal_after
+
+    @property
+    def reveal_after(self) -> int:
+        """Wrong tries before the answer may be shown: the question's ``reveal_after``, or
+        SHOW_ANSWER_AFTER."""
+        return int(self.question.data.get("reveal_after", SHOW_ANSWER_AFTER))
 
     @property
     def worth(self) -> int:

@@ -525,6 +525,16 @@ def _check(question: Question) -> list[tuple[str, tuple[str | int, ...]]]:
     count = 1
     for values in vary.values():
         count *= len(values)
+    reveal_after = data.get("reveal_after", 3)
+    if (
+        isinstance(reveal_after, bool)
+        or not isinstance(reveal_after, int)
+        or not 0 <= reveal_after <= 20
+    ):
+        out.append(("reveal_after is a number of wrong tries from 0 to 20", ("reveal_after",)))
+    points = data.get("points", 4)
+    if isinstance(points, bool) or not isinstance(points, int) or not 1 <= points <= 20:
+        out.append(("points is a whole number from 1 to 20", ("points",)))
     if question.kind in WORLD_KINDS:
         # The world is built and every variant worked out by the loader (worldquiz).
         return out + _check_world_fields(question, count)

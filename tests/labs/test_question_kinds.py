@@ -375,3 +375,31 @@ def test_without_javascript_a_refused_answer_comes_back_on_the_whole_page() -> N
         {"mode": "practice", "answer": "arn:aws:iam::111122223333:role/Nobody"},
     )
     assert counted.status_code == 302  # a counted answer goes back to the page, at its card
+
+
+@pytest.mark.django_db
+def test_a_question_may_show_its_answer_sooner() -> None:
+    text = HINTED.replace("    answer: 10\n", "    answer: 10\n    reveal_after: 1\n")
+    load({}, quizzes={"hints": ("hints.quiz.yaml", text)})
+    _, user = signed_in("rae")
+    quiz = Quiz.objects.get(slug="hints")
+    question = quiz.spec().questions[0]
+    assert not practice.card(user, quiz, question).may_reveal
+    card = practice.answer(user, quiz, question, ["5"])
+    assert card.may_reveal
+    assert practice.reveal(user, quiz, question).progress.answer_shown
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("    reveal_after: many\n", "reveal_after is a number of wrong tries from 0 to 20"),
+        ("    points: x\n", "points is a whole number from 1 to 20"),
+        ("    points: 0\n", "points is a whole number from 1 to 20"),
+    ],
+)
+def test_points_and_reveal_after_are_checked(line: str, message: str) -> None:
+    text = HINTED.replace("    answer: 10\n", "    answer: 10\n" + line)
+    with pytest.raises(QuizInvalid) as raised:
+        read_quiz("h", read_yaml(text, "h.quiz.yaml"), text)
+    assert message in str(raised.value)
