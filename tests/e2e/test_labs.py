@@ -28,6 +28,14 @@ def sign_in(page: Page, url: str, username: str) -> None:
     page.get_by_label("Password").press("Enter")
 
 
+def create_class(page: Page, base: str) -> str:
+    """The signed-in instructor creates the class IAM 101; its code."""
+    page.goto(f"{base}/labs/classes/")
+    page.get_by_label("Class name").fill("IAM 101")
+    page.get_by_test_id("create-class").click()
+    return page.get_by_test_id("class-code").inner_text()
+
+
 def tess_and_sam() -> None:
     """An instructor, tess, and a student, sam."""
     teacher = PersonFactory(username="tess", password=PASSWORD)
@@ -52,10 +60,7 @@ def test_an_instructor_loads_a_lab_and_a_student_solves_it(
     expect(page.get_by_test_id("flash")).to_contain_text(
         "Loaded labs.zip: 1 new; 1 quiz bank new or changed."
     )
-    page.goto(f"{live_server.url}/labs/classes/")
-    page.get_by_label("Class name").fill("IAM 101")
-    page.get_by_test_id("create-class").click()
-    code = page.get_by_test_id("class-code").inner_text()
+    code = create_class(page, live_server.url)
     page.get_by_label("Assign a lab").select_option("groups")
     page.get_by_test_id("assign-lab").click()
     expect(page.get_by_test_id("flash")).to_contain_text("Assigned Groups are not principals.")
@@ -146,10 +151,7 @@ def test_a_folder_upload_an_assigned_quiz_and_engine_graded_answers(
     expect(page.get_by_test_id("flash")).to_contain_text(
         "Loaded course (folder): 1 new; 2 quiz banks new or changed."
     )
-    page.goto(f"{live_server.url}/labs/classes/")
-    page.get_by_label("Class name").fill("IAM 101")
-    page.get_by_test_id("create-class").click()
-    code = page.get_by_test_id("class-code").inner_text()
+    code = create_class(page, live_server.url)
     page.get_by_label("Assign a quiz").select_option("groups")
     page.get_by_test_id("assign-quiz").click()
     expect(page.get_by_test_id("flash")).to_contain_text("Assigned the quiz User groups.")
