@@ -23,7 +23,7 @@ import itertools
 import json
 import random
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +40,9 @@ from iamlab.policy import (
 from .fixing import FixSpec, Required, grade_fix
 from .scenario import TOPICS, Goal
 from .yamlsource import Problem, Source, dotted, read_yaml
+
+# Reports a problem at a path under the question: (path, message).
+Report = Callable[[tuple[str | int, ...], str], None]
 
 __all__ = ["Graded", "Question", "QuizSpec", "Variant", "loaded", "read_quiz"]
 
@@ -445,7 +448,7 @@ def read_quiz(slug: str, source: Source, text: str, *, variants: bool = True) ->
 
 
 def _hints(
-    value: Any, path: tuple[str | int, ...], problem: Any
+    value: Any, path: tuple[str | int, ...], problem: Report
 ) -> tuple[tuple[str, ...], tuple[tuple[int, int], ...]]:
     """A question's hints: each a sentence, or a mapping with ``text``, ``cost`` (points off
     in a checkpoint, 0 to 4, default 1) and ``after`` (wrong tries before it opens, default

@@ -29,7 +29,16 @@ from iamlab.sandbox.world import World
 
 from .goals import _node, check_goals, resolve
 from .models import Quiz, QuizProgress
-from .quiz import WORLD_KINDS, Graded, Question, QuizSpec, _fill, _fill_json, variant_key
+from .quiz import (
+    WORLD_KINDS,
+    Graded,
+    Question,
+    QuizSpec,
+    Report,
+    _fill,
+    _fill_json,
+    variant_key,
+)
 from .scenario import Goal, _Reader
 from .world import WorldInvalid, build_world
 from .yamlsource import Problem, Source, dotted, moved, read_yaml, within
@@ -153,7 +162,9 @@ def summary(world: World) -> list[tuple[str, list[tuple[str, str]]]]:
     return out
 
 
-def _who(question: Question, world: World, sandbox: Sandbox, problem: Any) -> dict[str, Any] | None:
+def _who(
+    question: Question, world: World, sandbox: Sandbox, problem: Report
+) -> dict[str, Any] | None:
     data = question.data
     combos = _combinations(question)
     among = []
@@ -197,7 +208,7 @@ def _who(question: Question, world: World, sandbox: Sandbox, problem: Any) -> di
 
 
 def _path(
-    question: Question, world: World, sandbox: Sandbox, problem: Any
+    question: Question, world: World, sandbox: Sandbox, problem: Report
 ) -> dict[str, Any] | None:
     data = question.data
     graph = build_graph(graph_input(world, sandbox))
@@ -245,7 +256,7 @@ def _build_task(
     source: Source,
     where: tuple[str | int, ...],
     problems: list[Problem],
-    problem: Any,
+    problem: Report,
 ) -> dict[str, Any] | None:
     reader = _Reader(within(source, where, question.data))
     goals = reader.goals(question.data.get("goals"))
