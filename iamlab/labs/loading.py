@@ -260,6 +260,8 @@ def load(
         for bank, facts in banks:
             quiz = Quiz.objects.filter(slug=bank.slug).first()
             if quiz is None or quiz.text != bank.text or quiz.facts != facts:
+                # Worked-out facts are refreshed (the engine may answer better than when the
+                # bank was first loaded); only a new text counts as a change.
                 Quiz.objects.update_or_create(
                     slug=bank.slug,
                     defaults={
@@ -269,7 +271,8 @@ def load(
                         "facts": facts,
                     },
                 )
-                report.quizzes.append(bank.slug)
+                if quiz is None or quiz.text != bank.text:
+                    report.quizzes.append(bank.slug)
         for spec in specs:
             fields = _fields(spec)
             existing = Scenario.objects.filter(slug=spec.slug).first()

@@ -11,8 +11,10 @@ and field; the caller runs it in a transaction, so a world with a problem leaves
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import re
+import uuid
 from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
@@ -548,13 +550,19 @@ class _Builder:
         if state not in ("running", "stopped"):
             raise self.fail((*path, "state"), "state is running or stopped")
         region = self.region(entry, path)
+        name = self.text(entry, path, "name", required=False)
+        # The same id each time the world is built (AWS's are random): a lab's walkthrough
+        # and a quiz's worked-out answers can name the instance, and loading again changes
+        # nothing.
+        seed = f"{account.account_id}/{region}/{name}/{path[-1]}"
         Ec2Instance.objects.create(
             sandbox=self.sandbox,
             account=account,
-            name=self.text(entry, path, "name", required=False),
+            name=name,
             region=region,
             instance_profile=profile,
             state=state,
+            instance_id="i-" + hashlib.sha256(seed.encode()).hexdigest()[:17],
         )
 
     def region(self, entry: dict[str, Any], path: Path) -> str:
@@ -598,6 +606,8 @@ class _Builder:
                     user_name=name,
                     display_name=self.text(entry, upath, "display_name", required=False) or name,
                     email=self.text(entry, upath, "email", required=False) or f"{name}@example.com",
+                    # The same id each time the world is built, as for instances.
+                    user_id=uuid.uuid5(uuid.NAMESPACE_URL, f"iamlab:identity-center-user/{name}"),
                 )
             except _Stop:
                 continue

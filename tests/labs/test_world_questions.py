@@ -3,6 +3,8 @@ builds the world and works out every variant; grading reads what it worked out."
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.urls import reverse
 
@@ -261,3 +263,17 @@ def test_a_way_answered_shows_the_access_graph_with_a_shortest_way() -> None:
     assert "Right" in html
     assert 'data-testid="graph-way-to-fixer"' in html
     assert "<svg" in html
+
+
+def test_loading_a_bank_again_changes_nothing_not_even_an_instance_id() -> None:
+    # The user-or-role bank asks about an EC2 instance: its id is part of the worked-out way.
+    shipped = Path(__file__).resolve().parents[2] / "fixtures" / "quizzes"
+    banks = {
+        "user-or-role": ("user-or-role.quiz.yaml", (shipped / "user-or-role.quiz.yaml").read_text())
+    }
+    first = load({}, quizzes=banks)
+    facts = Quiz.objects.get(slug="user-or-role").facts
+    again = load({}, quizzes=banks)
+    assert (first.quizzes, again.quizzes) == (["user-or-role"], [])
+    assert Quiz.objects.get(slug="user-or-role").facts == facts
+    assert any(node.startswith("arn:aws:ec2:") for node, _ in facts["instance-way"]["nodes"])
