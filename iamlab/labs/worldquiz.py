@@ -45,10 +45,13 @@ from .yamlsource import Problem, Source, dotted, moved, read_yaml, within
 
 __all__ = ["grade_build", "open_build", "work_out"]
 
-# Graph nodes a way may pass through (accounts, sessions and profiles are not steps).
-_STEP_TYPES = frozenset(
-    {"root", "user", "group", "role", "provider", "sso_user", "service", "instance", "resource"}
-)
+# The order of the choices of a path question: people first, then what they become.
+_STEP_ORDER = {
+    kind: i
+    for i, kind in enumerate(
+        ("root", "user", "group", "role", "provider", "sso_user", "service", "instance", "resource")
+    )
+}
 
 
 def work_out(spec: QuizSpec, source: Source) -> tuple[dict[str, Any], list[Problem]]:
@@ -234,9 +237,11 @@ def _path(
             "example": [e.target for e in way] if way else [],
             "picture": picture,
         }
+    # Every node a way can pass through is a choice: a way the learner cannot give would be
+    # a question without an answer.
     nodes = sorted(
-        (n for n in (graph.nodes.get(s) for s in steps) if n is not None and n.type in _STEP_TYPES),
-        key=lambda n: (n.type, n.label),
+        (n for n in (graph.nodes.get(s) for s in steps) if n is not None),
+        key=lambda n: (_STEP_ORDER.get(n.type, len(_STEP_ORDER)), n.label),
     )
     return {"nodes": [(n.id, _step_label(n)) for n in nodes], "edges": edges, "variants": variants}
 
