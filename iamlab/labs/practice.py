@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import User
 
 from iamlab.graph import render as draw
+from iamlab.policy import PolicyType
 
 from .models import Quiz, QuizProgress
 from .quiz import NOBODY, Graded, Question, Variant
@@ -143,6 +144,19 @@ class Card:
     @property
     def said_none(self) -> bool:
         return NOBODY in self.current
+
+    @property
+    def fix_label(self) -> str:
+        """A ``fix`` question: what the learner rewrites, as the page names it."""
+        fix = self.variant.fix
+        if fix is None:
+            return ""
+        return {
+            PolicyType.BOUNDARY: "Your permissions boundary",
+            PolicyType.SCP: "Your SCP",
+            PolicyType.RESOURCE: "Your resource-based policy",
+            PolicyType.TRUST: "Your trust policy",
+        }.get(fix.layer, "Your policy")
 
     @property
     def draft(self) -> str:

@@ -4,6 +4,7 @@ condition key, and "fix this policy" graded by the engine against a reference fi
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -403,3 +404,12 @@ def test_points_and_reveal_after_are_checked(line: str, message: str) -> None:
     with pytest.raises(QuizInvalid) as raised:
         read_quiz("h", read_yaml(text, "h.quiz.yaml"), text)
     assert message in str(raised.value)
+
+
+@pytest.mark.django_db
+def test_a_fix_names_the_layer_the_learner_rewrites() -> None:
+    shipped = Path(__file__).resolve().parents[2] / "fixtures" / "quizzes" / "root-user.quiz.yaml"
+    load({}, quizzes={"root-user": (shipped.name, shipped.read_text())})
+    client, _ = signed_in("ida")
+    page = client.get(reverse("labs:quiz", args=["root-user"])).content.decode()
+    assert "Your SCP (JSON): edit it until it does the task and nothing more" in page
