@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import io
 import json
-import secrets
 import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -25,7 +24,6 @@ from pathlib import Path
 from django.contrib.auth.models import User
 from django.db import transaction
 
-from iamlab.sandbox.models import Sandbox
 from iamlab.sandbox.world import World
 
 from .goals import GoalResult, check_goals, resolve
@@ -39,6 +37,7 @@ from .scenario import (
     ScenarioSpec,
     read_scenario,
 )
+from .trials import judge_goals, scratch_sandbox
 from .world import WorldInvalid, build_world
 from .worldquiz import work_out
 from .yamlsource import Problem, Source, YamlProblem, read_yaml
@@ -311,10 +310,7 @@ def _fields(spec: ScenarioSpec) -> dict[str, object]:
 
 def try_worlds(spec: ScenarioSpec) -> list[Problem]:
     """Build the scenario's world (and its fixed world) in sandboxes that are rolled back,
-    and check its start and goals against them.
-
-    A goal may name something the start world lacks, when the learner is meant to create it:
-    then the fixed world must have it. Without a fixed world, every name must resolve."""
+    and check its start and goals against them (:func:`trials.judge_goals`)."""
     problems: list[Problem] = []
     scenario_file = spec.world.file.rsplit("/", 1)[0] + "/" + SCENARIO_FILE
     start = _trial(spec, spec.world, problems, scenario_file, check_start=True)
@@ -323,48 +319,16 @@ def try_worlds(spec: ScenarioSpec) -> list[Problem]:
         if spec.fixed is not None
         else None
     )
-    if start is not None:
-        # A name the start world lacks is fine when the fixed world has it (the learner
-        # creates it); the fixed world's check reports a name missing there too.
-        if spec.fixed is None:
-            for i, result in enumerate(start):
-                if result.problem:
-                    problems.append(
-                        Problem(scenario_file, f"goals[{i}]", result.problem, result.goal.line)
-                    )
-        for i, result in enumerate(start):
-            if result.goal.kind == "finding" and result.holds and not result.problem:
-                problems.append(
-                    Problem(
-                        scenario_file,
-                        f"goals[{i}]",
-                        f"goal {result.goal.id}: {result.detail} in {WORLD_FILE} already, so the "
-                        "learner has nothing to remove (is the code right?)",
-                        result.goal.line,
-                    )
-                )
-        if all(r.holds for r in start) and not problems:
-            problems.append(
-                Problem(
-                    scenario_file,
-                    "goals",
-                    f"every goal already holds in {WORLD_FILE}: the learner would have nothing "
-                    "to do",
-                )
-            )
-    for i, result in enumerate(fixed or ()):
-        goal = result.goal
-        if result.problem:
-            problems.append(Problem(scenario_file, f"goals[{i}]", result.problem, goal.line))
-        elif not result.holds:
-            problems.append(
-                Problem(
-                    scenario_file,
-                    f"goals[{i}]",
-                    f"goal {goal.id} does not hold in {FIXED_FILE}: {result.detail}",
-                    goal.line,
-                )
-            )
+    judge_goals(
+        problems,
+        start,
+        fixed,
+        file=scenario_file,
+        prefix=(),
+        start_name=WORLD_FILE,
+        fixed_name=FIXED_FILE,
+        has_fixed=spec.fixed is not None,
+    )
     return problems
 
 
@@ -380,8 +344,7 @@ def _trial(
     when the world has problems (added to ``problems``)."""
     with transaction.atomic():
         try:
-            owner = User.objects.create(username=f"iamlab-check-{secrets.token_hex(8)}")
-            sandbox = Sandbox.objects.create(owner=owner, name=f"Check {spec.slug}")
+            sandbox = scratch_sandbox(spec.slug)
             try:
                 build_world(sandbox, source)
             except WorldInvalid as exc:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import secrets
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -40,6 +39,7 @@ from .quiz import (
     variant_key,
 )
 from .scenario import Goal, _Reader
+from .trials import judge_goals, scratch_sandbox
 from .world import WorldInvalid, build_world
 from .yamlsource import Problem, Source, dotted, moved, read_yaml, within
 
@@ -88,7 +88,7 @@ def _trial(
 
     with transaction.atomic():
         try:
-            sandbox = _scratch_sandbox(question.id)
+            sandbox = scratch_sandbox(question.id)
             world = _build(sandbox, question, source, (*where, "world"), problems)
             if world is None:
                 return None
@@ -97,17 +97,12 @@ def _trial(
             elif question.kind == "path":
                 worked = _path(question, world, sandbox, problem)
             else:
-                worked = _build_task(question, world, sandbox, source, where, problems, problem)
+                worked = _build_task(question, world, sandbox, source, where, problems)
             if worked is not None:
                 worked["world"] = summary(world)
             return worked
         finally:
             transaction.set_rollback(True)  # only a trial: nothing of it stays
-
-
-def _scratch_sandbox(name: str) -> Sandbox:
-    owner = User.objects.create(username=f"iamlab-check-{secrets.token_hex(8)}")
-    return Sandbox.objects.create(owner=owner, name=f"Check {name}")
 
 
 def _build(
@@ -261,7 +256,6 @@ def _build_task(
     source: Source,
     where: tuple[str | int, ...],
     problems: list[Problem],
-    problem: Report,
 ) -> dict[str, Any] | None:
     reader = _Reader(within(source, where, question.data))
     goals = reader.goals(question.data.get("goals"))
@@ -269,23 +263,21 @@ def _build_task(
     if reader.problems:
         return None
     start = check_goals(sandbox, goals, world=world)
-    if all(r.holds for r in start):
-        problem(
-            ("goals",),
-            "every goal already holds in the world: the learner would have nothing to do",
-        )
     with transaction.atomic():
-        fixed_sandbox = _scratch_sandbox(question.id + "-fixed")
+        fixed_sandbox = scratch_sandbox(question.id + "-fixed")
         fixed = _build(fixed_sandbox, question, source, (*where, "fixed"), problems)
-        if fixed is not None:
-            for i, result in enumerate(check_goals(fixed_sandbox, goals, world=fixed)):
-                if not result.holds:
-                    problem(
-                        ("goals", i),
-                        f"goal {result.goal.id} does not hold in fixed: "
-                        f"{result.problem or result.detail}",
-                    )
+        results = None if fixed is None else check_goals(fixed_sandbox, goals, world=fixed)
         transaction.set_rollback(True)
+    judge_goals(
+        problems,
+        start,
+        results,
+        file=source.file,
+        prefix=where,
+        start_name="the world",
+        fixed_name="fixed",
+        has_fixed=True,
+    )
     return {"goals": [g.as_json() for g in goals]}
 
 

@@ -226,6 +226,12 @@ def test_a_build_task_gives_a_sandbox_and_grades_it_by_its_goals() -> None:
             "goal priya-reads does not hold in fixed",
         ),
         ("expect: denied", "expect: allowed", "questions[2].goals"),
+        (
+            "    goals:\n      - id: priya-reads\n",
+            "    goals:\n      - id: no-pass-any-role\n        says: Nobody passes every role.\n"
+            "        finding: {code: PASS_ROLE_WITH_STAR_IN_RESOURCE}\n      - id: priya-reads\n",
+            "questions[2].goals[0]: goal no-pass-any-role: No policy has the finding",
+        ),
     ],
 )
 def test_a_world_question_with_a_problem_is_refused_naming_its_place(
