@@ -11,7 +11,6 @@ from django.contrib.auth.models import User
 from iamlab.people.roles import display_name
 
 from .models import Classroom, LabRun, Quiz, QuizProgress, Scenario
-from .practice import DEFAULT_POINTS
 from .quiz import Question, Variant
 
 __all__ = ["Cell", "Row", "grades_csv", "progress", "quiz_progress", "student_quiz"]
@@ -164,7 +163,7 @@ def quiz_progress(classroom: Classroom) -> tuple[list[Quiz], dict[int, list[Quiz
             cells.append(
                 QuizCell(
                     points=sum(p.points for p in mine if p.mode == "checkpoint"),
-                    most=sum(int(q.data.get("points", DEFAULT_POINTS)) for q in spec.questions),
+                    most=spec.most,
                     checkpoint_right=sum(1 for p in mine if p.mode == "checkpoint" and p.solved),
                     practice_right=sum(1 for p in mine if p.mode == "practice" and p.solved),
                     questions=len(spec.questions),

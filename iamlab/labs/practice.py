@@ -22,7 +22,7 @@ from iamlab.graph import render as draw
 from iamlab.policy import PolicyType
 
 from .models import Quiz, QuizProgress
-from .quiz import NOBODY, Graded, Question, Variant
+from .quiz import NOBODY, SHOW_ANSWER_AFTER, Graded, Question, Variant
 from .worldquiz import grade_build, open_build
 
 __all__ = [
@@ -36,9 +36,7 @@ __all__ = [
     "reveal",
 ]
 
-SHOW_ANSWER_AFTER = 3  # wrong attempts before the answer may be shown
 MODES = ("practice", "checkpoint")
-DEFAULT_POINTS = 4
 ENGINE_KINDS = frozenset({"decision", "statement", "layer", "fix", "who", "path", "build"})
 
 
@@ -87,20 +85,13 @@ class Card:
 
     @property
     def may_reveal(self) -> bool:
-        return not self.progress.solved and self.progress.wrong >= self.reveal_after
-
-    @property
-    def reveal_after(self) -> int:
-        """Wrong tries before the answer may be shown: the question's ``reveal_after``, or
-        SHOW_ANSWER_AFTER."""
-        return int(self.question.data.get("reveal_after", SHOW_ANSWER_AFTER))
+        return not self.progress.solved and self.progress.wrong >= self.question.reveal_after
 
     @property
     def worth(self) -> int:
         """Checkpoint: what a right answer would earn now."""
-        points = int(self.question.data.get("points", DEFAULT_POINTS))
         spent = sum(self.question.hint_rule(i)[0] for i in range(self.progress.hints_shown))
-        return max(0, points - self.progress.wrong - spent)
+        return max(0, self.question.points - self.progress.wrong - spent)
 
     @property
     def answer_labels(self) -> list[str]:

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import User
 
 from .models import Assignment, LabRun, Quiz, QuizAssignment, QuizProgress, Scenario
-from .practice import DEFAULT_POINTS
 from .scenario import TOPICS
 
 __all__ = ["LabLine", "QuizLine", "Topic", "for_learner"]
@@ -107,7 +106,7 @@ def for_learner(user: User) -> list[Topic]:
                 practice_right=sum(1 for p in rows if p.mode == "practice" and p.solved),
                 checkpoint_right=sum(1 for p in rows if p.mode == "checkpoint" and p.solved),
                 points=sum(p.points for p in rows if p.mode == "checkpoint"),
-                most=sum(int(q.data.get("points", DEFAULT_POINTS)) for q in spec.questions),
+                most=spec.most,
                 attempts=sum(p.attempts for p in rows),
                 hints=sum(p.hints_shown for p in rows),
                 assigned_in=tuple(quiz_classes.get(quiz.pk, ())),

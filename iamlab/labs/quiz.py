@@ -64,6 +64,8 @@ KINDS = (
 WORLD_KINDS = frozenset({"who", "path", "build"})
 MOST_WORLD_VARIANTS = 60
 NOBODY = "none"
+DEFAULT_POINTS = 4  # a question's worth in a checkpoint, unless it says otherwise
+SHOW_ANSWER_AFTER = 3  # wrong tries before the answer may be shown, unless it says otherwise
 # What a ``fill`` answer must look like before it is graded; one that does not look like it
 # costs no try (a typo in the shape is not a wrong idea).
 FILL_FORMATS = {
@@ -146,6 +148,16 @@ class Question:
 
     def hint_rule(self, index: int) -> tuple[int, int]:
         return self.hint_rules[index] if index < len(self.hint_rules) else (1, 0)
+
+    @property
+    def points(self) -> int:
+        """What a right answer is worth in a checkpoint, before tries and hints."""
+        return int(self.data.get("points", DEFAULT_POINTS))
+
+    @property
+    def reveal_after(self) -> int:
+        """Wrong tries before the answer may be shown."""
+        return int(self.data.get("reveal_after", SHOW_ANSWER_AFTER))
 
     def variant(self, seed: int, facts: Mapping[str, Any] | None = None) -> Variant:
         """The variant of ``seed``; a question about a world needs the ``facts`` loading
@@ -393,6 +405,11 @@ class QuizSpec:
     questions: tuple[Question, ...]
     text: str  # the file as written
 
+    @property
+    def most(self) -> int:
+        """The points of a checkpoint with every question right on the first try."""
+        return sum(q.points for q in self.questions)
+
 
 class QuizInvalid(Exception):
     def __init__(self, problems: list[Problem]) -> None:
@@ -528,14 +545,14 @@ def _check(question: Question) -> list[tuple[str, tuple[str | int, ...]]]:
     count = 1
     for values in vary.values():
         count *= len(values)
-    reveal_after = data.get("reveal_after", 3)
+    reveal_after = data.get("reveal_after", SHOW_ANSWER_AFTER)
     if (
         isinstance(reveal_after, bool)
         or not isinstance(reveal_after, int)
         or not 0 <= reveal_after <= 20
     ):
         out.append(("reveal_after is a number of wrong tries from 0 to 20", ("reveal_after",)))
-    points = data.get("points", 4)
+    points = data.get("points", DEFAULT_POINTS)
     if isinstance(points, bool) or not isinstance(points, int) or not 1 <= points <= 20:
         out.append(("points is a whole number from 1 to 20", ("points",)))
     if question.kind in WORLD_KINDS:

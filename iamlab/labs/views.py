@@ -465,7 +465,7 @@ def _quiz_page(
             "mode": mode,
             "solved": sum(1 for c in cards if c.progress.solved),
             "score": sum(c.progress.points for c in cards),
-            "most": sum(int(c.question.data.get("points", practice.DEFAULT_POINTS)) for c in cards),
+            "most": quiz.spec().most,
             "show_after": practice.SHOW_ANSWER_AFTER,
         },
         status=400 if refused is not None else 200,
