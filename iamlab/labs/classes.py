@@ -11,6 +11,7 @@ from django.contrib.auth.models import User
 from iamlab.people.roles import display_name
 
 from .models import Classroom, LabRun, Quiz, QuizProgress, Scenario
+from .progress import QuizLine, standing
 from .quiz import Question, Variant
 
 __all__ = ["Cell", "Row", "grades_csv", "progress", "quiz_progress", "student_quiz"]
@@ -129,19 +130,7 @@ def _safe(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-@dataclass(frozen=True)
-class QuizCell:
-    """One student's standing on one quiz: checkpoint points, and questions right per mode."""
-
-    points: int
-    most: int
-    checkpoint_right: int
-    practice_right: int
-    questions: int
-    touched: bool
-
-
-def quiz_progress(classroom: Classroom) -> tuple[list[Quiz], dict[int, list[QuizCell]]]:
+def quiz_progress(classroom: Classroom) -> tuple[list[Quiz], dict[int, list[QuizLine]]]:
     """The quizzes assigned to the class, then any other a student of it has tried, and per
     student (by id) a cell per quiz."""
     students = list(classroom.students.all())
@@ -153,25 +142,10 @@ def quiz_progress(classroom: Classroom) -> tuple[list[Quiz], dict[int, list[Quiz
     quizzes = assigned + list(
         Quiz.objects.filter(pk__in=tried).exclude(pk__in=[q.pk for q in assigned])
     )
-    specs = {q.pk: q.spec() for q in quizzes}
-    out: dict[int, list[QuizCell]] = {}
-    for student in students:
-        cells = []
-        for quiz in quizzes:
-            mine = rows.get((student.pk, quiz.pk), [])
-            spec = specs[quiz.pk]
-            cells.append(
-                QuizCell(
-                    points=sum(p.points for p in mine if p.mode == "checkpoint"),
-                    most=spec.most,
-                    checkpoint_right=sum(1 for p in mine if p.mode == "checkpoint" and p.solved),
-                    practice_right=sum(1 for p in mine if p.mode == "practice" and p.solved),
-                    questions=len(spec.questions),
-                    touched=bool(mine),
-                )
-            )
-        out[student.pk] = cells
-    return quizzes, out
+    return quizzes, {
+        student.pk: [standing(quiz, rows.get((student.pk, quiz.pk), [])) for quiz in quizzes]
+        for student in students
+    }
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from django.contrib.auth.models import User
 from .models import Assignment, LabRun, Quiz, QuizAssignment, QuizProgress, Scenario
 from .scenario import TOPICS
 
-__all__ = ["LabLine", "QuizLine", "Topic", "for_learner"]
+__all__ = ["LabLine", "QuizLine", "Topic", "for_learner", "standing"]
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,8 @@ class QuizLine:
     most: int
     attempts: int
     hints: int
-    assigned_in: tuple[str, ...]
+    assigned_in: tuple[str, ...] = ()
+    touched: bool = False  # the learner has opened it (a variant was drawn for them)
 
     @property
     def state(self) -> str:
@@ -94,22 +95,28 @@ def for_learner(user: User) -> list[Topic]:
     for quiz in Quiz.objects.all():
         if quiz.topic not in topics:
             continue
-        spec = quiz.spec()
-        rows = mine.get(quiz.pk, [])
-        ids = {q.id for q in spec.questions}  # a question removed since keeps no credit
-        rows = [p for p in rows if p.question_id in ids]
         topics[quiz.topic].quizzes.append(
-            QuizLine(
-                quiz,
-                questions=len(spec.questions),
-                right=len({p.question_id for p in rows if p.solved}),
-                practice_right=sum(1 for p in rows if p.mode == "practice" and p.solved),
-                checkpoint_right=sum(1 for p in rows if p.mode == "checkpoint" and p.solved),
-                points=sum(p.points for p in rows if p.mode == "checkpoint"),
-                most=spec.most,
-                attempts=sum(p.attempts for p in rows),
-                hints=sum(p.hints_shown for p in rows),
-                assigned_in=tuple(quiz_classes.get(quiz.pk, ())),
-            )
+            standing(quiz, mine.get(quiz.pk, []), tuple(quiz_classes.get(quiz.pk, ())))
         )
     return [t for t in topics.values() if t.lines]
+
+
+def standing(quiz: Quiz, rows: list[QuizProgress], assigned_in: tuple[str, ...] = ()) -> QuizLine:
+    """One learner's standing on a quiz, from their progress rows on it (the labs page, and
+    each cell of a class's dashboard and grades)."""
+    spec = quiz.spec()
+    ids = {q.id for q in spec.questions}  # a question removed since keeps no credit
+    rows = [p for p in rows if p.question_id in ids]
+    return QuizLine(
+        quiz,
+        questions=len(spec.questions),
+        right=len({p.question_id for p in rows if p.solved}),
+        practice_right=sum(1 for p in rows if p.mode == "practice" and p.solved),
+        checkpoint_right=sum(1 for p in rows if p.mode == "checkpoint" and p.solved),
+        points=sum(p.points for p in rows if p.mode == "checkpoint"),
+        most=spec.most,
+        attempts=sum(p.attempts for p in rows),
+        hints=sum(p.hints_shown for p in rows),
+        assigned_in=assigned_in,
+        touched=bool(rows),
+    )
