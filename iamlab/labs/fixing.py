@@ -21,14 +21,14 @@ and in ``docs/scenarios.md``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from iamlab.policy import Policy, PolicyError, PolicySet, PolicyType, Request
 from iamlab.policy.catalog import action_info, actions_matching
 
-__all__ = ["FixResult", "FixSpec", "Required", "grade_fix"]
+__all__ = ["LAYERS", "FixResult", "FixSpec", "Required", "grade_fix", "layered"]
 
 # Actions probed when a statement allows every action ("*" or NotAction): a fix that opens
 # one of these to the task's principal has granted far more than the task asked.
@@ -50,6 +50,27 @@ _OTHER_ACCOUNT = "999999999999"
 _SHOWN = 3  # extra grants spelled out in the feedback
 
 
+# The layers a question gives its policies in, by the key a bank writes.
+LAYERS = {
+    "identity": PolicyType.IDENTITY,
+    "boundary": PolicyType.BOUNDARY,
+    "scp": PolicyType.SCP,
+    "resource": PolicyType.RESOURCE,
+    "trust": PolicyType.TRUST,  # a role's trust policy: the resource-based policy of AssumeRole
+}
+
+
+def layered(layers: Mapping[str, Sequence[Policy]]) -> PolicySet:
+    """The policy set of a question's layers: one boundary, one level of SCPs, and one
+    resource-based policy (a trust policy is the role's)."""
+    return PolicySet(
+        identity=list(layers.get("identity", ())),
+        boundary=layers["boundary"][0] if layers.get("boundary") else None,
+        scps=[list(layers["scp"])] if layers.get("scp") else (),
+        resource_policy=next(iter(layers.get("resource") or layers.get("trust") or ()), None),
+    )
+
+
 @dataclass(frozen=True)
 class Required:
     request: Request
@@ -68,21 +89,9 @@ class FixSpec:
     required: tuple[Required, ...]
 
     def policy_set(self, policy: Policy) -> PolicySet:
-        layers: dict[str, list[Policy]] = {k: list(v) for k, v in self.others.items()}
-        key = {
-            PolicyType.IDENTITY: "identity",
-            PolicyType.BOUNDARY: "boundary",
-            PolicyType.SCP: "scp",
-            PolicyType.RESOURCE: "resource",
-            PolicyType.TRUST: "trust",
-        }[self.layer]
-        layers.setdefault(key, []).append(policy)
-        return PolicySet(
-            identity=layers.get("identity", []),
-            boundary=layers["boundary"][0] if layers.get("boundary") else None,
-            scps=[layers["scp"]] if layers.get("scp") else (),
-            resource_policy=next(iter(layers.get("resource") or layers.get("trust") or ()), None),
-        )
+        """The question's policies with ``policy`` in the layer the learner rewrites."""
+        key = next(k for k, type_ in LAYERS.items() if type_ == self.layer)
+        return layered({**self.others, key: (*self.others.get(key, ()), policy)})
 
 
 @dataclass(frozen=True)

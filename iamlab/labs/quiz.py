@@ -31,13 +31,12 @@ from iamlab.policy import (
     Evaluation,
     Policy,
     PolicyError,
-    PolicySet,
-    PolicyType,
     Request,
     RequestError,
 )
 
-from .fixing import FixSpec, Required, grade_fix
+from .fixing import LAYERS as _LAYERS
+from .fixing import FixSpec, Required, grade_fix, layered
 from .scenario import TOPICS, Goal
 from .yamlsource import Problem, Source, dotted, read_yaml
 
@@ -665,15 +664,6 @@ def _fill_json(value: Any, values: Mapping[str, str]) -> Any:
     return value
 
 
-_LAYERS = {
-    "identity": PolicyType.IDENTITY,
-    "boundary": PolicyType.BOUNDARY,
-    "scp": PolicyType.SCP,
-    "resource": PolicyType.RESOURCE,
-    "trust": PolicyType.TRUST,  # a role's trust policy: the resource-based policy of AssumeRole
-}
-
-
 _LABELS = {
     "identity": "Identity-based policy",
     "boundary": "Permissions boundary",
@@ -738,15 +728,6 @@ def _request(request: Any, values: Mapping[str, str], where: tuple[str | int, ..
         raise _VariantError(f"{exc.field}: {exc.message}", where) from exc
 
 
-def _policy_set(parsed: Mapping[str, list[Policy]]) -> PolicySet:
-    return PolicySet(
-        identity=parsed.get("identity", []),
-        boundary=parsed["boundary"][0] if "boundary" in parsed else None,
-        scps=[parsed["scp"]] if "scp" in parsed else (),
-        resource_policy=next(iter(parsed.get("resource") or parsed.get("trust") or ()), None),
-    )
-
-
 def _decision(
     data: Mapping[str, Any], values: Mapping[str, str]
 ) -> tuple[tuple[tuple[str, str], ...], dict[str, Any], Evaluation, list[str]]:
@@ -758,7 +739,7 @@ def _decision(
             "request is required: principal, action, resource, context", ("request",)
         )
     req = _request(data["request"], values, ("request",))
-    evaluation = _policy_set(parsed).evaluate(req)
+    evaluation = layered(parsed).evaluate(req)
     if data.get("kind") == "statement" and (
         "" in sids or len(set(sids)) != len(sids) or NONE_DECIDED in sids
     ):
