@@ -95,6 +95,18 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A class starts its labs at the same moment. SQLite allows one writer at a time: with
+    # the default DEFERRED transactions, a transaction that began with a read cannot take
+    # the write lock later and fails at once ("database is locked"). IMMEDIATE takes the
+    # lock when the transaction begins, so writers queue for up to ``timeout`` seconds
+    # instead; WAL lets readers go on while one writes.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": int(os.environ.get("IAMLAB_SQLITE_TIMEOUT", "20")),
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -7,6 +7,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from iamlab.sandbox.locks import one_at_a_time
 from iamlab.sandbox.models import Sandbox
 
 from .goals import GoalResult, check_goals
@@ -22,6 +23,7 @@ __all__ = ["available_hints", "check", "reveal_hint", "start"]
 def start(user: User, scenario: Scenario) -> LabRun:
     """A fresh sandbox with the scenario's world, owned by ``user``; starting again replaces
     the run (the old sandbox stays, renamed, for the learner to look back at)."""
+    one_at_a_time(user)
     name = f"Lab: {scenario.title}"[:80]
     run = LabRun.objects.filter(user=user, scenario=scenario).select_related("sandbox").first()
     if run is not None and run.sandbox is not None:

@@ -39,6 +39,7 @@ from iamlab.policy import Policy, PolicyType
 
 from . import rules, services
 from .awsmanaged import aws_policy
+from .locks import one_at_a_time
 from .models import (
     AccessKey,
     Account,
@@ -769,6 +770,7 @@ def _identity_center(
 @transaction.atomic
 def build_example_corp(owner: User) -> Sandbox:
     """Build the Example Corp sandbox for ``owner``, or return the one already there."""
+    one_at_a_time(owner)
     existing = Sandbox.objects.filter(owner=owner, name__iexact=NAME).first()
     if existing is not None:
         return existing
