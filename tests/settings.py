@@ -2,7 +2,7 @@
 
 import os
 
-os.environ.pop("DATABASE_URL", None)
+# DATABASE_URL is honoured: .ci/run runs the suite on SQLite (the default) and on PostgreSQL.
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key")
 os.environ["DJANGO_DEBUG"] = "0"
 
