@@ -151,6 +151,8 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
     "base-uri": [CSP.NONE],
     "frame-ancestors": [CSP.NONE],
+    # Every form posts to this site; an injected <form action="https://elsewhere"> may not.
+    "form-action": [CSP.SELF],
 }
 
 if _flag("DJANGO_SECURE"):

@@ -236,3 +236,10 @@ def test_header_for_anonymous_visitors_links_to_sign_in_and_sign_up(client):
     assert f'href="{SIGN_IN}?next=/"' in html
     assert f'href="{SIGN_UP}?next=/"' in html
     assert "Sign out" not in html
+
+
+@pytest.mark.parametrize("url", [SIGN_IN, SIGN_UP, "/"])
+def test_pages_allow_forms_to_post_only_to_this_site(client, url):
+    policy = client.get(url)["Content-Security-Policy"]
+    directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
+    assert directives["form-action"] == "'self'"
