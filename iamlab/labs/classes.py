@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 
+from iamlab import csvsafe
 from iamlab.people.roles import display_name
 
 from .models import Classroom, LabRun, Quiz, QuizProgress, Scenario
@@ -72,7 +72,7 @@ def grades_csv(classroom: Classroom) -> str:
     quizzes, quiz_cells = quiz_progress(classroom)
     assigned_ids = set(classroom.quiz_assignments.values_list("quiz_id", flat=True))
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvsafe.writer(out)  # every cell escaped: names and slugs are typed by people
     writer.writerow(
         [
             "username",
@@ -94,7 +94,7 @@ def grades_csv(classroom: Classroom) -> str:
             writer.writerow(
                 [
                     row.student.username,
-                    _safe(row.name),
+                    row.name,
                     scenario.slug,
                     cell.state,
                     cell.passing,
@@ -111,7 +111,7 @@ def grades_csv(classroom: Classroom) -> str:
                 writer.writerow(
                     [
                         row.student.username,
-                        _safe(row.name),
+                        row.name,
                         f"quiz:{quiz.slug}",
                         "checkpoint" if qcell.touched else "not started",
                         qcell.checkpoint_right,
@@ -123,11 +123,6 @@ def grades_csv(classroom: Classroom) -> str:
                     ]
                 )
     return out.getvalue()
-
-
-def _safe(text: str) -> str:
-    """A cell a spreadsheet will not run as a formula (CSV injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def quiz_progress(classroom: Classroom) -> tuple[list[Quiz], dict[int, list[QuizLine]]]:

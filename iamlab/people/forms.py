@@ -9,6 +9,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.db import transaction
 
+from iamlab.csvsafe import FORMULA_STARTS
+
 from .models import Profile, Role
 
 ROLE_CHOICES = [
@@ -54,12 +56,25 @@ class SignUpForm(_FocusFirstError, UserCreationForm):  # type: ignore[type-arg]
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         username = self.fields["username"]
-        username.help_text = "Letters, digits and @ . + - _ only; up to 150 characters."
+        username.help_text = (
+            "Letters, digits and @ . + - _ only, starting with a letter, digit, . or _;"
+            " up to 150 characters."
+        )
         username.widget.attrs.update(
             {"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}
         )
         self.fields["password2"].label = "Password again"
         self.fields["password2"].help_text = "The same password, to catch a typo."
+
+    def clean_username(self) -> Any:
+        username = super().clean_username()
+        if str(username).startswith(FORMULA_STARTS):
+            raise forms.ValidationError(
+                "Start your username with a letter, a digit, . or _: spreadsheets (the class"
+                " grades, for one) take a name that starts with + - = or @ for a formula.",
+                code="formula_start",
+            )
+        return username
 
     def role_options(self) -> list[tuple[Any, str]]:
         """The role radios, each with its one-line hint."""

@@ -137,6 +137,28 @@ def test_a_name_that_starts_like_a_formula_is_defused_in_the_csv(groups_lab: Sce
     assert "'=HYPERLINK" in text
 
 
+@pytest.mark.parametrize("username", ["+1+1", "-2+3", "@A1", "=1+1"])
+def test_a_username_that_starts_like_a_formula_is_defused_in_every_line_of_the_csv(
+    groups_lab: Scenario, username: str
+) -> None:
+    # Accounts made before sign-up refused such names, or by an administrator, may have them.
+    load({}, quizzes=read_quizzes(BANKS))
+    teacher, tess = signed_in("tess", Role.INSTRUCTOR)
+    _, student = signed_in(username)
+    classroom = Classroom.objects.create(name="IAM 101", instructor=tess)
+    Membership.objects.create(classroom=classroom, student=student)
+    classroom.assignments.create(scenario=groups_lab)
+    classroom.quiz_assignments.create(quiz=Quiz.objects.get(slug="groups"))
+    text = teacher.get(reverse("labs:grades", args=[classroom.pk])).content.decode()
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [(r["username"], r["name"], r["lab"]) for r in rows] == [
+        ("'" + username, "'" + username, "groups"),
+        ("'" + username, "'" + username, "quiz:groups"),
+    ]
+    cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+
+
 def class_of_one() -> tuple[Client, Client, User, Classroom]:
     """The shipped quiz banks, and tess's class IAM 101 with one student, sam."""
     load({}, quizzes=read_quizzes(BANKS))

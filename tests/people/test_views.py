@@ -243,3 +243,21 @@ def test_pages_allow_forms_to_post_only_to_this_site(client, url):
     policy = client.get(url)["Content-Security-Policy"]
     directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
     assert directives["form-action"] == "'self'"
+
+
+@pytest.mark.parametrize("username", ["+1+1", "-2+3", "@A1"])
+def test_sign_up_refuses_a_username_a_spreadsheet_would_run_as_a_formula(client, username):
+    response = client.post(SIGN_UP, sign_up_form(username=username))
+    assert response.status_code == HTTPStatus.OK
+    html = response.content.decode()
+    assert "Start your username with a letter, a digit, . or _" in html
+    assert 'id="id_username"' in focused_input(html)
+    assert not get_user_model().objects.filter(username=username).exists()
+    assert signed_in_user(client) is None
+
+
+@pytest.mark.parametrize("username", ["a+1", "ada-2", "ada@example.com", "_ada", ".ada"])
+def test_sign_up_still_takes_those_characters_after_the_first(client, username):
+    response = client.post(SIGN_UP, sign_up_form(username=username))
+    assert response.status_code == HTTPStatus.FOUND
+    assert get_user_model().objects.filter(username=username).exists()
