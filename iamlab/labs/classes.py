@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from iamlab import csvsafe
 from iamlab.people.roles import display_name
 
+from .content import quizzes_for
 from .models import Classroom, LabRun, Quiz, QuizProgress, Scenario
 from .progress import QuizLine, standing
 from .quiz import Question, Variant
@@ -135,7 +136,9 @@ def quiz_progress(classroom: Classroom) -> tuple[list[Quiz], dict[int, list[Quiz
         rows.setdefault((p.user_id, p.quiz_id), []).append(p)
     tried = {quiz_id for _, quiz_id in rows}
     quizzes = assigned + list(
-        Quiz.objects.filter(pk__in=tried).exclude(pk__in=[q.pk for q in assigned])
+        quizzes_for(classroom.instructor)
+        .filter(pk__in=tried)
+        .exclude(pk__in=[q.pk for q in assigned])
     )
     return quizzes, {
         student.pk: [standing(quiz, rows.get((student.pk, quiz.pk), [])) for quiz in quizzes]

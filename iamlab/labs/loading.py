@@ -17,7 +17,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,12 +26,14 @@ from django.db import transaction
 
 from iamlab.sandbox.world import World
 
+from .content import own_slug
 from .goals import GoalResult, check_goals, resolve
 from .models import Quiz, Scenario
 from .quiz import QuizInvalid, QuizSpec, read_quiz
 from .scenario import (
     FIXED_FILE,
     SCENARIO_FILE,
+    WALKTHROUGH_FILE,
     WORLD_FILE,
     ScenarioInvalid,
     ScenarioSpec,
@@ -69,6 +71,8 @@ class LoadReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     quizzes: list[str] = field(default_factory=list)  # quiz banks new or changed
+    # (slug, your version's slug): someone else's content, saved as the uploader's version
+    versions: list[tuple[str, str]] = field(default_factory=list)
 
     def summary(self) -> str:
         parts = [
@@ -84,6 +88,11 @@ class LoadReport:
         if self.quizzes:
             many = "s" if len(self.quizzes) > 1 else ""
             text += f"; {len(self.quizzes)} quiz bank{many} new or changed"
+        for slug, mine in self.versions:
+            text += (
+                f"; {slug} is shipped or someone else's and stays as it is, so yours is "
+                f"saved as {mine}, which only you, your classes and staff see"
+            )
         return text
 
 
@@ -225,9 +234,13 @@ def load(
     folders: Mapping[str, tuple[str, Mapping[str, str]]],
     by: User | None = None,
     quizzes: Mapping[str, tuple[str, str]] | None = None,
+    *,
+    owner: User | None = None,
 ) -> LoadReport:
     """Check every scenario of ``folders`` and quiz bank of ``quizzes`` and, if none has a
-    problem, save them all."""
+    problem, save them all: as shipped content when ``owner`` is None, else as ``owner``'s own
+    (a slug that is someone else's becomes ``owner``'s version of it, see
+    :mod:`iamlab.labs.content`)."""
     specs: list[ScenarioSpec] = []
     problems: list[Problem] = []
     banks: list[tuple[QuizSpec, dict[str, object]]] = []
@@ -252,41 +265,92 @@ def load(
             problems.extend(exc.problems)
     for spec in specs:
         problems.extend(try_worlds(spec))
+    report = LoadReport()
+    quiz_slugs = {
+        bank.slug: _target(Quiz, bank.slug, owner, f"{bank.slug}{QUIZ_SUFFIX}", problems, report)
+        for bank, _ in banks
+    }
+    lab_slugs = {
+        spec.slug: _target(Scenario, spec.slug, owner, f"{spec.slug}/", problems, report)
+        for spec in specs
+    }
     if problems:
         raise LoadFailed(problems)
-    report = LoadReport()
     with transaction.atomic():
         for bank, facts in banks:
-            quiz = Quiz.objects.filter(slug=bank.slug).first()
+            slug = quiz_slugs[bank.slug]
+            quiz = Quiz.objects.filter(slug=slug).first()
             if quiz is None or quiz.text != bank.text or quiz.facts != facts:
                 # Worked-out facts are refreshed (the engine may answer better than when the
                 # bank was first loaded); only a new text counts as a change.
                 Quiz.objects.update_or_create(
-                    slug=bank.slug,
+                    slug=slug,
                     defaults={
                         "title": bank.title,
                         "topic": bank.topic,
                         "text": bank.text,
                         "facts": facts,
+                        "owner": owner,
                     },
                 )
                 if quiz is None or quiz.text != bank.text:
-                    report.quizzes.append(bank.slug)
+                    report.quizzes.append(slug)
         for spec in specs:
             fields = _fields(spec)
-            existing = Scenario.objects.filter(slug=spec.slug).first()
+            slug = lab_slugs[spec.slug]
+            existing = Scenario.objects.filter(slug=slug).first()
             if existing is None:
-                Scenario.objects.create(slug=spec.slug, loaded_by=by, **fields)
-                report.created.append(spec.slug)
+                Scenario.objects.create(slug=slug, loaded_by=by, owner=owner, **fields)
+                report.created.append(slug)
             elif existing.files == fields["files"]:
-                report.unchanged.append(spec.slug)
+                report.unchanged.append(slug)
             else:
                 for name, value in fields.items():
                     setattr(existing, name, value)
                 existing.loaded_by = by
                 existing.save()
-                report.updated.append(spec.slug)
+                report.updated.append(slug)
     return report
+
+
+def _target(
+    model: type[Scenario] | type[Quiz],
+    slug: str,
+    owner: User | None,
+    where: str,
+    problems: list[Problem],
+    report: LoadReport,
+) -> str:
+    """The slug ``slug`` is saved under: its own if free or ``owner``'s already, else
+    ``owner``'s version of it. Someone else's content is never changed."""
+    row = model.objects.filter(slug=slug).values("owner_id").first()
+    if row is None or row["owner_id"] == (owner.pk if owner else None):
+        return slug
+    what = "quiz bank" if model is Quiz else "scenario"
+    if owner is None:
+        problems.append(
+            Problem(
+                where,
+                "",
+                f"the {what} {slug} is an instructor's own, not shipped content: rename the "
+                "shipped one",
+            )
+        )
+        return slug
+    mine = own_slug(slug, owner)
+    taken = model.objects.filter(slug=mine).exclude(owner=owner).exists()
+    if taken:
+        problems.append(
+            Problem(
+                where,
+                "",
+                f"the {what} {slug} is someone else's, and so is {mine}: rename the folder or "
+                "bank to a name of your own",
+            )
+        )
+        return slug
+    report.versions.append((slug, mine))
+    return mine
 
 
 def _fields(spec: ScenarioSpec) -> dict[str, object]:
@@ -365,11 +429,17 @@ def _trial(
             transaction.set_rollback(True)  # only a trial: nothing of it stays
 
 
-def export_zip(scenarios: Iterable[Scenario]) -> bytes:
-    """The scenarios' folders, as written, in one zip that loads back."""
+SOLUTION_FILES = frozenset({FIXED_FILE, WALKTHROUGH_FILE})
+
+
+def export_zip(scenarios: Iterable[Scenario], without_solutions: Set[int] = frozenset()) -> bytes:
+    """The scenarios' folders, as written, in one zip that loads back; those whose id is in
+    ``without_solutions`` without their fixed world and walkthrough."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for scenario in scenarios:
             for name, text in sorted(scenario.files.items()):
+                if scenario.pk in without_solutions and name in SOLUTION_FILES:
+                    continue
                 archive.writestr(f"{scenario.slug}/{name}", text)
     return buffer.getvalue()

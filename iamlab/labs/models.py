@@ -30,6 +30,16 @@ class Scenario(models.Model):
     hints = models.JSONField(default=list)
     walkthrough = models.TextField(blank=True)
     files = models.JSONField(default=dict)  # file name -> text, as written
+    # Who may change it: None for shipped content (fixtures/, loaded by manage.py
+    # load_scenarios), read-only on the web; else the instructor whose upload or copy made it,
+    # seen only by them, their classes' students and staff (see iamlab.labs.content).
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="%(class)s_owned",
+    )
     loaded_at = models.DateTimeField(auto_now=True)
     loaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -160,6 +170,16 @@ class Quiz(models.Model):
     # by question id, then by variant. See iamlab.labs.worldquiz.
     facts = models.JSONField(default=dict, blank=True)
     loaded_at = models.DateTimeField(auto_now=True)
+    # Who may change it: None for shipped content (fixtures/, loaded by manage.py
+    # load_scenarios), read-only on the web; else the instructor whose upload or copy made it,
+    # seen only by them, their classes' students and staff (see iamlab.labs.content).
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="%(class)s_owned",
+    )
 
     class Meta:
         ordering = ["slug"]

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import User
 
+from . import content
 from .models import Assignment, LabRun, Quiz, QuizAssignment, QuizProgress, Scenario
 from .scenario import TOPICS
 
@@ -79,7 +80,7 @@ def for_learner(user: User) -> list[Topic]:
         classroom__memberships__student=user
     ).values_list("scenario_id", "classroom__name"):
         lab_classes.setdefault(scenario_id, []).append(name)
-    for scenario in Scenario.objects.all():
+    for scenario in content.scenarios_for(user):
         if scenario.topic in topics:
             topics[scenario.topic].labs.append(
                 LabLine(scenario, runs.get(scenario.pk), tuple(lab_classes.get(scenario.pk, ())))
@@ -92,7 +93,7 @@ def for_learner(user: User) -> list[Topic]:
     mine: dict[int, list[QuizProgress]] = {}
     for p in QuizProgress.objects.filter(user=user):
         mine.setdefault(p.quiz_id, []).append(p)
-    for quiz in Quiz.objects.all():
+    for quiz in content.quizzes_for(user):
         if quiz.topic not in topics:
             continue
         topics[quiz.topic].quizzes.append(

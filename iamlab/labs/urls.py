@@ -18,6 +18,7 @@ urlpatterns = [
     path("quizzes/<slug:slug>/<slug:qid>/<slug:act>/", views.quiz_act, name="quiz_act"),
     path("manage/", views.manage, name="manage"),
     path("manage/export/", views.export, name="export_all"),
+    path("manage/copy/<slug:kind>/<slug:slug>/", views.copy, name="copy"),
     path("manage/export/<slug:slug>/", views.export, name="export"),
     path("<slug:slug>/", views.lab_page, name="scenario"),
     path("<slug:slug>/start/", views.lab_start, name="start"),

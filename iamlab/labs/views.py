@@ -22,10 +22,10 @@ from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from iamlab.people.roles import instructor_required, is_instructor
+from iamlab.people.roles import instructor_required
 from iamlab.web import is_htmx_swap
 
-from . import classes, practice, runs
+from . import classes, content, practice, runs
 from .goals import GoalResult
 from .loading import LoadFailed, export_zip, load, read_zip, zip_quizzes
 from .models import (
@@ -93,7 +93,7 @@ def _scenario_context(
         "topic": TOPICS.get(scenario.topic, scenario.topic),
         "story": markdown(scenario.story),
         "walkthrough": markdown(scenario.walkthrough)
-        if is_instructor(request.user) and scenario.walkthrough
+        if content.can_see_solutions(request.user, scenario) and scenario.walkthrough
         else "",
         "run": run,
         "results": results,
@@ -110,7 +110,7 @@ def _scenario_context(
 @login_required
 @require_GET
 def lab_page(request: HttpRequest, slug: str) -> HttpResponse:
-    scenario = get_object_or_404(Scenario, slug=slug)
+    scenario = get_object_or_404(content.scenarios_for(request.user), slug=slug)
     context = _scenario_context(request, scenario)
     if is_htmx_swap(request):
         return render(request, "labs/scenario.html#goals", context)
@@ -120,7 +120,7 @@ def lab_page(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def lab_start(request: HttpRequest, slug: str) -> HttpResponse:
-    scenario = get_object_or_404(Scenario, slug=slug)
+    scenario = get_object_or_404(content.scenarios_for(request.user), slug=slug)
     again = LabRun.objects.filter(user=_user(request), scenario=scenario).exists()
     run = runs.start(_user(request), scenario)
     messages.success(
@@ -153,7 +153,7 @@ def _on_run(
 ) -> HttpResponse:
     """Do ``act`` on the learner's run of the lab, then show its goals: in place for htmx,
     else back on the lab's page."""
-    scenario = get_object_or_404(Scenario, slug=slug)
+    scenario = get_object_or_404(content.scenarios_for(request.user), slug=slug)
     run = get_object_or_404(LabRun, user=_user(request), scenario=scenario)
     results = act(run)
     if is_htmx_swap(request):
@@ -178,18 +178,64 @@ def manage(request: HttpRequest) -> HttpResponse:
                 raise LoadFailed(
                     [Problem(name, "", "no scenario folder (scenario.yaml) or quiz bank here")]
                 )
-            report = load(folders, _user(request), quizzes=banks)
+            report = load(folders, _user(request), quizzes=banks, owner=_user(request))
         except LoadFailed as exc:
             problems.extend(str(p) for p in exc.problems)
         else:
             messages.success(request, f"Loaded {name}: {report.summary()}.")
             return redirect("labs:manage")
+    return _manage_page(request, problems)
+
+
+def _manage_page(request: HttpRequest, problems: list[str]) -> HttpResponse:
+    user = _user(request)
     return render(
         request,
         "labs/manage.html",
-        {"scenarios": Scenario.objects.all(), "problems": problems},
+        {
+            "shipped": Scenario.objects.filter(owner__isnull=True),
+            "shipped_quizzes": Quiz.objects.filter(owner__isnull=True),
+            "mine": Scenario.objects.filter(owner=user),
+            "my_quizzes": Quiz.objects.filter(owner=user),
+            "problems": problems,
+        },
         status=400 if problems else 200,
     )
+
+
+@instructor_required
+@require_POST
+def copy(request: HttpRequest, kind: str, slug: str) -> HttpResponse:
+    """Copy to edit: the instructor's own version of a shipped lab or quiz bank, to export,
+    change and upload back."""
+    if kind not in ("lab", "quiz"):
+        raise Http404(f"No kind {kind}.")
+    user = _user(request)
+    model: type[Scenario] | type[Quiz] = Scenario if kind == "lab" else Quiz
+    original = model.objects.filter(owner__isnull=True, slug=slug).first()
+    if original is None:
+        raise Http404(f"No shipped {kind} {slug}.")
+    mine = content.own_slug(slug, user)
+    what = "lab" if model is Scenario else "quiz bank"
+    if model.objects.filter(slug=mine).exclude(owner=user).exists():
+        return _manage_page(
+            request, [f"{mine}: someone else has content of this name, so it cannot be yours"]
+        )
+    if model.objects.filter(slug=mine, owner=user).exists():
+        messages.info(request, f"You have your own version of this {what} already: {mine}.")
+        return redirect("labs:manage")
+    fields = {
+        f.name: getattr(original, f.name)
+        for f in model._meta.concrete_fields
+        if f.name not in ("id", "slug", "owner", "loaded_at", "loaded_by")
+    }
+    model.objects.create(slug=mine, owner=user, **fields)
+    messages.success(
+        request,
+        f"Your own copy of the {what} {original.title} is {mine}. Export it, change its files "
+        "and load them back here: only you, your classes and staff see it.",
+    )
+    return redirect("labs:manage")
 
 
 def _upload(request: HttpRequest) -> tuple[bytes, str, str]:
@@ -236,12 +282,12 @@ def _zip_of_folder(files: list[UploadedFile[bytes]], paths: list[str]) -> tuple[
 @instructor_required
 @require_GET
 def export(request: HttpRequest, slug: str | None = None) -> HttpResponse:
-    """Every scenario, or one, as a zip of folders that loads back."""
-    if slug is None:
-        scenarios = list(Scenario.objects.all())
-    else:
-        scenarios = [get_object_or_404(Scenario, slug=slug)]
-    response = HttpResponse(export_zip(scenarios), content_type="application/zip")
+    """Every scenario the instructor may see, or one, as a zip of folders that loads back;
+    the solutions only of those whose solutions they may see."""
+    visible = content.scenarios_for(request.user)
+    scenarios = list(visible) if slug is None else [get_object_or_404(visible, slug=slug)]
+    hidden = {s.pk for s in scenarios if not content.can_see_solutions(request.user, s)}
+    response = HttpResponse(export_zip(scenarios, hidden), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{slug or "scenarios"}.zip"'
     return response
 
@@ -316,9 +362,14 @@ def class_page(request: HttpRequest, pk: int) -> HttpResponse:
     scenarios, rows = classes.progress(classroom)
     quizzes, quiz_cells = classes.quiz_progress(classroom)
     quiz_rows = [(row, list(zip(quizzes, quiz_cells[row.student.pk], strict=True))) for row in rows]
-    unassigned = Scenario.objects.exclude(pk__in=[s.pk for s in scenarios])
+    user = _user(request)
+    unassigned = content.assignable(Scenario.objects.all(), user).exclude(
+        pk__in=[s.pk for s in scenarios]
+    )
     assigned_quizzes = [a.quiz for a in classroom.quiz_assignments.select_related("quiz")]
-    other_quizzes = Quiz.objects.exclude(pk__in=[q.pk for q in assigned_quizzes])
+    other_quizzes = content.assignable(Quiz.objects.all(), user).exclude(
+        pk__in=[q.pk for q in assigned_quizzes]
+    )
     return render(
         request,
         "labs/class.html",
@@ -342,10 +393,13 @@ def _assign(request: HttpRequest, classroom: Classroom) -> tuple[bool, str, str]
     """Assign a lab or a quiz to the class, or take it back: (done, lab error, quiz error)."""
     quiz = "quiz" in request.POST
     item: Quiz | Scenario | None
+    user = _user(request)
     if quiz:
-        item = Quiz.objects.filter(slug=request.POST.get("quiz", "")).first()
+        quizzes = content.assignable(Quiz.objects.all(), user)
+        item = quizzes.filter(slug=request.POST.get("quiz", "")).first()
     else:
-        item = Scenario.objects.filter(slug=request.POST.get("scenario", "")).first()
+        labs = content.assignable(Scenario.objects.all(), user)
+        item = labs.filter(slug=request.POST.get("scenario", "")).first()
     if item is None:
         return (
             (False, "", "Choose a quiz to assign.")
@@ -375,7 +429,7 @@ def class_student_quiz(request: HttpRequest, pk: int, student: int, slug: str) -
     """One student's quiz: each question exactly as they saw it, and what they answered."""
     classroom = _my_class(request, pk)
     person = get_object_or_404(classroom.students, pk=student)
-    quiz = get_object_or_404(Quiz, slug=slug)
+    quiz = get_object_or_404(content.quizzes_for(request.user), slug=slug)
     return render(
         request,
         "labs/class_quiz.html",
@@ -417,9 +471,9 @@ def join_class(request: HttpRequest) -> HttpResponse:
 
 
 def _quiz_and_question(
-    slug: str, qid: str | None = None
+    request: HttpRequest, slug: str, qid: str | None = None
 ) -> tuple[Quiz, list[Question], Question | None]:
-    quiz = get_object_or_404(Quiz, slug=slug)
+    quiz = get_object_or_404(content.quizzes_for(request.user), slug=slug)
     questions = list(quiz.spec().questions)
     if qid is None:
         return quiz, questions, None
@@ -436,7 +490,7 @@ def _mode(value: str | None) -> str:
 @login_required
 @require_GET
 def quiz_page(request: HttpRequest, slug: str) -> HttpResponse:
-    quiz, questions, _ = _quiz_and_question(slug)
+    quiz, questions, _ = _quiz_and_question(request, slug)
     return _quiz_page(request, quiz, questions, _mode(request.GET.get("mode")))
 
 
@@ -477,7 +531,7 @@ def _quiz_page(
 def quiz_act(request: HttpRequest, slug: str, qid: str, act: str) -> HttpResponse:
     """Answer, ask for a hint, a new variant (practice), or the answer; the question's card
     comes back in place (htmx), or the page reloads at it."""
-    quiz, questions, question = _quiz_and_question(slug, qid)
+    quiz, questions, question = _quiz_and_question(request, slug, qid)
     assert question is not None
     user = _user(request)
     mode = _mode(request.POST.get("mode"))
