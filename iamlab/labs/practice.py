@@ -166,18 +166,58 @@ def _fixed_seed(user: User, quiz: Quiz, question: Question) -> int:
     return int(digest[:8], 16) % 2**31
 
 
+def _first_seed(user: User, quiz: Quiz, question: Question, mode: str) -> int:
+    """The variant a learner sees before doing anything with a question: in a checkpoint the
+    fixed one; in practice one of their own, until they ask for a new variant."""
+    if mode == "checkpoint":
+        return _fixed_seed(user, quiz, question)
+    digest = hashlib.sha256(f"{user.pk}:{quiz.slug}:{question.id}:practice".encode()).hexdigest()
+    return int(digest[:8], 16) % 2**31
+
+
 def card(user: User, quiz: Quiz, question: Question, mode: str = "practice") -> Card:
-    seed = _fixed_seed(user, quiz, question) if mode == "checkpoint" else secrets.randbelow(2**31)
-    progress, _ = QuizProgress.objects.get_or_create(
-        user=user, quiz=quiz, question_id=question.id, mode=mode, defaults={"seed": seed}
+    """The question as the learner sees it now. Only reads: a learner who merely opens a quiz
+    has no progress rows, so the grades show it as not started (the variant they see is
+    derived from who they are until they act, so it stays the same)."""
+    progress = QuizProgress.objects.filter(
+        user=user, quiz=quiz, question_id=question.id, mode=mode
+    ).first()
+    if progress is None:
+        progress = _unsaved(user, quiz, question, mode)
+    return _card(quiz, question, progress)
+
+
+def _unsaved(user: User, quiz: Quiz, question: Question, mode: str) -> QuizProgress:
+    return QuizProgress(
+        user=user,
+        quiz=quiz,
+        question_id=question.id,
+        mode=mode,
+        seed=_first_seed(user, quiz, question, mode),
     )
+
+
+def _card(quiz: Quiz, question: Question, progress: QuizProgress) -> Card:
     return Card(question, question.variant(progress.seed, quiz.facts.get(question.id)), progress)
+
+
+def _acting(user: User, quiz: Quiz, question: Question, mode: str) -> Card:
+    """The question as the learner acts on it (answers, asks for a hint...): its progress row
+    is made now, with the variant they have been seeing."""
+    progress, _ = QuizProgress.objects.get_or_create(
+        user=user,
+        quiz=quiz,
+        question_id=question.id,
+        mode=mode,
+        defaults={"seed": _first_seed(user, quiz, question, mode)},
+    )
+    return _card(quiz, question, progress)
 
 
 def answer(
     user: User, quiz: Quiz, question: Question, given: list[str], mode: str = "practice"
 ) -> Card:
-    current = card(user, quiz, question, mode)
+    current = _acting(user, quiz, question, mode)
     progress = current.progress
     if question.kind == "build":
         graded = grade_build(progress.sandbox, current.variant.goals)
@@ -202,25 +242,25 @@ def answer(
 def new_variant(user: User, quiz: Quiz, question: Question) -> Card:
     """Practice: the same question with other values, started afresh (a checkpoint's variant
     is fixed)."""
-    progress = card(user, quiz, question).progress
+    progress = _acting(user, quiz, question, "practice").progress
     progress.seed = secrets.randbelow(2**31)
     progress.attempts = progress.wrong = progress.hints_shown = 0
     progress.solved = progress.answer_shown = False
     progress.last_answer = []
     progress.save()
-    return Card(question, question.variant(progress.seed, quiz.facts.get(question.id)), progress)
+    return _card(quiz, question, progress)
 
 
 def open_sandbox(user: User, quiz: Quiz, question: Question, mode: str = "practice") -> Card:
     """A build task: the learner's own sandbox of the question's world."""
-    current = card(user, quiz, question, mode)
+    current = _acting(user, quiz, question, mode)
     if question.kind == "build":
         open_build(user, quiz, question, current.progress)
     return current
 
 
 def hint(user: User, quiz: Quiz, question: Question, mode: str = "practice") -> Card:
-    current = card(user, quiz, question, mode)
+    current = _acting(user, quiz, question, mode)
     if current.more_hints:
         current.progress.hints_shown += 1
         current.progress.save(update_fields=["hints_shown", "updated_at"])
@@ -228,7 +268,7 @@ def hint(user: User, quiz: Quiz, question: Question, mode: str = "practice") -> 
 
 
 def reveal(user: User, quiz: Quiz, question: Question, mode: str = "practice") -> Card:
-    current = card(user, quiz, question, mode)
+    current = _acting(user, quiz, question, mode)
     if current.may_reveal:
         current.progress.answer_shown = True
         current.progress.save(update_fields=["answer_shown", "updated_at"])

@@ -43,7 +43,7 @@ class QuizLine:
     attempts: int
     hints: int
     assigned_in: tuple[str, ...] = ()
-    touched: bool = False  # the learner has opened it (a variant was drawn for them)
+    touched: bool = False  # the learner has done something in it (answered, opened a hint...)
 
     @property
     def state(self) -> str:
@@ -119,5 +119,13 @@ def standing(quiz: Quiz, rows: list[QuizProgress], assigned_in: tuple[str, ...] 
         attempts=sum(p.attempts for p in rows),
         hints=sum(p.hints_shown for p in rows),
         assigned_in=assigned_in,
-        touched=bool(rows),
+        touched=any(_acted(p) for p in rows),
+    )
+
+
+def _acted(p: QuizProgress) -> bool:
+    """Whether a progress row records anything the learner did. Opening a quiz makes no row
+    now; rows that opening made before then record nothing, and count as not started."""
+    return bool(
+        p.attempts or p.hints_shown or p.solved or p.answer_shown or p.last_answer or p.sandbox_id
     )

@@ -177,6 +177,10 @@ def test_the_dashboard_shows_quiz_scores_and_the_exact_variant_a_student_saw() -
         reverse("labs:quiz_act", args=["groups", "groups-per-user", "answer"]),
         {"mode": "checkpoint", "answer": "10"},
     )
+    student.post(
+        reverse("labs:quiz_act", args=["groups", "deny-in-one-group", "hint"]),
+        {"mode": "checkpoint"},
+    )
     dashboard = teacher.get(reverse("labs:class", args=[classroom.pk])).content.decode()
     assert "Checkpoint 4/28 points" in dashboard
     detail_url = reverse("labs:class_quiz", args=[classroom.pk, sam.pk, "groups"])
@@ -200,6 +204,35 @@ def test_the_dashboard_shows_quiz_scores_and_the_exact_variant_a_student_saw() -
         teacher.get(reverse("labs:class_quiz", args=[classroom.pk, kim.pk, "groups"])).status_code
         == 404
     )
+
+
+def test_a_quiz_a_student_only_opened_shows_as_not_started() -> None:
+    teacher, student, sam, classroom = class_of_one()
+    classroom.quiz_assignments.create(quiz=Quiz.objects.get(slug="groups"))
+    for mode in ("checkpoint", "practice"):
+        student.get(reverse("labs:quiz", args=["groups"]) + f"?mode={mode}")
+    dashboard = teacher.get(reverse("labs:class", args=[classroom.pk])).content.decode()
+    assert "Not started" in dashboard
+    assert "Checkpoint 0/28 points" not in dashboard
+    grades = teacher.get(reverse("labs:grades", args=[classroom.pk])).content.decode()
+    assert "sam,sam,quiz:groups,not started,0,7,,,,0/28" in grades
+    # Rows that opening a quiz made before it stopped doing so count as nothing done.
+    QuizProgress.objects.create(
+        user=sam,
+        quiz=Quiz.objects.get(slug="groups"),
+        question_id="groups-per-user",
+        mode="checkpoint",
+        seed=1,
+    )
+    grades = teacher.get(reverse("labs:grades", args=[classroom.pk])).content.decode()
+    assert "sam,sam,quiz:groups,not started,0,7,,,,0/28" in grades
+    # The first thing done counts.
+    student.post(
+        reverse("labs:quiz_act", args=["groups", "groups-per-user", "answer"]),
+        {"mode": "checkpoint", "answer": "7"},
+    )
+    grades = teacher.get(reverse("labs:grades", args=[classroom.pk])).content.decode()
+    assert "sam,sam,quiz:groups,checkpoint,0,7,,,,0/28" in grades
 
 
 def test_the_instructor_sees_a_fix_as_the_student_wrote_it() -> None:

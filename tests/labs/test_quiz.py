@@ -3,6 +3,8 @@ decision questions, and practice mode counts tries, hints and shown answers per 
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
 import pytest
@@ -181,10 +183,10 @@ def test_checkpoint_keeps_one_variant_and_takes_points_for_tries_and_hints() -> 
     # No new variant in a checkpoint: the variant is the learner's own and fixed.
     target = reverse("labs:quiz_act", args=["groups", "groups-per-user", "new"])
     assert client.post(target, {"mode": "checkpoint"}).status_code == 404
+    act("groups-per-user", "answer", answer="7")
     seed = QuizProgress.objects.get(
         user=user, mode="checkpoint", question_id="groups-per-user"
     ).seed
-    act("groups-per-user", "answer", answer="7")
     act("group-as-principal", "hint")
     html = act("groups-per-user", "answer", answer="10")
     assert "earned 3 points" in html
@@ -194,3 +196,34 @@ def test_checkpoint_keeps_one_variant_and_takes_points_for_tries_and_hints() -> 
     assert not QuizProgress.objects.filter(user=user, mode="practice", solved=True).exists()
     page = client.get(url + "?mode=checkpoint").content.decode()
     assert 'data-testid="quiz-score">3</strong> of 28 points' in page
+
+
+def _prompts(page: str) -> list[str]:
+    return [p.strip() for p in re.findall(r'class="quiz-prompt">([^<]*)', page)]
+
+
+@pytest.mark.parametrize("mode", ["practice", "checkpoint"])
+def test_opening_a_quiz_records_nothing_and_acting_keeps_the_variant_shown(mode: str) -> None:
+    # An untouched quiz must not show as started in the grades: a GET writes nothing.
+    load({}, quizzes=read_quizzes(BANKS))
+    client, user = signed_in("sam")
+    url = reverse("labs:quiz", args=["groups"]) + f"?mode={mode}"
+    first = _prompts(client.get(url).content.decode())
+    assert len(first) == 7
+    assert _prompts(client.get(url).content.decode()) == first  # the same variants again
+    assert not QuizProgress.objects.filter(user=user).exists()
+    # Acting makes the row, with the variant the learner was looking at.
+    quiz = Quiz.objects.get(slug="groups")
+    index, question = next(
+        (i, q) for i, q in enumerate(quiz.spec().questions) if q.id == "deny-in-one-group"
+    )
+    client.post(
+        reverse("labs:quiz_act", args=["groups", question.id, "hint"]),
+        {"mode": mode},
+        HTTP_HX_REQUEST="true",
+    )
+    assert len({question.variant(seed).prompt for seed in range(20)}) > 1
+    progress = QuizProgress.objects.get(user=user)
+    assert (progress.question_id, progress.mode) == (question.id, mode)
+    assert first[index] == html.escape(question.variant(progress.seed).prompt)
+    assert _prompts(client.get(url).content.decode()) == first
