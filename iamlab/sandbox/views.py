@@ -596,7 +596,13 @@ def import_account(request: HttpRequest, sb: int) -> HttpResponse:
                     return HttpResponse(status=204, headers={"HX-Redirect": target})
                 return redirect(target)
     template = "sandbox/import.html" + ("#import" if is_htmx_swap(request) else "")
-    return render(request, template, {"sandbox": sandbox, "form": form, "problem": problem})
+    refused = problem is not None or bool(form.errors)  # nothing imported: say why, with a 400
+    return render(
+        request,
+        template,
+        {"sandbox": sandbox, "form": form, "problem": problem},
+        status=400 if refused else 200,
+    )
 
 
 def _singular(label: str) -> str:

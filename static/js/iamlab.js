@@ -71,6 +71,15 @@
       .catch(function () { window.alert("Could not load that policy. Please try again."); });
   });
 
+  // A form that says so (data-swap-refused) gets its refusal swapped in too: the server
+  // answers a refused form with 400 and the form and its messages, which htmx would drop.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var elt = event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (event.detail.xhr.status !== 400 || !elt || !elt.closest || !elt.closest("[data-swap-refused]")) return;
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  });
+
   // The sandbox's questions (access check, who can, import): after the answer is swapped in,
   // focus the error summary or the answer, so keyboard and screen-reader users land on it.
   document.addEventListener("htmx:afterSwap", function (event) {

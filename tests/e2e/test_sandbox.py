@@ -129,3 +129,18 @@ def test_keyboard_lands_on_the_answer_after_a_check(live_server, page: Page):
     page.get_by_role("button", name="Check access").focus()
     page.keyboard.press("Enter")
     expect(page.get_by_test_id("error-summary")).to_be_focused()
+
+
+def test_a_refused_import_shows_why_in_place(live_server, page: Page):
+    # The server answers 400; static/js/iamlab.js lets htmx swap that answer in.
+    base = live_server.url
+    sign_in(page, base)
+    page.get_by_role("button", name="Explore Example Corp").click()
+    page.goto(page.url.rstrip("/") + "/import/")
+    page.get_by_label("Or paste it here").fill('{"UserDetailList": [}')
+    with page.expect_response(re.compile(r"/import/$")) as answer:
+        page.get_by_role("button", name="Import").click()
+    assert answer.value.status == 400
+    expect(page.get_by_test_id("import-problem")).to_contain_text("Nothing was imported.")
+    expect(page.get_by_test_id("import-problem")).to_be_focused()
+    expect(page.get_by_label("Or paste it here")).to_have_value('{"UserDetailList": [}')

@@ -526,13 +526,46 @@ def test_import_page_creates_the_account(client_in, sandbox):
 def test_import_problem_names_where_and_writes_nothing(client_in, sandbox):
     before = models.Account.objects.filter(sandbox=sandbox).count()
     response = client_in.post(url("import", sandbox.pk), {"text": '{"UserDetailList": [}'})
-    assert response.status_code == 200
+    assert response.status_code == 400
     html = response.content.decode()
     assert 'data-testid="import-problem"' in html
     assert "line 1" in html
     assert models.Account.objects.filter(sandbox=sandbox).count() == before
     nothing = client_in.post(url("import", sandbox.pk), {"text": "  "})
+    assert nothing.status_code == 400
     assert "Choose a file or paste the JSON." in nothing.content.decode()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"text": '{"UserDetailList": [}'},  # not JSON
+        {"text": "[]"},  # JSON, not authorization details
+        {"text": "  "},  # nothing given
+        {"text": "{}", "account_name": "x" * 51},  # a field refused
+    ],
+)
+def test_a_refused_import_by_htmx_answers_400_with_the_form_to_swap_in(client_in, sandbox, data):
+    before = models.Account.objects.filter(sandbox=sandbox).count()
+    response = client_in.post(url("import", sandbox.pk), data, headers={"HX-Request": "true"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section id="import">')
+    assert "data-swap-refused" in html  # static/js/iamlab.js swaps the 400 in
+    assert "error-summary" in html or "errorlist" in html
+    assert models.Account.objects.filter(sandbox=sandbox).count() == before
+
+
+def test_a_file_over_the_limit_is_refused_with_400(client_in, sandbox, monkeypatch):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from iamlab.sandbox import views
+
+    monkeypatch.setattr(views, "MAX_IMPORT_BYTES", 10)
+    upload = SimpleUploadedFile("big.json", SAMPLE.read_bytes(), "application/json")
+    response = client_in.post(url("import", sandbox.pk), {"file": upload})
+    assert response.status_code == 400
+    assert "larger than 50 MB" in response.content.decode()
 
 
 def test_import_by_htmx_redirects_the_page(client_in, sandbox):
