@@ -8,6 +8,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.db import transaction
+from django.utils import timezone
 
 from iamlab.csvsafe import FORMULA_STARTS
 
@@ -19,7 +20,10 @@ ROLE_CHOICES = [
 ]
 ROLE_HINTS = {
     Role.STUDENT.value: "Work through the simulator and your own sandboxes.",
-    Role.INSTRUCTOR.value: "Everything a student gets, plus the tools for teaching a class.",
+    Role.INSTRUCTOR.value: (
+        "Everything a student gets, plus the tools for teaching a class, once a staff member "
+        "approves your request. Until then your account is a student's."
+    ),
 }
 
 
@@ -84,8 +88,14 @@ class SignUpForm(_FocusFirstError, UserCreationForm):  # type: ignore[type-arg]
     def save(self, commit: bool = True) -> Any:
         user = super().save(commit=commit)
         if commit:
+            # Nobody makes themselves an instructor: asking to be one waits for staff.
+            asks = self.cleaned_data["role"] == Role.INSTRUCTOR
             Profile.objects.update_or_create(
-                user=user, defaults={"role": self.cleaned_data["role"]}
+                user=user,
+                defaults={
+                    "role": Role.STUDENT,
+                    "teach_requested_at": timezone.now() if asks else None,
+                },
             )
         return user
 

@@ -11,13 +11,19 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import roles
 from .forms import DisplayNameForm, SignInForm, SignUpForm
+from .models import Profile, Role
 
 REDIRECT_FIELD = "next"
+ASKED_TO_TEACH = (
+    "You asked to be an instructor. A staff member will look at your request; until they "
+    "approve it, your account is a student's."
+)
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -53,12 +59,11 @@ def sign_up(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             user = form.save()
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            role = roles.role_of(user)
-            article = "an" if role == "instructor" else "a"
             messages.success(
-                request,
-                f"Welcome, {user.get_username()}: you are signed in as {article} {role}.",
+                request, f"Welcome, {user.get_username()}: you are signed in as a student."
             )
+            if form.cleaned_data["role"] == Role.INSTRUCTOR:
+                messages.info(request, ASKED_TO_TEACH)
             return redirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
         form.focus_first_error()
     return render(request, "people/sign_up.html", {"form": form, "next": next_url})
@@ -78,6 +83,12 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 def account(request: HttpRequest) -> HttpResponse:
     profile = roles.profile_of(request.user)
     assert profile is not None  # login_required
+    if request.method == "POST" and request.POST.get("action") == "ask-to-teach":
+        if profile.role != Role.INSTRUCTOR and profile.teach_requested_at is None:
+            profile.teach_requested_at = timezone.now()
+            profile.save(update_fields=["teach_requested_at"])
+            messages.info(request, ASKED_TO_TEACH)
+        return redirect("people:account")
     form = DisplayNameForm(request.POST if request.method == "POST" else None, instance=profile)
     if request.method == "POST":
         if form.is_valid():
@@ -85,4 +96,15 @@ def account(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Your display name is saved.")
             return redirect("people:account")
         form.focus_first_error()
-    return render(request, "people/account.html", {"form": form, "profile": profile})
+    waiting = (
+        Profile.objects.filter(teach_requested_at__isnull=False)
+        .exclude(role=Role.INSTRUCTOR)
+        .count()
+        if request.user.is_staff
+        else 0
+    )
+    return render(
+        request,
+        "people/account.html",
+        {"form": form, "profile": profile, "waiting": waiting},
+    )

@@ -56,18 +56,21 @@ def test_sign_up_page_has_labelled_fields_with_autocomplete(client):
 
 
 @pytest.mark.parametrize("role", [Role.STUDENT, Role.INSTRUCTOR])
-def test_sign_up_sets_role_signs_in_and_redirects_home(client, role):
+def test_sign_up_makes_a_student_signs_in_and_redirects_home(client, role):
+    """Everyone starts as a student: asking to be an instructor waits for staff."""
     response = client.post(SIGN_UP, sign_up_form(role=role.value))
     assert response.status_code == HTTPStatus.FOUND
     assert response["Location"] == "/"
     user = get_user_model().objects.get(username="ada")
     assert user.email == "ada@example.com"
-    assert user.profile.role == role
+    assert user.profile.role == Role.STUDENT
+    assert user.profile.asks_to_teach is (role == Role.INSTRUCTOR)
     assert signed_in_user(client) == str(user.pk)
     home = client.get("/").content.decode()
     assert 'data-testid="account-name">ada<' in home
-    assert ('data-testid="instructor-badge"' in home) == (role == Role.INSTRUCTOR)
-    assert "Welcome, ada" in home
+    assert 'data-testid="instructor-badge"' not in home
+    assert "Welcome, ada: you are signed in as a student." in home
+    assert ("You asked to be an instructor." in home) is (role == Role.INSTRUCTOR)
 
 
 def test_sign_up_follows_a_safe_next(client):
