@@ -139,6 +139,35 @@ LOGIN_URL = "people:login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 
+# Too many failed sign-ins are refused before any password is checked (iamlab/people/lockout.py),
+# per account and per address, counted in a cache every worker process shares: a table in the
+# site's own database, which ``migrate`` creates. Another shared cache (Redis, memcached) may
+# take its place under the same name; a per-process LocMemCache would not be shared.
+AUTHENTICATION_BACKENDS = [
+    "iamlab.people.lockout.SignInThrottle",
+    "django.contrib.auth.backends.ModelBackend",
+]
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "iamlab_throttle",
+        "OPTIONS": {"MAX_ENTRIES": 50_000},
+    },
+}
+IAMLAB_THROTTLE_CACHE = "throttle"
+IAMLAB_SIGN_IN_WINDOW = 15 * 60  # seconds
+IAMLAB_SIGN_IN_FAILURES_PER_ACCOUNT = int(
+    os.environ.get("IAMLAB_SIGN_IN_FAILURES_PER_ACCOUNT", "5")
+)
+# A class signs in from behind one address: room for several typos each.
+IAMLAB_SIGN_IN_FAILURES_PER_ADDRESS = int(
+    os.environ.get("IAMLAB_SIGN_IN_FAILURES_PER_ADDRESS", "50")
+)
+# Proxies in front of the app that append the client's address to X-Forwarded-For (e.g. 1 for
+# one nginx); 0 trusts only the connection's address, and no header a client could write.
+IAMLAB_PROXY_COUNT = int(os.environ.get("IAMLAB_PROXY_COUNT", "0"))
+
 # Content Security Policy (Django 6 core): no inline script, no eval. htmx is configured in
 # base.html not to inject its inline indicator style.
 from django.utils.csp import CSP  # noqa: E402

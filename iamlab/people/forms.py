@@ -10,8 +10,10 @@ from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.db import transaction
 from django.utils import timezone
 
+from iamlab import throttle
 from iamlab.csvsafe import FORMULA_STARTS
 
+from . import lockout
 from .models import Profile, Role
 
 ROLE_CHOICES = [
@@ -107,6 +109,17 @@ class SignInForm(_FocusFirstError, AuthenticationForm):
         self.fields["username"].widget.attrs.update(
             {"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}
         )
+
+    @property
+    def refusal(self) -> throttle.Blocked | None:
+        """The sign-in limit this try ran into, if any (people.lockout)."""
+        return getattr(self.request, lockout.REFUSED, None)
+
+    def get_invalid_login_error(self) -> forms.ValidationError:
+        """Too many failed sign-ins: say which limit, and when to try again."""
+        if self.refusal is not None:
+            return forms.ValidationError(lockout.message(self.refusal), code="throttled")
+        return super().get_invalid_login_error()
 
 
 class DisplayNameForm(_FocusFirstError, forms.ModelForm):  # type: ignore[type-arg]

@@ -43,7 +43,11 @@ class SignInView(LoginView):
 
     def form_invalid(self, form: Any) -> HttpResponse:
         form.focus_first_error()
-        return super().form_invalid(form)
+        response = super().form_invalid(form)
+        if form.refusal is not None:  # too many failed sign-ins (people.lockout)
+            response.status_code = 429
+            response["Retry-After"] = str(form.refusal.retry_after)
+        return response
 
 
 sign_in = SignInView.as_view()
