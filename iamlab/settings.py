@@ -168,6 +168,15 @@ IAMLAB_SIGN_IN_FAILURES_PER_ADDRESS = int(
 # one nginx); 0 trusts only the connection's address, and no header a client could write.
 IAMLAB_PROXY_COUNT = int(os.environ.get("IAMLAB_PROXY_COUNT", "0"))
 
+# Anonymous simulator runs (iamlab/simulator/keeping.py): each browser session keeps its newest
+# runs, an address has so many kept an hour, and ``manage.py prune`` (daily) deletes expired
+# sessions and anonymous runs older than so many days. Signed-in learners keep theirs.
+IAMLAB_ANONYMOUS_SIMULATIONS_KEPT = int(os.environ.get("IAMLAB_ANONYMOUS_SIMULATIONS_KEPT", "50"))
+IAMLAB_ANONYMOUS_SIMULATIONS_PER_HOUR = int(
+    os.environ.get("IAMLAB_ANONYMOUS_SIMULATIONS_PER_HOUR", "200")
+)
+IAMLAB_ANONYMOUS_SIMULATION_DAYS = int(os.environ.get("IAMLAB_ANONYMOUS_SIMULATION_DAYS", "14"))
+
 # Content Security Policy (Django 6 core): no inline script, no eval. htmx is configured in
 # base.html not to inject its inline indicator style.
 from django.utils.csp import CSP  # noqa: E402

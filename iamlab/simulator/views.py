@@ -12,7 +12,7 @@ from django_htmx.http import push_url
 from iamlab.policy import PolicyType, catalog
 from iamlab.web import is_htmx_swap
 
-from . import content
+from . import content, keeping
 from .models import Simulation
 from .simulation import (
     LIST_FIELDS,
@@ -235,13 +235,15 @@ def simulator(request: HttpRequest) -> HttpResponse:
     if not outcome.ok:
         template = TEMPLATE + "#simulator" if _fragment(request) else TEMPLATE
         return render(request, template, _context(request, outcome.data, outcome))
-    if not request.session.session_key:
-        request.session.save()
-    simulation = Simulation.objects.create(
-        owner=request.user if request.user.is_authenticated else None,
-        session_key="" if request.user.is_authenticated else request.session.session_key or "",
-        data=outcome.data,
-    )
+    if not request.user.is_authenticated:
+        refusal = keeping.anonymous_refusal(request)
+        if refusal:
+            # The answer still shows; it is not kept (nor a session made for it).
+            template = TEMPLATE + "#simulator" if _fragment(request) else TEMPLATE
+            return render(
+                request, template, _context(request, outcome.data, outcome, unsaved=refusal)
+            )
+    simulation = keeping.keep(request, outcome.data)
     if _fragment(request):
         response = render(
             request,
