@@ -5,6 +5,8 @@
 * ``DJANGO_ALLOWED_HOSTS``: comma-separated, default ``localhost,127.0.0.1`` .
 * ``DATABASE_URL``: e.g. ``postgres://user:pass@host/db``; SQLite in the repository by default.
 * ``DJANGO_SECURE=1`` behind a TLS proxy: secure cookies, HSTS and the proxy SSL header.
+* ``IAMLAB_TASKS=immediate`` runs background work inside the request (default: ``database``,
+  queued for ``manage.py db_worker``).
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_tasks_db",
     "iamlab.simulator",
     "iamlab.sandbox",
     "iamlab.people",
@@ -107,6 +110,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         **DATABASES["default"].get("OPTIONS", {}),
     }
+# Long work (big imports, scenario uploads) runs as tasks, off the request path
+# (iamlab.sandbox.jobs). The database backend queues them in the app's own database, for
+# ``manage.py db_worker`` processes to run; ``IAMLAB_TASKS=immediate`` runs them in the request
+# instead (no worker needed, as in the tests).
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django.tasks.backends.immediate.ImmediateBackend"
+            if os.environ.get("IAMLAB_TASKS", "database") == "immediate"
+            else "django_tasks_db.DatabaseBackend"
+        ),
+    }
+}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -5,6 +5,8 @@ import os
 # DATABASE_URL is honoured: .ci/run runs the suite on SQLite (the default) and on PostgreSQL.
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key")
 os.environ["DJANGO_DEBUG"] = "0"
+# Background work runs in the request; tests of the queue itself override TASKS.
+os.environ["IAMLAB_TASKS"] = "immediate"
 
 from iamlab.settings import *  # noqa: E402,F403
 

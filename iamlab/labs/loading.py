@@ -17,7 +17,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from collections.abc import Iterable, Mapping, Set
+from collections.abc import Callable, Iterable, Mapping, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -236,15 +236,20 @@ def load(
     quizzes: Mapping[str, tuple[str, str]] | None = None,
     *,
     owner: User | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> LoadReport:
     """Check every scenario of ``folders`` and quiz bank of ``quizzes`` and, if none has a
     problem, save them all: as shipped content when ``owner`` is None, else as ``owner``'s own
     (a slug that is someone else's becomes ``owner``'s version of it, see
-    :mod:`iamlab.labs.content`)."""
+    :mod:`iamlab.labs.content`). ``progress(done, total, step)`` hears of each bank and
+    scenario as it is checked."""
+    steps = len(quizzes or {}) + len(folders)
+    report_step = progress or (lambda done, total, step: None)
     specs: list[ScenarioSpec] = []
     problems: list[Problem] = []
     banks: list[tuple[QuizSpec, dict[str, object]]] = []
-    for slug, (where, text) in sorted((quizzes or {}).items()):
+    for done, (slug, (where, text)) in enumerate(sorted((quizzes or {}).items())):
+        report_step(done, steps, f"Checking the quiz bank {slug}")
         try:
             source = read_yaml(text, where)
             bank = read_quiz(slug, source, text)
@@ -263,8 +268,10 @@ def load(
             specs.append(read_scenario(slug, files, where))
         except ScenarioInvalid as exc:
             problems.extend(exc.problems)
-    for spec in specs:
+    for done, spec in enumerate(specs, start=len(quizzes or {})):
+        report_step(done, steps, f"Building and checking the world of {spec.slug}")
         problems.extend(try_worlds(spec))
+    report_step(steps, steps, "Saving")
     report = LoadReport()
     quiz_slugs = {
         bank.slug: _target(Quiz, bank.slug, owner, f"{bank.slug}{QUIZ_SUFFIX}", problems, report)

@@ -23,9 +23,10 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from iamlab.people.roles import instructor_required
+from iamlab.sandbox import jobs
 from iamlab.web import is_htmx_swap
 
-from . import classes, content, practice, runs
+from . import classes, content, practice, runs, uploads
 from .goals import GoalResult
 from .loading import LoadFailed, export_zip, load, read_zip, zip_quizzes
 from .models import (
@@ -178,6 +179,17 @@ def manage(request: HttpRequest) -> HttpResponse:
                 raise LoadFailed(
                     [Problem(name, "", "no scenario folder (scenario.yaml) or quiz bank here")]
                 )
+            if len(folders) + len(banks) > uploads.INLINE_ITEMS:
+                # Many worlds to build and check: a worker does it, the job's page follows.
+                job = jobs.submit(
+                    _user(request),
+                    "scenarios",
+                    f"Loading {name}",
+                    params={"name": name},
+                    payload=data,
+                    back_url=reverse("labs:manage"),
+                )
+                return redirect(job)
             report = load(folders, _user(request), quizzes=banks, owner=_user(request))
         except LoadFailed as exc:
             problems.extend(str(p) for p in exc.problems)

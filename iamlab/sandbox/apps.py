@@ -8,6 +8,6 @@ class SandboxConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from . import awsmanaged, signals  # noqa: F401 - signals connects the version bump
+        from . import awsmanaged, jobs, signals  # noqa: F401 - signals and jobs register themselves
 
         post_migrate.connect(awsmanaged.sync, sender=self, dispatch_uid="sync-aws-managed")

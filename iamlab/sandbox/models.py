@@ -1180,3 +1180,51 @@ class StsSession(models.Model):
 
     def remaining(self, at: dt.datetime) -> dt.timedelta:
         return max(self.expires_at - at, dt.timedelta(0))
+
+
+class Job(models.Model):
+    """Long work done off the request path (a big import, a scenario upload) by a task worker:
+    what it is, whose, how far it got and how it ended. See :mod:`iamlab.sandbox.jobs`."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Waiting for a worker"
+        RUNNING = "running", "Working"
+        DONE = "done", "Done"
+        FAILED = "failed", "Nothing was written"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20)
+    title = models.CharField(max_length=300)
+    params = models.JSONField(default=dict, blank=True)
+    payload = models.BinaryField(default=b"", blank=True)  # the upload, dropped once done
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    step = models.CharField(max_length=300, blank=True)  # what it is doing now
+    done_steps = models.PositiveIntegerField(default=0)
+    total_steps = models.PositiveIntegerField(default=0)  # 0: not known
+    message = models.TextField(blank=True)  # how it ended, for the person
+    problems = models.JSONField(default=list, blank=True)
+    result_url = models.CharField(max_length=300, blank=True)
+    back_url = models.CharField(max_length=300, blank=True)  # where to try again
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("sandbox:job", args=[self.pk])
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (self.State.DONE, self.State.FAILED)
+
+    @property
+    def percent(self) -> int | None:
+        if not self.total_steps:
+            return None
+        return min(100, round(100 * self.done_steps / self.total_steps))

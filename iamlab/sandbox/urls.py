@@ -6,6 +6,7 @@ app_name = "sandbox"
 urlpatterns = [
     path("", views.sandbox_list, name="list"),
     path("example-corp/", views.add_example_corp, name="example_corp"),
+    path("jobs/<uuid:pk>/", views.job_page, name="job"),
     path("<int:sb>/", views.overview, name="overview"),
     path("<int:sb>/settings/", views.sandbox_settings, name="settings"),
     path("<int:sb>/delete/", views.sandbox_delete, name="delete_sandbox"),

@@ -8,11 +8,13 @@ through its sandbox, so a guessed URL or id of someone else's object is a 404.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -20,6 +22,7 @@ from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -28,10 +31,16 @@ from iamlab.policy import PolicyType, RequestError, catalog
 from iamlab.simulator.simulation import check_policy, parse_context
 from iamlab.web import is_htmx_swap
 
-from . import authz, demo, forms, models, pages, rules, services, sessions
+from . import authz, demo, forms, jobs, models, pages, rules, services, sessions
 from .actions import ACTIONS, PROTECTED
 from .kinds import KINDS, Kind
 from .world import DEFAULT_SESSION_NAME, Check, World
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)  # login_required
+    return user
 
 
 def _sandbox(request: HttpRequest, sb: int) -> models.Sandbox:
@@ -575,6 +584,22 @@ def import_account(request: HttpRequest, sb: int) -> HttpResponse:
             form.add_error("file", "The file is larger than 50 MB, the most iamlab imports.")
         else:
             data: str | bytes = upload.read() if upload is not None else form.cleaned_data["text"]
+            if len(data) > jobs.INLINE_BYTES:
+                # A big account takes seconds to minutes: a task worker imports it while the
+                # job's page shows how far it got.
+                job = jobs.submit(
+                    _user(request),
+                    "import",
+                    f"Import of {upload.name if upload is not None else 'the pasted text'} "
+                    f"into {sandbox.name}",
+                    params={
+                        "sandbox": sandbox.pk,
+                        "account_name": form.cleaned_data["account_name"],
+                    },
+                    payload=data.encode() if isinstance(data, str) else data,
+                    back_url=reverse("sandbox:import", args=[sandbox.pk]),
+                )
+                return _go(request, job.get_absolute_url())
             try:
                 account = authz.import_account(
                     sandbox, data, account_name=form.cleaned_data["account_name"]
@@ -582,19 +607,11 @@ def import_account(request: HttpRequest, sb: int) -> HttpResponse:
             except authz.ImportProblem as exc:
                 problem = exc
             else:
-                counts = authz.account_counts(account)
-                summary = ", ".join(
-                    f"{n} {label if n != 1 else _singular(label)}"
-                    for label, n in counts.items()
-                    if n
-                )
                 messages.success(
-                    request, f"Imported account {account.account_id}: {summary or 'empty'}."
+                    request,
+                    f"Imported account {account.account_id}: {jobs.import_summary(account)}.",
                 )
-                target = account.get_absolute_url()
-                if is_htmx_swap(request):
-                    return HttpResponse(status=204, headers={"HX-Redirect": target})
-                return redirect(target)
+                return _go(request, account.get_absolute_url())
     template = "sandbox/import.html" + ("#import" if is_htmx_swap(request) else "")
     refused = problem is not None or bool(form.errors)  # nothing imported: say why, with a 400
     return render(
@@ -605,8 +622,29 @@ def import_account(request: HttpRequest, sb: int) -> HttpResponse:
     )
 
 
-def _singular(label: str) -> str:
-    return label[:-3] + "y" if label.endswith("ies") else label.removesuffix("s")
+def _go(request: HttpRequest, target: str) -> HttpResponse:
+    """Send the browser on to ``target``: a redirect, or htmx's own for a swapped form."""
+    if is_htmx_swap(request):
+        return HttpResponse(status=204, headers={"HX-Redirect": target})
+    return redirect(target)
+
+
+@login_required
+@require_GET
+def job_page(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    """A background job of the signed-in person: how far it got, then how it ended. The page
+    asks again every second while it runs (htmx; without JavaScript it reloads itself)."""
+    job = get_object_or_404(models.Job, pk=pk, owner=_user(request))
+    if is_htmx_swap(request) and job.state == models.Job.State.DONE and job.result_url:
+        messages.success(request, job.message)
+        return HttpResponse(status=204, headers={"HX-Redirect": job.result_url})
+    context = {
+        "job": job,
+        "stalled": jobs.stalled(job),
+        "waited": (timezone.now() - job.created_at).total_seconds(),
+    }
+    template = "sandbox/job.html" + ("#status" if is_htmx_swap(request) else "")
+    return render(request, template, context)
 
 
 @login_required

@@ -206,8 +206,11 @@ def test_every_url_refuses_someone_elses_sandbox(client):
     # The shared AWS managed policy page is the one page that is the same for everybody.
     assert client.get(reverse("sandbox:aws_policy", args=["ReadOnlyAccess"])).status_code == 200
     names = {p.name for p in urls.urlpatterns if isinstance(p, URLPattern)}
-    # The three URLs that name no sandbox: your list, adding your own Example Corp, AWS pages.
-    assert names - covered == {"list", "example_corp", "aws_policy"}, "a new URL needs a check"
+    # The URLs that name no sandbox: your list, adding your own Example Corp, AWS pages, and
+    # your background jobs (someone else's answers 404: tests/sandbox/test_jobs.py).
+    assert names - covered == {"list", "example_corp", "aws_policy", "job"}, (
+        "a new URL needs a check"
+    )
     flow_names = {f"flows:{p.name}" for p in flow_urls.urlpatterns if isinstance(p, URLPattern)}
     assert flow_names - covered == set(), "a new identity-flow URL needs a check"
     # Someone else's session cannot be used from your own sandbox, or in your access check.
