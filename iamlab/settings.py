@@ -217,6 +217,8 @@ if _flag("DJANGO_SECURE"):
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = 60 * 60 * 24 * 30
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    # Ask browsers to preload HSTS (check --deploy wants it); DJANGO_HSTS_PRELOAD=0 to opt out.
+    SECURE_HSTS_PRELOAD = _flag("DJANGO_HSTS_PRELOAD", default=True)
 
 LOGGING = {
     "version": 1,
