@@ -15,6 +15,7 @@ import bisect
 import json
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 __all__ = [
     "JArray",
@@ -25,7 +26,10 @@ __all__ = [
     "Source",
     "Span",
     "from_python",
+    "loads",
+    "nul_path",
     "parse_json",
+    "too_deep",
 ]
 
 MAX_DEPTH = 64
@@ -290,6 +294,58 @@ def parse_json(text: str) -> tuple[JNode, Source]:
             f"unexpected text after the end of the JSON document: {_describe(text, pos)}", pos
         )
     return node, parser.source
+
+
+_DEPTH_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|[\[\]{}]', re.DOTALL)
+
+
+def too_deep(text: str, limit: int = MAX_DEPTH) -> int | None:
+    """The offset of the first ``[`` or ``{`` that opens a list or object inside ``limit``
+    others, or None. One linear pass that skips strings: Python's ``json`` module (and any
+    recursive reader) would instead recurse until ``RecursionError``."""
+    if text.count("[") + text.count("{") <= limit:
+        return None
+    depth = 0
+    for match in _DEPTH_TOKEN.finditer(text):
+        char = text[match.start()]
+        if char == "[" or char == "{":
+            depth += 1
+            if depth > limit:
+                return match.start()
+        elif char == "]" or char == "}":
+            depth -= 1  # an unbalanced closer is the JSON reader's to report
+    return None
+
+
+def loads(text: str, *, limit: int = MAX_DEPTH) -> Any:
+    """``json.loads``, refusing lists and objects nested more than ``limit`` deep with a
+    :class:`json.JSONDecodeError` that gives the line and column where the limit is crossed."""
+    if (offset := too_deep(text, limit)) is not None:
+        raise json.JSONDecodeError(
+            f"lists and objects are nested more than {limit} deep here; the limit is {limit}",
+            text,
+            offset,
+        )
+    return json.loads(text)
+
+
+def nul_path(value: object, path: tuple[str | int, ...] = ()) -> tuple[str | int, ...] | None:
+    """Where, in a decoded JSON value, the first key or string holding U+0000 (NUL) is, or
+    None. JSON writes it as ``\\u0000``; a database text column cannot hold it."""
+    stack: list[tuple[object, tuple[str | int, ...]]] = [(value, path)]
+    while stack:
+        item, here = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return here
+        elif isinstance(item, dict):
+            for key in item:
+                if "\x00" in str(key):
+                    return (*here, str(key).replace("\x00", "\\u0000"))
+            stack.extend((child, (*here, str(key))) for key, child in reversed(item.items()))
+        elif isinstance(item, list):
+            stack.extend((child, (*here, k)) for k, child in reversed(list(enumerate(item))))
+    return None
 
 
 def from_python(value: object) -> JNode:

@@ -42,7 +42,17 @@ from django.db import IntegrityError, connections, router, transaction
 from django.db import models as dj
 
 from iamlab.policy import Finding, Policy, PolicyError, PolicyType
-from iamlab.policy.jsonsource import JArray, JObject, JSONSyntaxError, Source, kind_of, parse_json
+from iamlab.policy.jsonsource import (
+    MAX_DEPTH,
+    JArray,
+    JObject,
+    JSONSyntaxError,
+    Source,
+    kind_of,
+    nul_path,
+    parse_json,
+    too_deep,
+)
 
 from . import rules
 from .models import (
@@ -976,6 +986,13 @@ def _load(data: str | bytes) -> tuple[str, dict[str, Any]]:
             ) from None
     else:
         text = data.removeprefix("\ufeff")
+    if (offset := too_deep(text)) is not None:
+        line, column = Source(text).position(offset)
+        raise ImportProblem(
+            f"Lists and objects are nested more than {MAX_DEPTH} deep here; iamlab reads at most "
+            f"{MAX_DEPTH} levels (get-account-authorization-details prints about ten).",
+            f"line {line}, column {column}",
+        )
     try:
         parsed = json.loads(text)
     except json.JSONDecodeError as error:
@@ -983,6 +1000,12 @@ def _load(data: str | bytes) -> tuple[str, dict[str, Any]]:
             f"The file is not valid JSON: {error.msg}.",
             f"line {error.lineno}, column {error.colno}",
         ) from None
+    if (path := nul_path(parsed)) is not None:
+        raise ImportProblem(
+            "This text holds the NUL character (U+0000, written \\u0000), which IAM never "
+            "prints and iamlab cannot store; remove it.",
+            _where(path) or "the file",
+        )
     if not isinstance(parsed, dict):
         raise ImportProblem(
             f"The file holds {kind_of(parsed)}; get-account-authorization-details prints an object "

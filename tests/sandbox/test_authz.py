@@ -427,6 +427,56 @@ def test_bad_json_names_line_and_column():
     assert row_counts() == before
 
 
+def _with_nul_in_a_condition(data: dict[str, Any]) -> None:
+    statement = data["GroupDetailList"][1]["GroupPolicyList"][0]["PolicyDocument"]["Statement"][0]
+    statement["Condition"] = {"StringEquals": {"aws:username": "ann\x00"}}
+
+
+UNSTORABLE = {
+    # A probe: json.loads recursed until RecursionError (a 500) on a file nested 200,000 deep.
+    "nested 200,000 deep": (
+        '{"UserDetailList": ' + "[" * 200_000 + "]" * 200_000 + "}",
+        "line 1, column 83",
+        "Lists and objects are nested more than 64 deep here; iamlab reads at most 64 levels",
+    ),
+    # And PostgreSQL refused a NUL character (a 500), which SQLite stored.
+    "NUL in a description": (
+        lambda d: d["RoleDetailList"][1].update(Description="Reads\x00 IAM"),
+        "RoleDetailList[1].Description",
+        "This text holds the NUL character (U+0000, written \\u0000)",
+    ),
+    "NUL in a condition": (
+        _with_nul_in_a_condition,
+        "GroupDetailList[1].GroupPolicyList[0].PolicyDocument.Statement[0].Condition"
+        ".StringEquals.aws:username",
+        "NUL character",
+    ),
+    "NUL in a tag key": (
+        lambda d: d["UserDetailList"][0].update(Tags=[{"Key": "team", "Value": "a"}, {"b\x00": 1}]),
+        "UserDetailList[0].Tags[1].b\\u0000",
+        "NUL character",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", UNSTORABLE, ids=list(UNSTORABLE))
+def test_a_file_too_deep_or_holding_nul_is_refused_before_anything_is_written(case):
+    change, where, message = UNSTORABLE[case]
+    if isinstance(change, str):
+        text = change
+    else:
+        data = sample()
+        change(data)
+        text = dump(data)
+    sandbox = SandboxFactory()
+    before = row_counts()
+    with pytest.raises(ImportProblem) as raised:
+        import_account(sandbox, text)
+    assert raised.value.where == where
+    assert message in raised.value.message
+    assert row_counts() == before
+
+
 def test_url_encoded_policy_with_a_syntax_error_points_into_the_decoded_document():
     # API_GetAccountAuthorizationDetails.html: documents are URL-encoded (RFC 3986).
     broken = (
