@@ -12,6 +12,7 @@ import copy
 import io
 import json
 import urllib.parse
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -432,7 +433,7 @@ def _with_nul_in_a_condition(data: dict[str, Any]) -> None:
     statement["Condition"] = {"StringEquals": {"aws:username": "ann\x00"}}
 
 
-UNSTORABLE = {
+UNSTORABLE: dict[str, tuple[str | Callable[[dict[str, Any]], object], str, str]] = {
     # A probe: json.loads recursed until RecursionError (a 500) on a file nested 200,000 deep.
     "nested 200,000 deep": (
         '{"UserDetailList": ' + "[" * 200_000 + "]" * 200_000 + "}",
