@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Mapping, Set
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +43,7 @@ from .scenario import (
 from .trials import judge_goals, scratch_sandbox
 from .world import WorldInvalid, build_world
 from .worldquiz import work_out
-from .yamlsource import Problem, Source, YamlProblem, read_yaml
+from .yamlsource import NUL_MESSAGE, Budget, Problem, Source, YamlProblem, read_yaml
 
 __all__ = [
     "LoadFailed",
@@ -51,6 +52,7 @@ __all__ = [
     "load",
     "read_folder",
     "read_path",
+    "read_upload",
     "read_zip",
 ]
 
@@ -118,17 +120,8 @@ def read_quizzes(path: Path) -> Banks:
 
 
 def zip_quizzes(data: bytes, name: str = "upload.zip") -> Banks:
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise LoadFailed([Problem(name, "", "not a zip file")]) from None
-    banks: Banks = {}
-    for info in archive.infolist():
-        base = info.filename.replace("\\", "/").rsplit("/", 1)[-1]
-        if base.endswith(QUIZ_SUFFIX) and not info.is_dir() and info.file_size <= MAX_FILE_BYTES:
-            where = f"{name}:{info.filename}"
-            banks[base.removesuffix(QUIZ_SUFFIX)] = (where, _decode(archive.read(info), where))
-    return banks
+    """The quiz banks in a zip, at any depth."""
+    return _quiz_banks(_unzip(data, name), name)
 
 
 def read_path(path: Path) -> Folders:
@@ -167,44 +160,179 @@ def read_folder(folder: Path) -> dict[str, str]:
 def read_zip(data: bytes, name: str = "upload.zip") -> Folders:
     """Scenario folders in a zip: ``slug/scenario.yaml`` and its neighbours, at any depth;
     a zip of one scenario's files (no folder) takes its slug from the zip's name."""
+    return _scenario_folders(_unzip(data, name), name)
+
+
+def read_upload(data: bytes, name: str = "upload.zip") -> tuple[Folders, Banks]:
+    """The scenario folders and the quiz banks of an uploaded zip, unpacked once."""
+    files = _unzip(data, name)
+    return _scenario_folders(files, name), _quiz_banks(files, name)
+
+
+# An upload is bounded before it is read: its size, its number of files, each file's size and
+# (declared, then as unpacked) the size of them all; its YAML is bounded in bytes here and in
+# values and nesting by yamlsource. At these limits an upload unpacks in a few hundredths of a
+# second and its YAML parses in well under a second (docs/scenarios.md, "Limits").
+MAX_UNPACKED_BYTES = 16 * 1024 * 1024
+MAX_YAML_BYTES = 4 * 1024 * 1024
+_METHODS = {
+    zipfile.ZIP_STORED: "stored",
+    zipfile.ZIP_DEFLATED: "deflate",
+    zipfile.ZIP_BZIP2: "bzip2",
+    zipfile.ZIP_LZMA: "lzma",
+}
+_YAML = (".yaml", ".yml")
+
+
+def _size(n: int) -> str:
+    """1,024.5 MB, 16 MB, 512 KB, 100 bytes."""
+    if n < 1024:
+        return f"{n} bytes"
+    if n < 1024 * 1024:
+        return f"{n / 1024:,.0f} KB"
+    mb = n / (1024 * 1024)
+    return f"{mb:,.0f} MB" if mb.is_integer() else f"{mb:,.1f} MB"
+
+
+def _unzip(data: bytes, name: str) -> dict[tuple[str, ...], str]:
+    """The text of every file of the zip worth reading (by its path's parts), all or nothing.
+
+    Sizes are checked as declared and again as unpacked (a zip may lie about them), and a file
+    that cannot be unpacked (encrypted, an unknown compression, damaged) is named, not a 500.
+    """
     if len(data) > MAX_ZIP_BYTES:
-        raise LoadFailed([Problem(name, "", "a zip of scenarios is at most 8 MB")])
+        raise _fail(name, f"the zip is {_size(len(data))}; the limit is {_size(MAX_ZIP_BYTES)}")
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise LoadFailed([Problem(name, "", "not a zip file")]) from None
-    entries = [i for i in archive.infolist() if not i.is_dir()]
+        entries = [i for i in archive.infolist() if not i.is_dir()]
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
+        raise _fail(name, "not a zip file") from None
     if len(entries) > MAX_ZIP_FILES:
-        raise LoadFailed([Problem(name, "", f"a zip holds at most {MAX_ZIP_FILES} files")])
-    by_folder: dict[str, dict[str, str]] = {}
+        raise _fail(name, f"the zip holds {len(entries):,} files; the limit is {MAX_ZIP_FILES:,}")
+    entries = [i for i in entries if _parts(i.filename)]
+    declared = sum(i.file_size for i in entries)
+    if declared > MAX_UNPACKED_BYTES:
+        raise _too_big(name, f"unpacks to {_size(declared)}", MAX_UNPACKED_BYTES)
+    yaml_declared = sum(i.file_size for i in entries if i.filename.lower().endswith(_YAML))
+    if yaml_declared > MAX_YAML_BYTES:
+        raise _too_big(name, f"holds {_size(yaml_declared)} of YAML", MAX_YAML_BYTES)
+    files: dict[tuple[str, ...], str] = {}
     problems: list[Problem] = []
+    unpacked = yaml_bytes = 0
     for info in entries:
-        parts = [p for p in info.filename.replace("\\", "/").split("/") if p]
-        if not parts or any(p in ("..", ".") for p in parts) or parts[-1].startswith("."):
+        where = f"{name}:{info.filename}"
+        raw = _member(archive, info, where, problems)
+        if raw is None:
             continue
-        if parts[0] == "__MACOSX":
-            continue
-        if info.file_size > MAX_FILE_BYTES:
-            problems.append(
-                Problem(f"{name}:{info.filename}", "", "a scenario file is at most 512 KB")
-            )
-            continue
-        folder = "/".join(parts[:-1])
+        unpacked += len(raw)
+        if unpacked > MAX_UNPACKED_BYTES:  # only a zip that lies about its sizes
+            raise _too_big(name, "unpacks to more than it declares", MAX_UNPACKED_BYTES)
+        if info.filename.lower().endswith(_YAML):
+            yaml_bytes += len(raw)
+            if yaml_bytes > MAX_YAML_BYTES:
+                raise _too_big(name, "holds more YAML than it declares", MAX_YAML_BYTES)
         try:
-            text = _decode(archive.read(info), f"{name}:{info.filename}")
+            files[_parts(info.filename)] = _decode(raw, where)
         except LoadFailed as exc:
             problems.extend(exc.problems)
-            continue
-        by_folder.setdefault(folder, {})[parts[-1]] = text
+    if problems:
+        raise LoadFailed(problems)
+    return files
+
+
+def _fail(where: str, message: str) -> LoadFailed:
+    return LoadFailed([Problem(where, "", message)])
+
+
+def _too_big(name: str, what: str, limit: int) -> LoadFailed:
+    of = " of YAML" if limit == MAX_YAML_BYTES else ""
+    return _fail(name, f"the zip {what}; the limit is {_size(limit)}{of} at once: load it in parts")
+
+
+def _member(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, where: str, problems: list[Problem]
+) -> bytes | None:
+    """One file's bytes, read no further than the file limit; None (with a problem) when it is
+    too big or cannot be unpacked."""
+    if info.file_size > MAX_FILE_BYTES:
+        problems.append(_file_too_big(where, info.file_size))
+        return None
+    if info.flag_bits & 0x1:
+        problems.append(Problem(where, "", "encrypted: zip it again without a password"))
+        return None
+    if info.compress_type not in _METHODS:
+        problems.append(
+            Problem(
+                where,
+                "",
+                f"compressed with method {info.compress_type}, which iamlab cannot unpack: zip "
+                "it again with the usual compression (deflate)",
+            )
+        )
+        return None
+    try:
+        with archive.open(info) as member:
+            raw = member.read(MAX_FILE_BYTES + 1)
+    except (
+        zipfile.BadZipFile,
+        EOFError,
+        OSError,
+        ValueError,
+        RuntimeError,
+        NotImplementedError,
+        zlib.error,
+    ) as exc:
+        # A wrong CRC (the zip lies about its sizes or is damaged), a truncated stream, ...
+        problems.append(Problem(where, "", f"cannot be unpacked ({exc}): zip it again"))
+        return None
+    if len(raw) > MAX_FILE_BYTES:  # only a zip that lies about the file's size
+        problems.append(_file_too_big(where, len(raw)))
+        return None
+    return raw
+
+
+def _file_too_big(where: str, size: int) -> Problem:
+    shown, limit = _size(size), _size(MAX_FILE_BYTES)
+    return Problem(
+        where,
+        "",
+        f"unpacks to {'more than ' if shown == limit else ''}{shown}; a file is at most {limit}",
+    )
+
+
+def _parts(filename: str) -> tuple[str, ...]:
+    """A member's path as its folders and name; () for what a zip tool adds and no one wrote
+    (``__MACOSX/``, dot files) or for a path that climbs out (``..``)."""
+    parts = tuple(p for p in filename.replace("\\", "/").split("/") if p)
+    if not parts or any(p in ("..", ".") for p in parts) or parts[-1].startswith("."):
+        return ()
+    if parts[0] == "__MACOSX":
+        return ()
+    return parts
+
+
+def _scenario_folders(files: Mapping[tuple[str, ...], str], name: str) -> Folders:
+    by_folder: dict[str, dict[str, str]] = {}
+    for parts, text in files.items():
+        by_folder.setdefault("/".join(parts[:-1]), {})[parts[-1]] = text
     folders: Folders = {}
-    for folder, files in sorted(by_folder.items()):
-        if SCENARIO_FILE not in files:
+    problems: list[Problem] = []
+    for folder, found in sorted(by_folder.items()):
+        if SCENARIO_FILE not in found:
             continue
         slug = folder.rsplit("/", 1)[-1] if folder else Path(name).stem
-        _add(folders, slug, f"{name}:{folder or '.'}", files, problems)
+        _add(folders, slug, f"{name}:{folder or '.'}", found, problems)
     if problems:
         raise LoadFailed(problems)
     return folders
+
+
+def _quiz_banks(files: Mapping[tuple[str, ...], str], name: str) -> Banks:
+    return {
+        parts[-1].removesuffix(QUIZ_SUFFIX): (f"{name}:{'/'.join(parts)}", text)
+        for parts, text in files.items()
+        if parts[-1].endswith(QUIZ_SUFFIX)
+    }
 
 
 def _add(
@@ -220,11 +348,16 @@ def _add(
 
 def _decode(data: bytes, where: str) -> str:
     if len(data) > MAX_FILE_BYTES:
-        raise LoadFailed([Problem(where, "", "a scenario file is at most 512 KB")])
+        raise LoadFailed([_file_too_big(where, len(data))])
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise LoadFailed([Problem(where, "", "not UTF-8 text")]) from None
+    if (nul := text.find("\x00")) >= 0:
+        line = text.count("\n", 0, nul) + 1
+        column = nul - text.rfind("\n", 0, nul)
+        raise LoadFailed([Problem(where, "", f"column {column} {NUL_MESSAGE}", line)])
+    return text
 
 
 # -- checking and saving -----------------------------------------------------------------------
@@ -248,10 +381,11 @@ def load(
     specs: list[ScenarioSpec] = []
     problems: list[Problem] = []
     banks: list[tuple[QuizSpec, dict[str, object]]] = []
+    budget = Budget()  # the values that all these files may hold together
     for done, (slug, (where, text)) in enumerate(sorted((quizzes or {}).items())):
         report_step(done, steps, f"Checking the quiz bank {slug}")
         try:
-            source = read_yaml(text, where)
+            source = read_yaml(text, where, budget)
             bank = read_quiz(slug, source, text)
         except YamlProblem as exc:
             problems.append(exc.problem)
@@ -265,7 +399,7 @@ def load(
         banks.append((bank, json.loads(json.dumps(facts))))
     for slug, (where, files) in sorted(folders.items()):
         try:
-            specs.append(read_scenario(slug, files, where))
+            specs.append(read_scenario(slug, files, where, budget))
         except ScenarioInvalid as exc:
             problems.extend(exc.problems)
     for done, spec in enumerate(specs, start=len(quizzes or {})):

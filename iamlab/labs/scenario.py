@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .yamlsource import Problem, Source, YamlProblem, dotted, read_yaml
+from .yamlsource import Budget, Problem, Source, YamlProblem, dotted, read_yaml
 
 __all__ = [
     "DIFFICULTIES",
@@ -151,9 +151,11 @@ class ScenarioInvalid(Exception):
         self.problems = problems
 
 
-def read_scenario(slug: str, files: Mapping[str, str], where: str = "") -> ScenarioSpec:
+def read_scenario(
+    slug: str, files: Mapping[str, str], where: str = "", budget: Budget | None = None
+) -> ScenarioSpec:
     """The scenario in ``files`` (file name -> text) of folder ``slug``. ``where`` prefixes
-    file names in problems (the folder's path)."""
+    file names in problems (the folder's path); ``budget`` is shared by one upload's files."""
     prefix = f"{where.rstrip('/')}/" if where else f"{slug}/"
     problems: list[Problem] = []
     if not _SLUG.fullmatch(slug):
@@ -176,7 +178,7 @@ def read_scenario(slug: str, files: Mapping[str, str], where: str = "") -> Scena
     for name in (SCENARIO_FILE, WORLD_FILE, FIXED_FILE):
         if name in files:
             try:
-                sources[name] = read_yaml(files[name], prefix + name)
+                sources[name] = read_yaml(files[name], prefix + name, budget)
             except YamlProblem as exc:
                 problems.append(exc.problem)
     if problems or SCENARIO_FILE not in sources:

@@ -9,7 +9,7 @@ from iamlab.people.roles import is_instructor
 from iamlab.sandbox.jobs import Outcome, Progress, Refused, handles
 from iamlab.sandbox.models import Job
 
-from .loading import LoadFailed, load, read_zip, zip_quizzes
+from .loading import LoadFailed, load, read_upload
 
 # More folders and banks than this in one upload go to a worker.
 INLINE_ITEMS = 3
@@ -22,7 +22,7 @@ def load_upload(job: Job, progress: Progress) -> Outcome:
     name = str(job.params.get("name", "upload.zip"))
     data = bytes(job.payload)
     try:
-        folders, banks = read_zip(data, name), zip_quizzes(data, name)
+        folders, banks = read_upload(data, name)
         report = load(folders, job.owner, quizzes=banks, owner=job.owner, progress=progress)
     except LoadFailed as failed:
         count = len(failed.problems)

@@ -28,7 +28,7 @@ from iamlab.web import is_htmx_swap
 
 from . import classes, content, practice, runs, uploads
 from .goals import GoalResult
-from .loading import LoadFailed, export_zip, load, read_zip, zip_quizzes
+from .loading import LoadFailed, export_zip, load, read_upload
 from .models import (
     Assignment,
     Classroom,
@@ -174,7 +174,7 @@ def manage(request: HttpRequest) -> HttpResponse:
         try:
             if problem:
                 raise LoadFailed([Problem(name, "", problem)])
-            folders, banks = read_zip(data, name), zip_quizzes(data, name)
+            folders, banks = read_upload(data, name)
             if not folders and not banks:
                 raise LoadFailed(
                     [Problem(name, "", "no scenario folder (scenario.yaml) or quiz bank here")]

@@ -4,6 +4,12 @@ Scenario files are written by hand; a message like "world.yaml, line 14, users[2
 group named Admins in account dev" lets an instructor fix it without hunting. Only YAML's safe
 subset is read (no tags that build Python objects), and a key given twice is refused, as a
 typo that hides a value would otherwise go unnoticed.
+
+Files are uploaded, so reading one is bounded before any tree is built: a first pass over the
+parser's events (no recursion) refuses a file nested more than :data:`MAX_DEPTH` deep, naming
+the line and column, or holding more than :data:`MAX_VALUES` values, or more than a
+:class:`Budget` shared by the files of one upload has left. No text may hold U+0000 (NUL): no
+database column can store it. LibYAML parses when PyYAML has it (ten times faster).
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from typing import Any
 
 import yaml
 
-__all__ = ["Problem", "Source", "YamlProblem", "moved", "read_yaml", "within"]
+__all__ = ["Budget", "Problem", "Source", "YamlProblem", "moved", "read_yaml", "within"]
 
 
 @dataclass(frozen=True)
@@ -55,14 +61,36 @@ class Source:
         return self.lines.get(())
 
 
-def read_yaml(text: str, file: str) -> Source:
+MAX_VALUES = 50_000  # in one file
+MAX_DEPTH = 60
+MAX_UPLOAD_VALUES = 100_000  # in the files of one upload together
+
+# The C parser (LibYAML) when PyYAML was built with it; it builds the same nodes, with marks.
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+NUL_MESSAGE = "holds the NUL character (U+0000), which no text may hold; remove it"
+
+
+@dataclass
+class Budget:
+    """The values the files of one upload may still hold, together."""
+
+    values: int = MAX_UPLOAD_VALUES
+
+
+def read_yaml(text: str, file: str, budget: Budget | None = None) -> Source:
     """Parse ``text`` (the contents of ``file``); raise :class:`YamlProblem` naming the line
-    of a syntax error or a repeated key."""
+    of a syntax error, a repeated key, a NUL character or a limit crossed. ``budget``, shared
+    by the files of one upload, is charged with the values read."""
+    if (nul := text.find("\x00")) >= 0:
+        at_line, column = _position(text, nul)
+        raise YamlProblem(Problem(file, "", f"column {column} {NUL_MESSAGE}", at_line))
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        _scan(text, file, budget)
+        node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
-        line = mark.line + 1 if mark is not None else None
+        # LibYAML marks the end of a text without a final newline on the line after it.
+        line = min(mark.line + 1, text.count("\n") + 1) if mark is not None else None
         reason = exc.problem or "not valid YAML"
         raise YamlProblem(Problem(file, "", f"not valid YAML: {reason}", line)) from exc
     except yaml.YAMLError as exc:
@@ -73,19 +101,83 @@ def read_yaml(text: str, file: str) -> Source:
     try:
         source.data = _build(node, (), source, yaml.SafeLoader(""))
     except (_TooBig, RecursionError):
-        raise YamlProblem(
-            Problem(
-                file,
-                "",
-                f"too large: a scenario file holds at most {MAX_VALUES:,} values, nested at most "
-                f"{MAX_DEPTH} deep (anchors and aliases count each time they are used)",
-            )
-        ) from None
+        raise YamlProblem(Problem(file, "", _TOO_MANY)) from None
     return source
 
 
-MAX_VALUES = 50_000
-MAX_DEPTH = 60
+_TOO_MANY = (
+    f"too large: a YAML file holds at most {MAX_VALUES:,} values, nested at most {MAX_DEPTH} deep "
+    "(anchors and aliases count each time they are used)"
+)
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of ``offset``."""
+    return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
+
+
+def _scan(text: str, file: str, budget: Budget | None, loader: Any = _LOADER) -> None:
+    """Refuse ``text`` when it nests more than :data:`MAX_DEPTH` deep or holds more values than
+    its limits, from the parser's events alone: building the tree recurses once per level, and
+    costs far more per value than this pass."""
+    try:
+        _scan_events(text, file, budget, loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        if loader is yaml.SafeLoader or mark is None or "nesting depth" not in str(exc.problem):
+            raise
+        # LibYAML stops at its own limit (1000 levels), past ours: find where ours is crossed
+        # with PyYAML's parser, in the text up to there (PyYAML reads ahead less).
+        _scan_events(text[: mark.index], file, None, yaml.SafeLoader)
+        raise
+
+
+def _scan_events(text: str, file: str, budget: Budget | None, loader: Any) -> None:
+    most = MAX_VALUES if budget is None else min(MAX_VALUES, budget.values)
+    values = 0
+    opened: list[list[int]] = []  # each open list or mapping: [1 if a mapping, items seen]
+    for event in yaml.parse(text, Loader=loader):
+        if isinstance(event, yaml.CollectionEndEvent):
+            opened.pop()
+            continue
+        if not isinstance(event, yaml.NodeEvent):
+            continue
+        if opened:
+            parent = opened[-1]
+            parent[1] += 1
+            is_key = parent[0] == 1 and parent[1] % 2 == 1
+        else:
+            is_key = False
+        mark = event.start_mark
+        assert mark is not None  # the parser marks every event
+        if len(opened) > MAX_DEPTH:
+            raise YamlProblem(
+                Problem(
+                    file,
+                    "",
+                    f"column {mark.column + 1}: lists and mappings are nested more than "
+                    f"{MAX_DEPTH} deep here; the limit is {MAX_DEPTH}",
+                    mark.line + 1,
+                )
+            )
+        if not is_key:
+            values += 1
+            if values > most:
+                if budget is not None and most < MAX_VALUES:
+                    raise YamlProblem(
+                        Problem(
+                            file,
+                            "",
+                            f"too large: the YAML files of one upload hold at most "
+                            f"{MAX_UPLOAD_VALUES:,} values together; load them in parts",
+                            mark.line + 1,
+                        )
+                    )
+                raise YamlProblem(Problem(file, "", _TOO_MANY))
+        if isinstance(event, yaml.CollectionStartEvent):
+            opened.append([int(isinstance(event, yaml.MappingStartEvent)), 0])
+    if budget is not None:
+        budget.values -= values
 
 
 class _TooBig(Exception):
@@ -113,6 +205,15 @@ def _build(
                     )
                 )
             name = str(key)
+            if "\x00" in name:
+                raise YamlProblem(
+                    Problem(
+                        source.file,
+                        dotted(path),
+                        f"a key {NUL_MESSAGE}",
+                        key_node.start_mark.line + 1,
+                    )
+                )
             if name in out:
                 raise YamlProblem(
                     Problem(
@@ -128,7 +229,10 @@ def _build(
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, (*path, i), source, loader) for i, item in enumerate(node.value)]
-    return _scalar(node, source, loader)
+    value = _scalar(node, source, loader)
+    if isinstance(value, str) and "\x00" in value:  # written "\0", "\x00" or "\u0000"
+        raise YamlProblem(Problem(source.file, dotted(path), NUL_MESSAGE, source.lines[path]))
+    return value
 
 
 def _scalar(node: yaml.Node, source: Source, loader: yaml.SafeLoader) -> Any:
@@ -137,11 +241,12 @@ def _scalar(node: yaml.Node, source: Source, loader: yaml.SafeLoader) -> Any:
             Problem(source.file, "", "a key must be a plain word", node.start_mark.line + 1)
         )
     try:
-        return loader.construct_object(node, deep=True)
+        value = loader.construct_object(node, deep=True)
     except yaml.YAMLError as exc:
         raise YamlProblem(
             Problem(source.file, "", f"not valid YAML: {exc}", node.start_mark.line + 1)
         ) from exc
+    return value
 
 
 def dotted(path: tuple[str | int, ...]) -> str:

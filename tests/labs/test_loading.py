@@ -282,21 +282,27 @@ def test_a_goal_may_name_what_the_learner_creates_if_the_fixed_world_has_it() ->
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "expected"),
     [
         # "Billion laughs": each alias doubles the values.
-        "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
-        + "".join(
-            f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n"
-            for i in range(8)
+        (
+            "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+            + "".join(
+                f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n"
+                for i in range(8)
+            ),
+            "s/world.yaml: too large",
         ),
-        "a: " + "[" * 200 + "]" * 200 + "\n",
+        (
+            "a: " + "[" * 200 + "]" * 200 + "\n",
+            "s/world.yaml, line 1: column 64: lists and mappings are nested more than 60 deep",
+        ),
     ],
     ids=["aliases", "nesting"],
 )
-def test_a_runaway_yaml_file_is_refused_not_expanded(text: str) -> None:
+def test_a_runaway_yaml_file_is_refused_not_expanded(text: str, expected: str) -> None:
     found = problems_of({"s": ("s", folder(world_yaml=text))})
-    assert any(p.startswith("s/world.yaml: too large") for p in found), found
+    assert any(p.startswith(expected) for p in found), found
 
 
 def test_scenarios_export_to_folders_and_a_zip_that_load_back(tmp_path: Path) -> None:
