@@ -61,9 +61,9 @@ class Source:
         return self.lines.get(())
 
 
-MAX_VALUES = 50_000  # in one file
+MAX_VALUES = 25_000  # in one file
 MAX_DEPTH = 60
-MAX_UPLOAD_VALUES = 100_000  # in the files of one upload together
+MAX_UPLOAD_VALUES = 50_000  # in the files of one upload together
 
 # The C parser (LibYAML) when PyYAML was built with it; it builds the same nodes, with marks.
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

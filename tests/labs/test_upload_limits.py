@@ -294,17 +294,17 @@ def test_the_yaml_of_one_upload_holds_a_bounded_number_of_values_together():
     with pytest.raises(YamlProblem) as caught:
         read_yaml("- a\n" * 20, "two.yaml", budget)
     assert str(caught.value) == (
-        "two.yaml, line 9: too large: the YAML files of one upload hold at most 100,000 "
+        "two.yaml, line 9: too large: the YAML files of one upload hold at most 50,000 "
         "values together; load them in parts"
     )
 
 
 def test_an_upload_of_many_large_banks_stops_at_the_values_limit_and_saves_nothing():
-    big = "questions:\n" + "- a\n" * 45_000
+    big = "questions:\n" + "- a\n" * 22_000
     banks = {f"b{i}": (f"b{i}.quiz.yaml", big) for i in range(3)}
     with pytest.raises(LoadFailed) as caught:
         load({}, quizzes=banks)
-    assert "b2.quiz.yaml, line 9996: too large: the YAML files of one upload hold at most" in str(
+    assert "b2.quiz.yaml, line 5996: too large: the YAML files of one upload hold at most" in str(
         caught.value
     )
     assert Quiz.objects.count() == 0
