@@ -124,6 +124,10 @@ TASKS = {
     }
 }
 
+# Finished background jobs are kept this many days for their pages, then ``manage.py prune``
+# deletes them.
+IAMLAB_JOB_DAYS = int(os.environ.get("IAMLAB_JOB_DAYS", "14"))
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

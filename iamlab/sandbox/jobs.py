@@ -28,7 +28,7 @@ from django.utils import timezone
 from . import authz
 from .models import Account, Job, Sandbox
 
-__all__ = ["Outcome", "Progress", "Refused", "handles", "run_job", "submit"]
+__all__ = ["Outcome", "Progress", "Refused", "handles", "prune", "run_job", "submit"]
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +142,15 @@ def run_job(job_id: str) -> str:
         ending = {"state": Job.State.DONE, "message": outcome.message, "result_url": outcome.url}
     Job.objects.filter(pk=job.pk).update(finished_at=timezone.now(), payload=b"", step="", **ending)
     return str(ending["state"])
+
+
+def prune(days: int) -> int:
+    """Delete the jobs that ended more than ``days`` days ago (and any that never started in
+    that time); return how many."""
+    cutoff = timezone.now() - dt.timedelta(days=days)
+    ended = Job.objects.filter(finished_at__lt=cutoff)
+    lost = Job.objects.filter(finished_at__isnull=True, created_at__lt=cutoff)
+    return ended.delete()[0] + lost.delete()[0]
 
 
 def stalled(job: Job, now: dt.datetime | None = None) -> bool:

@@ -152,3 +152,33 @@ def test_an_unexpected_error_fails_the_job_without_a_trace_for_the_person(
     page = client.get(job.get_absolute_url()).content.decode()
     assert "Something went wrong on our side, and nothing was written." in page
     assert "disk on fire" not in page
+
+
+def test_prune_deletes_jobs_that_ended_long_ago(small_inline: None, settings: Any) -> None:
+    settings.IAMLAB_JOB_DAYS = 7
+    client, sandbox = _signed_in()
+    client.post(reverse("sandbox:import", args=[sandbox.pk]), {"file": _upload(generate(40, 3))})
+    recent = Job.objects.get()
+    old = Job.objects.create(owner=recent.owner, kind="import", title="old")
+    from django.utils import timezone
+
+    Job.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - jobs.dt.timedelta(days=9),
+        finished_at=timezone.now() - jobs.dt.timedelta(days=8),
+    )
+    out = io.StringIO()
+    call_command("prune", stdout=out)
+    assert "and 1 finished jobs." in out.getvalue()
+    assert list(Job.objects.values_list("pk", flat=True)) == [recent.pk]
+
+
+@override_settings(TASKS=DATABASE_QUEUE)
+def test_prune_also_clears_the_queues_old_task_results() -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    jobs.run_job.enqueue(str(uuid.uuid4()))
+    DBTaskResult.objects.update(
+        status="SUCCESSFUL", finished_at=jobs.timezone.now() - jobs.dt.timedelta(days=30)
+    )
+    call_command("prune", stdout=io.StringIO())
+    assert not DBTaskResult.objects.exists()

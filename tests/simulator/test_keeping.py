@@ -86,7 +86,9 @@ def test_prune_deletes_expired_sessions_and_old_or_orphaned_anonymous_runs(setti
 
     out = StringIO()
     call_command("prune", stdout=out)
-    assert out.getvalue().strip() == ("Deleted 1 expired sessions and 2 anonymous simulator runs.")
+    assert out.getvalue().strip() == (
+        "Deleted 1 expired sessions, 2 anonymous simulator runs and 0 finished jobs."
+    )
     assert set(Simulation.objects.values_list("pk", flat=True)) == {recent.pk, owned.pk}
     assert visitor.get(recent.get_absolute_url()).status_code == HTTPStatus.OK
     assert Session.objects.count() == 1
