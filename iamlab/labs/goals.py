@@ -23,6 +23,7 @@ from iamlab.sandbox.graphing import access_graph, graph_input
 from iamlab.sandbox.world import PrincipalInfo, World
 
 from .scenario import ESCALATION, Goal
+from .yamlsource import Budget
 
 __all__ = ["GoalResult", "check_goals", "resolve"]
 
@@ -76,10 +77,17 @@ def resolve(world: World, sandbox: models.Sandbox, ref: str) -> PrincipalInfo | 
 
 
 def check_goals(
-    sandbox: models.Sandbox, goals: Iterable[Goal], *, world: World | None = None
+    sandbox: models.Sandbox,
+    goals: Iterable[Goal],
+    *,
+    world: World | None = None,
+    budget: Budget | None = None,
+    where: str = "",
 ) -> list[GoalResult]:
     """Each goal checked against the sandbox as it is now. Given the sandbox's ``world`` (read
-    afresh), nothing is cached: for a world built only to be checked, then rolled back."""
+    afresh), nothing is cached: for a world built only to be checked, then rolled back. With
+    an upload's ``budget``, each goal is checked only while it lasts (``where`` names the file
+    in the message)."""
     trial = world is not None
     if world is None:
         world = World.for_sandbox(sandbox)
@@ -93,7 +101,12 @@ def check_goals(
         return graphs[0]
 
     checks = {"request": _request, "path": _path, "finding": _finding}
-    return [checks[goal.kind](goal, world, sandbox, graph_of) for goal in goals]
+    results = []
+    for goal in goals:
+        if budget is not None:
+            budget.check(where)
+        results.append(checks[goal.kind](goal, world, sandbox, graph_of))
+    return results
 
 
 def _request(

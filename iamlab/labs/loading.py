@@ -43,7 +43,7 @@ from .scenario import (
 from .trials import judge_goals, scratch_sandbox
 from .world import WorldInvalid, build_world
 from .worldquiz import work_out
-from .yamlsource import NUL_MESSAGE, Budget, Problem, Source, YamlProblem, read_yaml
+from .yamlsource import NUL_MESSAGE, Budget, OverBudget, Problem, Source, YamlProblem, read_yaml
 
 __all__ = [
     "LoadFailed",
@@ -381,30 +381,35 @@ def load(
     specs: list[ScenarioSpec] = []
     problems: list[Problem] = []
     banks: list[tuple[QuizSpec, dict[str, object]]] = []
-    budget = Budget()  # the values that all these files may hold together
-    for done, (slug, (where, text)) in enumerate(sorted((quizzes or {}).items())):
-        report_step(done, steps, f"Checking the quiz bank {slug}")
-        try:
-            source = read_yaml(text, where, budget)
-            bank = read_quiz(slug, source, text)
-        except YamlProblem as exc:
-            problems.append(exc.problem)
-            continue
-        except QuizInvalid as exc:
-            problems.extend(exc.problems)
-            continue
-        facts, found = work_out(bank, source)
-        problems.extend(found)
-        # As the database gives it back (tuples become lists), to tell a change.
-        banks.append((bank, json.loads(json.dumps(facts))))
-    for slug, (where, files) in sorted(folders.items()):
-        try:
-            specs.append(read_scenario(slug, files, where, budget))
-        except ScenarioInvalid as exc:
-            problems.extend(exc.problems)
-    for done, spec in enumerate(specs, start=len(quizzes or {})):
-        report_step(done, steps, f"Building and checking the world of {spec.slug}")
-        problems.extend(try_worlds(spec))
+    budget = Budget()  # what all these files may cost together, to read and to check
+    try:
+        for done, (slug, (where, text)) in enumerate(sorted((quizzes or {}).items())):
+            report_step(done, steps, f"Checking the quiz bank {slug}")
+            budget.check(where)
+            try:
+                source = read_yaml(text, where, budget)
+                bank = read_quiz(slug, source, text)
+            except YamlProblem as exc:
+                problems.append(exc.problem)
+                continue
+            except QuizInvalid as exc:
+                problems.extend(exc.problems)
+                continue
+            facts, found = work_out(bank, source, budget)
+            problems.extend(found)
+            # As the database gives it back (tuples become lists), to tell a change.
+            banks.append((bank, json.loads(json.dumps(facts))))
+        for slug, (where, files) in sorted(folders.items()):
+            budget.check(where)
+            try:
+                specs.append(read_scenario(slug, files, where, budget))
+            except ScenarioInvalid as exc:
+                problems.extend(exc.problems)
+        for done, spec in enumerate(specs, start=len(quizzes or {})):
+            report_step(done, steps, f"Building and checking the world of {spec.slug}")
+            problems.extend(try_worlds(spec, budget))
+    except OverBudget as exc:
+        raise LoadFailed([*problems, exc.problem]) from None
     report_step(steps, steps, "Saving")
     report = LoadReport()
     quiz_slugs = {
@@ -513,14 +518,15 @@ def _fields(spec: ScenarioSpec) -> dict[str, object]:
     }
 
 
-def try_worlds(spec: ScenarioSpec) -> list[Problem]:
+def try_worlds(spec: ScenarioSpec, budget: Budget | None = None) -> list[Problem]:
     """Build the scenario's world (and its fixed world) in sandboxes that are rolled back,
-    and check its start and goals against them (:func:`trials.judge_goals`)."""
+    and check its start and goals against them (:func:`trials.judge_goals`), while ``budget``
+    lasts (else :class:`OverBudget`)."""
     problems: list[Problem] = []
     scenario_file = spec.world.file.rsplit("/", 1)[0] + "/" + SCENARIO_FILE
-    start = _trial(spec, spec.world, problems, scenario_file, check_start=True)
+    start = _trial(spec, spec.world, problems, scenario_file, budget, check_start=True)
     fixed = (
-        _trial(spec, spec.fixed, problems, scenario_file, check_start=False)
+        _trial(spec, spec.fixed, problems, scenario_file, budget, check_start=False)
         if spec.fixed is not None
         else None
     )
@@ -542,6 +548,7 @@ def _trial(
     source: Source,
     problems: list[Problem],
     scenario_file: str,
+    budget: Budget | None,
     *,
     check_start: bool,
 ) -> list[GoalResult] | None:
@@ -551,7 +558,7 @@ def _trial(
         try:
             sandbox = scratch_sandbox(spec.slug)
             try:
-                build_world(sandbox, source)
+                build_world(sandbox, source, budget)
             except WorldInvalid as exc:
                 problems.extend(exc.problems)
                 return None
@@ -565,7 +572,7 @@ def _trial(
                         "Account/user/name, Account/role/name, Account/root or an ARN)",
                     )
                 )
-            return check_goals(sandbox, spec.goals, world=world)
+            return check_goals(sandbox, spec.goals, world=world, budget=budget, where=scenario_file)
         finally:
             transaction.set_rollback(True)  # only a trial: nothing of it stays
 

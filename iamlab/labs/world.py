@@ -47,7 +47,7 @@ from iamlab.sandbox.models import (
     SsoUser,
 )
 
-from .yamlsource import Problem, Source, dotted
+from .yamlsource import Budget, Problem, Source, dotted
 
 __all__ = ["WORLD_FILE", "WorldInvalid", "build_world"]
 
@@ -88,10 +88,11 @@ class WorldInvalid(Exception):
         self.problems = problems
 
 
-def build_world(sandbox: Sandbox, source: Source) -> None:
+def build_world(sandbox: Sandbox, source: Source, budget: Budget | None = None) -> None:
     """Create the world of ``source`` in ``sandbox`` (which should hold nothing yet); raise
-    :class:`WorldInvalid` with every problem found. Run it in a transaction."""
-    _Builder(sandbox, source).build()
+    :class:`WorldInvalid` with every problem found. Run it in a transaction. With ``budget``
+    (an upload's), each entry is built only while the budget lasts."""
+    _Builder(sandbox, source, budget).build()
 
 
 class _Stop(Exception):
@@ -99,9 +100,10 @@ class _Stop(Exception):
 
 
 class _Builder:
-    def __init__(self, sandbox: Sandbox, source: Source) -> None:
+    def __init__(self, sandbox: Sandbox, source: Source, budget: Budget | None = None) -> None:
         self.sandbox = sandbox
         self.source = source
+        self.budget = budget
         self.problems: list[Problem] = []
         self.accounts: dict[str, Account] = {}
         self.policies: dict[tuple[int, str], ManagedPolicy] = {}
@@ -226,6 +228,8 @@ class _Builder:
 
     def each(self, section: str, build: Callable[[Path, dict[str, Any]], None]) -> None:
         for path, entry in self.entries(section):
+            if self.budget is not None:
+                self.budget.check(f"{self.source.file}, line {self.source.line(path)}")
             try:
                 build(path, entry)
             except _Stop:

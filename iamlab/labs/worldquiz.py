@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -41,7 +42,7 @@ from .quiz import (
 from .scenario import Goal, _Reader
 from .trials import judge_goals, scratch_sandbox
 from .world import WorldInvalid, build_world
-from .yamlsource import Problem, Source, dotted, moved, read_yaml, within
+from .yamlsource import Budget, Problem, Source, dotted, moved, read_yaml, within
 
 __all__ = ["grade_build", "open_build", "work_out"]
 
@@ -54,8 +55,11 @@ _STEP_ORDER = {
 }
 
 
-def work_out(spec: QuizSpec, source: Source) -> tuple[dict[str, Any], list[Problem]]:
-    """The facts of every question about a world in ``spec``, and the problems found."""
+def work_out(
+    spec: QuizSpec, source: Source, budget: Budget | None = None
+) -> tuple[dict[str, Any], list[Problem]]:
+    """The facts of every question about a world in ``spec``, and the problems found; with an
+    upload's ``budget``, while it lasts (else :class:`OverBudget`)."""
     facts: dict[str, Any] = {}
     problems: list[Problem] = []
     for i, question in enumerate(spec.questions):
@@ -63,7 +67,7 @@ def work_out(spec: QuizSpec, source: Source) -> tuple[dict[str, Any], list[Probl
             continue
         where: tuple[str | int, ...] = ("questions", i)
         found: list[Problem] = []
-        worked = _trial(question, source, where, found)
+        worked = _trial(question, source, where, found, budget)
         problems.extend(found)
         if worked is not None and not found:
             facts[question.id] = worked
@@ -80,24 +84,33 @@ def _combinations(question: Question) -> list[dict[str, str]]:
 
 
 def _trial(
-    question: Question, source: Source, where: tuple[str | int, ...], problems: list[Problem]
+    question: Question,
+    source: Source,
+    where: tuple[str | int, ...],
+    problems: list[Problem],
+    budget: Budget | None = None,
 ) -> dict[str, Any] | None:
     def problem(path: tuple[str | int, ...], message: str) -> None:
         full = (*where, *path)
         problems.append(Problem(source.file, dotted(full), message, source.line(full)))
 
+    def spend() -> None:
+        if budget is not None:
+            budget.check(f"{source.file}, line {source.line(where)}")
+
     with transaction.atomic():
         try:
+            spend()
             sandbox = scratch_sandbox(question.id)
-            world = _build(sandbox, question, source, (*where, "world"), problems)
+            world = _build(sandbox, question, source, (*where, "world"), problems, budget)
             if world is None:
                 return None
             if question.kind == "who":
-                worked = _who(question, world, sandbox, problem)
+                worked = _who(question, world, sandbox, problem, spend)
             elif question.kind == "path":
-                worked = _path(question, world, sandbox, problem)
+                worked = _path(question, world, sandbox, problem, spend)
             else:
-                worked = _build_task(question, world, sandbox, source, where, problems)
+                worked = _build_task(question, world, sandbox, source, where, problems, budget)
             if worked is not None:
                 worked["world"] = summary(world)
             return worked
@@ -111,10 +124,11 @@ def _build(
     source: Source,
     prefix: tuple[str | int, ...],
     problems: list[Problem],
+    budget: Budget | None = None,
 ) -> World | None:
     data = question.data[str(prefix[-1])]  # the question's world, or its fixed world
     try:
-        build_world(sandbox, within(source, prefix, data))
+        build_world(sandbox, within(source, prefix, data), budget)
     except WorldInvalid as exc:
         problems.extend(moved(exc.problems, prefix))
         return None
@@ -161,7 +175,11 @@ def summary(world: World) -> list[tuple[str, list[tuple[str, str]]]]:
 
 
 def _who(
-    question: Question, world: World, sandbox: Sandbox, problem: Report
+    question: Question,
+    world: World,
+    sandbox: Sandbox,
+    problem: Report,
+    spend: Callable[[], None] = lambda: None,
 ) -> dict[str, Any] | None:
     data = question.data
     combos = _combinations(question)
@@ -185,6 +203,7 @@ def _who(
         )
     variants = {}
     for values in combos:
+        spend()
         request = _fill_json(data["request"], values)
         allowed, reasons = [], []
         for p in among:
@@ -206,7 +225,11 @@ def _who(
 
 
 def _path(
-    question: Question, world: World, sandbox: Sandbox, problem: Report
+    question: Question,
+    world: World,
+    sandbox: Sandbox,
+    problem: Report,
+    spend: Callable[[], None] = lambda: None,
 ) -> dict[str, Any] | None:
     data = question.data
     graph = build_graph(graph_input(world, sandbox))
@@ -214,6 +237,7 @@ def _path(
     steps = {n for e in graph.edges for n in (e.source, e.target)}
     variants = {}
     for values in _combinations(question):
+        spend()
         ends = []
         for key in ("from", "to"):
             ref = _fill(data[key], values)
@@ -256,18 +280,26 @@ def _build_task(
     source: Source,
     where: tuple[str | int, ...],
     problems: list[Problem],
+    budget: Budget | None = None,
 ) -> dict[str, Any] | None:
     reader = _Reader(within(source, where, question.data))
     goals = reader.goals(question.data.get("goals"))
     problems.extend(moved(reader.problems, where))
     if reader.problems:
         return None
-    start = check_goals(sandbox, goals, world=world)
+    file = source.file
+    start = check_goals(sandbox, goals, world=world, budget=budget, where=file)
     with transaction.atomic():
-        fixed_sandbox = scratch_sandbox(question.id + "-fixed")
-        fixed = _build(fixed_sandbox, question, source, (*where, "fixed"), problems)
-        results = None if fixed is None else check_goals(fixed_sandbox, goals, world=fixed)
-        transaction.set_rollback(True)
+        try:
+            fixed_sandbox = scratch_sandbox(question.id + "-fixed")
+            fixed = _build(fixed_sandbox, question, source, (*where, "fixed"), problems, budget)
+            results = (
+                None
+                if fixed is None
+                else check_goals(fixed_sandbox, goals, world=fixed, budget=budget, where=file)
+            )
+        finally:
+            transaction.set_rollback(True)
     judge_goals(
         problems,
         start,

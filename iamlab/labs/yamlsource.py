@@ -14,12 +14,22 @@ database column can store it. LibYAML parses when PyYAML has it (ten times faste
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
-__all__ = ["Budget", "Problem", "Source", "YamlProblem", "moved", "read_yaml", "within"]
+__all__ = [
+    "Budget",
+    "OverBudget",
+    "Problem",
+    "Source",
+    "YamlProblem",
+    "moved",
+    "read_yaml",
+    "within",
+]
 
 
 @dataclass(frozen=True)
@@ -70,11 +80,38 @@ _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 NUL_MESSAGE = "holds the NUL character (U+0000), which no text may hold; remove it"
 
 
+MAX_UPLOAD_SECONDS = 10.0  # of CPU, to check one upload: well within a worker's timeout
+
+
+class OverBudget(Exception):
+    """Checking one upload took more CPU than its :class:`Budget` allows."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
 @dataclass
 class Budget:
-    """The values the files of one upload may still hold, together."""
+    """What one upload may still cost: the values its YAML files hold together, and the CPU
+    seconds spent checking it (building its worlds, judging its goals, working out its
+    questions), counted from the budget's making."""
 
-    values: int = MAX_UPLOAD_VALUES
+    values: int = field(default_factory=lambda: MAX_UPLOAD_VALUES)
+    seconds: float = field(default_factory=lambda: MAX_UPLOAD_SECONDS)
+    started: float = field(default_factory=time.thread_time)
+
+    def check(self, where: str) -> None:
+        """Raise :class:`OverBudget`, naming ``where`` checking stopped, once the time is up."""
+        if time.thread_time() - self.started > self.seconds:
+            raise OverBudget(
+                Problem(
+                    where,
+                    "",
+                    f"checking stopped here: this upload took more than {self.seconds:g} s of "
+                    "CPU to check, the most one upload may take; load it in parts",
+                )
+            )
 
 
 def read_yaml(text: str, file: str, budget: Budget | None = None) -> Source:

@@ -319,3 +319,61 @@ def test_libyaml_and_pyyaml_read_alike(monkeypatch):
     with pytest.raises(YamlProblem) as caught:
         read_yaml(NESTED, "w.yaml")
     assert "line 1: column 64: lists and mappings are nested more than 60 deep" in str(caught.value)
+
+
+def big_world(users: int) -> str:
+    return (
+        'accounts:\n  - name: Dev\n    id: "111122223333"\n'
+        "groups:\n  - name: Readers\n    managed: [ReadOnlyAccess]\n"
+        "users:\n  - name: ann\n"
+        + "".join(f"  - name: u{i}\n    groups: [Readers]\n" for i in range(users))
+    )
+
+
+def test_checking_an_upload_stops_when_its_cpu_budget_is_spent(teacher, monkeypatch):
+    # 1,000 users build in about 4 s; the budget stops the build, whatever the shape of the
+    # work (worlds, goals, questions), and nothing is saved.
+    monkeypatch.setattr(yamlsource, "MAX_UPLOAD_SECONDS", 0.5)
+    upload = io.BytesIO(zipped(lab(world_yaml=big_world(1000), fixed_yaml="")))
+    upload.name = "big.zip"
+    before = counts()
+    started = time.thread_time()
+    response = teacher.post(reverse("labs:manage"), {"file": upload})
+    spent = time.thread_time() - started
+    assert response.status_code == 400
+    [problem] = response.context["problems"]
+    assert problem.startswith("big.zip:one-bucket/world.yaml, line ")
+    assert problem.endswith(
+        "checking stopped here: this upload took more than 0.5 s of CPU to check, the most one "
+        "upload may take; load it in parts"
+    )
+    assert counts() == before
+    assert spent < 2, f"{spent:.1f} s of CPU"
+
+
+WHO_BANK = """\
+title: Who reads
+topic: groups
+questions:
+  - id: who-reads
+    kind: who
+    prompt: Who may read the reports?
+    world:
+      accounts:
+        - name: Dev
+          id: "111122223333"
+      users:
+        - name: ann
+    request:
+      action: s3:GetObject
+      resource: arn:aws:s3:::reports/q1.csv
+"""
+
+
+def test_working_out_a_quiz_bank_stops_when_the_budget_is_spent(monkeypatch):
+    monkeypatch.setattr(yamlsource, "MAX_UPLOAD_SECONDS", 0.0)
+    with pytest.raises(LoadFailed) as caught:
+        load({}, quizzes={"who": ("up.zip:who.quiz.yaml", WHO_BANK)})
+    assert str(caught.value).startswith("up.zip:who.quiz.yaml")
+    assert "checking stopped here: this upload took more than 0 s of CPU" in str(caught.value)
+    assert Quiz.objects.count() == 0
