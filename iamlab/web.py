@@ -1,11 +1,60 @@
-"""Small helpers shared by the apps' views."""
+"""Small helpers shared by the apps' views and forms."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
+from django.forms.utils import ErrorDict
 from django.http import HttpRequest
+
+NUL = "\x00"
+NUL_ERROR = (
+    "This holds the NUL character (U+0000), which no text may hold (a database cannot store "
+    "it): remove it."
+)
 
 
 def is_htmx_swap(request: HttpRequest) -> bool:
     """An htmx request that swaps a fragment (not a history restore, which wants the page)."""
     htmx = getattr(request, "htmx", None)
     return htmx is not None and bool(htmx) and not htmx.history_restore_request
+
+
+def has_nul(value: object) -> bool:
+    """Whether a submitted value (a string, or a list of them) holds U+0000."""
+    if isinstance(value, str):
+        return NUL in value
+    if isinstance(value, list | tuple):
+        return any(isinstance(v, str) and NUL in v for v in value)
+    return False
+
+
+def nul_in(data: Any) -> str | None:
+    """The first key of a QueryDict (or mapping) whose name or any value holds U+0000."""
+    getlist = getattr(data, "getlist", None)
+    for key in data:
+        values = getlist(key) if getlist is not None else [data[key]]
+        if NUL in str(key) or has_nul(values):
+            return str(key)
+    return None
+
+
+class RefusesNul(forms.BaseForm):
+    """A form that refuses U+0000 (NUL) in any field, with that field's error, before any field
+    is cleaned.
+
+    PostgreSQL can neither store NUL nor compare with it (a query that holds one fails), while
+    SQLite stores it. Django's ``CharField`` refuses it, but not choices, numbers, model choices
+    or the fields built on ``CharField`` that turn text into tags or lists. Put this first in a
+    form's bases; what was typed comes back as it was, so it can be corrected.
+    """
+
+    def full_clean(self) -> None:
+        if self.is_bound and (found := [n for n in self.fields if has_nul(self[n].data)]):
+            self._errors = ErrorDict(renderer=self.renderer)
+            self.cleaned_data = {}
+            for name in found:
+                self.add_error(name, NUL_ERROR)
+            return
+        super().full_clean()

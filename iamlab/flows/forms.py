@@ -13,6 +13,7 @@ from django import forms
 from iamlab.policy.sts import MAX_DURATION, MIN_DURATION
 from iamlab.sandbox import models, rules
 from iamlab.sandbox.forms import TagsField
+from iamlab.web import RefusesNul
 
 # The console's switch-role colours (id_roles_use_switch-role-console.html).
 COLORS = [
@@ -32,7 +33,7 @@ def checked_session_name(value: str) -> str:
     return value
 
 
-class FlowForm(forms.Form):
+class FlowForm(RefusesNul, forms.Form):
     """A form on one sandbox; it puts ``aria-invalid`` and focus on the first bad field."""
 
     def __init__(self, sandbox: models.Sandbox, *args: Any, **kwargs: Any) -> None:

@@ -12,6 +12,7 @@ from django import forms
 
 from iamlab.policy import catalog
 from iamlab.sandbox import models
+from iamlab.web import RefusesNul
 
 from .forms import FlowForm
 
@@ -261,7 +262,7 @@ class RunFunctionForm(FlowForm):
         return data
 
 
-class FunctionCallForm(forms.Form):
+class FunctionCallForm(RefusesNul, forms.Form):
     """One call the function's code makes with the credentials Lambda gave it."""
 
     action = forms.CharField(label="Action", max_length=200, initial="logs:CreateLogGroup")

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from iamlab.people.roles import instructor_required
 from iamlab.sandbox import jobs
-from iamlab.web import is_htmx_swap
+from iamlab.web import RefusesNul, is_htmx_swap
 
 from . import classes, content, practice, runs, uploads
 from .goals import GoalResult
@@ -307,7 +307,7 @@ def export(request: HttpRequest, slug: str | None = None) -> HttpResponse:
 # -- classes -------------------------------------------------------------------------------------
 
 
-class ClassForm(forms.Form):
+class ClassForm(RefusesNul, forms.Form):
     name = forms.CharField(max_length=100, label="Class name", strip=True)
 
     def __init__(self, *args: Any, instructor: User, **kwargs: Any) -> None:
@@ -321,7 +321,7 @@ class ClassForm(forms.Form):
         return name
 
 
-class JoinForm(forms.Form):
+class JoinForm(RefusesNul, forms.Form):
     code = forms.CharField(max_length=20, label="Class code", strip=True)
 
     def clean_code(self) -> Classroom:

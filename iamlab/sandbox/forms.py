@@ -15,6 +15,7 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 
 from iamlab.policy import PolicyType
+from iamlab.web import RefusesNul
 
 from . import models, rules, services
 
@@ -54,7 +55,7 @@ def policy_widget(type_: PolicyType, rows: int = 12) -> forms.Textarea:
     )
 
 
-class SandboxForm(forms.ModelForm):  # type: ignore[type-arg]
+class SandboxForm(RefusesNul, forms.ModelForm):  # type: ignore[type-arg]
     """A ModelForm bound to one sandbox; subclasses name their policy fields' types."""
 
     policy_fields: ClassVar[dict[str, PolicyType]] = {}
@@ -129,6 +130,14 @@ class SandboxForm(forms.ModelForm):  # type: ignore[type-arg]
             raise forms.ValidationError(error)
         return path
 
+    def chosen_account(self, data: dict[str, Any]) -> models.Account | None:
+        """The account the form is about: the one chosen, else the edited object's (None
+        when neither has one: none was chosen, or not one of this sandbox)."""
+        chosen = data.get("account")
+        if isinstance(chosen, models.Account):
+            return chosen
+        return getattr(self.instance, "account", None)
+
     def clean(self) -> dict[str, Any]:
         data: dict[str, Any] = super().clean() or {}
         for name, type_ in self.policy_fields.items():
@@ -142,7 +151,7 @@ class SandboxForm(forms.ModelForm):  # type: ignore[type-arg]
                     for message in exc.messages:
                         self.add_error(name, message)
         boundary = data.get("boundary")
-        account = data.get("account") or getattr(self.instance, "account", None)
+        account = self.chosen_account(data)
         if boundary is not None and boundary.account_id not in (None, getattr(account, "pk", None)):
             self.add_error(
                 "boundary",
@@ -154,7 +163,7 @@ class SandboxForm(forms.ModelForm):  # type: ignore[type-arg]
             if type(self.instance).objects.filter(account=account).count() >= most:
                 self.add_error(None, f"An account has at most {most:,} {what}; this one is full.")
         if self.unique_in_account and "name" in data:
-            account = data.get("account") or getattr(self.instance, "account", None)
+            account = self.chosen_account(data)
             model = type(self.instance)
             clash = model.objects.filter(account=account, name__iexact=data["name"]).exclude(
                 pk=self.instance.pk
@@ -195,7 +204,7 @@ class TagsField(forms.CharField):
         return tags
 
 
-class SandboxCreateForm(forms.ModelForm):  # type: ignore[type-arg]
+class SandboxCreateForm(RefusesNul, forms.ModelForm):  # type: ignore[type-arg]
     """A sandbox's name and description; names are unique per owner, whatever their case."""
 
     class Meta:
@@ -343,7 +352,7 @@ class ManagedPolicyForm(SandboxForm):
         )
 
 
-class PolicyVersionForm(forms.Form):
+class PolicyVersionForm(RefusesNul, forms.Form):
     document = forms.CharField(
         widget=policy_widget(PolicyType.IDENTITY, 16), label="New version of the document"
     )
@@ -477,7 +486,7 @@ class ResourceForm(SandboxForm):
         """Only a Lambda function, a CloudFormation stack and a CodeBuild project run as a role,
         always one of their own account; CodeBuild needs one (CreateProject's serviceRole)."""
         role = data.get("role")
-        account = data.get("account") or getattr(self.instance, "account", None)
+        account = self.chosen_account(data)
         if role is None:
             if kind == "build":
                 self.add_error(
@@ -506,7 +515,7 @@ class InstanceProfileForm(SandboxForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        role, account = data.get("role"), data.get("account") or self.instance.account
+        role, account = data.get("role"), self.chosen_account(data)
         if role is not None and account is not None and role.account_id != account.pk:
             self.add_error("role", "The role must be in the same account as the profile.")
         return data
@@ -519,8 +528,7 @@ class Ec2InstanceForm(SandboxForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        profile, account = data.get("instance_profile"), data.get("account")
-        account = account or getattr(self.instance, "account", None)
+        profile, account = data.get("instance_profile"), self.chosen_account(data)
         if profile is not None and account is not None and profile.account_id != account.pk:
             self.add_error("instance_profile", "The instance profile must be in the same account.")
         return data
@@ -552,7 +560,7 @@ class IdentityProviderForm(SandboxForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         kind, name = data.get("kind"), data.get("name", "").strip()
-        account = data.get("account") or getattr(self.instance, "account", None)
+        account = self.chosen_account(data)
         if kind in ("saml", "oidc") and account is not None and not self.instance.pk:
             most = (
                 rules.SAML_PROVIDERS_PER_ACCOUNT
@@ -744,7 +752,7 @@ class AccountAssignmentForm(SandboxForm):
         )
 
 
-class ImportForm(forms.Form):
+class ImportForm(RefusesNul, forms.Form):
     file = forms.FileField(
         required=False,
         label="File",

@@ -84,6 +84,7 @@ def sandbox_list(request: HttpRequest) -> HttpResponse:
         request,
         "sandbox/list.html",
         {"sandboxes": sandboxes, "form": form, "has_demo": has_demo},
+        status=400 if form.errors else 200,
     )
 
 
@@ -114,7 +115,12 @@ def sandbox_settings(request: HttpRequest, sb: int) -> HttpResponse:
         form.save()
         messages.success(request, f"Saved the sandbox {sandbox.name}.")
         return redirect(sandbox)
-    return render(request, "sandbox/settings.html", {"sandbox": sandbox, "form": form})
+    return render(
+        request,
+        "sandbox/settings.html",
+        {"sandbox": sandbox, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
@@ -197,6 +203,7 @@ def object_create(request: HttpRequest, sb: int, kind: str) -> HttpResponse:
         request,
         "sandbox/object_form.html",
         {"sandbox": sandbox, "kind": spec, "form": form, "owner": owner},
+        status=400 if form.errors else 200,  # refused: the form again, with why
     )
 
 
@@ -259,7 +266,10 @@ def object_page(request: HttpRequest, sb: int, kind: str, pk: int) -> HttpRespon
         **pages.detail(kind, obj, sandbox),
         **extra,
     }
-    return render(request, "sandbox/object.html", context)
+    refused = (form is not None and form.errors) or (
+        "version_form" in extra and extra["version_form"].errors
+    )
+    return render(request, "sandbox/object.html", context, status=400 if refused else 200)
 
 
 @login_required

@@ -201,7 +201,7 @@ def test_every_url_refuses_someone_elses_sandbox(client):
         reverse("sandbox:create", args=[mine.pk, "users"]),
         {"account": victim_account.pk, "name": "planted", "path": "/"},
     )
-    assert response.status_code == 200
+    assert response.status_code == 400  # refused: not an account of this sandbox
     assert not models.IamUser.objects.filter(name="planted").exists()
     # The shared AWS managed policy page is the one page that is the same for everybody.
     assert client.get(reverse("sandbox:aws_policy", args=["ReadOnlyAccess"])).status_code == 200

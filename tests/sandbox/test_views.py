@@ -86,7 +86,7 @@ def test_create_a_sandbox_and_see_it(client_in):
     assert page.status_code == 200
     assert "Main" in page.content.decode()  # the account it starts with
     again = client_in.post(url("list"), {"name": "practice"})
-    assert again.status_code == 200
+    assert again.status_code == 400  # refused: the form again, with why
     assert "You already have a sandbox with this name." in again.content.decode()
 
 
@@ -103,7 +103,7 @@ def test_create_user_validates_as_iam_does(client_in, sandbox, account):
     # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html#reference_iam-quotas-names
     create = url("create", sandbox.pk, "users")
     bad = client_in.post(create, {"account": account.pk, "name": "bad name!", "path": "/"})
-    assert bad.status_code == 200
+    assert bad.status_code == 400  # refused: the form again, with why
     assert "may use only letters, digits" in bad.content.decode()
     assert 'value="bad name!"' in bad.content.decode()  # nothing typed is lost
     ok = client_in.post(
@@ -172,7 +172,7 @@ def test_role_trust_policy_error_names_line_and_column(client_in, sandbox, accou
             "max_session_duration": 3600,
         },
     )
-    assert response.status_code == 200
+    assert response.status_code == 400  # refused: the form again, with why
     assert re.search(r"line \d+, column \d+", response.content.decode())
     assert not models.Role.objects.filter(sandbox=sandbox).exists()
 
@@ -200,7 +200,7 @@ def test_create_policy_then_version_diff_and_default(client_in, sandbox, account
     broken = client_in.post(
         policy.get_absolute_url(), {"op": "new-version", "document": '{"Version": '}
     )
-    assert broken.status_code == 200
+    assert broken.status_code == 400  # refused: the form again, with why
     assert "{&quot;Version&quot;: " in broken.content.decode()  # kept in the box
     assert policy.versions.count() == 2
     client_in.post(
@@ -643,7 +643,7 @@ def test_an_ou_cannot_move_below_itself_and_the_root_stays_put(client_in, sandbo
     choices = {c for c, _ in page.context["form"].fields["parent"].choices if c}
     assert {c.value for c in choices} == {root.pk}  # not itself, not Prod below it
     moved = client_in.post(workloads.get_absolute_url(), {"parent": prod.pk, "name": "Workloads"})
-    assert moved.status_code == 200
+    assert moved.status_code == 400  # refused: the form again, with why
     workloads.refresh_from_db()
     assert workloads.parent_id == root.pk
     twin = client_in.post(
