@@ -20,6 +20,7 @@ from django.contrib.auth.models import User
 
 from iamlab.graph import render as draw
 from iamlab.policy import PolicyType
+from iamlab.web import has_nul
 
 from .models import Quiz, QuizProgress
 from .quiz import NOBODY, SHOW_ANSWER_AFTER, Graded, Question, Variant
@@ -217,6 +218,15 @@ def _acting(user: User, quiz: Quiz, question: Question, mode: str) -> Card:
 def answer(
     user: User, quiz: Quiz, question: Question, given: list[str], mode: str = "practice"
 ) -> Card:
+    if has_nul(given):  # not an answer, and no database stores it: nothing is written
+        shown = card(user, quiz, question, mode)
+        refused = Graded(
+            False,
+            "Your answer holds the NUL character (U+0000), which no answer may hold: remove it; "
+            "that try was not counted.",
+            counted=False,
+        )
+        return Card(question, shown.variant, shown.progress, refused, tuple(given))
     current = _acting(user, quiz, question, mode)
     progress = current.progress
     if question.kind == "build":

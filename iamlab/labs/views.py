@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from iamlab.people.roles import instructor_required
 from iamlab.sandbox import jobs
-from iamlab.web import RefusesNul, is_htmx_swap
+from iamlab.web import RefusesNul, has_nul, is_htmx_swap
 
 from . import classes, content, practice, runs, uploads
 from .goals import GoalResult
@@ -406,12 +406,13 @@ def _assign(request: HttpRequest, classroom: Classroom) -> tuple[bool, str, str]
     quiz = "quiz" in request.POST
     item: Quiz | Scenario | None
     user = _user(request)
-    if quiz:
-        quizzes = content.assignable(Quiz.objects.all(), user)
-        item = quizzes.filter(slug=request.POST.get("quiz", "")).first()
+    slug = request.POST.get("quiz" if quiz else "scenario", "")
+    if has_nul(slug):  # names nothing (and PostgreSQL refuses a query that holds one)
+        item = None
+    elif quiz:
+        item = content.assignable(Quiz.objects.all(), user).filter(slug=slug).first()
     else:
-        labs = content.assignable(Scenario.objects.all(), user)
-        item = labs.filter(slug=request.POST.get("scenario", "")).first()
+        item = content.assignable(Scenario.objects.all(), user).filter(slug=slug).first()
     if item is None:
         return (
             (False, "", "Choose a quiz to assign.")
