@@ -39,6 +39,7 @@ from iamlab.policy import (
     get_federation_token,
     get_session_token,
 )
+from iamlab.policy.jsonsource import loads
 from iamlab.policy.saml import (
     PRINCIPAL_TAG,
     ROLE,
@@ -340,7 +341,7 @@ def parse_claims(text: str) -> tuple[dict[str, Any] | None, str, int | None, int
     if not text.strip():
         return None, "Enter the token's claims as a JSON object.", None, None
     try:
-        value = json.loads(text)
+        value = loads(text)
     except json.JSONDecodeError as exc:
         return None, f"The claims are not valid JSON: {exc.msg}.", exc.lineno, exc.colno
     if not isinstance(value, dict):

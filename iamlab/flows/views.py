@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from iamlab.policy import RequestError, StsDenied
 from iamlab.sandbox import models, sessions
 from iamlab.sandbox.world import World
-from iamlab.web import is_htmx_swap
+from iamlab.web import NUL_ERROR, is_htmx_swap, nul_in
 
 from . import ec2 as ec2_flow
 from . import forms, signin
@@ -144,7 +144,9 @@ def sign_in(request: HttpRequest, sb: int) -> HttpResponse:
         code = data.get("mfa_code", "")
         passkey = bool(data.get("passkey"))
         user_name = data.get("user_name", "").strip()
-        if account is None:
+        if (field := nul_in(request.POST)) is not None:  # PostgreSQL fails on a NUL lookup
+            result = signin.SignInResult(error=NUL_ERROR, field=field)
+        elif account is None:
             result = signin.SignInResult(error="Choose the account to sign in to.", field="account")
         elif how == "root":
             result = signin.sign_in_root(sandbox, account, code, passkey)

@@ -317,16 +317,17 @@ def too_deep(text: str, limit: int = MAX_DEPTH) -> int | None:
     return None
 
 
-def loads(text: str, *, limit: int = MAX_DEPTH) -> Any:
-    """``json.loads``, refusing lists and objects nested more than ``limit`` deep with a
-    :class:`json.JSONDecodeError` that gives the line and column where the limit is crossed."""
+def loads(text: str, *, limit: int = MAX_DEPTH, **options: Any) -> Any:
+    """``json.loads(text, **options)``, refusing lists and objects nested more than ``limit``
+    deep with a :class:`json.JSONDecodeError` that gives the line and column where the limit is
+    crossed (``json.loads`` would recurse until ``RecursionError``)."""
     if (offset := too_deep(text, limit)) is not None:
         raise json.JSONDecodeError(
             f"lists and objects are nested more than {limit} deep here; the limit is {limit}",
             text,
             offset,
         )
-    return json.loads(text)
+    return json.loads(text, **options)
 
 
 def nul_path(value: object, path: tuple[str | int, ...] = ()) -> tuple[str | int, ...] | None:

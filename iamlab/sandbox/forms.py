@@ -83,6 +83,12 @@ class SandboxForm(RefusesNul, forms.ModelForm):  # type: ignore[type-arg]
         if not self.instance.pk:
             self._focus(next(iter(self.fields), None))
         if "account" in self.fields:
+            # Every object a form makes is in an account (only AWS managed policies have none,
+            # and no form makes them): without one, saving would fail, not the form.
+            account_field = self.fields["account"]
+            account_field.required = True
+            if isinstance(account_field, forms.ModelChoiceField):
+                account_field.empty_label = None
             if self.instance.pk:
                 self.fields["account"].disabled = True
             elif "account" not in self.initial:

@@ -165,6 +165,8 @@ def session_label(row: models.StsSession) -> str:
 
 def act_as(sandbox: models.Sandbox, world: World, key: str) -> Identity:
     """Become ``key`` in this sandbox; raises :class:`IdentityError` if it names nothing."""
+    if "\x00" in key:  # names nothing, and no database stores it
+        raise IdentityError("That identity is not in this sandbox.")
     found = identity_for(sandbox, world, key)
     if key and found.is_designer:
         raise IdentityError("That identity is not in this sandbox any more.")

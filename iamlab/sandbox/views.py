@@ -29,7 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from iamlab.policy import PolicyType, RequestError, catalog
 from iamlab.simulator.simulation import check_policy, parse_context
-from iamlab.web import is_htmx_swap
+from iamlab.web import NUL_ERROR, has_nul, is_htmx_swap, nul_in
 
 from . import authz, demo, forms, jobs, models, pages, rules, services, sessions
 from .actions import ACTIONS, PROTECTED
@@ -159,12 +159,19 @@ def object_list(request: HttpRequest, sb: int, kind: str) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     qs = spec.listed(sandbox)
     name_field = {"sso-users": "user_name", "assignments": "permission_set__name"}.get(kind, "name")
-    if query:
+    refused = has_nul(query)  # no name holds NUL (and PostgreSQL fails on a query with one)
+    if refused:
+        qs = qs.none()
+        messages.error(request, f"Filter by name: {NUL_ERROR}")
+    elif query:
         qs = qs.filter(**{f"{name_field}__icontains": query})
     page = Paginator(qs, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     template = "sandbox/object_list.html" + ("#objects" if is_htmx_swap(request) else "")
     return render(
-        request, template, {"sandbox": sandbox, "kind": spec, "page": page, "query": query}
+        request,
+        template,
+        {"sandbox": sandbox, "kind": spec, "page": page, "query": query},
+        status=400 if refused else 200,
     )
 
 
@@ -318,6 +325,8 @@ def object_action(request: HttpRequest, sb: int, kind: str, pk: int, action: str
         return redirect(obj)
     anchor = request.POST.get("anchor", "")
     try:
+        if nul_in(request.POST) is not None:  # PostgreSQL fails on any query holding one
+            raise ValidationError(NUL_ERROR)
         with transaction.atomic():
             said = handler(sandbox, obj, request.POST)
     except ValidationError as exc:

@@ -47,7 +47,7 @@ from iamlab.policy import (
     evaluate,
 )
 from iamlab.policy.conditions import parse_date
-from iamlab.policy.jsonsource import kind_of
+from iamlab.policy.jsonsource import kind_of, loads
 
 __all__ = [
     "CONTEXT_KEY_TYPES",
@@ -168,7 +168,7 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def load_request(text: str, source: str = "--cli-input-json") -> Any:
     """Decode a request's JSON text; errors name ``source`` and the line and column."""
     try:
-        return json.loads(text, object_pairs_hook=_no_duplicates)
+        return loads(text, object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as error:
         raise SimulationInputError(
             source, f"line {error.lineno}, column {error.colno}: Invalid JSON: {error.msg}"

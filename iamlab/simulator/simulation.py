@@ -26,7 +26,9 @@ from iamlab.policy import (
     policy_findings,
 )
 from iamlab.policy.evaluate import StatementTrace
+from iamlab.policy.jsonsource import too_deep
 from iamlab.policy.request import check_account, check_action, check_resource, parse_caller
+from iamlab.web import NUL, NUL_ERROR
 
 __all__ = [
     "LIST_FIELDS",
@@ -208,6 +210,9 @@ def parse_context(text: str) -> tuple[dict[str, Any], list[str]]:
         seen[key.lower()] = number
         parsed: Any = value
         if value.startswith("["):
+            if too_deep(value, 1) is not None:
+                errors.append(f"line {number}: a list value must hold plain values")
+                continue
             try:
                 loaded = json.loads(value)
             except json.JSONDecodeError:
@@ -260,6 +265,11 @@ def run(raw: Mapping[str, Any]) -> Outcome:
     for name in ("principal", "action"):
         if not data[name].strip():
             errors[name] = f"Give the {name} of the request."
+    # A policy holding NUL does not parse; a request field would be kept as it is, and no
+    # database stores NUL (PostgreSQL refuses it).
+    for name in ("principal", "action", "resource", "resource_owner", "session_issuer", "context"):
+        if NUL in data[name]:
+            errors[name] = NUL_ERROR
     checks: list[tuple[str, Callable[[], object]]] = [
         (
             "principal",

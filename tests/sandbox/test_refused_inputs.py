@@ -80,6 +80,13 @@ CREATE = {
         "account",
         "Select a valid choice. That choice is not one of the available choices.",
     ),
+    # An AWS managed policy has no account, so the field was optional and saving failed.
+    "policy without an account": (
+        "policies",
+        {"name": "Reads", "path": "/", "document": POLICY},
+        "account",
+        "This field is required.",
+    ),
     "user with NUL in the name": (
         "users",
         {"account": "{account}", "name": "ann\x00", "path": "/"},
@@ -197,3 +204,27 @@ def test_pasted_authorization_details_with_nul_are_refused(client_in, sandbox):
     assert response.status_code == 400
     assert response.context["form"].errors["text"] == [NUL_ERROR]
     assert rows() == before
+
+
+def test_a_list_filtered_by_a_name_with_nul_is_refused_with_the_filter_kept(client_in, sandbox):
+    # PostgreSQL failed on the lookup (DataError); no name holds NUL.
+    response = client_in.get(
+        reverse("sandbox:list_kind", args=[sandbox.pk, "users"]), {"q": "a\x00"}
+    )
+    assert response.status_code == 400
+    assert [str(m) for m in response.context["messages"]] == [f"Filter by name: {NUL_ERROR}"]
+    assert response.context["query"] == "a\x00"
+    assert response.context["page"].paginator.count == 0
+
+
+def test_an_action_with_nul_is_refused_by_its_form_and_changes_nothing(client_in, sandbox, account):
+    policy = services.create_policy(account, "Reads", POLICY, "/", "")
+    services.create_policy_version(policy, POLICY.replace("GetObject", "PutObject"), False)
+    response = client_in.post(
+        reverse("sandbox:action", args=[sandbox.pk, "policies", policy.pk, "set-default"]),
+        {"version": "v2\x00", "anchor": "versions"},
+    )
+    assert response.status_code == 302
+    page = client_in.get(response["Location"])
+    assert page.context["action_error"]["message"] == NUL_ERROR
+    assert policy.default_version().version_id == "v1"
