@@ -2,7 +2,8 @@
 
 Workload: a fresh database (SQLite: a file in a temporary directory, WAL and IMMEDIATE
 transactions as ``iamlab/settings.py`` sets them; PostgreSQL: the database ``iamlab_load`` on
-the cluster ``./scripts/postgres start`` runs, dropped and created again), migrated, with the
+the cluster ``./scripts/postgres start`` runs, dropped and created again, with
+``DJANGO_CONN_MAX_AGE=60`` unless the environment says otherwise), migrated, with the
 demo content (``load_demo``: scenarios, quizzes, Example Corp, the demo class) and
 ``--students`` student accounts in the demo class. gunicorn serves ``iamlab.wsgi`` with
 ``DJANGO_DEBUG=0`` on 127.0.0.1 (with ``gunicorn.conf.py`` of the repository root if there is
@@ -23,16 +24,17 @@ the pages make them, and every redirect followed as a browser follows it.
   groups quiz and three other banks), new variants, the labs and lab pages (goals checked on
   each visit) and **Check my goals**; some policy edits (a new version of the customer managed
   policy, deleting the oldest when there are five, and a changed inline policy, each checked as
-  typed on the way); a few lab starts.
+  typed on the way); a few lab starts. Nothing here needs the task worker.
 
 An error is a status of 500 or more, a connection error or timeout, or any status other than
 the one the view answers (200 for a page or an htmx answer, 302 for a form that redirects).
 Reported per kind of request: count, errors, p50, p95 and max latency as the client sees it;
-for phase 2 also the throughput, the server's own p50 and p95 (gunicorn's access log) and the
-load average, since the machine may be shared.
+for phase 2 also the throughput, the server's own p50 and p95 (gunicorn's access log), the CPU
+that gunicorn, PostgreSQL, the load generator and everything else used (``/proc``), and the
+load average: the machine may be shared, and a busy one makes every figure worse.
 
 Run: ``python -m benchmarks.load [--database sqlite|postgres] [--students 50] [--seconds 180]``
-(``--workers N --threads N --port P --think MIN,MAX --json FILE --keep``).
+(``--config FILE --workers N --threads N --port P --think MIN,MAX --json FILE --keep``).
 Targets: phase 1 without an error; phase 2 without an error and its p95 under 300 ms. The exit
 status is 1 when one is missed. Logs (gunicorn's, with Django's tracebacks) stay in the
 temporary directory when something failed, or with ``--keep``.
@@ -147,6 +149,8 @@ def prepare(database: str, students: int, password: str, directory: Path) -> dic
         url = fresh_postgres_database()
     static = directory / "static"
     env = {
+        # PostgreSQL as the README's production section runs it: connections kept 60 s.
+        **({"DJANGO_CONN_MAX_AGE": "60"} if database == "postgres" else {}),
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "benchmarks.load_settings",
         "IAMLAB_LOAD_STATIC_ROOT": str(static),
@@ -362,6 +366,22 @@ class Server:
             return 0.0
         pgid = self.process.pid
         return _process_cpu(lambda name, group: group == pgid)
+
+    def memory(self) -> list[int]:
+        """The resident memory of each gunicorn process now, in MB (master first)."""
+        if self.process is None:
+            return []
+        found = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rpartition(")")[2].split()
+                if int(fields[2]) == self.process.pid:
+                    found.append(
+                        (int(stat.parent.name), int(fields[21]) * os.sysconf("SC_PAGE_SIZE"))
+                    )
+            except (OSError, IndexError, ValueError):
+                continue
+        return [rss // 2**20 for _pid, rss in sorted(found)]
 
     def access_offset(self) -> int:
         try:
@@ -1062,6 +1082,7 @@ class Run:
         for thread in threads:
             thread.join(max(0.0, limit - time.monotonic()))
         ended = time.monotonic()
+        memory = self.server.memory()
         cpu = _cpu() - usage.get("cpu", _cpu())
         server_cpu = self.server.cpu() - usage.get("server_cpu", 0.0)
         postgres_cpu = _postgres_cpu() - usage.get("postgres_cpu", 0.0)
@@ -1093,6 +1114,7 @@ class Run:
             "load_during": sampler.values,
             "load_after": os.getloadavg(),
             "crashes": self.crashes,
+            "gunicorn_rss_mb": memory,
             "gunicorn": {
                 "source": self.server.source,
                 **self.server.settings,
@@ -1218,6 +1240,7 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> bool:
         else 0.0,
         "postgres_cpu_cores": round(results["postgres_cpu"], 2),
         "machine_busy_percent": round(100 * results["machine_busy"], 1),
+        "gunicorn_rss_mb": results["gunicorn_rss_mb"],
         "other_cpu_cores": round(
             results["machine_busy"] * results["cores"]
             - results["server_cpu"]
@@ -1240,9 +1263,11 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> bool:
         f"see it, {summary['server_p95_ms']:.0f} ms inside gunicorn (p50 "
         f"{summary['server_p50_ms']:.0f} ms).\nCPU: gunicorn used "
         f"{summary['gunicorn_cpu_cores']} cores ({summary['gunicorn_cpu_ms_per_request']} ms "
-        f"per request), PostgreSQL {summary['postgres_cpu_cores']}, the load generator "
+        f"per request), the PostgreSQL server (all its users) "
+        f"{summary['postgres_cpu_cores']}, the load generator "
         f"{summary['client_cpu_cores']}, everything else on the machine "
         f"{summary['other_cpu_cores']}; the machine was {summary['machine_busy_percent']} % busy."
+        f"\nMemory: gunicorn's processes hold {summary['gunicorn_rss_mb']} MB at the end."
     )
     print(
         f"Load average (1 min) on {load['cores']} cores: {load['before'][0]} before, "
