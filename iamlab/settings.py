@@ -128,6 +128,13 @@ TASKS = {
 # deletes them.
 IAMLAB_JOB_DAYS = int(os.environ.get("IAMLAB_JOB_DAYS", "14"))
 
+# Each web process keeps sandboxes' engine snapshots and access graphs in memory, bounded by
+# their size (iamlab/sandbox/world.py, graphing.py): a World unit is about 3.5 KB, a graph
+# unit about 2 KB. The defaults keep a class of 50 (about 125 busy sandboxes) in well under
+# 100 MB a process; a server whose learners import large accounts may want more.
+IAMLAB_WORLD_CACHE_UNITS = int(os.environ.get("IAMLAB_WORLD_CACHE_UNITS", "20000"))
+IAMLAB_GRAPH_CACHE_UNITS = int(os.environ.get("IAMLAB_GRAPH_CACHE_UNITS", "30000"))
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

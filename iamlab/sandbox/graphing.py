@@ -10,6 +10,7 @@ import threading
 from collections import OrderedDict, defaultdict
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count
 
 from iamlab.graph import (
@@ -265,9 +266,13 @@ def _sessions(sandbox: models.Sandbox) -> tuple[SessionIn, ...]:
 
 
 class _GraphCache:
-    def __init__(self, size: int = 16) -> None:
-        self._size = size
-        self._items: OrderedDict[int, tuple[Any, AccessGraph]] = OrderedDict()
+    """An LRU of access graphs keyed by sandbox, bounded by their nodes and edges
+    (IAMLAB_GRAPH_CACHE_UNITS, about 2 KB each), not by count: a class keeps about 125 small
+    sandboxes busy, and 16 of them was too few."""
+
+    def __init__(self) -> None:
+        self._items: OrderedDict[int, tuple[Any, AccessGraph, int]] = OrderedDict()
+        self._weight = 0
         self._lock = threading.Lock()
 
     def get(self, sandbox: models.Sandbox, key: Any) -> AccessGraph | None:
@@ -279,15 +284,22 @@ class _GraphCache:
         return None
 
     def put(self, sandbox: models.Sandbox, key: Any, graph: AccessGraph) -> None:
+        weight = 1 + len(graph.nodes) + len(graph.edges)
+        budget = settings.IAMLAB_GRAPH_CACHE_UNITS
         with self._lock:
-            self._items[sandbox.pk] = (key, graph)
-            self._items.move_to_end(sandbox.pk)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
+            old = self._items.pop(sandbox.pk, None)
+            if old is not None:
+                self._weight -= old[2]
+            self._items[sandbox.pk] = (key, graph, weight)
+            self._weight += weight
+            while self._weight > budget and len(self._items) > 1:
+                _, (_, _, dropped) = self._items.popitem(last=False)
+                self._weight -= dropped
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self._weight = 0
 
 
 _cache = _GraphCache()

@@ -29,6 +29,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
+
 from iamlab.policy import (
     ALLOWED,
     CallerSpec,
@@ -782,31 +784,46 @@ class World:
         return allowed
 
 
-class _WorldCache:
-    """A small LRU of worlds keyed by sandbox; a newer version replaces the older one."""
+def world_weight(world: World) -> int:
+    """What a world costs to keep, in units of about 3.5 KB: its principals, policies and
+    resources (a 1,500-principal imported account is about 7,000 units, 24 MB)."""
+    return 1 + len(world.principals) + len(world.sources) + len(world.resources)
 
-    def __init__(self, size: int = 32) -> None:
-        self._size = size
-        self._items: OrderedDict[int, World] = OrderedDict()
+
+class _WorldCache:
+    """An LRU of worlds keyed by sandbox, bounded by their weight (IAMLAB_WORLD_CACHE_UNITS):
+    a class of 50 students keeps about 125 sandboxes busy, which a cache bounded by count
+    (it held 32) kept building again. A newer version replaces the older one."""
+
+    def __init__(self) -> None:
+        self._items: OrderedDict[int, tuple[World, int]] = OrderedDict()
+        self._weight = 0
         self._lock = threading.Lock()
 
     def get(self, sandbox_id: int, version: tuple[int, float], build: Callable[[], World]) -> World:
         with self._lock:
-            world = self._items.get(sandbox_id)
-            if world is not None and world.version == version:
+            found = self._items.get(sandbox_id)
+            if found is not None and found[0].version == version:
                 self._items.move_to_end(sandbox_id)
-                return world
+                return found[0]
         world = build()
+        budget = settings.IAMLAB_WORLD_CACHE_UNITS
+        weight = world_weight(world)
         with self._lock:
-            self._items[sandbox_id] = world
-            self._items.move_to_end(sandbox_id)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
+            old = self._items.pop(sandbox_id, None)
+            if old is not None:
+                self._weight -= old[1]
+            self._items[sandbox_id] = (world, weight)
+            self._weight += weight
+            while self._weight > budget and len(self._items) > 1:
+                _, (_, dropped) = self._items.popitem(last=False)
+                self._weight -= dropped
         return world
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self._weight = 0
 
 
 _cache = _WorldCache()
