@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from iamlab.sandbox.locks import one_at_a_time
 from iamlab.sandbox.models import Sandbox
+from iamlab.sandbox.signals import one_bump
 
 from .goals import GoalResult, check_goals
 from .models import LabRun, Scenario
@@ -36,7 +37,8 @@ def start(user: User, scenario: Scenario) -> LabRun:
         description=f"Your copy of the world of the lab {scenario.title}.",
     )
     # Loading checked the world: a problem now means the code changed under it.
-    build_world(sandbox, read_yaml(scenario.files[WORLD_FILE], f"{scenario.slug}/{WORLD_FILE}"))
+    with one_bump(sandbox.pk):
+        build_world(sandbox, read_yaml(scenario.files[WORLD_FILE], f"{scenario.slug}/{WORLD_FILE}"))
     run, _ = LabRun.objects.update_or_create(
         user=user,
         scenario=scenario,

@@ -63,6 +63,7 @@ from .models import (
     SsoGroup,
     SsoUser,
 )
+from .signals import one_bump
 
 NAME = "Example Corp"
 DESCRIPTION = (
@@ -775,11 +776,12 @@ def build_example_corp(owner: User) -> Sandbox:
     if existing is not None:
         return existing
     sandbox = Sandbox.objects.create(owner=owner, name=NAME, description=DESCRIPTION)
-    org, _management, production, development, audit = _organization(sandbox)
-    _people(development)
-    _workloads(development)
-    _federation(development, audit, production)
-    _identity_center(org, production, development, audit)
+    with one_bump(sandbox.pk):
+        org, _management, production, development, audit = _organization(sandbox)
+        _people(development)
+        _workloads(development)
+        _federation(development, audit, production)
+        _identity_center(org, production, development, audit)
     return sandbox
 
 

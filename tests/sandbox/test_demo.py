@@ -598,3 +598,23 @@ def test_load_example_corp_leaves_an_existing_sandbox_alone(capsys, corp):
 def test_load_example_corp_needs_an_existing_user():
     with pytest.raises(CommandError, match='no user "ghost"'):
         call_command("load_example_corp", "--owner", "ghost")
+
+
+def test_building_example_corp_bumps_its_version_once_not_per_object():
+    """On SQLite each build holds the one write lock while a class waits: Example Corp made
+    105 UPDATEs of its own sandbox row, one per object saved. Now one, at the end."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from iamlab.sandbox.models import Sandbox
+    from iamlab.sandbox.world import World
+
+    person = PersonFactory()
+    with CaptureQueriesContext(connection) as queries:
+        sandbox = demo.build_example_corp(person)
+    bumps = [q for q in queries.captured_queries if 'UPDATE "sandbox_sandbox"' in q["sql"]]
+    assert len(bumps) == 1
+    assert Sandbox.objects.get(pk=sandbox.pk).version == 2
+    # What was built is in the engine's snapshot.
+    arns = {p.arn for p in World.for_sandbox(sandbox).principals.values()}
+    assert "arn:aws:iam::777788889999:user/alice" in arns
