@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.db.models import Model
+from django.http import HttpRequest
 
 from . import models
 
@@ -68,3 +69,21 @@ for _model, _display, _search in _SIMPLE:
             {"list_display": _display, "search_fields": _search, "raw_id_fields": _fks},
         ),
     )
+
+
+@admin.register(models.Job)
+class JobAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Background jobs, to see what a worker did or why something failed; read-only (a job is
+    made by the page that queued it and changed only by the worker)."""
+
+    list_display = ["title", "owner", "kind", "state", "created_at", "finished_at"]
+    list_filter = ["state", "kind"]
+    search_fields = ["title", "owner__username"]
+    exclude = ["payload"]
+    list_select_related = ["owner"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False

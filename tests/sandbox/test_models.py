@@ -26,6 +26,7 @@ from iamlab.sandbox.models import (
     AccountAssignment,
     IamUser,
     InlinePolicy,
+    Job,
     ManagedPolicy,
     Resource,
     Role,
@@ -554,6 +555,7 @@ def test_every_sandbox_model_is_registered_in_the_admin():
 def test_admin_changelist_loads_for_a_superuser(admin_client, model):
     corp = demo.build_example_corp(PersonFactory())
     StsSessionFactory(role=Role.objects.filter(sandbox=corp).first())  # not in Example Corp
+    Job.objects.create(owner=corp.owner, kind="import", title="Import of a big account")
     meta = model._meta
     url = reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist")
     response = admin_client.get(url)
