@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.forms.utils import ErrorDict
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 
 NUL = "\x00"
 NUL_ERROR = (
@@ -58,3 +59,24 @@ class RefusesNul(forms.BaseForm):
                 self.add_error(name, NUL_ERROR)
             return
         super().full_clean()
+
+
+class RefuseNulInAdmin:
+    """Middleware: a request to the Django admin whose query string or form holds U+0000
+    answers 400. The app's own forms refuse NUL field by field (:class:`RefusesNul`), with a
+    message at the field; the admin's forms and filters are Django's, and on PostgreSQL a NUL
+    in a list filter or a selected action fails the query (a 500)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/admin/"):
+            found = nul_in(request.GET)
+            if found is None and request.method == "POST":
+                found = nul_in(request.POST)
+            if found is not None:
+                return HttpResponseBadRequest(
+                    f"{found}: {NUL_ERROR}", content_type="text/plain; charset=utf-8"
+                )
+        return self.get_response(request)

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -29,7 +29,8 @@ ASKED_TO_TEACH = (
 def _safe_next(request: HttpRequest) -> str:
     """The ``next`` the form or the query string names, if it stays on this site."""
     target = request.POST.get(REDIRECT_FIELD) or request.GET.get(REDIRECT_FIELD, "")
-    if target and url_has_allowed_host_and_scheme(
+    # A path on this site only: "999999" or "x" would be taken relative to the form's page.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
@@ -57,7 +58,8 @@ sign_in = SignInView.as_view()
 def sign_up(request: HttpRequest) -> HttpResponse:
     next_url = _safe_next(request)
     if request.user.is_authenticated:
-        return redirect(next_url or "people:account")
+        # A URL, never a view name: ``redirect("999999")`` would try to reverse it.
+        return HttpResponseRedirect(next_url or resolve_url("people:account"))
     form = SignUpForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if form.is_valid():
@@ -68,7 +70,7 @@ def sign_up(request: HttpRequest) -> HttpResponse:
             )
             if form.cleaned_data["role"] == Role.INSTRUCTOR:
                 messages.info(request, ASKED_TO_TEACH)
-            return redirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
+            return HttpResponseRedirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
         form.focus_first_error()
     return render(request, "people/sign_up.html", {"form": form, "next": next_url})
 

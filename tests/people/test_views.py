@@ -264,3 +264,15 @@ def test_sign_up_still_takes_those_characters_after_the_first(client, username):
     response = client.post(SIGN_UP, sign_up_form(username=username))
     assert response.status_code == HTTPStatus.FOUND
     assert get_user_model().objects.filter(username=username).exists()
+
+
+@pytest.mark.parametrize("odd", ["999999", "accounts", "people:account"])
+def test_sign_up_with_a_next_that_is_not_a_path_goes_home(client, odd):
+    """A next that is no path was taken for a view name to reverse (a 500), or would have been
+    taken relative to the form's page."""
+    response = client.post(SIGN_UP, sign_up_form(next=odd))
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"] == "/"
+    client.logout()
+    response = client.get(SIGN_UP, {"next": odd})
+    assert response.status_code == HTTPStatus.OK
