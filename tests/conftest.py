@@ -9,6 +9,17 @@ from iamlab.sandbox import demo
 from tests.sandbox.factories import PersonFactory
 
 
+@pytest.fixture(autouse=True)
+def _throttle_counts_start_at_zero(django_db_setup, django_db_blocker):
+    """The sign-in and simulator limits count in a cache table of the database. A test's
+    rollback undoes its counts, but a transactional test (the browser tests) commits them and
+    Django's flush leaves that table alone, so later tests would start over a limit."""
+    from django.core.cache import caches
+
+    with django_db_blocker.unblock():
+        caches["throttle"].clear()
+
+
 @pytest.fixture
 def person():
     return PersonFactory()
