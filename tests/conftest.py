@@ -10,10 +10,14 @@ from tests.sandbox.factories import PersonFactory
 
 
 @pytest.fixture(autouse=True)
-def _throttle_counts_start_at_zero(django_db_setup, django_db_blocker):
+def _throttle_counts_start_at_zero(request, django_db_blocker):
     """The sign-in and simulator limits count in a cache table of the database. A test's
     rollback undoes its counts, but a transactional test (the browser tests) commits them and
-    Django's flush leaves that table alone, so later tests would start over a limit."""
+    Django's flush leaves that table alone, so later tests would start over a limit. Only for
+    tests that use the database: the others must not open a connection."""
+    if request.node.get_closest_marker("django_db") is None:
+        return
+    request.getfixturevalue("django_db_setup")
     from django.core.cache import caches
 
     with django_db_blocker.unblock():
