@@ -193,3 +193,24 @@ def test_shipped_content_never_takes_over_an_instructors_slug(shipped: None) -> 
     with pytest.raises(LoadFailed) as failed:
         load({"groups": read_path(SHIPPED)["groups"]})
     assert "the scenario groups is an instructor's own, not shipped content" in str(failed.value)
+
+
+def test_labs_uploaded_before_owners_become_their_uploaders_unless_shipped(shipped: None) -> None:
+    import importlib
+
+    from django.apps import apps as django_apps
+
+    migration = importlib.import_module(
+        "iamlab.labs.migrations.0004_uploaded_labs_are_their_uploaders"
+    )
+    _, tess = signed_in("tess", Role.INSTRUCTOR)
+    groups = Scenario.objects.get(slug="groups")
+    mine = Scenario.objects.create(
+        **{**groups.as_fields(), "slug": "tess-lab", "owner": None, "loaded_by": tess}
+    )
+    Scenario.objects.filter(pk=groups.pk).update(loaded_by=tess)  # a shipped name, changed
+    migration.give_uploads_to_their_uploaders(django_apps, None)
+    mine.refresh_from_db()
+    groups.refresh_from_db()
+    assert mine.owner == tess
+    assert groups.owner is None
