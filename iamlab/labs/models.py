@@ -14,7 +14,24 @@ from .quiz import QuizSpec, loaded
 from .scenario import TOPICS, Goal, Hint
 
 
-class Scenario(models.Model):
+class Owned(models.Model):
+    """Content with an owner: None for shipped content (fixtures/, loaded by manage.py
+    load_scenarios), read-only on the web; else the instructor whose upload or copy made it,
+    seen only by them, their classes' students and staff (see iamlab.labs.content)."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="%(class)s_owned",
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Scenario(Owned):
     slug = models.SlugField(max_length=64, unique=True)
     title = models.CharField(max_length=200)
     topic = models.CharField(max_length=40, choices=list(TOPICS.items()))
@@ -30,16 +47,6 @@ class Scenario(models.Model):
     hints = models.JSONField(default=list)
     walkthrough = models.TextField(blank=True)
     files = models.JSONField(default=dict)  # file name -> text, as written
-    # Who may change it: None for shipped content (fixtures/, loaded by manage.py
-    # load_scenarios), read-only on the web; else the instructor whose upload or copy made it,
-    # seen only by them, their classes' students and staff (see iamlab.labs.content).
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="%(class)s_owned",
-    )
     loaded_at = models.DateTimeField(auto_now=True)
     loaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -159,7 +166,7 @@ class Assignment(models.Model):
         return f"{self.scenario} for {self.classroom}"
 
 
-class Quiz(models.Model):
+class Quiz(Owned):
     """A quiz bank as loaded: its file is kept as written and read again when used."""
 
     slug = models.SlugField(max_length=64, unique=True)
@@ -170,16 +177,6 @@ class Quiz(models.Model):
     # by question id, then by variant. See iamlab.labs.worldquiz.
     facts = models.JSONField(default=dict, blank=True)
     loaded_at = models.DateTimeField(auto_now=True)
-    # Who may change it: None for shipped content (fixtures/, loaded by manage.py
-    # load_scenarios), read-only on the web; else the instructor whose upload or copy made it,
-    # seen only by them, their classes' students and staff (see iamlab.labs.content).
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="%(class)s_owned",
-    )
 
     class Meta:
         ordering = ["slug"]

@@ -17,8 +17,6 @@ from django.urls import reverse
 from iamlab.sandbox import models, services
 from iamlab.web import NUL_ERROR
 
-from .factories import PersonFactory
-
 pytestmark = pytest.mark.django_db
 
 POLICY = json.dumps(
@@ -27,27 +25,6 @@ POLICY = json.dumps(
         "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}],
     }
 )
-
-
-@pytest.fixture
-def person():
-    return PersonFactory()
-
-
-@pytest.fixture
-def sandbox(person):
-    return services.create_sandbox(person, "Mine")
-
-
-@pytest.fixture
-def account(sandbox):
-    return models.Account.objects.get(sandbox=sandbox)
-
-
-@pytest.fixture
-def client_in(client, person):
-    client.force_login(person)
-    return client
 
 
 def rows() -> dict[str, int]:

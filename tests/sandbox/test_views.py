@@ -16,7 +16,6 @@ from .factories import (
     IamGroupFactory,
     IamUserFactory,
     ManagedPolicyFactory,
-    PersonFactory,
     RoleFactory,
 )
 
@@ -28,27 +27,6 @@ ALLOW_S3 = json.dumps(
         "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}],
     }
 )
-
-
-@pytest.fixture
-def person():
-    return PersonFactory()
-
-
-@pytest.fixture
-def sandbox(person):
-    return services.create_sandbox(person, "Mine")
-
-
-@pytest.fixture
-def account(sandbox):
-    return models.Account.objects.get(sandbox=sandbox)
-
-
-@pytest.fixture
-def client_in(client, person):
-    client.force_login(person)
-    return client
 
 
 def url(name, *args):
