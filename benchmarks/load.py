@@ -922,6 +922,18 @@ class Student:
         current = _textarea(page.text, "document")
         if current is None:
             return
+        document = self._retype(current)
+        reply = self.browser.post(
+            "policy new version",
+            path,
+            {"op": "new-version", "document": document, "set_default": "on"},
+            302,
+        )
+        self.browser.follow("policy page", reply)
+
+    def _retype(self, current: str) -> str:
+        """The student changes a policy document, checked as they type (htmx), and pauses
+        before saving it; returns the changed document."""
         self.edits += 1
         document = _edited(current, f"{self.number}x{self.edits}")
         self.think()
@@ -933,13 +945,7 @@ class Student:
             htmx=True,
         )
         self.think()
-        reply = self.browser.post(
-            "policy new version",
-            path,
-            {"op": "new-version", "document": document, "set_default": "on"},
-            302,
-        )
-        self.browser.follow("policy page", reply)
+        return document
 
     def inline_edit(self) -> None:
         """Change an inline policy of the sandbox (one that can be edited)."""
@@ -964,17 +970,7 @@ class Student:
         if current is None or name is None:
             self.inline.remove(pk)  # not editable (a role AWS manages)
             return
-        self.edits += 1
-        document = _edited(current, f"{self.number}x{self.edits}")
-        self.think()
-        self.browser.post(
-            "policy validate",
-            self._sb("validate/"),
-            {"field": "document", "type": "identity", "document": document},
-            200,
-            htmx=True,
-        )
-        self.think()
+        document = self._retype(current)
         reply = self.browser.post(
             "inline policy save",
             path,

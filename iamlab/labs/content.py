@@ -30,6 +30,7 @@ __all__ = [
     "can_change",
     "can_see_solutions",
     "own_slug",
+    "own_version",
     "quizzes_for",
     "scenarios_for",
 ]
@@ -87,3 +88,10 @@ def own_slug(slug: str, owner: User) -> str:
     """The slug of ``owner``'s version of the content ``slug`` names."""
     suffix = "-" + (slugify(owner.get_username()) or str(owner.pk))
     return slug[: SLUG_MAX - len(suffix)].rstrip("-") + suffix
+
+
+def own_version(model: type[Scenario] | type[Quiz], slug: str, owner: User) -> tuple[str, bool]:
+    """The slug of ``owner``'s version of ``slug`` (an upload of someone else's content, or
+    Copy to edit), and whether it is theirs to use: False when someone else holds it."""
+    mine = own_slug(slug, owner)
+    return mine, not model.objects.filter(slug=mine).exclude(owner=owner).exists()

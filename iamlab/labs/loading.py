@@ -27,7 +27,7 @@ from django.db import transaction
 
 from iamlab.sandbox.world import World
 
-from .content import own_slug
+from .content import own_version
 from .goals import GoalResult, check_goals, resolve
 from .models import Quiz, Scenario
 from .quiz import QuizInvalid, QuizSpec, read_quiz
@@ -483,9 +483,8 @@ def _target(
             )
         )
         return slug
-    mine = own_slug(slug, owner)
-    taken = model.objects.filter(slug=mine).exclude(owner=owner).exists()
-    if taken:
+    mine, free = own_version(model, slug, owner)
+    if not free:
         problems.append(
             Problem(
                 where,

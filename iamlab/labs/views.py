@@ -227,9 +227,9 @@ def copy(request: HttpRequest, kind: str, slug: str) -> HttpResponse:
     original = model.objects.filter(owner__isnull=True, slug=slug).first()
     if original is None:
         raise Http404(f"No shipped {kind} {slug}.")
-    mine = content.own_slug(slug, user)
+    mine, free = content.own_version(model, slug, user)
     what = "lab" if model is Scenario else "quiz bank"
-    if model.objects.filter(slug=mine).exclude(owner=user).exists():
+    if not free:
         return _manage_page(
             request, [f"{mine}: someone else has content of this name, so it cannot be yours"]
         )
