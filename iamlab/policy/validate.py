@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from . import catalog
-from .conditions import Family, ParsedOperator, parse_date, parse_operator
+from .conditions import Family, ParsedOperator, family_of, parse_operator
 from .findings import Finding, Location, Severity
 from .jsonsource import JArray, JNode, JObject, JScalar, Span
 from .model import Policy, PolicyType
@@ -782,30 +782,16 @@ def _check_value(
                     )
         return variables_warned
     if family is Family.NULL:
-        if text.lower() not in ("true", "false"):
-            out.add(
-                Severity.ERROR,
-                "INVALID_CONDITION_VALUE",
-                f'Null takes "true" (the key '
-                f'is absent) or "false" (the key is present), not "{text}".',
-                path,
-                span,
-                page,
-            )
+        problem = family_of(op.spec).check(op.spec, text)
+        if problem is not None:
+            out.add(Severity.ERROR, "INVALID_CONDITION_VALUE", f"{problem}.", path, span, page)
         return variables_warned
-    invalid = {
-        Family.NUMERIC: lambda v: not re.fullmatch(r"\s*-?\d+(\.\d+)?\s*", v),
-        Family.DATE: lambda v: parse_date(v) is None,
-        Family.BOOL: lambda v: v.lower() not in ("true", "false"),
-        Family.IP: lambda v: _bad_network(v),
-        Family.BINARY: lambda v: not re.fullmatch(r"[A-Za-z0-9+/]*={0,2}", v),
-    }.get(family)
-    if invalid is not None and invalid(text):
+    problem = family_of(op.spec).check(op.spec, text)
+    if problem is not None:
         out.add(
             Severity.ERROR,
             "INVALID_CONDITION_VALUE",
-            f'"{text}" is not a valid '
-            f"{family.value} value for {op.spec.name}, so it never matches.",
+            f"{problem[0].upper()}{problem[1:]}.",
             path,
             span,
             page,
@@ -833,13 +819,3 @@ def _check_value(
             DOC + "reference_policies_condition-keys.html",
         )
     return variables_warned
-
-
-def _bad_network(value: str) -> bool:
-    import ipaddress
-
-    try:
-        ipaddress.ip_network(value.strip(), strict=False)
-    except ValueError:
-        return True
-    return False

@@ -45,9 +45,6 @@ class ArnFamily(OperatorFamily):
     def matches(self, spec: OperatorSpec, value: str, policy: Any) -> bool:
         return bool(policy.fullmatch(value))
 
-    def check(self, spec: OperatorSpec, text: str) -> str | None:
-        return None
-
     def requirement(self, spec: OperatorSpec, values: Sequence[str]) -> str:
         return negatable("match", spec.negated, values)
 

@@ -105,8 +105,18 @@ class OperatorFamily:
 
     def check(self, spec: OperatorSpec, text: str) -> str | None:
         """What is wrong with a policy value (no variables in it), or None."""
+        if text == "":
+            # C2: an empty request value counts as no value, so nothing can equal "".
+            return (
+                f"an empty value never matches: a request whose key is empty counts as not "
+                f"having the key, so {spec.name} is never true for it (use Null to test for "
+                f"a missing key)"
+            )
         if self.parse_policy(text) is None:
-            return f'"{text}" is not {self.value_words}, so {spec.name} never matches it'
+            return (
+                f'"{text}" is not a valid {self.family.value} value ({self.value_words}), '
+                f"so {spec.name} never matches it"
+            )
         return None
 
     def requirement(self, spec: OperatorSpec, values: Sequence[str]) -> str:

@@ -60,8 +60,8 @@ def parse_date(value: str) -> int | None:
 
 
 def format_date(micros: int) -> str:
-    moment = dt.datetime(1970, 1, 1) + dt.timedelta(microseconds=micros)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    m = dt.datetime(1970, 1, 1) + dt.timedelta(microseconds=micros)
+    return f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}Z"
 
 
 class DateFamily(OperatorFamily):

@@ -48,9 +48,6 @@ class StringFamily(OperatorFamily):
             return lambda value, policy_values: value not in policy_values
         return lambda value, policy_values: value in policy_values
 
-    def check(self, spec: OperatorSpec, text: str) -> str | None:
-        return None
-
     def requirement(self, spec: OperatorSpec, values: Sequence[str]) -> str:
         if spec.test == "like":
             return negatable("match", spec.negated, values)
