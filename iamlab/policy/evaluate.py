@@ -36,6 +36,7 @@ Documented choices where the guides disagree (tested in tests/policy):
   be assumed by root accounts"); a federated user (GetFederationToken) can call no STS operation
   but GetCallerIdentity (API_GetFederationToken); a role session cannot call GetFederationToken
   or GetSessionToken (API_AssumeRole). These are reported as ``implicitDeny`` decided by "sts".
+  The rule is :func:`iamlab.policy.credentials.refusal_by_arn`, the one STS applies too.
 * RCPs apply only to actions that authorize a resource; an action whose only resource is ``*``
   (no resource type in the Service Authorization Reference, e.g. s3:ListAllMyBuckets) is not
   subject to RCPs (orgs_manage_policies_rcps, "RCPs apply to the resources that are authorized
@@ -55,6 +56,7 @@ from typing import Any
 
 from . import catalog
 from .conditions import ConditionTrace
+from .credentials import refusal_by_arn
 from .model import Policy, PolicyType, PrincipalSpec, Statement
 from .request import Caller, PrincipalKind, Request
 
@@ -89,15 +91,9 @@ GRANT_NAMES = {
 
 _IDENTITY_KINDS = (PrincipalKind.USER, PrincipalKind.ROLE_SESSION, PrincipalKind.FEDERATED_USER)
 _NO_SCP_KINDS = (PrincipalKind.SERVICE, PrincipalKind.ANONYMOUS, PrincipalKind.IDENTITY_PROVIDER)
-_ASSUME_ACTIONS = frozenset(
-    {"sts:assumerole", "sts:assumerolewithsaml", "sts:assumerolewithwebidentity"}
-)
 
 
 # --- principal matching ------------------------------------------------------------------------
-
-
-_TOKEN_ACTIONS = frozenset({"sts:getfederationtoken", "sts:getsessiontoken"})
 
 
 def principal_grant(
@@ -592,12 +588,10 @@ def _decide(request: Request, ps: PolicySet, facts: Any) -> tuple[str, str, str]
         return ALLOWED, "sts", "get-caller-identity"
     if facts.explicit_deny():
         return EXPLICIT_DENY, "deny", "explicit-deny"
-    if caller.kind is PrincipalKind.ROOT and action in _ASSUME_ACTIONS:
-        return IMPLICIT_DENY, "sts", "root-cannot-assume"
-    if caller.kind is PrincipalKind.FEDERATED_USER and request.service == "sts":
-        return IMPLICIT_DENY, "sts", "federated-no-sts"
-    if caller.kind is PrincipalKind.ROLE_SESSION and action in _TOKEN_ACTIONS:
-        return IMPLICIT_DENY, "sts", "session-no-token"
+    if request.service == "sts":
+        refused = refusal_by_arn(caller.kind, action)  # the rule STS uses too (credentials.py)
+        if refused is not None:
+            return IMPLICIT_DENY, "sts", refused.code
     level = facts.rcp_failed_level()
     if level >= 0:
         return IMPLICIT_DENY, f"rcp:{level}", "rcp"

@@ -99,6 +99,7 @@ form it does not document), clock-skew allowances on SAML and OIDC token times, 
 and token signatures (replaced by the issuer checks described there).
 """
 
+from ..credentials import ASSUMED_ROLE, FEDERATED_USER, SESSION_TOKEN
 from .assume import assume_role
 from .caller_identity import get_caller_identity
 from .federation import (
@@ -124,9 +125,6 @@ from .sessions import (
     ASSUME_ROLE,
     ASSUME_ROLE_WITH_SAML,
     ASSUME_ROLE_WITH_WEB_IDENTITY,
-    ASSUMED_ROLE,
-    FEDERATED_USER,
-    SESSION_TOKEN,
     FederatedUserSession,
     Session,
     StsDenied,

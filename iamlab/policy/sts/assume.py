@@ -20,28 +20,18 @@ from .inputs import (
     _merge_context,
     _utc,
 )
-from .sessions import Session, StsDenied, _mfa_keys
+from .sessions import Session, StsDenied, _credential_problem, _mfa_keys
 from .validation import _validate
 
 # --- AssumeRole -------------------------------------------------------------------------------
 
 
-def _caller_type_problem(caller: Caller) -> StsDenied | None:
+def _caller_type_problem(spec: CallerSpec) -> StsDenied | None:
+    problem = _credential_problem(spec, "sts:AssumeRole")
+    if problem is not None:
+        return problem
+    caller = spec.caller
     kind = caller.kind
-    if kind is PrincipalKind.ROOT:
-        return StsDenied(
-            "caller-type",
-            "The root user cannot assume roles. Sign in as an IAM user (or use a role session) "
-            "and assume the role from there.",
-            "AccessDenied: Roles may not be assumed by root accounts.",
-        )
-    if kind is PrincipalKind.FEDERATED_USER:
-        return StsDenied(
-            "caller-type",
-            f"{caller.describe()} got its credentials from GetFederationToken, and those "
-            f"credentials cannot call any STS operation except GetCallerIdentity.",
-            f"AccessDenied: User: {caller.arn} is not authorized to perform: sts:AssumeRole",
-        )
     if kind is PrincipalKind.ANONYMOUS:
         return StsDenied(
             "caller-type",
@@ -174,7 +164,7 @@ def assume_role(
     if problem is not None:
         return problem
     who = caller.caller
-    problem = _caller_type_problem(who) or _check_mfa(caller, serial_number, token_code)
+    problem = _caller_type_problem(caller) or _check_mfa(caller, serial_number, token_code)
     if problem is not None:
         return problem
 

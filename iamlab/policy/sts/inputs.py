@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..credentials import kind_of
 from ..model import Policy, PolicyType
 from ..request import Caller, PrincipalKind, RequestError, parse_caller
 
@@ -189,6 +190,12 @@ class CallerSpec:
     def chained(self) -> bool:
         """The caller is a role session, so a role it assumes is role chaining."""
         return self.caller.kind is PrincipalKind.ROLE_SESSION
+
+    @property
+    def credentials(self) -> str | None:
+        """The kind of credentials the caller signs with (:mod:`iamlab.policy.credentials`);
+        None for a caller with none of its own (a service, an identity provider, anonymous)."""
+        return kind_of(self.caller.kind, temporary=self.temporary)
 
     @property
     def uses_temporary_credentials(self) -> bool:

@@ -11,6 +11,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..credentials import (
+    ASSUMED_ROLE,
+    FEDERATED_USER,
+    LONG_TERM,
+    SESSION_TOKEN,
+    refusal,
+    sts_refusal,
+)
 from ..evaluate import EXPLICIT_DENY, IMPLICIT_DENY, Evaluation, evaluate
 from ..model import Policy
 from ..request import PrincipalKind, Request
@@ -27,55 +35,35 @@ from .inputs import (
 # --- the results ------------------------------------------------------------------------------
 
 
-ASSUMED_ROLE = "assumed-role"
-FEDERATED_USER = "federated-user"
-SESSION_TOKEN = "session-token"  # noqa: S105 (a kind of session, not a secret)
-
-
-def credential_refusal(kind: str, action: str, *, mfa: bool = False) -> str | None:
-    """Why temporary credentials of ``kind`` can never call ``action`` (None: they may try; the
-    policies decide). ``kind`` is ``assumed-role``, ``federated-user`` or ``session-token``;
-    ``mfa`` says the credentials were authenticated with MFA.
-
-    Sources: id_credentials_sts-comparison, API_AssumeRole, API_GetFederationToken,
-    API_GetSessionToken ("Restrictions on resulting temporary credentials").
+def credential_refusal(
+    kind: str, action: str, *, mfa: bool = False, root: bool = False
+) -> str | None:
+    """Why temporary credentials of ``kind`` can never call ``action`` through the CLI or API
+    (None: they may try; the policies decide). ``kind`` is ``assumed-role``, ``federated-user``
+    or ``session-token``; ``mfa`` says the credentials were authenticated with MFA, ``root``
+    that they are the root user's. The rule is :func:`iamlab.policy.credentials.refusal`.
     """
-    lowered = action.strip().lower()
-    service, _, name = lowered.partition(":")
-    if kind == ASSUMED_ROLE:
-        if lowered in ("sts:getfederationtoken", "sts:getsessiontoken"):
-            return (
-                "Role session credentials (from AssumeRole, AssumeRoleWithSAML or "
-                "AssumeRoleWithWebIdentity) cannot call GetFederationToken or GetSessionToken; "
-                "those need an IAM user's long-term access keys."
-            )
+    if kind == LONG_TERM:
+        raise ValueError(f"unknown kind of session: {kind!r}")
+    found = refusal(kind, action, mfa=mfa, root=root)
+    return found.message if found is not None else None
+
+
+def _credential_problem(caller: CallerSpec, action: str) -> StsDenied | None:
+    """The STS operation ``action`` refused because of the credentials ``caller`` signs with
+    (:func:`iamlab.policy.credentials.sts_refusal`), before any policy is read."""
+    kind = caller.credentials
+    if kind is None:
         return None
-    if kind == FEDERATED_USER:
-        if service == "iam" and name != "passrole":
-            return (
-                "Credentials from GetFederationToken cannot call IAM API operations (only a "
-                "console session made from them can)."
-            )
-        if service == "sts" and name != "getcalleridentity":
-            return (
-                "Credentials from GetFederationToken cannot call any AWS STS operation except "
-                "GetCallerIdentity."
-            )
+    who = caller.caller
+    found = sts_refusal(kind, action, root=who.kind is PrincipalKind.ROOT)
+    if found is None:
         return None
-    if kind == SESSION_TOKEN:
-        if service == "iam" and name != "passrole" and not mfa:
-            return (
-                "Credentials from GetSessionToken cannot call IAM API operations unless MFA "
-                "was used when they were requested: call GetSessionToken again with "
-                "SerialNumber and TokenCode."
-            )
-        if service == "sts" and name not in ("assumerole", "getcalleridentity"):
-            return (
-                "Credentials from GetSessionToken can call only two AWS STS operations: "
-                "AssumeRole and GetCallerIdentity."
-            )
-        return None
-    raise ValueError(f"unknown kind of session: {kind!r}")
+    return StsDenied(
+        "caller-type",
+        found.message,
+        found.aws_error(who.arn, action),
+    )
 
 
 def _with_refusal(evaluation: Evaluation, refusal: str | None) -> Evaluation:
@@ -372,7 +360,7 @@ class UserSession(TemporarySession):
         }
 
     def credential_refusal(self, action: str) -> str | None:
-        return credential_refusal(SESSION_TOKEN, action, mfa=self.mfa)
+        return credential_refusal(SESSION_TOKEN, action, mfa=self.mfa, root=self.root)
 
     def as_caller(self, context: Mapping[str, Any] | None = None) -> CallerSpec:
         """These credentials as the caller of AssumeRole (not role chaining: the caller is

@@ -8,6 +8,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..credentials import LONG_TERM
 from ..evaluate import EXPLICIT_DENY, evaluate
 from ..model import Policy
 from ..request import PrincipalKind, Request
@@ -22,7 +23,7 @@ from .inputs import (
     _merge_context,
     _utc,
 )
-from .sessions import FederatedUserSession, StsDenied, UserSession
+from .sessions import FederatedUserSession, StsDenied, UserSession, _credential_problem
 from .validation import (
     _check_length,
     _validate_duration,
@@ -38,27 +39,11 @@ def _long_term_caller_problem(caller: CallerSpec, operation: str) -> StsDenied |
     """GetSessionToken and GetFederationToken need an IAM user's (or the root user's)
     long-term access keys."""
     who = caller.caller
-    if who.kind in (PrincipalKind.USER, PrincipalKind.ROOT) and not caller.temporary:
+    if caller.credentials == LONG_TERM:
         return None
-    if who.kind in (PrincipalKind.USER, PrincipalKind.ROOT, PrincipalKind.ROLE_SESSION):
-        source = (
-            "GetSessionToken"
-            if who.kind is not PrincipalKind.ROLE_SESSION
-            else "a role (AssumeRole, AssumeRoleWithSAML or AssumeRoleWithWebIdentity)"
-        )
-        return StsDenied(
-            "caller-type",
-            f"{who.describe()} is using temporary credentials from {source}; {operation} must "
-            f"be called with an IAM user's long-term access keys.",
-            f"AccessDenied: Cannot call {operation} with session credentials",
-        )
-    if who.kind is PrincipalKind.FEDERATED_USER:
-        return StsDenied(
-            "caller-type",
-            f"{who.describe()} got its credentials from GetFederationToken, and those "
-            f"credentials cannot call any STS operation except GetCallerIdentity.",
-            f"AccessDenied: User: {who.arn} is not authorized to perform: sts:{operation}",
-        )
+    problem = _credential_problem(caller, f"sts:{operation}")
+    if problem is not None:
+        return problem
     return StsDenied(
         "caller-type",
         f"{operation} must be called by an IAM user (or the root user) with long-term access "
