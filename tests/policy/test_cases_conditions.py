@@ -701,6 +701,27 @@ DATE_CASES = [
         ALLOWED,
     ),
     allow_when(
+        "date-iso-8601-negative-time-zone-offset-is-the-same-instant",
+        OPERATORS,
+        {"DateEquals": {CT: "2020-06-15T07:00:00-05:00"}},
+        NOW,
+        ALLOWED,
+    ),
+    allow_when(
+        "date-iso-8601-negative-offset-is-behind-utc-not-ahead",
+        OPERATORS,
+        {"DateLessThan": {CT: "2020-06-15T07:00:01-05:00"}},
+        NOW,
+        ALLOWED,
+    ),
+    allow_when(
+        "date-iso-8601-negative-offset-later-local-time-is-later",
+        OPERATORS,
+        {"DateGreaterThan": {CT: "2020-06-15T07:00:01-05:00"}},
+        NOW,
+        IMPLICIT,
+    ),
+    allow_when(
         "date-policy-value-in-epoch-seconds",
         OPERATORS,
         {"DateEquals": {CT: str(NOW_EPOCH)}},
@@ -1099,6 +1120,37 @@ ARN_CASES = [
         {"ArnNotLike": {SRC: "arn:aws:sns:*:123456789012:*"}},
         {},
         ALLOWED,
+    ),
+    # C5 (iamlab/policy/conditions/arn.py): "*" alone is the ArnLike wildcard for any value,
+    # though it has one component and an ARN has six.
+    allow_when(
+        "arn-like-star-alone-matches-every-arn",
+        OPERATORS,
+        {"ArnLike": {SRC: "*"}},
+        {SRC: TOPIC},
+        ALLOWED,
+    ),
+    allow_when(
+        "arn-equals-star-alone-matches-every-arn",
+        OPERATORS,
+        {"ArnEquals": {"aws:PrincipalArn": "*"}},
+        {},
+        ALLOWED,
+        principal=ADMIN_SESSION,
+    ),
+    allow_when(
+        "arn-not-like-star-alone-matches-no-arn",
+        OPERATORS,
+        {"ArnNotLike": {SRC: "*"}},
+        {SRC: BUILD_ARN},
+        IMPLICIT,
+    ),
+    allow_when(
+        "arn-like-star-alone-still-needs-the-key",
+        OPERATORS,
+        {"ArnLike": {SRC: "*"}},
+        {},
+        IMPLICIT,
     ),
     allow_when(
         "arn-like-if-exists-missing-key-matches",
@@ -1628,6 +1680,51 @@ SET_CASES = [
         MULTI,
         {"ForAnyValue:StringLike": {TAG_KEYS: ["env*"]}},
         {},
+        IMPLICIT,
+    ),
+    # The operators page: a missing key makes a condition false "for all condition operators
+    # except ...IfExists and Null check"; the IfExists suffix decides a missing key even under a
+    # set operator, so ForAnyValue:...IfExists is true where plain ForAnyValue: is false.
+    allow_when(
+        "for-any-value-if-exists-missing-key-matches",
+        OPERATORS,
+        {"ForAnyValue:StringEqualsIfExists": {TAG_KEYS: ["team"]}},
+        {},
+        ALLOWED,
+    ),
+    allow_when(
+        "for-any-value-if-exists-present-key-still-needs-a-match",
+        OPERATORS,
+        {"ForAnyValue:StringEqualsIfExists": {TAG_KEYS: ["team"]}},
+        {TAG_KEYS: ["owner", "cost-center"]},
+        IMPLICIT,
+    ),
+    allow_when(
+        "for-any-value-if-exists-present-key-one-value-matches",
+        OPERATORS,
+        {"ForAnyValue:StringEqualsIfExists": {TAG_KEYS: ["team"]}},
+        {TAG_KEYS: ["owner", "team"]},
+        ALLOWED,
+    ),
+    deny_when(
+        "deny-for-any-value-if-exists-missing-key-denies",
+        OPERATORS,
+        {"ForAnyValue:StringNotLikeIfExists": {TAG_KEYS: ["team*"]}},
+        {},
+        EXPLICIT,
+    ),
+    allow_when(
+        "for-all-values-if-exists-missing-key-matches",
+        OPERATORS,
+        {"ForAllValues:StringLikeIfExists": {TAG_KEYS: ["env*"]}},
+        {},
+        ALLOWED,
+    ),
+    allow_when(
+        "for-all-values-if-exists-present-key-every-value-must-match",
+        OPERATORS,
+        {"ForAllValues:StringLikeIfExists": {TAG_KEYS: ["env*"]}},
+        {TAG_KEYS: ["environment", "owner"]},
         IMPLICIT,
     ),
     allow_when(

@@ -2219,6 +2219,138 @@ NOT_PRINCIPAL = [
         ),
         id="notprincipal-deny-always-denies-principal-with-boundary",
     ),
+    # The same rule for a role session whose role has a boundary: every identity of the session
+    # is listed (account, role, session), yet the boundary makes the Deny apply.
+    Case(
+        "notprincipal-deny-always-denies-role-session-with-boundary",
+        NOTPRINCIPAL,
+        SESSION,
+        "s3:GetObject",
+        "explicitDeny",
+        OBJECT,
+        identity=[GET],
+        resource_policy=fence(SESSION, ROLE, ROOT),
+        boundary=allow("s3:*"),
+        decided_by="deny",
+    ),
+]
+
+# --- unique IDs and role paths as principals --------------------------------------------------
+# reference_policies_elements_principal: IAM turns the ARN of a user or role named in a
+# Principal into its unique ID (AIDA... for a user, AROA... for a role), and a policy may hold
+# that ID itself. A session's aws:userid is "role-id:session-name" (reference_policies_variables,
+# principal key values), so an AROA... principal names the role, not the session: the grant is
+# still limited by the session policy (access_policies, session policies). A role ARN written
+# with a path names that role's sessions even when only the session ARN (which leaves the path
+# out) is known.
+
+ALICE_ID = "AIDAJQABLZS4A3QDU576Q"
+DEV_ID = "AROADBQP57FF2AEXAMPLE"
+OPS_SESSION = f"arn:aws:sts::{A}:assumed-role/Ops/alice"
+OPS_WITH_PATH = f"arn:aws:iam::{A}:role/platform/Ops"
+ONLY_LIST = allow("s3:ListBucket", BUCKET)
+
+
+def bucket_grant(principal: str) -> Doc:
+    return grant(aws(principal), "s3:GetObject", f"{BUCKET}/*")
+
+
+PRINCIPAL_FORMS = [
+    Case(
+        "principal-user-unique-id-allows-that-user",
+        PRINCIPAL,
+        ALICE,
+        "s3:GetObject",
+        "allowed",
+        OBJECT,
+        resource_policy=bucket_grant(ALICE_ID),
+        context={"aws:userid": ALICE_ID},
+        decided_by="resource",
+    ),
+    Case(
+        "principal-user-unique-id-not-another-user",
+        PRINCIPAL,
+        BOB,
+        "s3:GetObject",
+        "implicitDeny",
+        OBJECT,
+        resource_policy=bucket_grant(ALICE_ID),
+        context={"aws:userid": "AIDAIOSFODNN7EXAMPLE"},
+    ),
+    Case(
+        "trust-policy-user-unique-id-lets-that-user-assume",
+        PRINCIPAL,
+        ALICE,
+        "sts:AssumeRole",
+        "allowed",
+        TARGET,
+        resource_policy=trust(aws(ALICE_ID)),
+        resource_policy_type="trust",
+        context={"aws:userid": ALICE_ID},
+    ),
+    Case(
+        "principal-role-unique-id-allows-its-sessions",
+        PRINCIPAL,
+        SESSION,
+        "s3:GetObject",
+        "allowed",
+        OBJECT,
+        resource_policy=bucket_grant(DEV_ID),
+        context={"aws:userid": f"{DEV_ID}:alice"},
+        decided_by="resource",
+    ),
+    Case(
+        "principal-role-unique-id-not-sessions-of-another-role",
+        PRINCIPAL,
+        SESSION,
+        "s3:GetObject",
+        "implicitDeny",
+        OBJECT,
+        resource_policy=bucket_grant(DEV_ID),
+        context={"aws:userid": "AROAJ52OTH4H7LEXAMPLE:alice"},
+    ),
+    Case(
+        "principal-role-unique-id-still-limited-by-session-policy",
+        SESSIONS,
+        SESSION,
+        "s3:GetObject",
+        "implicitDeny",
+        OBJECT,
+        resource_policy=bucket_grant(DEV_ID),
+        session=[ONLY_LIST],
+        context={"aws:userid": f"{DEV_ID}:alice"},
+        decided_by="session",
+    ),
+    Case(
+        "principal-role-arn-with-path-names-session-without-role-arn",
+        PRINCIPAL,
+        OPS_SESSION,
+        "s3:GetObject",
+        "allowed",
+        OBJECT,
+        resource_policy=bucket_grant(OPS_WITH_PATH),
+        decided_by="resource",
+    ),
+    Case(
+        "principal-role-arn-with-path-other-role-name",
+        PRINCIPAL,
+        OPS_SESSION,
+        "s3:GetObject",
+        "implicitDeny",
+        OBJECT,
+        resource_policy=bucket_grant(f"arn:aws:iam::{A}:role/platform/Opsx"),
+    ),
+    Case(
+        "principal-role-arn-with-path-still-limited-by-session-policy",
+        SESSIONS,
+        OPS_SESSION,
+        "s3:GetObject",
+        "implicitDeny",
+        OBJECT,
+        resource_policy=bucket_grant(OPS_WITH_PATH),
+        session=[ONLY_LIST],
+        decided_by="session",
+    ),
 ]
 
 # --- sts:GetCallerIdentity and STS restrictions on temporary credentials ----------------------
@@ -2334,6 +2466,7 @@ CASES = (
     + ROOT_CASES
     + SERVICES
     + NOT_PRINCIPAL
+    + PRINCIPAL_FORMS
     + STS
 )
 

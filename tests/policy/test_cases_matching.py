@@ -332,6 +332,33 @@ RESOURCE_CASES = [
         f"{BUCKET}/file10.txt",
         IMPLICIT,
     ),
+    # "?" stands for exactly one character: never for none, in the resource part or elsewhere.
+    resource_case(
+        "resource-question-mark-not-zero-characters",
+        f"{BUCKET}/file?.txt",
+        f"{BUCKET}/file.txt",
+        IMPLICIT,
+    ),
+    resource_case(
+        "resource-question-mark-at-end-not-zero-characters",
+        f"{BUCKET}/report-?",
+        f"{BUCKET}/report-",
+        IMPLICIT,
+    ),
+    resource_case(
+        "resource-question-mark-in-region-not-zero-characters",
+        f"arn:aws:dynamodb:us-east-?:{ACCOUNT}:table/Books",
+        f"arn:aws:dynamodb:us-east-:{ACCOUNT}:table/Books",
+        IMPLICIT,
+        action="dynamodb:GetItem",
+    ),
+    resource_case(
+        "resource-question-mark-in-region-not-two-characters",
+        f"arn:aws:dynamodb:us-east-?:{ACCOUNT}:table/Books",
+        f"arn:aws:dynamodb:us-east-12:{ACCOUNT}:table/Books",
+        IMPLICIT,
+        action="dynamodb:GetItem",
+    ),
     resource_case(
         "resource-s3-all-buckets-and-objects",
         "arn:aws:s3:::*",
