@@ -10,6 +10,14 @@ Source: IAM User Guide, "IAM policy elements: Variables and tags" (reference_pol
   variable without a value.
 * A variable without a value makes the Resource entry match nothing, and makes a condition value
   match nothing (so ``StringEquals`` fails and ``StringNotEquals`` succeeds).
+
+Documented choices (tested in tests/policy):
+* V1: a ``NotResource`` entry whose variable has no value matches no resource, so the
+  ``NotResource`` element matches every resource. The page's "Policy variables with no value"
+  says such a Resource or NotResource entry matches no resource; its note that an unresolved
+  variable "might cause the entire statement to be invalid" is not taken to drop the statement.
+  So for a role session (no ``aws:username``), ``Allow ... NotResource .../${aws:username}/*``
+  allows every resource and the same ``Deny`` denies every resource.
 """
 
 from __future__ import annotations

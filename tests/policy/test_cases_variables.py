@@ -293,6 +293,64 @@ RESOURCE_CASES = [
     ),
 ]
 
+# V1 (iamlab/policy/variables.py): an entry whose variable has no value matches no resource, and
+# NotResource negates that, so a role session (no aws:username) is covered by every NotResource
+# statement written with ${aws:username}: the Allow allows everything, the Deny denies everything.
+NOT_HOME = f"{BUCKET}/home/${{aws:username}}/*"
+ALLOW_OUTSIDE_HOME = doc(stmt("Allow", "s3:GetObject", None, not_resource=NOT_HOME))
+DENY_OUTSIDE_HOME = doc(
+    stmt("Allow", "*", "*"), stmt("Deny", "s3:GetObject", None, not_resource=NOT_HOME)
+)
+
+NOT_RESOURCE_CASES = [
+    Case(
+        "not-resource-variable-without-value-allow-covers-everything",
+        VARIABLES,
+        ADMIN_SESSION,
+        "s3:GetObject",
+        ALLOWED,
+        resource=f"{BUCKET}/home/alice/notes.txt",
+        identity=[ALLOW_OUTSIDE_HOME],
+    ),
+    Case(
+        "not-resource-variable-without-value-deny-denies-everything",
+        VARIABLES,
+        ADMIN_SESSION,
+        "s3:GetObject",
+        EXPLICIT,
+        resource=f"{BUCKET}/home/alice/notes.txt",
+        identity=[DENY_OUTSIDE_HOME],
+        decided_by="deny",
+    ),
+    Case(
+        "not-resource-variable-with-value-excludes-own-home",
+        VARIABLES,
+        ALICE,
+        "s3:GetObject",
+        IMPLICIT,
+        resource=f"{BUCKET}/home/alice/notes.txt",
+        identity=[ALLOW_OUTSIDE_HOME],
+    ),
+    Case(
+        "not-resource-variable-with-value-covers-other-home",
+        VARIABLES,
+        ALICE,
+        "s3:GetObject",
+        ALLOWED,
+        resource=f"{BUCKET}/home/bob/notes.txt",
+        identity=[ALLOW_OUTSIDE_HOME],
+    ),
+    Case(
+        "not-resource-variable-with-value-deny-spares-own-home",
+        VARIABLES,
+        ALICE,
+        "s3:GetObject",
+        ALLOWED,
+        resource=f"{BUCKET}/home/alice/notes.txt",
+        identity=[DENY_OUTSIDE_HOME],
+    ),
+]
+
 VERSION_CASES = [
     resource_case(
         "old-version-2008-variable-is-literal-text",
@@ -584,7 +642,7 @@ CONDITION_CASES = [
     ),
 ]
 
-CASES = [*RESOURCE_CASES, *VERSION_CASES, *CONDITION_CASES]
+CASES = [*RESOURCE_CASES, *NOT_RESOURCE_CASES, *VERSION_CASES, *CONDITION_CASES]
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)
