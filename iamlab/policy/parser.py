@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .conditions import Condition, parse_operator
+from .conditions import Condition, ParsedOperator, parse_operator
 from .findings import Finding, Location, PolicyError, Severity
 from .jsonsource import (
     JArray,
@@ -718,6 +718,16 @@ def _read_conditions(ctx: _Ctx, node: JNode, path: str, variables_enabled: bool)
     for member in node.members:
         op_path = f"{path}.{member.key}"
         operator = parse_operator(member.key)
+        if operator is None and member.key.split(":")[-1].lower() == "nullifexists":
+            ctx.block(
+                "NULL_WITH_IF_EXISTS",
+                f'"{member.key}": Null cannot take IfExists. Null already asks whether the key '
+                f'is in the request ("true": it is absent); use "Null" alone.',
+                op_path,
+                member.key_span,
+                page,
+            )
+            continue
         if operator is None:
             ctx.block(
                 "UNKNOWN_OPERATOR",
@@ -777,14 +787,7 @@ def _read_conditions(ctx: _Ctx, node: JNode, path: str, variables_enabled: bool)
                 continue
             values = _condition_values(ctx, key_member.value, key_path)
             if isinstance(key_member.value, JArray) and not key_member.value.items:
-                ctx.add(
-                    Severity.WARNING,
-                    "EMPTY_CONDITION_VALUES",
-                    f'"{key_member.key}" has an empty list of values.',
-                    key_path,
-                    key_member.value.span,
-                    page=page,
-                )
+                _report_empty_values(ctx, operator, key_member.key, key_path, key_member.value.span)
             location = ctx.location(
                 Span(key_member.key_span.start, key_member.value.span.end)
                 if key_member.key_span and key_member.value.span
@@ -794,6 +797,45 @@ def _read_conditions(ctx: _Ctx, node: JNode, path: str, variables_enabled: bool)
                 Condition.build(operator, key_member.key, values, variables_enabled, location)
             )
     return conditions
+
+
+def _report_empty_values(
+    ctx: _Ctx, operator: ParsedOperator, key: str, path: str, span: Span | None
+) -> None:
+    """Access Analyzer's Suggestions - Empty array condition, Empty array condition ForAllValues,
+    Empty array condition ForAnyValue, Empty array condition IfExists."""
+    if operator.set_op == "ForAllValues":
+        code = "EMPTY_ARRAY_CONDITION_FORALLVALUES"
+        text = (
+            f"With no values, {operator.written} matches only when {key} is absent from the "
+            f'request. To test that, write {{"Null": {{"{key}": "true"}}}}.'
+        )
+    elif operator.set_op == "ForAnyValue":
+        code = "EMPTY_ARRAY_CONDITION_FORANYVALUE"
+        text = (
+            f"With no values, {operator.written} never matches, so this statement never "
+            f"applies. Give {key} the values you mean."
+        )
+    elif operator.if_exists:
+        code = "EMPTY_ARRAY_CONDITION_IFEXISTS"
+        text = (
+            f"With no values, {operator.written} matches only when {key} is absent from the "
+            f'request. To test that, write {{"Null": {{"{key}": "true"}}}}.'
+        )
+    else:
+        code = "EMPTY_ARRAY_CONDITION"
+        text = (
+            f"{key} has an empty list of values, so this condition compares the request with "
+            f"nothing. Give it the values you mean."
+        )
+    ctx.add(
+        Severity.SUGGESTION,
+        code,
+        text,
+        path,
+        span,
+        page="access-analyzer-reference-policy-checks.html",
+    )
 
 
 def _suggest_operator(word: str) -> str:

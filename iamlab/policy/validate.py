@@ -14,6 +14,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from . import catalog
+from .checks_conditions import UNSUPPORTED_KEYS, check_conditions, is_tag_key_without_name
+from .checks_principals import check_principals
+from .checks_statements import check_redundant_statements, check_statement
 from .conditions import Family, ParsedOperator, family_of, parse_operator
 from .findings import Finding, Location, Severity
 from .jsonsource import JArray, JNode, JObject, JScalar, Span
@@ -185,13 +188,17 @@ def semantic_findings(
                 DOC + "reference_iam-quotas.html",
             )
     variables_warned = False
-    for path, node in _statements(root):
+    statements = _statements(root)
+    for path, node in statements:
         effect = node.get("Effect")
         allow = isinstance(effect, JScalar) and effect.value == "Allow"
         _check_actions(out, policy, node, path, allow)
         _check_resources(out, policy, node, path, allow)
         _check_principal(out, policy, node, path, allow)
         variables_warned = _check_conditions(out, policy, node, path, allow, variables_warned)
+        check_statement(out, policy.type, node, path, allow, policy.variables_enabled)
+        check_principals(out, policy.type, node, path, allow)
+        check_conditions(out, node, path, allow, policy.type is PolicyType.TRUST)
         if not policy.variables_enabled and not variables_warned and "${" in _flat(node):
             variables_warned = True
             out.add(
@@ -204,6 +211,7 @@ def semantic_findings(
                 node.span,
                 DOC + "reference_policies_variables.html",
             )
+    check_redundant_statements(out, statements)
     return out.findings
 
 
@@ -608,6 +616,8 @@ def _check_key(
     info = catalog.condition_key_info(key)
     prefix = key.split(":", 1)[0].lower()
     if info is None:
+        if key.lower() in UNSUPPORTED_KEYS or is_tag_key_without_name(key):
+            return  # checks_conditions says what is wrong with these
         if prefix == "aws":
             names = [k for k, _, _ in catalog._GLOBAL_KEYS]
             close = difflib.get_close_matches(key, names, n=1, cutoff=0.7)
@@ -706,7 +716,8 @@ def _check_key(
             span,
             DOC + "reference_policies_condition-single-vs-multi-valued-context-keys.html",
         )
-    if not info.multivalued and op.set_op is not None:
+    audience = key.lower().endswith(":aud") and prefix not in ("aws", "saml")
+    if not info.multivalued and op.set_op is not None and not audience:
         severity = Severity.SECURITY_WARNING if op.set_op == "ForAllValues" else Severity.WARNING
         out.add(
             severity,

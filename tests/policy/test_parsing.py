@@ -282,7 +282,7 @@ def test_version_2008_keeps_variables_literal():
                 ]
             },
             "identity",
-            "UNKNOWN_OPERATOR",
+            "NULL_WITH_IF_EXISTS",
         ),
         (
             {

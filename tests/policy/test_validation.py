@@ -16,6 +16,7 @@ from iamlab.policy.validate import semantic_findings
 
 MANAGED = Path(__file__).resolve().parents[2] / "fixtures" / "aws-managed-policies"
 GITHUB_PROVIDER = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"
+SAML_PROVIDER = "arn:aws:iam::111122223333:saml-provider/CorpIdP"
 
 
 def statement(**fields):
@@ -435,7 +436,8 @@ def test_multivalued_saml_and_cognito_keys_take_a_set_operator():
     assert findings(cognito, type_="trust") == []
     plain = findings(trust("cognito-identity.amazonaws.com:amr"), type_="trust")
     assert find(plain, "MISSING_SET_OPERATOR")
-    affiliation = trust("saml:edupersonaffiliation", "ForAnyValue:StringEquals")
+    affiliation = trust("saml:edupersonaffiliation", "ForAnyValue:StringEquals", SAML_PROVIDER)
+    affiliation["Action"] = "sts:AssumeRoleWithSAML"
     assert findings(affiliation, type_="trust") == []
 
 
