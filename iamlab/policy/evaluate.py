@@ -30,6 +30,11 @@ Documented choices where the guides disagree (tested in tests/policy):
   (id_credentials_temp_request: "the temporary security credentials will not grant any
   permissions"), although the current denyallow page mentions a "default session policy".
 * D4: a resource policy naming an IAM user is not limited by that user's boundary.
+* D7: except a role's trust policy (the ``sts:`` actions on a role): an IAM user it names is
+  still limited by the user's permissions boundary, which must allow ``sts:AssumeRole``
+  (id_roles_update-role-trust-policy: "If a permissions boundary is set for the user, then it
+  must allow the sts:AssumeRole action"). The page speaks of users only, so a trust policy
+  naming a role session's ARN is left as D2 has it.
 * D5: an SCP or RCP level without an Allow is reported as ``implicitDeny`` decided by that
   layer, as iam-simulate and AWS's simulator do (the 2023 guide calls it an explicit deny).
 * STS refuses some callers whatever the policies say: root cannot assume roles ("Roles may not
@@ -628,6 +633,8 @@ def _decide(request: Request, ps: PolicySet, facts: Any) -> tuple[str, str, str]
     if kind is PrincipalKind.ROOT:
         return ALLOWED, "root", "root"
     if grants & DIRECT:
+        if required == "trust" and kind is PrincipalKind.USER and not facts.boundary_ok():
+            return IMPLICIT_DENY, "boundary", "boundary"  # D7: a trust policy is not D4
         return ALLOWED, "resource", "resource-direct"
     id_ok = facts.id_ok()
     if not id_ok and not grants & VIA_PARENT:

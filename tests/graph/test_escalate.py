@@ -232,14 +232,25 @@ REWRITE_TRUST += [
         False,
         scps=(deny("sts:AssumeRole"),),
     ),
+    # evaluate.py's D7: a trust policy naming the user does not lift the user's boundary,
+    # which must allow sts:AssumeRole.
     TechniqueCase(
-        "update-assume-role-policy-user-boundary-does-not-cap-a-trust-naming-it",
-        BOUNDARIES,
+        "update-assume-role-policy-user-boundary-without-assume-role-caps-it",
+        TRUST,
+        "update-assume-role-policy",
+        (allow("iam:UpdateAssumeRolePolicy"),),
+        other_role(),
+        False,
+        boundary=allow("iam:UpdateAssumeRolePolicy"),
+    ),
+    TechniqueCase(
+        "update-assume-role-policy-user-boundary-with-assume-role",
+        TRUST,
         "update-assume-role-policy",
         (allow("iam:UpdateAssumeRolePolicy"),),
         other_role(),
         True,
-        boundary=allow("iam:UpdateAssumeRolePolicy"),
+        boundary=allow(["iam:UpdateAssumeRolePolicy", "sts:AssumeRole"]),
         actions=("iam:UpdateAssumeRolePolicy", "sts:AssumeRole"),
     ),
     TechniqueCase(

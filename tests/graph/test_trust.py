@@ -300,13 +300,15 @@ ASSUME_CASES = [
         OPS,
         None,
     ),
+    # evaluate.py's D7: the user's boundary must allow sts:AssumeRole even when the trust
+    # policy names the user's ARN.
     TrustCase(
-        "boundary-does-not-cap-trust-naming-the-user-arn",
-        BOUNDARIES,
+        "boundary-caps-trust-naming-the-user-arn",
+        "id_roles_update-role-trust-policy",
         (user("alice", boundary=S3_ONLY), role("Ops", trust_aws(ALICE))),
         ALICE,
         OPS,
-        (),
+        None,
     ),
     TrustCase(
         "boundary-caps-trust-naming-a-role-arn",

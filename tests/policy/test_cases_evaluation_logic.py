@@ -1585,16 +1585,30 @@ TRUST_POLICIES = [
         resource_policy_type="trust",
         decided_by="deny",
     ),
+    # D7, the exception to D4: a trust policy naming an IAM user is still limited by the
+    # user's permissions boundary, which must allow sts:AssumeRole.
     Case(
-        "trust-naming-user-not-limited-by-boundary",
-        DENYALLOW,
+        "trust-naming-user-still-limited-by-boundary",
+        "id_roles_update-role-trust-policy",
+        ALICE,
+        "sts:AssumeRole",
+        "implicitDeny",
+        TARGET,
+        resource_policy=trust(aws(ALICE)),
+        resource_policy_type="trust",
+        boundary=BOUNDARY_EC2,
+        decided_by="boundary",
+    ),
+    Case(
+        "trust-naming-user-boundary-allows-assume-role",
+        "id_roles_update-role-trust-policy",
         ALICE,
         "sts:AssumeRole",
         "allowed",
         TARGET,
         resource_policy=trust(aws(ALICE)),
         resource_policy_type="trust",
-        boundary=BOUNDARY_EC2,
+        boundary=allow("sts:AssumeRole"),
         decided_by="resource",
     ),
     Case(
