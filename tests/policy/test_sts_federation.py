@@ -490,16 +490,24 @@ def test_chaining_from_a_saml_session() -> None:
                     attr(samlmod.SOURCE_IDENTITY, "alice"),
                 )
             ),
-            saml_role(trust_doc, identity=(parse(allow("sts:AssumeRole")),)),
+            saml_role(
+                trust_doc, identity=(parse(allow(["sts:AssumeRole", "sts:SetSourceIdentity"])),)
+            ),
             PROVIDER,
             provider_issuer=ISSUER,
             now=NOW,
         )
     )
+    # The source identity passes on, so the next role's trust policy must allow
+    # sts:SetSourceIdentity too (id_credentials_temp_control-access_monitor).
     target = RoleSpec(
         f"arn:aws:iam::{A}:role/Next",
         parse(
-            trust(aws(ROLE_ARN), condition={"StringEquals": {"saml:sub_type": "persistent"}}),
+            trust(
+                aws(ROLE_ARN),
+                ["sts:AssumeRole", "sts:SetSourceIdentity"],
+                condition={"StringEquals": {"saml:sub_type": "persistent"}},
+            ),
             PolicyType.TRUST,
         ),
         max_session_seconds=43200,

@@ -19,13 +19,20 @@ Sources (AWS STS API Reference and IAM User Guide, current text):
 * id_roles_terms-and-concepts / id_roles_use (role chaining): "Role chaining limits your AWS CLI
   or AWS API role session to a maximum of one hour"; a chained AssumeRole asking for more fails
   with "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role
-  chaining."
+  chaining." The Knowledge Center's iam-role-chaining-limit: temporary credentials from
+  GetSessionToken that assume a role are held to the same hour, with the same error.
 * id_session-tags: passing session tags needs ``sts:TagSession`` on top of ``sts:AssumeRole``;
   the tags reach the request as ``aws:RequestTag/<key>`` and ``aws:TagKeys``, and requests made
-  with the session carry them as ``aws:PrincipalTag/<key>``.
+  with the session carry them as ``aws:PrincipalTag/<key>``. Session tags follow the tag rules
+  of id_tags: "You cannot create a tag key or value that begins with the text aws:".
 * id_credentials_temp_control-access_monitor: passing a source identity needs
   ``sts:SetSourceIdentity``; a chained session keeps the source identity of the session it
-  came from.
+  came from, so in role chaining ``sts:SetSourceIdentity`` is needed in the caller's permissions
+  and in the next role's trust policy even when no SourceIdentity is passed.
+* id_roles_update-role-trust-policy: a trust policy naming an IAM user does not lift the
+  user's permissions boundary, which must allow ``sts:AssumeRole`` (evaluate.py's D7).
+* iamlab.policy.credentials: which credentials may call which STS operation, the one rule
+  the evaluator applies too.
 * id_credentials_temp_request: who may call which STS API (a federated user from
   GetFederationToken can call no STS operation but GetCallerIdentity).
 * access_policies#policies_session: a session's permissions are the intersection of the role's
@@ -37,8 +44,9 @@ Sources (AWS STS API Reference and IAM User Guide, current text):
 The order of the checks in :func:`assume_role` (documented choice; AWS does not publish it):
 the parameters' syntax first (a ValidationError, as the API does before anything else), then
 who the caller is, then authorization (``sts:AssumeRole``, then ``sts:TagSession`` if tags are
-passed, then ``sts:SetSourceIdentity`` if a source identity is set), and last the duration
-against the role's maximum and the one-hour role-chaining limit, which need the role.
+passed, then ``sts:SetSourceIdentity`` if a source identity is passed or inherited), and last
+the duration against the role's maximum and the one-hour limit (role chaining, GetSessionToken
+credentials), which need the role.
 
 MFA (API_AssumeRole and API_GetSessionToken SerialNumber / TokenCode;
 reference_policies_condition-keys aws:MultiFactorAuthPresent / aws:MultiFactorAuthAge;

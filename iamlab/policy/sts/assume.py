@@ -8,6 +8,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..credentials import SESSION_TOKEN
 from ..evaluate import EXPLICIT_DENY, Evaluation, evaluate
 from ..model import Policy
 from ..request import Caller, PrincipalKind, Request
@@ -222,7 +223,11 @@ def assume_role(
     steps: list[tuple[str, str | None]] = [("sts:AssumeRole", None)]
     if tags:
         steps.append(("sts:TagSession", "tag-session"))
-    if source_identity is not None:
+    # A source identity the calling session carries is set on the new session too, so
+    # sts:SetSourceIdentity is needed even when the caller passes none: in the caller's
+    # permissions and in the role's trust policy (id_credentials_temp_control-access_monitor,
+    # "Permissions required to set source identity", role chaining).
+    if effective_source is not None:
         steps.append(("sts:SetSourceIdentity", "source-identity"))
     for action, check in steps:
         request = Request(
@@ -238,7 +243,10 @@ def assume_role(
             return _access_denied(check, action, who, role, evaluation)
 
     chained = caller.chained
-    problem = _duration_problem(role, duration_seconds, chained, str(who.describe()))
+    limit = "role-chaining" if chained else None
+    if caller.credentials == SESSION_TOKEN:
+        limit = "session-token"
+    problem = _duration_problem(role, duration_seconds, limit, str(who.describe()))
     if problem is not None:
         return problem
 
@@ -263,14 +271,29 @@ def assume_role(
     )
 
 
+_ONE_HOUR_BECAUSE = {
+    "role-chaining": "is itself a role session, so assuming {role} is role chaining, which",
+    # The Knowledge Center's iam-role-chaining-limit: temporary credentials from
+    # GetSessionToken (for example with MFA, from the AWS CLI) that assume a role are "limited
+    # to 1 hour", with the role-chaining ValidationError.
+    "session-token": (
+        "signs with temporary credentials from GetSessionToken, and a role assumed with "
+        "temporary credentials is held to the role-chaining limit, which"
+    ),
+}
+
+
 def _duration_problem(
-    role: RoleSpec, duration_seconds: int, chained: bool, who: str
+    role: RoleSpec, duration_seconds: int, one_hour: str | None, who: str
 ) -> StsDenied | None:
-    if chained and duration_seconds > CHAINED_MAX_DURATION:
+    """``one_hour``: why the caller is held to one hour (``role-chaining``,
+    ``session-token``), or None."""
+    if one_hour is not None and duration_seconds > CHAINED_MAX_DURATION:
+        because = _ONE_HOUR_BECAUSE[one_hour].format(role=role.name)
         return StsDenied(
             "duration",
-            f"{who} is itself a role session, so assuming {role.name} is role chaining, which "
-            f"limits the new session to one hour (3600 seconds); {duration_seconds} were asked.",
+            f"{who} {because} limits the new session to one hour (3600 seconds); "
+            f"{duration_seconds} were asked.",
             "ValidationError: The requested DurationSeconds exceeds the 1 hour session limit "
             "for roles assumed by role chaining.",
             parameter="durationSeconds",

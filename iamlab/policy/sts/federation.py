@@ -118,7 +118,7 @@ def _assume_federated(
         evaluation = evaluate(request, resource_policy=role.trust, rcps=role.rcps)
         if not evaluation.allowed:
             return _federated_denied(main, action, check, provider, role, evaluation)
-    problem = _duration_problem(role, requested_duration, False, "")
+    problem = _duration_problem(role, requested_duration, None, "")
     if problem is not None:
         return problem
     policies = ((session_policy,) if session_policy is not None else ()) + policy_arns

@@ -154,6 +154,21 @@ def _validate_tags(tags: Mapping[str, str], transitive: Sequence[str] = ()) -> S
                     f"The session tag {part} {text!r} may contain only letters, spaces, "
                     f"numbers and the characters _.:/=+-@.",
                 )
+        for part, text in (("key", key), ("value", value)):
+            # id_session-tags: session tags follow the rules for naming tags in IAM and AWS
+            # STS (id_tags): "You cannot create a tag key or value that begins with the text
+            # aws:. This tag prefix is reserved for AWS internal use." Documented choice: the
+            # prefix is compared case-insensitively, as tag keys are.
+            if text[:4].lower() == "aws:":
+                return StsDenied(
+                    "input",
+                    f"The session tag {part} {text!r} begins with aws:. You cannot create a tag "
+                    f"key or value that begins with the text aws:; this tag prefix is reserved "
+                    f"for AWS internal use.",
+                    "ValidationError (iamlab's wording; AWS documents the rule, not its error "
+                    "text): a session tag key or value cannot begin with aws:",
+                    parameter=f"tags.member.{part}",
+                )
     lowered = {k.lower() for k in tags}
     if len({k.lower() for k in tags}) != len(tags):
         return StsDenied(
