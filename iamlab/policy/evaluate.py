@@ -59,7 +59,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import catalog
+from . import catalog, why
 from .conditions import ConditionTrace
 from .credentials import refusal_by_arn
 from .model import Policy, PolicyType, PrincipalSpec, Statement
@@ -276,6 +276,8 @@ class PolicySet:
         self._entries: dict[tuple[str, str], _Entry] = {}
         self._plans: dict[str, tuple[_Plan, ...]] = {}
         self._by_action: dict[str, tuple[tuple[tuple[Policy, Statement], ...], ...]] = {}
+        # Per (layer, action): where the statements that could be near misses are (why.py).
+        self.near_candidates: dict[tuple[int, str], tuple[int, ...]] = {}
 
     @property
     def labels(self) -> dict[int, str]:
@@ -285,19 +287,18 @@ class PolicySet:
             labels: dict[int, str] = {}
             for layer in self.layers:
                 singular = _SINGULAR.get(layer.kind, layer.label.lower())
+                # Where an SCP or RCP is attached: "at the organization root", "on the
+                # account"; nothing when there is one level only.
+                where = ""
+                if layer.kind in ("scp", "rcp") and not layer.label.endswith("(one level)"):
+                    where = " " + layer.label.split(" ", 1)[1]
                 for n, policy in enumerate(layer.policies, start=1):
                     if policy.name:
                         label = policy.name
                     elif len(layer.policies) == 1:
-                        label = f"the {singular}" + (
-                            f" ({layer.label})"
-                            if layer.level or layer.kind in ("scp", "rcp")
-                            else ""
-                        )
+                        label = f"the {singular}{where}"
                     else:
-                        label = f"{singular} #{n}" + (
-                            f" ({layer.label})" if layer.kind in ("scp", "rcp") else ""
-                        )
+                        label = f"{singular} #{n}{where}"
                     labels.setdefault(id(policy), label)
             self._labels = labels
         return self._labels
@@ -686,6 +687,7 @@ class StatementMatch:
     policy: Policy
     statement: Statement
     grant: int = 0
+    conditions: tuple[ConditionTrace, ...] = ()  # how its conditions met the request
 
     def describe(self) -> str:
         return f"{self.statement.label} of {self.policy_label}"
@@ -717,6 +719,12 @@ class Evaluation:
     allowed_by_organizations: bool | None
     allowed_by_session: bool | None
     notes: tuple[str, ...] = field(default=())
+    # An implicit deny's closest Allow statements, each with what it misses (why.py).
+    near_misses: tuple[why.NearMiss, ...] = field(default=())
+    # What would change the answer, in a learner's words.
+    changes: tuple[str, ...] = field(default=())
+    # An explicit deny's conditions: what made the Deny apply.
+    deny_conditions: tuple[ConditionTrace, ...] = field(default=())
 
     @property
     def allowed(self) -> bool:
@@ -983,7 +991,20 @@ def _explain(request: Request, ps: PolicySet) -> Evaluation:
     session_ok: bool | None = None
     if ps.session and request.caller.is_session:
         session_ok = facts.session_policies_allow()
-    reason = _reason(request, ps, decision, decided_by, code, facts, matched_statements)
+    near: tuple[why.NearMiss, ...] = ()
+    deny_conditions: tuple[ConditionTrace, ...] = ()
+    if decision == IMPLICIT_DENY:
+        near = why.near_misses(
+            ps, request, traces, _near_miss_layers(ps, decided_by, code), principal_grant
+        )
+    elif decision == EXPLICIT_DENY and matched_statements:
+        deny_conditions = matched_statements[0].conditions
+    reason = _reason(
+        request, ps, decision, decided_by, code, facts, matched_statements, near, deny_conditions
+    )
+    changes = _changes(
+        request, ps, decision, decided_by, code, matched_statements, near, deny_conditions
+    )
     notes = tuple(n for i, n in notes_by_layer.items() if n and ps.layers[i].policies)
     return Evaluation(
         request,
@@ -997,7 +1018,106 @@ def _explain(request: Request, ps: PolicySet) -> Evaluation:
         orgs_ok,
         session_ok,
         notes,
+        near,
+        changes,
+        deny_conditions,
     )
+
+
+def _near_miss_layers(ps: PolicySet, decided_by: str, code: str) -> tuple[int, ...]:
+    """The layers whose Allow statements could have changed an implicit deny."""
+    kind, _, level = decided_by.partition(":")
+    if kind == "scp" and level:
+        return (ps._scp_indexes[int(level)],)
+    if kind == "rcp" and level:
+        return (ps._rcp_indexes[int(level)],)
+    kinds = {
+        "no-identity-allow": ("identity", "resource"),
+        "cross-identity": ("identity",),
+        "boundary": ("boundary",),
+        "cross-boundary": ("boundary",),
+        "session": ("session",),
+        "cross-session": ("session",),
+        "requires-trust": ("resource",),
+        "requires-kms": ("resource",),
+        "cross-resource": ("resource",),
+        "no-identity-principal": ("resource",),
+    }.get(code, ())
+    return tuple(ps._index[k] for k in kinds if k in ps._index)
+
+
+def _owner(caller: Caller, groups: bool = True) -> str:
+    """Whose identity-based policies (``groups``: which a group can also give) or whose
+    permissions boundary a caller's requests use, in words."""
+    if caller.kind is PrincipalKind.ROLE_SESSION:
+        return f"role {caller.name}"
+    if caller.kind is PrincipalKind.USER:
+        return f"IAM user {caller.name}" + (" (directly or through a group)" if groups else "")
+    return caller.describe()
+
+
+def _changes(
+    request: Request,
+    ps: PolicySet,
+    decision: str,
+    decided_by: str,
+    code: str,
+    matched: list[StatementMatch],
+    near: tuple[why.NearMiss, ...],
+    deny_conditions: tuple[ConditionTrace, ...],
+) -> tuple[str, ...]:
+    """What would change the answer: from the near misses when there are some, else from the
+    layer that decided."""
+    if decision == ALLOWED:
+        return ()
+    caller = request.caller
+    if decision == EXPLICIT_DENY:
+        if deny_conditions:
+            return why.deny_changes(deny_conditions, caller)
+        if not matched:
+            return ()
+        place = why.statement_place(matched[0].statement, matched[0].policy_label)
+        return (
+            f"take {request.action} out of {place}, or remove that statement: a Deny without "
+            f"a condition applies to every request it covers",
+        )
+    if near:
+        return tuple(dict.fromkeys(c for n in near[:2] for c in n.changes))
+    what = f"{request.action} on {request.resource}"
+    principal = (
+        caller.issuer_arn
+        if caller.kind is PrincipalKind.ROLE_SESSION and caller.issuer_arn
+        else caller.arn
+    )
+    account = f" (or its account {caller.account})" if caller.account else ""
+    kind, _, level = decided_by.partition(":")
+    if kind in ("scp", "rcp") and level:
+        count = ps.scp_levels if kind == "scp" else ps.rcp_levels
+        label = _level_labels(kind, count)[int(level)]
+        return (f"allow {request.action} in a policy of the {label}",)
+    match code:
+        case "no-identity-allow" | "cross-identity":
+            return (f"add {what} to an identity-based policy of {_owner(caller)}",)
+        case "requires-trust":
+            return (f"add {principal}{account} to the role's trust policy, with {request.action}",)
+        case "requires-kms" | "cross-resource" | "no-identity-principal":
+            return (
+                f"add a statement to the resource-based policy that allows {what} to "
+                f"{principal}{account}",
+            )
+        case "boundary" | "cross-boundary":
+            return (f"add {request.action} to the permissions boundary of {_owner(caller, False)}",)
+        case "session" | "cross-session":
+            return (f"pass a session policy that also allows {request.action}, or none",)
+        case "federated-no-session-policy":
+            return (f"pass a session policy that allows {request.action} to GetFederationToken",)
+        case "root-cannot-assume":
+            return ("sign in as an IAM user, or use a role session, to assume the role",)
+        case "federated-no-sts":
+            return ("call with the IAM user's own credentials or a role session instead",)
+        case "session-no-token":
+            return ("call with an IAM user's long-term credentials instead",)
+    return ()
 
 
 def _as_match(t: StatementTrace) -> StatementMatch:
@@ -1008,6 +1128,7 @@ def _as_match(t: StatementTrace) -> StatementMatch:
         t.policy,
         t.statement,
         t.principal_grant or 0,
+        t.conditions,
     )
 
 
@@ -1042,11 +1163,43 @@ def _reason(
     code: str,
     facts: _EagerFacts,
     matched: list[StatementMatch],
+    near: tuple[why.NearMiss, ...] = (),
+    deny_conditions: tuple[ConditionTrace, ...] = (),
+) -> str:
+    text = _reason_text(request, ps, decision, decided_by, code, facts, matched, near)
+    if deny_conditions:
+        held = "; ".join(c.words for c in deny_conditions)
+        text += f" The Deny applies because its condition holds: {held}."
+    elif near and near[0].elements == ("condition",):
+        # The statement was written for this request; only a condition stands in the way.
+        # Say that first: it is what the learner has to change.
+        text = (
+            f"Implicitly denied: {near[0].place} would allow this request, but its condition "
+            f"is not met: {near[0].details}. " + text.removeprefix("Implicitly denied: ")
+        )
+    elif near:
+        text += f" Closest: {near[0].sentence}."
+    elif decision == ALLOWED and matched and matched[0].conditions:
+        held = "; ".join(c.words for c in matched[0].conditions)
+        text += f" Its condition holds: {held}."
+    return text
+
+
+def _reason_text(
+    request: Request,
+    ps: PolicySet,
+    decision: str,
+    decided_by: str,
+    code: str,
+    facts: _EagerFacts,
+    matched: list[StatementMatch],
+    near: tuple[why.NearMiss, ...],
 ) -> str:
     caller = request.caller
     who = caller.describe()
     what = f"{request.action} on {request.resource}"
-    first = matched[0].describe() if matched else ""
+    first = why.statement_place(matched[0].statement, matched[0].policy_label) if matched else ""
+    none_does = "none allows this request" if near else "none does"
     resource_kind = (
         ps.layers[ps._index["resource"]].label.lower()
         if ps.resource_policy is not None
@@ -1065,9 +1218,10 @@ def _reason(
                 "who they are, and no policy can deny it."
             )
         case "explicit-deny":
+            layer = "" if deny_layer in first else f" ({deny_layer})"
             return (
-                f"Explicitly denied by {first} ({deny_layer}). An explicit Deny in "
-                f"any policy overrides every Allow."
+                f"Explicitly denied by {first}{layer}. An explicit Deny in any policy "
+                f"overrides every Allow."
             )
         case "root-cannot-assume":
             return (
@@ -1110,7 +1264,7 @@ def _reason(
             return (
                 f"Implicitly denied: {who} has no identity-based policies, so "
                 f"only a resource-based policy that names it can allow "
-                f"{request.action}, and none does."
+                f"{request.action}, and {none_does}."
             )
         case "cross-identity":
             return (
@@ -1134,8 +1288,8 @@ def _reason(
                 f"Cross-account request ({who} is in account {caller.account}, the "
                 f"resource belongs to {request.resource_owner}): the caller's account "
                 f"allows it, but the resource's account must allow it too, with a "
-                f"resource-based policy that names the caller or its account — and "
-                f"none does."
+                f"resource-based policy that names the caller or its account, and "
+                f"{none_does}."
             )
         case "cross-allowed":
             own_side = (
@@ -1151,7 +1305,8 @@ def _reason(
             return (
                 f"A role's trust policy must allow the caller explicitly (or trust "
                 f"its account); an identity-based policy alone is never enough to "
-                f"assume a role, and this trust policy does not allow {who}."
+                f"assume a role, and this trust policy does not allow {who}"
+                + (" to make this request." if near else ".")
                 if ps.resource_policy is not None
                 else "To assume a role, its trust policy must allow the caller, but no "
                 "trust policy was given."
@@ -1184,6 +1339,12 @@ def _reason(
                     else ""
                 )
                 + ". In AWS everything that is not explicitly allowed is denied."
+            )
+        case "boundary" if facts.grants() & DIRECT:
+            return (
+                f"The role's trust policy names {who}, but a trust policy does not lift an IAM "
+                f"user's permissions boundary, and the boundary does not allow "
+                f"{request.action}. To assume a role, a user's boundary must allow it too."
             )
         case "boundary":
             return (

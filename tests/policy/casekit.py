@@ -12,7 +12,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from iamlab.policy import Policy, PolicyType, Request, decide, evaluate
+from iamlab.policy import Evaluation, Policy, PolicyType, Request, decide, evaluate
+from iamlab.policy.conditions import ConditionTrace
 
 DOCS = "https://docs.aws.amazon.com/IAM/latest/UserGuide/"
 
@@ -93,6 +94,9 @@ class Case:
     resource_owner: str | None = None
     session_issuer: str | None = None
     decided_by: str | None = None  # e.g. "identity", "resource", "boundary", "scp:1"
+    # A condition decides the answer: the reason must name it (key, the policy's values, the
+    # request's value or its absence). allow_when / deny_when set it for their denials.
+    condition_decides: bool = False
 
     def __str__(self) -> str:
         return self.id
@@ -147,3 +151,46 @@ def check(case: Case) -> None:
         assert result.decided_by == case.decided_by, (
             f"{case.id}: decided by {result.decided_by}, expected {case.decided_by}"
         )
+    check_condition_named(case, result)
+
+
+def deciding_conditions(result: Evaluation) -> tuple[ConditionTrace, ...]:
+    """The conditions that decided: an explicit Deny's, or those an implicit deny's closest
+    Allow fails on when only its conditions stand in the way."""
+    if result.deny_conditions:
+        return result.deny_conditions
+    if result.near_misses and result.near_misses[0].elements == ("condition",):
+        return tuple(m.condition for m in result.near_misses[0].misses if m.condition)
+    return ()
+
+
+def check_condition_named(case: Case, result: Evaluation) -> None:
+    """Wherever a condition decides, the reason names its key, the values the policy asks for
+    and the value the request carried, or that it carried none (issue 15)."""
+    decisive = deciding_conditions(result)
+    if case.condition_decides:
+        assert decisive, f"{case.id}: a condition decides, but the explanation names none"
+    reason = result.reason.lower()
+    context = {k.lower(): v for k, v in case.context.items()}
+    for trace in decisive:
+        condition = trace.condition
+        assert condition is not None
+        key = condition.key
+        assert key.lower() in reason, f"{case.id}: the reason does not name {key}: {reason}"
+        if condition.operator.spec.name != "Null" and not condition.has_variables:
+            for value in condition.values:
+                assert value.strip().lower() in reason, (
+                    f"{case.id}: the reason does not give the policy's value {value!r}: {reason}"
+                )
+        # A key the case does not set may still be set by AWS from the caller (aws:username,
+        # aws:PrincipalArn, aws:CurrentTime): then the trace's value is what AWS would send.
+        sent = context.get(key.lower(), trace.request_values)
+        if sent in (None, "", [], ()):
+            assert f"has no {key.lower()}" in reason or "absent" in reason, (
+                f"{case.id}: the reason does not say {key} was absent: {reason}"
+            )
+        else:
+            for value in sent if isinstance(sent, list | tuple) else [sent]:
+                assert str(value).lower() in reason, (
+                    f"{case.id}: the reason does not give the request's {key} {value!r}: {reason}"
+                )

@@ -64,6 +64,7 @@ def allow_when(
         resource=resource,
         identity=[doc(stmt("Allow", action, resource, condition=condition))],
         context=context,
+        condition_decides=expected == IMPLICIT,
         **extra,
     )
 
@@ -91,6 +92,7 @@ def deny_when(
             doc(stmt("Allow", "*", "*"), stmt("Deny", action, resource, condition=condition))
         ],
         context=context,
+        condition_decides=expected == EXPLICIT,
     )
 
 

@@ -27,6 +27,7 @@ Decisions the docs leave open, and what iamlab does (each is tested):
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -96,8 +97,11 @@ class ConditionTrace:
 
     @property
     def words(self) -> str:
-        """The rule and the request's value side by side: why it held or failed."""
-        return f"{self.rule} ({self.operator}), and {self.request_words}"
+        """The rule and the request's value side by side: why it held or failed.
+        "aws:SourceIp must be in 10.0.0.0/8 (IpAddress), but the request's aws:SourceIp is
+        203.0.113.5"."""
+        joint = "and" if self.result else "but"
+        return f"{self.rule} ({self.operator}), {joint} {self.request_words}"
 
 
 def _is_null(value: ContextValue) -> bool:
@@ -198,6 +202,11 @@ class Condition:
     def rule(self, shown: Sequence[str] | None = None) -> str:
         """What the condition asks, in a learner's words ("aws:SourceIp must be in
         10.0.0.0/8"); ``shown``: the policy values after variable substitution."""
+        if not self.has_variables:
+            return _static_rule(self)
+        return self._rule(shown)
+
+    def _rule(self, shown: Sequence[str] | None = None) -> str:
         operator = self.operator
         phrase = self.family.requirement(operator.spec, tuple(shown or self.values))
         if operator.set_op == "ForAllValues":
@@ -316,6 +325,12 @@ class Condition:
             if p is not None and family.matches(spec, value, p)
         )
         return ValueTrace(value, matched, result)
+
+
+@functools.lru_cache(maxsize=8192)
+def _static_rule(condition: Condition) -> str:
+    """A condition without variables always asks the same thing: its words, written once."""
+    return condition._rule()
 
 
 def _compile_values(

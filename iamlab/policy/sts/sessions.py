@@ -79,6 +79,9 @@ def _with_refusal(evaluation: Evaluation, refusal: str | None) -> Evaluation:
         decided_by="sts",
         reason=f"{refusal} No policy can change that.",
         matched=(),
+        near_misses=(),
+        changes=(),
+        deny_conditions=(),
     )
 
 

@@ -1,0 +1,510 @@
+"""Why a request was denied, down to the condition, and what would change the answer.
+
+:func:`evaluate` asks this module only when it explains a decision; :func:`decide` never does.
+Three things come out of it, all worked out from the statement traces, never written per case:
+
+* **the deciding conditions** of an explicit Deny: the conditions that made the Deny apply,
+  each with the policy's values and the request's value;
+* **near misses** of an implicit deny: Allow statements of the layer that said no which match
+  the request on all but one or two of its elements (action, resource, principal, conditions),
+  ranked closest first, each with what is missing;
+* **what would change the answer**, in a learner's words ("sign in with MFA", "call from
+  10.0.0.0/8"), taken from the near misses, or from the deciding layer when there are none.
+
+What AWS puts in the request for each kind of caller comes from the global condition keys page
+(reference_policies_condition-keys) and the IAM and STS keys page
+(reference_policies_iam-condition-keys).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .conditions import Condition, ConditionTrace, join_or
+from .model import Policy, Statement
+from .request import Caller, PrincipalKind, Request
+
+if TYPE_CHECKING:
+    from .evaluate import PolicySet, StatementTrace
+
+__all__ = [
+    "Miss",
+    "NearMiss",
+    "condition_change",
+    "deny_changes",
+    "key_note",
+    "near_misses",
+    "statement_place",
+]
+
+# How many near misses an explanation keeps, and how many elements a statement may miss.
+KEEP = 3
+MAX_MISSES = 2
+
+
+def statement_place(statement: Statement, policy_label: str) -> str:
+    """ "Statement 1 (AllowOps) of OpsTrust, line 4": where a learner finds the statement."""
+    where = f"{statement.label} of {policy_label}"
+    if statement.location is not None:
+        where += f", line {statement.location.line}"
+    return where
+
+
+# --- what AWS puts in the request ----------------------------------------------------------
+
+
+def key_note(trace: ConditionTrace, caller: Caller) -> str:
+    """Whether AWS sets the condition's key for this kind of caller, when that explains the
+    request's value ("" when there is nothing useful to say)."""
+    key = trace.key.lower()
+    absent = trace.request_values is None
+    kind = caller.kind
+    if key == "aws:multifactorauthpresent":
+        if absent and kind is PrincipalKind.USER:
+            return (
+                "AWS leaves aws:MultiFactorAuthPresent out of requests signed with an IAM "
+                "user's long-term access keys; it is true only for a console sign-in or "
+                "temporary credentials obtained with MFA"
+            )
+        if absent:
+            return (
+                "AWS sets aws:MultiFactorAuthPresent for temporary credentials, true only "
+                "when MFA was used to get them"
+            )
+        if trace.request_values == ("false",):
+            return "false means these credentials were issued without MFA"
+        return ""
+    if key == "aws:multifactorauthage" and absent:
+        return "AWS sets aws:MultiFactorAuthAge only for credentials obtained with MFA"
+    if key == "sts:externalid" and absent:
+        return "AWS sets sts:ExternalId only when the caller passes an external ID to AssumeRole"
+    if key in ("sts:sourceidentity", "aws:sourceidentity") and absent:
+        return "it is set only when a source identity is passed when assuming the role"
+    if key == "aws:sourceip" and absent:
+        return (
+            "AWS sets aws:SourceIp from the caller's IP address; a call an AWS service "
+            "makes on the caller's behalf has none"
+        )
+    if key.startswith("aws:principaltag/") and absent:
+        return f"{caller.describe()} has no tag {trace.key.split('/', 1)[1]}"
+    if key.startswith("aws:resourcetag/") and absent:
+        return f"the resource has no tag {trace.key.split('/', 1)[1]}"
+    if key.startswith("aws:requesttag/") and absent:
+        return f"the request passes no tag {trace.key.split('/', 1)[1]}"
+    if key == "aws:principalorgid" and absent:
+        return "AWS sets aws:PrincipalOrgID only when the caller's account is in an organization"
+    if key in ("aws:sourcevpce", "aws:sourcevpc") and absent:
+        return f"AWS sets {trace.key} only for calls made through a VPC endpoint"
+    if key.startswith("saml:") and absent:
+        return f"{trace.key} comes from the SAML assertion, and it carried no such value"
+    if _is_web_identity_key(key) and absent:
+        return f"{trace.key} comes from the web identity token's claims, and it had none"
+    return ""
+
+
+def _is_web_identity_key(key: str) -> bool:
+    prefix, _, claim = key.rpartition(":")
+    return bool(prefix) and ("." in prefix or "/" in prefix) and claim in ("sub", "aud", "amr")
+
+
+# --- what would make a condition hold (or fail) -------------------------------------------
+
+
+def _wanted(trace: ConditionTrace, hold: bool) -> tuple[bool, tuple[str, ...]] | None:
+    """(positive, values): what the key must be for the condition to end up ``hold``;
+    positive means "one of values", negative "none of them". None for comparisons."""
+    condition = trace.condition
+    if condition is None:
+        return None
+    spec = condition.operator.spec
+    if spec.test in ("lt", "le", "gt", "ge", "null"):
+        return None
+    if spec.test == "bool":
+        want = {v.strip().lower() for v in trace.policy_values}
+        if len(want) != 1:
+            return None
+        value = want.pop()
+        if not hold:
+            value = "false" if value == "true" else "true"
+        return True, (value,)
+    positive = not spec.negated
+    if not hold:
+        positive = not positive
+    return positive, trace.policy_values
+
+
+def condition_change(trace: ConditionTrace, caller: Caller, hold: bool = True) -> str:
+    """In a learner's words, what would make the condition ``hold`` (an Allow's condition) or
+    fail (``hold=False``: a Deny's condition)."""
+    condition = trace.condition
+    if condition is not None and not condition.has_variables:
+        # The words depend on the condition and the caller only: written once for both.
+        return _static_change(condition, trace, caller, hold)
+    return _change(trace, caller, hold)
+
+
+_CHANGES: dict[tuple[int, Caller, bool], tuple[Condition, str]] = {}
+
+
+def _static_change(condition: Condition, trace: ConditionTrace, caller: Caller, hold: bool) -> str:
+    key = (id(condition), caller, hold)
+    found = _CHANGES.get(key)
+    if found is None or found[0] is not condition:
+        if len(_CHANGES) >= 8192:
+            _CHANGES.clear()
+        found = (condition, _change(trace, caller, hold))
+        _CHANGES[key] = found
+    return found[1]
+
+
+def _change(trace: ConditionTrace, caller: Caller, hold: bool) -> str:
+    key = trace.key.lower()
+    wanted = _wanted(trace, hold)
+    if wanted is not None:
+        positive, values = wanted
+        shown = join_or(values)
+        advice = _ADVICE.get(key)
+        if advice is None:
+            for prefix, found in _PREFIX_ADVICE:
+                if key.startswith(prefix) or (prefix == "oidc" and _is_web_identity_key(key)):
+                    advice = found
+                    break
+        if advice is not None:
+            text = advice(trace.key, positive, values, shown, caller)
+            if text:
+                return text
+    if hold:
+        return f"meet the condition: {trace.rule}"
+    return f"fail the Deny's condition: {trace.rule}"
+
+
+Advice = Callable[[str, bool, Sequence[str], str, Caller], str]
+
+
+def _mfa(key: str, positive: bool, values: Sequence[str], shown: str, caller: Caller) -> str:
+    wants_mfa = positive == ("true" in values)
+    if not wants_mfa:
+        return ""
+    if caller.kind is PrincipalKind.USER:
+        return (
+            "sign in with MFA (in the console), or call with temporary credentials obtained "
+            "with MFA (GetSessionToken with --serial-number and --token-code)"
+        )
+    return "sign in with MFA, or pass --serial-number and --token-code when you call AssumeRole"
+
+
+def _one_of(verb: str, other: str) -> Advice:
+    def advice(key: str, positive: bool, values: Sequence[str], shown: str, _c: Caller) -> str:
+        if positive:
+            return f"{verb} {shown}"
+        return f"{other} {', '.join(values)}"
+
+    return advice
+
+
+def _tag(where: str) -> Advice:
+    def advice(key: str, positive: bool, values: Sequence[str], shown: str, c: Caller) -> str:
+        tag = key.split("/", 1)[1]
+        target = c.describe() if where == "principal" else where
+        if where == "the request":
+            if positive:
+                return f"pass the tag {tag} = {shown} in the request"
+            return f"pass no {tag} tag, or one other than {', '.join(values)}, in the request"
+        if positive:
+            return f"tag {target} with {tag} = {shown}"
+        return f"give {target} a {tag} tag other than {', '.join(values)}, or none"
+
+    return advice
+
+
+def _claim(key: str, positive: bool, values: Sequence[str], shown: str, _c: Caller) -> str:
+    claim = key.rpartition(":")[2]
+    if positive:
+        return f"sign in with a web identity token whose {claim} claim matches {shown}"
+    return f"sign in with a web identity token whose {claim} claim is not {shown}"
+
+
+def _saml(key: str, positive: bool, values: Sequence[str], shown: str, _c: Caller) -> str:
+    attribute = key.split(":", 1)[1]
+    if positive:
+        return f"sign in with a SAML assertion whose {attribute} is {shown}"
+    return f"sign in with a SAML assertion whose {attribute} is not {shown}"
+
+
+_ADVICE: dict[str, Advice] = {
+    "aws:multifactorauthpresent": _mfa,
+    "sts:externalid": _one_of(
+        "pass the external ID the role expects:", "pass an external ID other than"
+    ),
+    "aws:sourceip": _one_of("call from", "call from an address outside"),
+    "aws:requestedregion": _one_of("call region", "call a region other than"),
+    "aws:securetransport": lambda k, p, v, s, c: (
+        "call over HTTPS" if p == ("true" in v) else "call without TLS"
+    ),
+    "aws:principalorgid": _one_of(
+        "call from an account in organization", "call from outside organization"
+    ),
+    "aws:principalaccount": _one_of("call from account", "call from an account other than"),
+    "aws:principalarn": _one_of("call as", "call as someone other than"),
+    "aws:sourcevpce": _one_of("call through VPC endpoint", "call through an endpoint other than"),
+    "aws:sourcevpc": _one_of("call from VPC", "call from outside VPC"),
+    "sts:sourceidentity": _one_of(
+        "set the source identity when you assume the role to", "set a source identity other than"
+    ),
+    "aws:sourceidentity": _one_of(
+        "use a session whose source identity is", "use a session whose source identity is not"
+    ),
+    "sts:rolesessionname": _one_of("name the session", "name the session something other than"),
+}
+_PREFIX_ADVICE: tuple[tuple[str, Advice], ...] = (
+    ("aws:principaltag/", _tag("principal")),
+    ("aws:resourcetag/", _tag("the resource")),
+    ("aws:requesttag/", _tag("the request")),
+    ("saml:", _saml),
+    ("oidc", _claim),
+)
+
+
+# --- near misses ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Miss:
+    """One element of a statement that does not fit the request."""
+
+    element: str  # action | resource | principal | condition
+    text: str  # what does not fit, in words
+    change: str  # what would make it fit, in a learner's words
+    condition: ConditionTrace | None = None
+    note: str = ""  # whether AWS sets the key for this caller
+
+
+@dataclass(frozen=True, slots=True)
+class NearMiss:
+    """An Allow statement that fits the request on all but one or two elements."""
+
+    layer: str
+    layer_label: str
+    policy_label: str
+    policy: Policy
+    statement: Statement
+    misses: tuple[Miss, ...]
+
+    @property
+    def place(self) -> str:
+        return statement_place(self.statement, self.policy_label)
+
+    @property
+    def elements(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(m.element for m in self.misses))
+
+    @property
+    def details(self) -> str:
+        """What each missed element lacks, with what AWS sets for the caller."""
+        parts = []
+        for miss in self.misses:
+            text = miss.text
+            if miss.note:
+                text += f" ({miss.note})"
+            parts.append(text)
+        return "; ".join(parts)
+
+    @property
+    def sentence(self) -> str:
+        """ "Statement 1 of OpsTrust, line 4, fits the request except for its condition:
+        aws:MultiFactorAuthPresent must be true (Bool), but the request has none." """
+        what = join_or(list(self.elements)).replace(" or ", " and ")
+        return f"{self.place} fits the request except for its {what}: {self.details}"
+
+    @property
+    def changes(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(m.change for m in self.misses))
+
+
+_ORDER = {"condition": 0, "principal": 1, "resource": 2, "action": 3}
+
+
+def _principal_ref(caller: Caller) -> str:
+    if caller.kind is PrincipalKind.ROLE_SESSION and caller.issuer_arn:
+        return caller.issuer_arn
+    return caller.arn
+
+
+@functools.lru_cache(maxsize=4096)
+def _services(patterns: tuple[str, ...]) -> frozenset[str]:
+    """The service prefixes an Action element names ("*" for a bare wildcard)."""
+    return frozenset(p.split(":", 1)[0].lower() for p in patterns)
+
+
+# How strongly a Principal element names the caller (evaluate.principal_grant).
+Grant = Callable[..., int]
+
+
+# One element a statement misses: its name, and for a condition how it met the request.
+Gap = tuple[str, ConditionTrace | None]
+
+
+def _gaps(
+    ps: PolicySet, trace: StatementTrace, request: Request, principal_layer: bool, grant_of: Grant
+) -> tuple[Gap, ...] | None:
+    """Every element of the statement that does not fit, or None if more than MAX_MISSES do.
+    Only the facts: the words are written for the near misses that are kept."""
+    statement = trace.statement
+    gaps: list[Gap] = []
+    if not trace.action_matched:
+        gaps.append(("action", None))
+    resource = statement.resource
+    if resource is not None and not resource.matches(request.resource, request.scalar):
+        gaps.append(("resource", None))
+    if (
+        principal_layer
+        and statement.principal is not None
+        and not grant_of(
+            statement.principal,
+            request.caller,
+            request,
+            not statement.is_allow and ps.boundary is not None,
+        )
+    ):
+        gaps.append(("principal", None))
+    if len(gaps) > MAX_MISSES:
+        return None
+    if len(gaps) == MAX_MISSES:
+        # A failing condition would make a third miss: the quick check is enough.
+        return tuple(gaps) if statement.conditions_hold(request.get) else None
+    if trace.conditions:
+        gaps.extend(("condition", c) for c in trace.conditions if not c.result)
+    else:
+        # Not traced (the action or the resource did not fit): explain only what fails.
+        get = request.get
+        gaps.extend(
+            ("condition", c.explain(get)) for c in statement.conditions if not c.evaluate(get)
+        )
+    if not gaps or len({element for element, _ in gaps}) > MAX_MISSES:
+        return None
+    return tuple(gaps)
+
+
+def _misses(trace: StatementTrace, gaps: tuple[Gap, ...], request: Request) -> tuple[Miss, ...]:
+    """The gaps of a kept near miss, in words, each with what would close it."""
+    statement = trace.statement
+    caller = request.caller
+    place = statement_place(statement, trace.policy_label)
+    misses: list[Miss] = []
+    for element, condition in gaps:
+        if element == "action":
+            action = statement.action
+            misses.append(
+                Miss(
+                    "action",
+                    f"its {action.element} does not cover {request.action}",
+                    f"take {request.action} out of the NotAction of {place}"
+                    if action.negated
+                    else f"add {request.action} to the Action of {place}",
+                )
+            )
+        elif element == "resource":
+            assert statement.resource is not None
+            name = statement.resource.element
+            misses.append(
+                Miss(
+                    "resource",
+                    f"its {name} does not cover {request.resource}",
+                    f"add {request.resource} to the {name} of {place}",
+                )
+            )
+        elif element == "principal":
+            assert statement.principal is not None
+            misses.append(
+                Miss(
+                    "principal",
+                    f"its {statement.principal.element} does not name {caller.describe()}",
+                    f"add {_principal_ref(caller)} (or account {caller.account}) to the "
+                    f"Principal of {place}"
+                    if caller.account
+                    else f"name {caller.describe()} in the Principal of {place}",
+                )
+            )
+        else:
+            assert condition is not None
+            misses.append(
+                Miss(
+                    "condition",
+                    condition.words,
+                    condition_change(condition, caller),
+                    condition,
+                    key_note(condition, caller),
+                )
+            )
+    return tuple(misses)
+
+
+def _candidates(
+    ps: PolicySet, i: int, request: Request, layer_traces: Sequence[StatementTrace]
+) -> tuple[int, ...]:
+    """Where, in a layer's traces, the Allow statements are that can be near misses for the
+    request's action: those that cover it, and those of its service (or NotAction) that do
+    not. The same for every request with that action, so it is worked out once."""
+    key = (i, request.action_lower)
+    found = ps.near_candidates.get(key)
+    if found is None:
+        service = request.service
+        positions = []
+        for position, trace in enumerate(layer_traces):
+            statement = trace.statement
+            if not statement.is_allow:
+                continue
+            if not trace.action_matched and not statement.action.negated:
+                services = _services(statement.action.patterns)
+                if service not in services and "*" not in services:
+                    continue
+            positions.append(position)
+        found = tuple(positions)
+        if len(ps.near_candidates) >= ps.CACHE_SIZE:
+            ps.near_candidates.clear()
+        ps.near_candidates[key] = found
+    return found
+
+
+def near_misses(
+    ps: PolicySet,
+    request: Request,
+    traces: dict[int, tuple[StatementTrace, ...]],
+    layer_indexes: Sequence[int],
+    grant_of: Grant,
+) -> tuple[NearMiss, ...]:
+    """The Allow statements of the given layers that come closest to allowing the request."""
+    found: list[tuple[tuple[int, int, int, int], StatementTrace, tuple[Gap, ...]]] = []
+    for rank, i in enumerate(layer_indexes):
+        principal_layer = ps.layers[i].kind in ("resource", "rcp")
+        layer_traces = traces[i]
+        for position in _candidates(ps, i, request, layer_traces):
+            trace = layer_traces[position]
+            if trace.matched:
+                continue
+            gaps = _gaps(ps, trace, request, principal_layer, grant_of)
+            if gaps is None:
+                continue
+            elements = {element for element, _ in gaps}
+            key = (len(elements), min(_ORDER[e] for e in elements), rank, position)
+            found.append((key, trace, gaps))
+    found.sort(key=lambda item: item[0])
+    return tuple(
+        NearMiss(
+            trace.layer,
+            trace.layer_label,
+            trace.policy_label,
+            trace.policy,
+            trace.statement,
+            _misses(trace, gaps, request),
+        )
+        for _, trace, gaps in found[:KEEP]
+    )
+
+
+def deny_changes(conditions: Sequence[ConditionTrace], caller: Caller) -> tuple[str, ...]:
+    """What would keep an explicit Deny from applying: failing any one of its conditions."""
+    return tuple(dict.fromkeys(condition_change(c, caller, hold=False) for c in conditions))

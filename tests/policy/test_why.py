@@ -1,0 +1,387 @@
+"""Why, not just what: each denial names what decided it, down to the condition, and what would
+change the answer (issue 15). Each case is one the issue found answered with the wrong cause,
+or a rule of the explanation; each names the AWS page its facts come from."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from iamlab.policy import Evaluation, Policy, PolicyType, Request, decide, evaluate
+from tests.policy.casekit import aws, doc, stmt, trust
+
+A = "111122223333"
+B = "444455556666"
+PRIYA = f"arn:aws:iam::{A}:user/priya"
+OPS_ROLE = f"arn:aws:iam::{A}:role/OpsReadOnly"
+OBJECT = "arn:aws:s3:::amzn-s3-demo-bucket/report.csv"
+GITHUB = f"arn:aws:iam::{A}:oidc-provider/token.actions.githubusercontent.com"
+SUB = "token.actions.githubusercontent.com:sub"
+
+
+def parse(document: dict[str, Any], type_: str = "identity", name: str = "") -> Policy:
+    return Policy.parse(json.dumps(document, indent=2), type=PolicyType(type_), name=name)
+
+
+def explain(request: Request, **policies: Any) -> Evaluation:
+    result = evaluate(request, **policies)
+    assert decide(request, **policies) == result.decision
+    return result
+
+
+# -- the five answers the issue found with the wrong cause -------------------------------------
+
+
+def test_switching_roles_without_mfa_names_the_mfa_condition() -> None:
+    # id_roles_use_switch-role-console / id_credentials_mfa_configure-api-require: the trust
+    # policy trusts the account; only aws:MultiFactorAuthPresent fails, and AWS leaves that key
+    # out of requests signed with long-term access keys (reference_policies_condition-keys).
+    role_trust = parse(
+        trust(
+            aws(f"arn:aws:iam::{A}:root"),
+            sid="OpsWithMfa",
+            condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}},
+        ),
+        "trust",
+        "the trust policy of OpsReadOnly",
+    )
+    identity = parse(doc(stmt("Allow", "sts:AssumeRole", OPS_ROLE)), name="AssumeOps")
+    result = explain(
+        Request(PRIYA, "sts:AssumeRole", OPS_ROLE), identity=[identity], resource_policy=role_trust
+    )
+    assert result.decision == "implicitDeny"
+    reason = result.reason
+    assert "does not allow IAM user priya." not in reason
+    assert "Statement 1 (OpsWithMfa) of the trust policy of OpsReadOnly, line " in reason
+    assert "aws:MultiFactorAuthPresent must be true (Bool)" in reason
+    assert "the request has no aws:MultiFactorAuthPresent" in reason
+    assert "long-term access keys" in reason
+    assert result.near_misses[0].elements == ("condition",)
+    assert any(change.startswith("sign in with MFA") for change in result.changes)
+
+
+def test_mfa_false_for_a_session_says_it_was_issued_without_mfa() -> None:
+    role_trust = parse(
+        trust(
+            aws(f"arn:aws:iam::{A}:root"),
+            condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}},
+        ),
+        "trust",
+    )
+    result = explain(
+        Request(
+            f"arn:aws:sts::{A}:assumed-role/Dev/priya",
+            "sts:AssumeRole",
+            OPS_ROLE,
+            context={"aws:MultiFactorAuthPresent": "false"},
+        ),
+        identity=[parse(doc(stmt("Allow", "sts:AssumeRole", "*")))],
+        resource_policy=role_trust,
+    )
+    assert "the request's aws:MultiFactorAuthPresent is false" in result.reason
+    assert "issued without MFA" in result.reason
+    assert any("--serial-number and --token-code" in c for c in result.changes)
+
+
+def test_wrong_external_id_names_the_external_id() -> None:
+    # id_roles_common-scenarios_third-party: the role's trust policy asks for sts:ExternalId.
+    role = f"arn:aws:iam::{A}:role/PartnerAccess"
+    role_trust = parse(
+        trust(
+            aws(f"arn:aws:iam::{B}:root"),
+            condition={"StringEquals": {"sts:ExternalId": "Unique-42"}},
+        ),
+        "trust",
+        "PartnerTrust",
+    )
+    result = explain(
+        Request(
+            f"arn:aws:iam::{B}:user/carol",
+            "sts:AssumeRole",
+            role,
+            context={"sts:ExternalId": "guess"},
+        ),
+        identity=[parse(doc(stmt("Allow", "sts:AssumeRole", role)))],
+        resource_policy=role_trust,
+    )
+    assert result.decision == "implicitDeny"
+    assert "and none does" not in result.reason
+    assert "sts:ExternalId must be Unique-42 (StringEquals)" in result.reason
+    assert "the request's sts:ExternalId is guess" in result.reason
+    assert result.changes == ("pass the external ID the role expects: Unique-42",)
+
+
+def test_source_ip_condition_is_named_not_no_policy_allows() -> None:
+    # reference_policies_examples_aws_deny-ip (aws:SourceIp with IpAddress).
+    office = parse(
+        doc(
+            stmt(
+                "Allow",
+                "s3:GetObject",
+                "*",
+                condition={"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}},
+            )
+        ),
+        name="OfficeOnly",
+    )
+    result = explain(
+        Request(PRIYA, "s3:GetObject", OBJECT, context={"aws:SourceIp": "203.0.113.5"}),
+        identity=[office],
+    )
+    assert result.reason.startswith(
+        "Implicitly denied: Statement 1 of OfficeOnly, line 4 would allow this request, but its "
+        "condition is not met: aws:SourceIp must be in 10.0.0.0/8 (IpAddress), but the "
+        "request's aws:SourceIp is 203.0.113.5."
+    )
+    assert result.changes == ("call from 10.0.0.0/8",)
+
+
+def test_github_oidc_sub_claim_is_named() -> None:
+    # id_roles_providers_create_oidc / reference_policies_iam-condition-keys (web identity keys):
+    # the trust policy pins the token's sub claim to one repository.
+    role = f"arn:aws:iam::{A}:role/Deploy"
+    role_trust = parse(
+        trust(
+            {"Federated": GITHUB},
+            "sts:AssumeRoleWithWebIdentity",
+            condition={"StringEquals": {SUB: "repo:octo-org/app:ref:refs/heads/main"}},
+        ),
+        "trust",
+        "DeployTrust",
+    )
+    result = explain(
+        Request(
+            GITHUB,
+            "sts:AssumeRoleWithWebIdentity",
+            role,
+            context={SUB: "repo:octo-org/other:ref:refs/heads/main"},
+        ),
+        resource_policy=role_trust,
+    )
+    assert result.decision == "implicitDeny"
+    assert "and none does" not in result.reason
+    assert f"{SUB} must be repo:octo-org/app:ref:refs/heads/main (StringEquals)" in result.reason
+    assert f"the request's {SUB} is repo:octo-org/other:ref:refs/heads/main" in result.reason
+    assert result.changes == (
+        "sign in with a web identity token whose sub claim matches "
+        "repo:octo-org/app:ref:refs/heads/main",
+    )
+
+
+def test_scp_region_deny_names_the_region_and_its_label_once() -> None:
+    # orgs_manage_policies_scps_examples (deny outside the approved Regions).
+    scp = parse(
+        doc(
+            stmt("Allow", "*", "*"),
+            stmt(
+                "Deny",
+                "*",
+                "*",
+                sid="DenyOtherRegions",
+                condition={"StringNotEquals": {"aws:RequestedRegion": ["us-east-1", "eu-west-1"]}},
+            ),
+        ),
+        "scp",
+    )
+    result = explain(
+        Request(PRIYA, "s3:GetObject", OBJECT, context={"aws:RequestedRegion": "ap-south-1"}),
+        identity=[parse(doc(stmt("Allow", "*", "*")))],
+        scps=[[scp]],
+    )
+    assert result.decision == "explicitDeny"
+    assert result.reason.count("SCPs (one level)") <= 1
+    assert "(SCPs (one level)) (SCPs (one level))" not in result.reason
+    assert "Statement 2 (DenyOtherRegions) of the SCP, line 9" in result.reason
+    assert (
+        "aws:RequestedRegion must be none of us-east-1, eu-west-1 (StringNotEquals), and the "
+        "request's aws:RequestedRegion is ap-south-1" in result.reason
+    )
+    assert result.changes == ("call region us-east-1 or eu-west-1",)
+
+
+def test_scp_levels_are_named_by_where_they_are_attached() -> None:
+    # orgs_manage_policies_scps_evaluation: an SCP at every level must allow.
+    deny_s3 = parse(doc(stmt("Allow", "*", "*"), stmt("Deny", "s3:*", "*")), "scp")
+    result = explain(
+        Request(PRIYA, "s3:GetObject", OBJECT),
+        identity=[parse(doc(stmt("Allow", "*", "*")))],
+        scps=[[parse(doc(stmt("Allow", "*", "*")), "scp")], [deny_s3]],
+    )
+    assert "Statement 2 of the SCP on the account, line " in result.reason
+    assert result.changes[0].startswith("take s3:GetObject out of Statement 2 of the SCP")
+
+
+# -- near misses and what would change the answer ------------------------------------------------
+
+
+def test_near_misses_rank_a_condition_before_a_resource_and_an_action() -> None:
+    # reference_policies_evaluation-logic_policy-eval-denyallow: an implicit deny when no
+    # statement matches all of action, resource and condition.
+    policy = parse(
+        doc(
+            stmt("Allow", "s3:PutObject", OBJECT, sid="WrongAction"),
+            stmt("Allow", "s3:GetObject", "arn:aws:s3:::other/*", sid="WrongBucket"),
+            stmt(
+                "Allow",
+                "s3:GetObject",
+                OBJECT,
+                sid="NeedsTag",
+                condition={"StringEquals": {"aws:PrincipalTag/team": "ops"}},
+            ),
+            stmt("Allow", "ec2:*", "*", sid="OtherService"),
+        ),
+        name="Mixed",
+    )
+    result = explain(Request(PRIYA, "s3:GetObject", OBJECT), identity=[policy])
+    sids = [n.statement.sid for n in result.near_misses]
+    assert sids == ["NeedsTag", "WrongBucket", "WrongAction"]
+    assert result.near_misses[1].elements == ("resource",)
+    assert "OtherService" not in sids  # about another service: not a near miss
+    assert result.changes[0] == "tag IAM user priya with team = ops"
+    assert result.changes[1] == (
+        f"add {OBJECT} to the Resource of Statement 2 (WrongBucket) of Mixed, line 10"
+    )
+
+
+def test_a_statement_missing_three_elements_is_no_near_miss() -> None:
+    policy = parse(
+        doc(
+            stmt(
+                "Allow",
+                "s3:PutObject",
+                "arn:aws:s3:::other/*",
+                condition={"Bool": {"aws:SecureTransport": "true"}},
+            )
+        )
+    )
+    result = explain(Request(PRIYA, "s3:GetObject", OBJECT), identity=[policy])
+    assert result.near_misses == ()
+    assert result.changes == (
+        f"add s3:GetObject on {OBJECT} to an identity-based policy of IAM user priya "
+        f"(directly or through a group)",
+    )
+
+
+def test_cross_account_assume_role_without_identity_grant_says_add_it_to_priya() -> None:
+    # reference_policies_evaluation-logic-cross-account: both accounts must allow.
+    role = f"arn:aws:iam::{B}:role/Auditor"
+    result = explain(
+        Request(PRIYA, "sts:AssumeRole", role),
+        identity=[parse(doc(stmt("Allow", "s3:*", "*")))],
+        resource_policy=parse(trust(aws(PRIYA)), "trust"),
+    )
+    assert result.decided_by == "identity"
+    assert result.changes == (
+        f"add sts:AssumeRole on {role} to an identity-based policy of IAM user priya "
+        f"(directly or through a group)",
+    )
+
+
+def test_trust_policy_not_naming_the_caller_says_add_it() -> None:
+    # id_roles_update-role-trust-policy: the trust policy must name the principal.
+    result = explain(
+        Request(PRIYA, "sts:AssumeRole", OPS_ROLE),
+        identity=[parse(doc(stmt("Allow", "sts:AssumeRole", "*")))],
+        resource_policy=parse(trust(aws(f"arn:aws:iam::{A}:user/sam")), "trust", "OpsTrust"),
+    )
+    assert result.near_misses[0].elements == ("principal",)
+    assert result.changes == (
+        f"add {PRIYA} (or account {A}) to the Principal of Statement 1 of OpsTrust, line 4",
+    )
+
+
+def test_deny_without_condition_says_it_covers_every_request() -> None:
+    result = explain(
+        Request(PRIYA, "s3:GetObject", OBJECT),
+        identity=[parse(doc(stmt("Allow", "*", "*"), stmt("Deny", "s3:*", "*")), name="NoS3")],
+    )
+    assert result.deny_conditions == ()
+    assert result.changes == (
+        "take s3:GetObject out of Statement 2 of NoS3, line 9, or remove that statement: a "
+        "Deny without a condition applies to every request it covers",
+    )
+
+
+def test_allowed_by_a_condition_says_which_condition_held() -> None:
+    policy = parse(
+        doc(
+            stmt(
+                "Allow",
+                "s3:GetObject",
+                "*",
+                condition={"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}},
+            )
+        ),
+        name="OfficeOnly",
+    )
+    result = explain(
+        Request(PRIYA, "s3:GetObject", OBJECT, context={"aws:SourceIp": "10.1.2.3"}),
+        identity=[policy],
+    )
+    assert result.allowed
+    assert (
+        "Its condition holds: aws:SourceIp must be in 10.0.0.0/8 (IpAddress), and the "
+        "request's aws:SourceIp is 10.1.2.3." in result.reason
+    )
+    assert result.changes == ()
+
+
+@pytest.mark.parametrize(
+    ("condition", "context", "change"),
+    [
+        (
+            {"Bool": {"aws:SecureTransport": "true"}},
+            {"aws:SecureTransport": "false"},
+            "call over HTTPS",
+        ),
+        (
+            {"StringEquals": {"aws:ResourceTag/stage": "dev"}},
+            {},
+            "tag the resource with stage = dev",
+        ),
+        (
+            {"StringEquals": {"aws:RequestTag/project": ["blue", "green"]}},
+            {},
+            "pass the tag project = blue or green in the request",
+        ),
+        (
+            {"NumericLessThan": {"aws:MultiFactorAuthAge": "3600"}},
+            {},
+            "meet the condition: aws:MultiFactorAuthAge must be less than 3600",
+        ),
+    ],
+)
+def test_what_would_change_the_answer_comes_from_the_condition(
+    condition: dict[str, Any], context: dict[str, str], change: str
+) -> None:
+    # reference_policies_condition-keys: what each global key carries.
+    policy = parse(doc(stmt("Allow", "s3:GetObject", "*", condition=condition)))
+    result = explain(Request(PRIYA, "s3:GetObject", OBJECT, context=context), identity=[policy])
+    assert result.changes == (change,)
+
+
+def test_decide_does_none_of_this_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    from iamlab.policy import why
+
+    def fail(*_a: Any, **_k: Any) -> Any:
+        raise AssertionError("decide() must not explain")
+
+    monkeypatch.setattr(why, "near_misses", fail)
+    monkeypatch.setattr(why, "deny_changes", fail)
+    policy = parse(doc(stmt("Allow", "s3:PutObject", "*")))
+    assert decide(Request(PRIYA, "s3:GetObject", OBJECT), identity=[policy]) == "implicitDeny"
+
+
+def test_d7_boundary_refusal_says_the_trust_policy_named_the_user() -> None:
+    # id_roles_update-role-trust-policy: "If a permissions boundary is set for the user, then it
+    # must allow the sts:AssumeRole action."
+    result = explain(
+        Request(PRIYA, "sts:AssumeRole", OPS_ROLE),
+        resource_policy=parse(trust(aws(PRIYA)), "trust", "OpsTrust"),
+        boundary=parse(doc(stmt("Allow", "s3:*", "*")), "boundary", "S3Only"),
+    )
+    assert result.decided_by == "boundary"
+    assert result.reason.startswith("The role's trust policy names IAM user priya, but")
+    assert result.changes == ("add sts:AssumeRole to the permissions boundary of IAM user priya",)
