@@ -121,7 +121,9 @@ def _request(
         return GoalResult(goal, False, "", f"{exc.field}: {exc.message}")
     decision = check.evaluation.decision
     holds = decision != "allowed" if goal.expect == "denied" else decision == goal.expect
-    detail = f"{_DECISIONS.get(decision, decision)}: {check.evaluation.reason}"
+    # The decision is said once: the reason's own "Implicitly denied:" would repeat it.
+    reason = check.evaluation.reason.removeprefix("Implicitly denied: ")
+    detail = f"{_DECISIONS.get(decision, decision)}: {reason[:1].upper()}{reason[1:]}"
     return GoalResult(goal, holds, detail)
 
 

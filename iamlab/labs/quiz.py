@@ -209,7 +209,9 @@ class Question:
                 explanation=explanation,
             )
         policies, request, evaluation, sids = _decision(self.data, values)
-        explanation = (explanation + " " if explanation else "") + evaluation.reason
+        # The answer line names the decision already; the reason says why.
+        reason = evaluation.reason.removeprefix("Implicitly denied: ")
+        explanation = (explanation + " " if explanation else "") + reason[:1].upper() + reason[1:]
         if self.kind == "statement":
             matched = tuple(sorted(m.statement.sid or "" for m in evaluation.matched))
             options = [(sid, f"Statement {sid}") for sid in sids]

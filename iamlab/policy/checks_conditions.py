@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 
 from .checks_common import CHECKS, DOC, ConditionEntry, Report, condition_entries
 from .conditions import Family, parse_operator
+from .conditions.ip import is_private_network
 from .findings import Severity
 from .jsonsource import JArray, JObject, JScalar
 
@@ -25,9 +26,6 @@ KEYS_PAGE = DOC + "reference_policies_condition-keys.html"
 OPERATORS_PAGE = DOC + "reference_policies_elements_condition_operators.html"
 _ANCHOR = CHECKS + "#access-analyzer-reference-policy-checks-"
 UNSUPPORTED_KEYS = {"aws:arn": "aws:PrincipalArn or aws:SourceArn"}
-_PRIVATE = tuple(
-    ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")
-)
 _VPC = {
     "aws:sourcevpc": ("vpc-", "VPC", "INVALID_VPC_FORMAT"),
     "aws:sourcevpce": ("vpce-", "VPC endpoint", "INVALID_VPCE_FORMAT"),
@@ -209,7 +207,7 @@ def _check_ip_ranges(out: Report, entry: ConditionEntry, negated: bool) -> None:
             )
     if entry.key.lower() != "aws:sourceip" or not networks:
         return
-    private = [n for n in networks if _is_private(n)]
+    private = [n for n in networks if is_private_network(n)]
     if not private:
         return
     page = KEYS_PAGE + "#condition-keys-sourceip"
@@ -240,13 +238,6 @@ def _check_ip_ranges(out: Report, entry: ConditionEntry, negated: bool) -> None:
             entry.key_span,
             page,
         )
-
-
-def _is_private(network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
-    """Inside 10/8, 172.16/12, 192.168/16 (RFC 1918) or fc00::/7 (RFC 4193)."""
-    if isinstance(network, ipaddress.IPv4Network):
-        return any(network.subnet_of(p) for p in _PRIVATE if isinstance(p, ipaddress.IPv4Network))
-    return any(network.subnet_of(p) for p in _PRIVATE if isinstance(p, ipaddress.IPv6Network))
 
 
 def _check_epoch_dates(out: Report, entry: ConditionEntry) -> None:

@@ -1003,7 +1003,7 @@ def _explain(request: Request, ps: PolicySet) -> Evaluation:
         request, ps, decision, decided_by, code, facts, matched_statements, near, deny_conditions
     )
     changes = _changes(
-        request, ps, decision, decided_by, code, matched_statements, near, deny_conditions
+        request, ps, decision, decided_by, code, matched_statements, near, deny_conditions, facts
     )
     notes = tuple(n for i, n in notes_by_layer.items() if n and ps.layers[i].policies)
     return Evaluation(
@@ -1065,6 +1065,7 @@ def _changes(
     matched: list[StatementMatch],
     near: tuple[why.NearMiss, ...],
     deny_conditions: tuple[ConditionTrace, ...],
+    facts: _EagerFacts,
 ) -> tuple[str, ...]:
     """What would change the answer: from the near misses when there are some, else from the
     layer that decided."""
@@ -1081,9 +1082,24 @@ def _changes(
             f"take {request.action} out of {place}, or remove that statement: a Deny without "
             f"a condition applies to every request it covers",
         )
-    if near:
-        return tuple(dict.fromkeys(c for n in near[:2] for c in n.changes))
     what = f"{request.action} on {request.resource}"
+    if near:
+        found = list(dict.fromkeys(c for n in near[:2] for c in n.changes))
+        top = near[0]
+        if (
+            top.layer == "resource"
+            and top.statement.principal is not None
+            and caller.kind in _IDENTITY_KINDS
+            and principal_grant(top.statement.principal, caller, request) == VIA_ACCOUNT
+            and not facts.id_ok()
+        ):
+            # Fixed, the statement would only name the caller's account: that delegates to
+            # the caller's own policies, which must then allow the request too.
+            found.append(
+                f"and, because it names the account rather than {caller.describe()}, "
+                f"add {what} to an identity-based policy of {_owner(caller)}"
+            )
+        return tuple(found)
     principal = (
         caller.issuer_arn
         if caller.kind is PrincipalKind.ROLE_SESSION and caller.issuer_arn
@@ -1175,7 +1191,7 @@ def _reason(
         # Say that first: it is what the learner has to change.
         text = (
             f"Implicitly denied: {near[0].place} would allow this request, but its condition "
-            f"is not met: {near[0].details}. " + text.removeprefix("Implicitly denied: ")
+            f"is not met: {near[0].details}. " + _sentence(text.removeprefix("Implicitly denied: "))
         )
     elif near:
         text += f" Closest: {near[0].sentence}."
@@ -1183,6 +1199,10 @@ def _reason(
         held = "; ".join(c.words for c in matched[0].conditions)
         text += f" Its condition holds: {held}."
     return text
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _reason_text(

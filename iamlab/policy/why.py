@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .conditions import Condition, ConditionTrace, join_or
+from .conditions.ip import is_private_network, parse_network
 from .model import Policy, Statement
 from .request import Caller, PrincipalKind, Request
 
@@ -220,6 +221,19 @@ def _tag(where: str) -> Advice:
     return advice
 
 
+def _source_ip(positive: bool, values: Sequence[str], shown: str) -> str:
+    private = [v for v in values if (n := parse_network(v)) is not None and is_private_network(n)]
+    if positive and private and len(private) == len(values):
+        # reference_policies_condition-keys: aws:SourceIp is the public address; a private one
+        # never appears in it, so no call can meet this condition.
+        return (
+            f"change the condition, not the call: aws:SourceIp is the caller's public address, "
+            f"never a private one such as {shown}, so no call meets it; for addresses inside a "
+            f"VPC, use aws:VpcSourceIp"
+        )
+    return f"call from {shown}" if positive else f"call from an address outside {', '.join(values)}"
+
+
 def _claim(key: str, positive: bool, values: Sequence[str], shown: str, _c: Caller) -> str:
     claim = key.rpartition(":")[2]
     if positive:
@@ -239,7 +253,7 @@ _ADVICE: dict[str, Advice] = {
     "sts:externalid": _one_of(
         "pass the external ID the role expects:", "pass an external ID other than"
     ),
-    "aws:sourceip": _one_of("call from", "call from an address outside"),
+    "aws:sourceip": lambda k, p, v, s, c: _source_ip(p, v, s),
     "aws:requestedregion": _one_of("call region", "call a region other than"),
     "aws:securetransport": lambda k, p, v, s, c: (
         "call over HTTPS" if p == ("true" in v) else "call without TLS"
@@ -296,6 +310,11 @@ class NearMiss:
     @property
     def place(self) -> str:
         return statement_place(self.statement, self.policy_label)
+
+    @property
+    def conditions(self) -> tuple[ConditionTrace, ...]:
+        """The conditions it fails, as traced against the request."""
+        return tuple(m.condition for m in self.misses if m.condition is not None)
 
     @property
     def elements(self) -> tuple[str, ...]:

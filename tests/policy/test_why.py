@@ -62,6 +62,25 @@ def test_switching_roles_without_mfa_names_the_mfa_condition() -> None:
     assert any(change.startswith("sign in with MFA") for change in result.changes)
 
 
+def test_a_trust_naming_the_account_also_needs_the_callers_own_permission() -> None:
+    # id_roles_use_permissions-to-switch: when the trust policy names the account, the user's
+    # own policies must allow sts:AssumeRole too; MFA alone would not change the answer.
+    role_trust = parse(
+        trust(
+            aws(f"arn:aws:iam::{A}:root"),
+            condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}},
+        ),
+        "trust",
+        "OpsTrust",
+    )
+    result = explain(Request(PRIYA, "sts:AssumeRole", OPS_ROLE), resource_policy=role_trust)
+    assert result.changes[0].startswith("sign in with MFA")
+    assert result.changes[1] == (
+        "and, because it names the account rather than IAM user priya, add sts:AssumeRole on "
+        f"{OPS_ROLE} to an identity-based policy of IAM user priya (directly or through a group)"
+    )
+
+
 def test_mfa_false_for_a_session_says_it_was_issued_without_mfa() -> None:
     role_trust = parse(
         trust(
@@ -121,7 +140,7 @@ def test_source_ip_condition_is_named_not_no_policy_allows() -> None:
                 "Allow",
                 "s3:GetObject",
                 "*",
-                condition={"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}},
+                condition={"IpAddress": {"aws:SourceIp": "198.51.100.0/24"}},
             )
         ),
         name="OfficeOnly",
@@ -132,10 +151,32 @@ def test_source_ip_condition_is_named_not_no_policy_allows() -> None:
     )
     assert result.reason.startswith(
         "Implicitly denied: Statement 1 of OfficeOnly, line 4 would allow this request, but its "
-        "condition is not met: aws:SourceIp must be in 10.0.0.0/8 (IpAddress), but the "
-        "request's aws:SourceIp is 203.0.113.5."
+        "condition is not met: aws:SourceIp must be in 198.51.100.0/24 (IpAddress), but the "
+        "request's aws:SourceIp is 203.0.113.5. No identity-based policy allows"
     )
-    assert result.changes == ("call from 10.0.0.0/8",)
+    assert result.changes == ("call from 198.51.100.0/24",)
+
+
+def test_a_private_source_ip_range_is_no_way_in() -> None:
+    # reference_policies_condition-keys (aws:SourceIp is the requester's public address; calls
+    # through a VPC endpoint carry aws:VpcSourceIp): "call from 10.0.0.0/8" would be untrue.
+    office = parse(
+        doc(
+            stmt(
+                "Allow",
+                "s3:GetObject",
+                "*",
+                condition={"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}},
+            )
+        )
+    )
+    result = explain(
+        Request(PRIYA, "s3:GetObject", OBJECT, context={"aws:SourceIp": "203.0.113.5"}),
+        identity=[office],
+    )
+    assert "aws:SourceIp must be in 10.0.0.0/8" in result.reason
+    assert result.changes[0].startswith("change the condition, not the call: aws:SourceIp is")
+    assert "aws:VpcSourceIp" in result.changes[0]
 
 
 def test_github_oidc_sub_claim_is_named() -> None:

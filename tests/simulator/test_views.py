@@ -304,3 +304,34 @@ def test_every_request_field_problem_is_reported_at_once(client):
     assert "is not an ARN" in html
     assert "is not a 12-digit account ID" in html
     assert Simulation.objects.count() == 0
+
+
+def test_result_shows_the_deciding_condition_and_escapes_its_values(client):
+    # Issue 15: the page names the condition that decided, with the policy's values and the
+    # request's value, and what would change the answer; user text is escaped.
+    tagged = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": "s3:GetObject",
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"aws:PrincipalTag/team": "<b>ops</b>"}},
+                }
+            ],
+        }
+    )
+    response = client.post(
+        URL,
+        form(identity=[tagged], context="aws:PrincipalTag/team = dev"),
+        headers={"HX-Request": "true"},
+    )
+    html = response.content.decode()
+    assert 'data-testid="near-misses"' in html
+    assert "aws:PrincipalTag/team" in html
+    assert "&lt;b&gt;ops&lt;/b&gt;" in html
+    assert "<b>ops</b>" not in html
+    assert "<code>dev</code>" in html
+    assert 'data-testid="changes"' in html
+    assert "Tag IAM user alice with team = &lt;b&gt;ops&lt;/b&gt;" in html

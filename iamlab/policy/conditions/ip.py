@@ -27,6 +27,22 @@ def parse_address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address |
         return None
 
 
+# Private address ranges: RFC 1918 and RFC 4193. aws:SourceIp never carries one: a call
+# from inside a VPC through an endpoint carries aws:VpcSourceIp instead
+# (reference_policies_condition-keys).
+_PRIVATE = tuple(
+    ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")
+)
+
+
+def is_private_network(network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
+    """Inside 10/8, 172.16/12, 192.168/16 (RFC 1918) or fc00::/7 (RFC 4193)."""
+    return any(
+        network.version == p.version and network.subnet_of(p)  # type: ignore[arg-type]
+        for p in _PRIVATE
+    )
+
+
 class IpFamily(OperatorFamily):
     family = Family.IP
     operators = (

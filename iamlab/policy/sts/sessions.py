@@ -510,3 +510,11 @@ class StsDenied:
     @property
     def allowed(self) -> bool:
         return False
+
+    @property
+    def headline(self) -> str:
+        """The message without the engine's reason, for a page that shows the reason (and
+        the conditions behind it) right below."""
+        if self.evaluation is None or not self.message.endswith(self.evaluation.reason):
+            return self.message
+        return self.message.removesuffix(self.evaluation.reason).strip() or self.message
