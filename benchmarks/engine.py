@@ -23,9 +23,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from iamlab.policy import parse_policy
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from iamlab.policy import Policy, PolicySet, Request  # noqa: E402
+from iamlab.policy import PolicySet, Request  # noqa: E402
 
 ACCOUNT = "111122223333"
 USER = f"arn:aws:iam::{ACCOUNT}:user/alice"
@@ -57,8 +59,8 @@ def identity_policy() -> dict[str, Any]:
 
 
 def policies() -> dict[str, Any]:
-    identity = Policy.parse(json.dumps(identity_policy()), name="identity")
-    boundary = Policy.parse(
+    identity = parse_policy(json.dumps(identity_policy()), name="identity")
+    boundary = parse_policy(
         json.dumps(
             {
                 "Version": "2012-10-17",
@@ -87,7 +89,7 @@ def policies() -> dict[str, Any]:
             },
         ],
     }
-    resource = Policy.parse(
+    resource = parse_policy(
         json.dumps(
             {
                 "Version": "2012-10-17",
@@ -114,8 +116,8 @@ def policies() -> dict[str, Any]:
         "identity": [identity],
         "boundary": boundary,
         "scps": [
-            [Policy.parse(json.dumps(full), type="scp")],
-            [Policy.parse(json.dumps(region_guard), type="scp")],
+            [parse_policy(json.dumps(full), type="scp")],
+            [parse_policy(json.dumps(region_guard), type="scp")],
         ],
         "resource_policy": resource,
     }
@@ -243,7 +245,7 @@ def main() -> None:
     parse_times = []
     for _ in range(5 if args.quick else 30):
         start = time.perf_counter()
-        Policy.parse(text)
+        parse_policy(text)
         parse_times.append(time.perf_counter() - start)
     print(
         f"parse + validate a {len(text) / 1024:.1f} KB policy: median "

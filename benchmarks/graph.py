@@ -23,7 +23,7 @@ about 60 % IAM users and 40 % roles.
   instance profiles and instances), Lambda (functions), CloudFormation (stacks), CodeBuild
   (projects), ECS, Glue; plus service-linked roles.
 
-Each distinct policy document is parsed once (``Policy.parse(..., checks=False)``) and renamed
+Each distinct policy document is parsed once (``parse_policy(..., checks=False)``) and renamed
 per use, as the sandbox's World does. Reported per size: building the input, then
 ``build_graph`` (which includes the escalation analysis): the first run, the best and the
 median of several, with the nodes, edges, admins and escalators found. Then Graphviz's SVG of a
@@ -52,6 +52,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from iamlab.policy import parse_policy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -337,7 +339,7 @@ class _Generator:
         key = (text, type_.value)
         policy = self.parsed.get(key)
         if policy is None:
-            policy = Policy.parse(text, type_, checks=False)
+            policy = parse_policy(text, type_, checks=False)
             self.parsed[key] = policy
         self.used.add(key)
         self.planted.documents = len(self.used)

@@ -24,6 +24,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from iamlab.policy import parse_policy
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from iamlab.policy import Policy, catalog, reach, reach_changes  # noqa: E402
@@ -34,7 +36,7 @@ POLICIES = ("AdministratorAccess", "ReadOnlyAccess", "PowerUserAccess")
 
 def managed(name: str) -> Policy:
     wrapper = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
-    return Policy.parse(json.dumps(wrapper["Document"]), name=name)
+    return parse_policy(json.dumps(wrapper["Document"]), name=name)
 
 
 def timed(fn: Callable[[], object], rounds: int) -> list[float]:

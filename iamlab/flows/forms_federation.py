@@ -10,7 +10,7 @@ from typing import Any
 
 from django import forms
 
-from iamlab.policy import Policy, PolicyError, PolicyType
+from iamlab.policy import Policy, PolicyError, PolicyType, parse_policy
 from iamlab.policy.sts import MIN_DURATION, TOKEN_MAX_DURATION
 from iamlab.sandbox import models
 
@@ -160,7 +160,7 @@ class BrokerForm(FlowForm):
         text = str(self.cleaned_data["policy"])
         if text.strip():
             try:
-                self.parsed_policy = Policy.parse(
+                self.parsed_policy = parse_policy(
                     text, PolicyType.SESSION, name="the session policy"
                 )
             except PolicyError as exc:

@@ -46,6 +46,7 @@ from iamlab.policy import (
     Request,
     RequestError,
     StatementTrace,
+    parse_policy,
 )
 from iamlab.policy.conditions import Condition
 from iamlab.policy.model import ActionSpec, ResourceSpec, Statement
@@ -2084,7 +2085,7 @@ def _if(conditions: tuple[str, ...]) -> str:
 _SESSION = re.compile(r"arn:[\w-]+:sts::\d{12}:assumed-role/")
 
 _ASSUMED_ALLOW: tuple[Policy, ...] = (
-    Policy.parse(
+    parse_policy(
         {
             "Version": "2012-10-17",
             "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
@@ -2113,7 +2114,7 @@ def _names(policy: Policy, arn: str) -> bool:
 
 @functools.lru_cache(maxsize=4096)
 def _trust_naming(arn: str) -> Policy:
-    return Policy.parse(
+    return parse_policy(
         {
             "Version": "2012-10-17",
             "Statement": [

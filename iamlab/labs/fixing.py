@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from iamlab.policy import Policy, PolicyError, PolicySet, PolicyType, Request
+from iamlab.policy import Policy, PolicyError, PolicySet, PolicyType, Request, parse_policy
 from iamlab.policy.catalog import action_info, actions_matching
 
 __all__ = ["LAYERS", "FixResult", "FixSpec", "Required", "grade_fix", "layered"]
@@ -107,7 +107,7 @@ def parse_fix(text: str, layer: PolicyType) -> Policy | str:
     if not text.strip():
         return "Write your policy first: that try was not counted."
     try:
-        return Policy.parse(text, layer, name="Your policy")
+        return parse_policy(text, layer, name="Your policy")
     except PolicyError as exc:
         finding = next((f for f in exc.findings if f.blocking), exc.findings[0])
         where = (

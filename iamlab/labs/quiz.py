@@ -33,6 +33,7 @@ from iamlab.policy import (
     PolicyError,
     Request,
     RequestError,
+    parse_policy,
 )
 
 from .fixing import LAYERS as _LAYERS
@@ -708,7 +709,7 @@ def _parse(
 ) -> tuple[Policy, str]:
     text = json.dumps(_fill_json(document, values), indent=2)
     try:
-        return Policy.parse(text, _LAYERS[layer], name=f"{layer} policy"), text
+        return parse_policy(text, _LAYERS[layer], name=f"{layer} policy"), text
     except PolicyError as exc:
         raise _VariantError(str(exc.findings[0].message), where) from exc
 

@@ -2,9 +2,9 @@
 
 The stable API::
 
-    from iamlab.policy import Policy, Request, evaluate
+    from iamlab.policy import Request, evaluate, parse_policy
 
-    policy = Policy.parse(text)                     # raises PolicyError(findings) if invalid
+    policy = parse_policy(text)                     # raises PolicyError(findings) if invalid
     request = Request(principal="arn:aws:iam::111122223333:user/alice",
                       action="s3:GetObject", resource="arn:aws:s3:::bucket/key",
                       context={"aws:SourceIp": "203.0.113.7"})
@@ -34,7 +34,7 @@ from .evaluate import (
 )
 from .findings import Finding, Location, PolicyError, Severity
 from .model import Effect, Policy, PolicyType, Statement
-from .parser import policy_findings
+from .parser import parse_policy, policy_findings
 from .reach import LevelReach, ServiceReach, reach
 from .request import Caller, PrincipalKind, Request, RequestError
 from .saml import SamlAssertion, SamlAttribute, SamlError, parse_saml_response, render_saml_response
@@ -58,6 +58,7 @@ from .sts import (
 )
 
 __all__ = [
+    "parse_policy",
     "ALLOWED",
     "BUILT_IN_WEB_IDENTITY_PROVIDERS",
     "EXPLICIT_DENY",

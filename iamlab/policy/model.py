@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -256,7 +256,7 @@ class Statement:
 
 @dataclass(frozen=True, eq=False)
 class Policy:
-    """A parsed policy document. Build one with :meth:`Policy.parse`.
+    """A parsed policy document. Build one with :func:`iamlab.policy.parse_policy`.
 
     Policies compare and hash by identity: two parses of the same text are different objects,
     which lets evaluation cache compiled policy sets safely.
@@ -292,28 +292,6 @@ class Policy:
     @property
     def errors(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.severity is Severity.ERROR)
-
-    @classmethod
-    def parse(
-        cls,
-        text_or_dict: str | bytes | Mapping[str, Any],
-        type: PolicyType | str = PolicyType.IDENTITY,  # noqa: A002 - mirrors AWS's PolicyType
-        name: str = "",
-        *,
-        aws_managed: bool = False,
-        checks: bool = True,
-    ) -> Policy:
-        """Parse and validate a policy; raise :class:`PolicyError` if IAM would refuse it.
-
-        ``aws_managed`` marks an AWS managed policy (no size quota; retired services named in
-        AWS's own documents are suggestions). ``checks=False`` keeps only IAM's grammar, for a
-        stored document that was validated when it was saved: much faster on large documents.
-        """
-        from .parser import parse_policy
-
-        return parse_policy(
-            text_or_dict, PolicyType(type), name, aws_managed=aws_managed, checks=checks
-        )
 
     def renamed(self, name: str, findings: tuple[Finding, ...] | None = None) -> Policy:
         """The same parsed policy under another name (a new object: caches key on identity)."""

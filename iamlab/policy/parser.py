@@ -37,6 +37,7 @@ from .model import (
     ResourceSpec,
     Statement,
 )
+from .validate import semantic_findings
 
 __all__ = ["parse_policy", "policy_findings"]
 
@@ -1042,8 +1043,6 @@ def policy_findings(
     ``checks=False`` skips the Access-Analyzer-style checks and keeps only the grammar IAM
     enforces: for documents that were validated when they were saved and are now only read.
     """
-    from .validate import semantic_findings
-
     holder: list[_Ctx] = []
     root, text, source = _decode(text_or_dict, holder, type_)
     ctx = holder[0]
@@ -1068,12 +1067,19 @@ def policy_findings(
 
 def parse_policy(
     text_or_dict: str | bytes | Mapping[str, Any],
-    type_: PolicyType,
-    name: str,
+    type: PolicyType | str = PolicyType.IDENTITY,  # noqa: A002 - mirrors AWS's PolicyType
+    name: str = "",
     *,
     aws_managed: bool = False,
     checks: bool = True,
 ) -> Policy:
+    """Parse and validate a policy; raise :class:`PolicyError` if IAM would refuse it.
+
+    ``aws_managed`` marks an AWS managed policy (no size quota; retired services named in
+    AWS's own documents are suggestions). ``checks=False`` keeps only IAM's grammar, for a
+    stored document that was validated when it was saved: much faster on large documents.
+    """
+    type_ = PolicyType(type)
     policy, findings = policy_findings(text_or_dict, type_, aws_managed=aws_managed, checks=checks)
     if policy is None:
         raise PolicyError(findings, name)

@@ -41,7 +41,7 @@ from typing import Any, Final, cast
 from django.db import IntegrityError, connections, router, transaction
 from django.db import models as dj
 
-from iamlab.policy import Finding, Policy, PolicyError, PolicyType
+from iamlab.policy import Finding, PolicyError, PolicyType, parse_policy
 from iamlab.policy.jsonsource import (
     MAX_DEPTH,
     JArray,
@@ -932,7 +932,7 @@ def _restore_dates(dates: Mapping[type[dj.Model], list[tuple[dj.Model, datetime]
 
 def _first_problem(text: str, type_: PolicyType) -> Finding | None:
     try:
-        Policy.parse(text, type_)
+        parse_policy(text, type_)
     except PolicyError as error:
         blocking = [f for f in error.findings if f.blocking] or list(error.findings)
         return blocking[0] if blocking else None

@@ -15,7 +15,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from iamlab.policy import Finding, Policy, PolicyError, PolicyType
+from iamlab.policy import Finding, PolicyError, PolicyType, parse_policy
 from iamlab.simulator import content
 
 from . import awsmanaged, rules
@@ -43,7 +43,7 @@ def check_document(text: str, type_: PolicyType) -> None:
     """Refuse a policy that IAM would refuse, naming the first problem and its position: one
     the grammar rejects (MalformedPolicyDocument) or one over its size quota (LimitExceeded)."""
     try:
-        policy = Policy.parse(text, type_)
+        policy = parse_policy(text, type_)
     except PolicyError as exc:
         first = next((f for f in exc.findings if f.blocking), exc.findings[0])
         raise ValidationError(_located(first)) from exc

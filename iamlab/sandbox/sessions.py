@@ -40,6 +40,7 @@ from iamlab.policy import (
     assume_role,
     assume_role_for_service,
     get_caller_identity,
+    parse_policy,
 )
 from iamlab.policy.sts import ASSUME_ROLE, ASSUME_ROLE_WITH_SAML, ASSUME_ROLE_WITH_WEB_IDENTITY
 
@@ -213,7 +214,7 @@ def session_policies(
     found: list[Policy] = []
     if inline.strip():
         try:
-            found.append(Policy.parse(inline, PolicyType.SESSION, name="the inline session policy"))
+            found.append(parse_policy(inline, PolicyType.SESSION, name="the inline session policy"))
         except PolicyError as exc:
             problems["policy"] = str(exc)
     for arn in arns:

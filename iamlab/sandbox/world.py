@@ -47,6 +47,7 @@ from iamlab.policy import (
     StsDenied,
     UserSession,
     assume_role,
+    parse_policy,
 )
 
 from . import models, rules
@@ -152,7 +153,7 @@ def stored_policy(text: str, type_: PolicyType) -> Policy | None:
     the result (a new object) before use, so sharing it is safe.
     """
     try:
-        return Policy.parse(text, type_, checks=False)
+        return parse_policy(text, type_, checks=False)
     except PolicyError:
         return None
 

@@ -45,6 +45,7 @@ from iamlab.policy import (
     RequestError,
     StatementMatch,
     evaluate,
+    parse_policy,
 )
 from iamlab.policy.conditions import parse_date
 from iamlab.policy.jsonsource import kind_of, loads
@@ -252,7 +253,7 @@ def _policy_text(value: Any, field: str) -> str:
 def _parse_cached(text: str, type_: PolicyType, name: str) -> Policy:
     """Policies are immutable: a batch that repeats a document parses it once, and the engine's
     compiled policy sets (cached by Policy identity) are reused too."""
-    return Policy.parse(text, type=type_, name=name)
+    return parse_policy(text, type=type_, name=name)
 
 
 def _parse_policy(value: Any, type_: PolicyType, field: str, name: str) -> Policy:

@@ -37,7 +37,7 @@ from iamlab.graph import (
     SsoGrantIn,
     build_graph,
 )
-from iamlab.policy import Policy, PolicyType
+from iamlab.policy import Policy, PolicyType, parse_policy
 
 DOCS = "https://docs.aws.amazon.com/IAM/latest/UserGuide/"
 
@@ -176,7 +176,7 @@ FULL_AWS_ACCESS = allow("*")  # the FullAWSAccess SCP every OU starts with
 
 
 def parse(document: Doc, type_: PolicyType = PolicyType.IDENTITY, name: str = "") -> Policy:
-    return Policy.parse(json.dumps(document), type_, name or type_.value)
+    return parse_policy(json.dumps(document), type_, name or type_.value)
 
 
 def parse_all(documents: Iterable[Doc], prefix: str) -> tuple[Policy, ...]:

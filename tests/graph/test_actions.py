@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from iamlab.graph.actions import allowed_actions
-from iamlab.policy import ALLOWED, Policy, PolicySet, PolicyType, Request, reach
+from iamlab.policy import ALLOWED, PolicySet, PolicyType, Request, parse_policy, reach
 
 from .kit import allow, deny, doc, stmt
 
@@ -14,7 +14,7 @@ ME = "arn:aws:iam::111122223333:user/me"
 
 
 def parse(document, type_=PolicyType.IDENTITY):
-    return Policy.parse(document, type_)
+    return parse_policy(document, type_)
 
 
 CASES = [

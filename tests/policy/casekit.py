@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from iamlab.policy import Evaluation, Policy, PolicyType, Request, decide, evaluate
+from iamlab.policy import Evaluation, Policy, PolicyType, Request, decide, evaluate, parse_policy
 from iamlab.policy.conditions import ConditionTrace
 
 DOCS = "https://docs.aws.amazon.com/IAM/latest/UserGuide/"
@@ -103,7 +103,7 @@ class Case:
 
 
 def _parse(document: Doc, type_: PolicyType, name: str) -> Policy:
-    return Policy.parse(json.dumps(document, indent=2), type=type_, name=name)
+    return parse_policy(json.dumps(document, indent=2), type=type_, name=name)
 
 
 def check(case: Case) -> None:

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 from iamlab.policy import (
-    Policy,
     PolicySet,
     PrincipalKind,
     Request,
     RequestError,
     decide,
     evaluate,
+    parse_policy,
 )
 
 ALICE = "arn:aws:iam::111122223333:user/alice"
@@ -23,7 +23,7 @@ ALICE = "arn:aws:iam::111122223333:user/alice"
 
 def policy(effect="Allow", action="s3:*", resource="*", type_="identity", **extra):
     statement = {"Effect": effect, "Action": action, "Resource": resource, **extra}
-    return Policy.parse({"Version": "2012-10-17", "Statement": [statement]}, type=type_)
+    return parse_policy({"Version": "2012-10-17", "Statement": [statement]}, type=type_)
 
 
 @pytest.mark.parametrize(
@@ -129,7 +129,7 @@ def test_derived_keys_follow_the_principal_key_table():
 
 
 def test_boundary_detail_is_false_when_the_boundary_denies():
-    boundary = Policy.parse(
+    boundary = parse_policy(
         {
             "Version": "2012-10-17",
             "Statement": [
@@ -221,7 +221,7 @@ def test_aws_managed_policy_with_retired_services_parses_and_evaluates():
     # not raise: sandboxes attach this policy.
     path = Path(__file__).resolve().parents[2] / "fixtures/aws-managed-policies/ReadOnlyAccess.json"
     document = json.loads(path.read_text())["Document"]
-    read_only = Policy.parse(json.dumps(document, indent=2), name="ReadOnlyAccess")
+    read_only = parse_policy(json.dumps(document, indent=2), name="ReadOnlyAccess")
     assert not any(f.blocking for f in read_only.findings)
     assert {f.code for f in read_only.errors} <= {"INVALID_SERVICE", "POLICY_SIZE"}
     get = Request(ALICE, "s3:GetObject", "arn:aws:s3:::b/k")
@@ -245,9 +245,9 @@ def test_validate_stays_the_function_after_the_submodule_is_used():
 def test_cross_account_root_reason_does_not_claim_identity_policies():
     # reference_policies_evaluation-logic-cross-account.html: both accounts must allow; the
     # root user needs no identity-based policy in its own account.
-    from iamlab.policy import Policy, Request, evaluate
+    from iamlab.policy import Request, evaluate
 
-    bucket = Policy.parse(
+    bucket = parse_policy(
         {
             "Version": "2012-10-17",
             "Statement": [

@@ -19,3 +19,63 @@ def test_engine_imports_no_django():
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == ""
+
+
+def _engine_imports() -> dict[str, set[str]]:
+    """Each module of iamlab/policy and the modules of iamlab/policy it imports, at the top or
+    inside a function (imports only for type checkers are left out)."""
+    import ast
+
+    package = ROOT / "iamlab" / "policy"
+    modules: dict[str, Path] = {}
+    for path in package.rglob("*.py"):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        modules[name] = path
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        here = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+        found: set[str] = set()
+
+        class Imports(ast.NodeVisitor):
+            def visit_If(self, node: ast.If) -> None:
+                if not (isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"):
+                    self.generic_visit(node)
+
+            def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+                if node.level:
+                    base = here[: len(here) - node.level + 1] if node.level > 1 else here
+                    target = ".".join([*base, *([node.module] if node.module else [])])
+                else:
+                    target = node.module or ""
+                for alias in node.names:
+                    if f"{target}.{alias.name}" in modules:
+                        found.add(f"{target}.{alias.name}")
+                    elif target in modules:
+                        found.add(target)
+
+        Imports().visit(ast.parse(path.read_text()))
+        found.discard(name)
+        found.discard("iamlab.policy")  # the package's own re-exports
+        graph[name] = found
+    return graph
+
+
+def test_engine_modules_import_each_other_without_a_circle():
+    # ARCHITECTURE.md: the policy model is a leaf; parsing and checking are built above it.
+    graph = _engine_imports()
+    assert "iamlab.policy.parser" not in graph["iamlab.policy.model"]
+    assert "iamlab.policy.validate" not in graph["iamlab.policy.model"]
+    done: set[str] = set()
+
+    def visit(module: str, path: list[str]) -> None:
+        if module in path:
+            raise AssertionError("import circle: " + " -> ".join([*path, module]))
+        if module in done:
+            return
+        for imported in sorted(graph.get(module, ())):
+            visit(imported, [*path, module])
+        done.add(module)
+
+    for module in sorted(graph):
+        visit(module, [])

@@ -14,7 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from iamlab.policy import DiffLine, Policy, diff_documents, normalise_document, reach_changes
+from iamlab.policy import (
+    DiffLine,
+    Policy,
+    diff_documents,
+    normalise_document,
+    parse_policy,
+    reach_changes,
+)
 from tests.policy.casekit import DOCS, Doc, doc, stmt
 
 VERSIONING = "access_policies_managed-versioning"
@@ -379,14 +386,14 @@ CHANGE_CASES = [
 
 @pytest.mark.parametrize("case", CHANGE_CASES, ids=str)
 def test_reach_changes(case: ChangeCase) -> None:
-    old = Policy.parse(json.dumps(case.old), name="v1")
-    new = Policy.parse(json.dumps(case.new), name="v2")
+    old = parse_policy(json.dumps(case.old), name="v1")
+    new = parse_policy(json.dumps(case.new), name="v2")
     assert reach_changes(old, new) == case.expected, f"{case.id} ({DOCS}{case.source}.html)"
 
 
 def managed(name: str) -> Policy:
     wrapper = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
-    return Policy.parse(json.dumps(wrapper["Document"]), name=name)
+    return parse_policy(json.dumps(wrapper["Document"]), name=name)
 
 
 def test_reach_changes_between_managed_policies() -> None:

@@ -14,7 +14,7 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from iamlab.policy import Policy, Request, decide, evaluate
+from iamlab.policy import Request, decide, evaluate, parse_policy
 
 ACCOUNTS = ["111122223333", "444455556666"]
 PRINCIPALS = [
@@ -116,13 +116,13 @@ def documents(principal: bool = False):
 
 @st.composite
 def scenarios(draw):
-    identity = [Policy.parse(t) for t in draw(st.lists(documents(), max_size=3))]
+    identity = [parse_policy(t) for t in draw(st.lists(documents(), max_size=3))]
     resource_policy = None
     if draw(st.booleans()):
-        resource_policy = Policy.parse(draw(documents(principal=True)), type="resource")
-    boundary = Policy.parse(draw(documents()), type="boundary") if draw(st.booleans()) else None
-    session = [Policy.parse(draw(documents()), type="session")] if draw(st.booleans()) else []
-    scps = [[Policy.parse(t, type="scp")] for t in draw(st.lists(documents(), max_size=2))]
+        resource_policy = parse_policy(draw(documents(principal=True)), type="resource")
+    boundary = parse_policy(draw(documents()), type="boundary") if draw(st.booleans()) else None
+    session = [parse_policy(draw(documents()), type="session")] if draw(st.booleans()) else []
+    scps = [[parse_policy(t, type="scp")] for t in draw(st.lists(documents(), max_size=2))]
     request = Request(
         draw(st.sampled_from(PRINCIPALS)),
         draw(st.sampled_from(ACTIONS)),
@@ -166,7 +166,7 @@ def test_fast_and_explaining_paths_agree(scenario):
 @given(scenarios())
 def test_deny_everything_wins(scenario):
     request, kwargs = scenario
-    deny_all = Policy.parse(
+    deny_all = parse_policy(
         '{"Version": "2012-10-17", "Statement": {"Effect": "Deny", "Action": "*", "Resource": "*"}}'
     )
     result = evaluate(request, **{**kwargs, "identity": [*kwargs["identity"], deny_all]})

@@ -19,7 +19,15 @@ from typing import Any
 
 import pytest
 
-from iamlab.policy import LevelReach, Policy, Request, ServiceReach, catalog, decide, reach
+from iamlab.policy import (
+    LevelReach,
+    Request,
+    ServiceReach,
+    catalog,
+    decide,
+    parse_policy,
+    reach,
+)
 from tests.policy.casekit import DOCS, Doc, doc, stmt
 
 POLICY_SUMMARY = "access_policies_understand-policy-summary"
@@ -80,7 +88,7 @@ class ReachCase:
 
 def check(case: ReachCase) -> None:
     where = f"{case.id} ({DOCS}{case.source}.html)"
-    policy = Policy.parse(json.dumps(case.document, indent=2), type=case.type)
+    policy = parse_policy(json.dumps(case.document, indent=2), type=case.type)
     result = reach(policy)
     rows = {row.service: row for row in result}
     assert [r.service for r in result] == sorted(rows), f"{where}: not sorted by service"
@@ -431,7 +439,7 @@ def test_reach(case: ReachCase) -> None:
 def managed(name: str) -> Rows:
     wrapper = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
     kind = {"SERVICE_CONTROL_POLICY": "scp"}.get(wrapper.get("PolicyType"), "identity")
-    policy = Policy.parse(json.dumps(wrapper["Document"], indent=2), type=kind, name=name)
+    policy = parse_policy(json.dumps(wrapper["Document"], indent=2), type=kind, name=name)
     return {row.service: row for row in reach(policy)}
 
 
@@ -538,7 +546,7 @@ AGREEMENT_DOCUMENTS: list[Any] = [
 def test_reach_agrees_with_the_evaluator(document: Doc) -> None:
     """Without conditions or resource scoping, an action is in the summary exactly when the
     evaluator allows it (reference_policies_evaluation-logic)."""
-    policy = Policy.parse(json.dumps(document))
+    policy = parse_policy(json.dumps(document))
     granted = allowed_actions({row.service: row for row in reach(policy)})
     for service in ("s3", "iam", "ec2"):
         for info in catalog.service_actions(service):

@@ -1,8 +1,8 @@
-from iamlab.policy import Policy, Request, evaluate
+from iamlab.policy import Request, evaluate, parse_policy
 
 
 def test_identity_allow():
-    policy = Policy.parse(
+    policy = parse_policy(
         '{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "s3:GetObject",'
         ' "Resource": "*"}}'
     )

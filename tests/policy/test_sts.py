@@ -29,6 +29,7 @@ from iamlab.policy import (
     assume_role_for_service,
     evaluate,
     get_caller_identity,
+    parse_policy,
 )
 
 from .casekit import Doc, allow, aws, deny, doc, stmt, trust
@@ -59,7 +60,7 @@ MFA = "id_credentials_mfa_configure-api-require"
 
 
 def parse(document: Doc, type_: PolicyType = PolicyType.IDENTITY, name: str = "") -> Policy:
-    return Policy.parse(json.dumps(document), type=type_, name=name)
+    return parse_policy(json.dumps(document), type=type_, name=name)
 
 
 def role(

@@ -26,6 +26,7 @@ from iamlab.policy import (
     evaluate,
     get_federation_token,
     get_session_token,
+    parse_policy,
 )
 from iamlab.policy.credentials import (
     ASSUMED_ROLE,
@@ -56,7 +57,7 @@ COMPARE = "id_credentials_sts-comparison"
 
 
 def parse(document: Doc, type_: PolicyType = PolicyType.IDENTITY) -> Policy:
-    return Policy.parse(json.dumps(document), type=type_)
+    return parse_policy(json.dumps(document), type=type_)
 
 
 @dataclass

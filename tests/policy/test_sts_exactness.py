@@ -29,6 +29,7 @@ from iamlab.policy import (
     assume_role_with_web_identity,
     get_federation_token,
     get_session_token,
+    parse_policy,
 )
 
 from .casekit import Doc, allow, aws, trust
@@ -57,7 +58,7 @@ ASSUME_AND_SET = ["sts:AssumeRole", "sts:SetSourceIdentity"]
 
 
 def parse(document: Doc, type_: PolicyType = PolicyType.IDENTITY) -> Policy:
-    return Policy.parse(json.dumps(document), type=type_)
+    return parse_policy(json.dumps(document), type=type_)
 
 
 @dataclass

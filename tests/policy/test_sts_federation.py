@@ -29,6 +29,7 @@ from iamlab.policy import (
     assume_role,
     assume_role_with_saml,
     assume_role_with_web_identity,
+    parse_policy,
     parse_saml_response,
     render_saml_response,
 )
@@ -55,7 +56,7 @@ WIF_KEYS = "reference_policies_iam-condition-keys#condition-keys-wif"
 
 
 def parse(document: Doc, type_: PolicyType = PolicyType.IDENTITY, name: str = "") -> Policy:
-    return Policy.parse(json.dumps(document), type=type_, name=name)
+    return parse_policy(json.dumps(document), type=type_, name=name)
 
 
 def attr(name: str, *values: str) -> SamlAttribute:

@@ -29,6 +29,7 @@ from iamlab.policy import (
     get_caller_identity,
     get_federation_token,
     get_session_token,
+    parse_policy,
 )
 
 from .casekit import Doc, allow, aws, deny, doc, grant, stmt, trust
@@ -55,7 +56,7 @@ MFA_TRUST = trust(aws(ALICE), condition={"Bool": {"aws:MultiFactorAuthPresent": 
 
 
 def parse(document: Doc, type_: PolicyType = PolicyType.IDENTITY, name: str = "") -> Policy:
-    return Policy.parse(json.dumps(document), type=type_, name=name)
+    return parse_policy(json.dumps(document), type=type_, name=name)
 
 
 def caller(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from iamlab.policy import Policy, PolicyError, PolicyType, Severity, validate
+from iamlab.policy import PolicyError, PolicyType, Severity, parse_policy, validate
 from iamlab.policy.jsonsource import parse_json
 from iamlab.policy.validate import semantic_findings
 
@@ -229,7 +229,7 @@ def test_trust_policy_findings():
     assert refused
     assert refused[0].blocking
     with pytest.raises(PolicyError):
-        Policy.parse(json.dumps({"Version": "2012-10-17", "Statement": [wrong_action]}), "trust")
+        parse_policy(json.dumps({"Version": "2012-10-17", "Statement": [wrong_action]}), "trust")
     wildcard = {**wrong_action, "Action": ["sts:AssumeRole", "s*:Get*"]}
     loose = find(findings(wildcard, type_="trust"), "TRUST_POLICY_ACTION")
     assert loose
@@ -312,7 +312,7 @@ def test_managed_policies_that_ship_parse():
         kind = {"SERVICE_CONTROL_POLICY": "scp", "RESOURCE_CONTROL_POLICY": "rcp"}.get(
             data.get("PolicyType"), "identity"
         )
-        policy = Policy.parse(json.dumps(data["Document"], indent=2), type=kind)
+        policy = parse_policy(json.dumps(data["Document"], indent=2), type=kind)
         assert policy.statements, path.name
         errors = {f.code for f in policy.findings if f.severity is Severity.ERROR}
         assert errors <= {"INVALID_SERVICE", "POLICY_SIZE"}, (path.name, errors)
@@ -466,7 +466,7 @@ def test_misspelt_web_identity_and_saml_keys_are_still_flagged(key, text):
 def managed_findings(name, *, aws_managed):
     text = json.dumps(json.loads((MANAGED / f"{name}.json").read_text())["Document"], indent=2)
     root, _ = parse_json(text)
-    policy = Policy.parse(text, PolicyType.IDENTITY)
+    policy = parse_policy(text, PolicyType.IDENTITY)
     return semantic_findings(policy, root, lambda span: None, text, aws_managed=aws_managed)
 
 
@@ -493,7 +493,7 @@ def test_aws_managed_flag_does_not_hide_other_findings():
         {"Version": "2012-10-17", "Statement": [statement(Action="s3:GetObjekt")]}, indent=2
     )
     root, _ = parse_json(text)
-    result = semantic_findings(Policy.parse(text), root, lambda span: None, text, aws_managed=True)
+    result = semantic_findings(parse_policy(text), root, lambda span: None, text, aws_managed=True)
     assert find(result, "INVALID_ACTION")[0].severity is Severity.ERROR
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from iamlab.policy import Evaluation, Policy, PolicyType, Request, decide, evaluate
+from iamlab.policy import Evaluation, Policy, PolicyType, Request, decide, evaluate, parse_policy
 from tests.policy.casekit import aws, doc, stmt, trust
 
 A = "111122223333"
@@ -22,7 +22,7 @@ SUB = "token.actions.githubusercontent.com:sub"
 
 
 def parse(document: dict[str, Any], type_: str = "identity", name: str = "") -> Policy:
-    return Policy.parse(json.dumps(document, indent=2), type=PolicyType(type_), name=name)
+    return parse_policy(json.dumps(document, indent=2), type=PolicyType(type_), name=name)
 
 
 def explain(request: Request, **policies: Any) -> Evaluation:

@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET  # noqa: S405 - parses the demo's own constan
 import pytest
 from django.core.management import CommandError, call_command
 
-from iamlab.policy import ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY, Policy, PolicyType
+from iamlab.policy import ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY, PolicyType, parse_policy
 from iamlab.sandbox import demo, rules, services
 from iamlab.sandbox.awsmanaged import aws_policy
 from iamlab.sandbox.models import (
@@ -307,17 +307,17 @@ def test_identity_providers_and_the_roles_that_trust_them(corp):
 def test_every_stored_policy_is_valid_for_the_engine(corp):
     # https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_policy-validator.html
     for text in InlinePolicy.objects.filter(sandbox=corp).values_list("document", flat=True):
-        Policy.parse(text, PolicyType.IDENTITY)
+        parse_policy(text, PolicyType.IDENTITY)
     for text in Role.objects.filter(sandbox=corp).values_list("trust_policy", flat=True):
-        Policy.parse(text, PolicyType.TRUST)
+        parse_policy(text, PolicyType.TRUST)
     for policy in ManagedPolicy.objects.filter(sandbox=corp):
         for version in policy.versions.all():
-            Policy.parse(version.document, PolicyType.IDENTITY)
-            Policy.parse(version.document, PolicyType.BOUNDARY)
+            parse_policy(version.document, PolicyType.IDENTITY)
+            parse_policy(version.document, PolicyType.BOUNDARY)
     for res in Resource.objects.filter(sandbox=corp).exclude(policy=""):
-        Policy.parse(res.policy, PolicyType.RESOURCE)
+        parse_policy(res.policy, PolicyType.RESOURCE)
     for scp in OrgPolicy.objects.filter(sandbox=corp, kind="scp"):
-        Policy.parse(scp.document, PolicyType.SCP)
+        parse_policy(scp.document, PolicyType.SCP)
     assert World.for_sandbox(corp).problems == []
 
 
@@ -325,7 +325,7 @@ def test_the_demos_own_trust_policies_get_no_not_resource_warning(corp):
     # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notresource.html
     # A trust policy has no Resource element at all: the resource is the role itself.
     text = role(corp, "WebAppRole").trust_policy
-    codes = [f.code for f in Policy.parse(text, PolicyType.TRUST).findings]
+    codes = [f.code for f in parse_policy(text, PolicyType.TRUST).findings]
     assert "ALLOW_WITH_NOT_RESOURCE" not in codes
 
 

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from iamlab.policy import Policy, PolicyType
+from iamlab.policy import PolicyType, parse_policy
 from iamlab.sandbox import rules
 
 IAM = "https://docs.aws.amazon.com/IAM/latest/UserGuide/"
@@ -509,7 +509,7 @@ def test_service_linked_role_name(service, suffix, name):
 def test_service_trust_policy_is_a_valid_trust_policy_for_the_service(service):
     # SERVICE_ROLE: the trust policy names the service as the principal of sts:AssumeRole.
     text = rules.service_trust_policy(service)
-    Policy.parse(text, PolicyType.TRUST)
+    parse_policy(text, PolicyType.TRUST)
     doc = json.loads(text)
     assert doc["Version"] == "2012-10-17"
     assert doc["Statement"] == [

@@ -11,7 +11,7 @@ import re
 import pytest
 from django.core.exceptions import ValidationError
 
-from iamlab.policy import Policy, PolicyType
+from iamlab.policy import PolicyType, parse_policy
 from iamlab.sandbox import rules, services
 from iamlab.sandbox.awsmanaged import SERVICE_LINKED_ROLES, aws_policy
 from iamlab.sandbox.models import (
@@ -177,7 +177,7 @@ def test_create_organization_attaches_the_default_policies_to_root_and_managemen
         assert policy.policy_id == f"p-{name}"
         assert root in policy.target_units.all()
         assert management in policy.target_accounts.all()
-        parsed = Policy.parse(policy.document, PolicyType.SCP if kind == "scp" else PolicyType.RCP)
+        parsed = parse_policy(policy.document, PolicyType.SCP if kind == "scp" else PolicyType.RCP)
         assert len(parsed.statements) == 1
     assert OrgPolicy.objects.filter(organization=organization).count() == 2
 
@@ -559,7 +559,7 @@ def test_create_service_linked_role(service):
     assert json.loads(role.trust_policy) == json.loads(rules.service_trust_policy(service))
     assert [p.name for p in role.managed_policies.all()] == [policy_name]
     assert role.managed_policies.get().aws_managed
-    Policy.parse(role.trust_policy, PolicyType.TRUST)
+    parse_policy(role.trust_policy, PolicyType.TRUST)
 
 
 def test_create_service_linked_role_refuses_a_second_one():
@@ -627,7 +627,7 @@ def test_assign_provisions_the_reserved_sso_role(org):
             "Condition": {"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml"}},
         }
     ]
-    Policy.parse(role.trust_policy, PolicyType.TRUST)
+    parse_policy(role.trust_policy, PolicyType.TRUST)
 
 
 def test_provision_is_idempotent(org):

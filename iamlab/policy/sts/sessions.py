@@ -21,6 +21,7 @@ from ..credentials import (
 )
 from ..evaluate import EXPLICIT_DENY, IMPLICIT_DENY, Evaluation, evaluate
 from ..model import Policy
+from ..parser import parse_policy
 from ..request import PrincipalKind, Request
 from .inputs import (
     CallerSpec,
@@ -294,7 +295,7 @@ class Session(TemporarySession):
         )
 
 
-_ROOT_FULL_ACCESS = Policy.parse(
+_ROOT_FULL_ACCESS = parse_policy(
     '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}',
     name="the root user's full access (implicit)",
 )
