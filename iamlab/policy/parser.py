@@ -2,7 +2,7 @@
 
 Source: IAM User Guide, "Grammar of the IAM JSON policy language" (reference_policies_grammar)
 and the element pages (reference_policies_elements_*). Problems IAM itself refuses
-(MalformedPolicyDocument) are *blocking*: :meth:`Policy.parse` raises. Everything else is
+(MalformedPolicyDocument) are *blocking*: :func:`parse_policy` raises. Everything else is
 reported as a finding and the policy still evaluates, as it would in AWS.
 """
 

@@ -1,4 +1,4 @@
-"""The documented Python API: Policy.parse, Request, evaluate, decide, and the explanation."""
+"""The documented Python API: parse_policy, Request, evaluate, decide, and the explanation."""
 
 from __future__ import annotations
 
@@ -217,7 +217,7 @@ def test_condition_traces_show_resolved_values_and_per_value_matches():
 def test_aws_managed_policy_with_retired_services_parses_and_evaluates():
     # ReadOnlyAccess (fixtures/aws-managed-policies) still names services AWS has retired
     # (codestar, iot1click, ...) and is far over the 6,144-character managed policy quota
-    # (reference_iam-quotas.html). Neither is a grammar error IAM refuses, so Policy.parse must
+    # (reference_iam-quotas.html). Neither is a grammar error IAM refuses, so parse_policy must
     # not raise: sandboxes attach this policy.
     path = Path(__file__).resolve().parents[2] / "fixtures/aws-managed-policies/ReadOnlyAccess.json"
     document = json.loads(path.read_text())["Document"]
