@@ -2302,6 +2302,7 @@ def _doc_row_case(index: int, row: dict[str, Any]) -> Case:
         resource="arn:aws:s3:::amzn-s3-demo-bucket",
         identity=[doc(stmt("Allow", "*", "*", condition=condition))],
         context=context,
+        condition_decides=expected == IMPLICIT,
     )
 
 
