@@ -177,9 +177,39 @@ def _change(trace: ConditionTrace, caller: Caller, hold: bool) -> str:
             text = advice(trace.key, positive, values, shown, caller)
             if text:
                 return text
+    compared = _compared(trace, hold)
+    if compared:
+        return compared
     if hold:
         return f"meet the condition: {trace.rule}"
-    return f"fail the Deny's condition: {trace.rule}"
+    return f"keep the Deny's condition from holding (it says {trace.rule})"
+
+
+# A comparison turned around: what the key must be for a Deny's condition not to hold.
+_OPPOSITE = {"lt": "ge", "le": "gt", "gt": "le", "ge": "lt"}
+_WHEN = {"lt": "before", "le": "at or before", "gt": "after", "ge": "at or after"}
+
+
+def _compared(trace: ConditionTrace, hold: bool) -> str:
+    """Advice for a date or number the caller controls by when it acts: the request time, and
+    how long ago it signed in with MFA (reference_policies_condition-keys)."""
+    condition = trace.condition
+    if condition is None or len(trace.policy_values) != 1:
+        return ""
+    test = condition.operator.spec.test
+    if test not in _OPPOSITE:
+        return ""
+    want = test if hold else _OPPOSITE[test]
+    value = trace.policy_values[0]
+    key = trace.key.lower()
+    if key in ("aws:currenttime", "aws:epochtime"):
+        return f"make the request {_WHEN[want]} {value}"
+    if key == "aws:multifactorauthage" and want in ("lt", "le"):
+        return (
+            f"sign in with MFA again: the MFA sign-in must be "
+            f"{'less than' if want == 'lt' else 'at most'} {value} seconds old"
+        )
+    return ""
 
 
 Advice = Callable[[str, bool, Sequence[str], str, Caller], str]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -21,11 +22,28 @@ def test_engine_imports_no_django():
     assert result.stdout.strip() == ""
 
 
-def _engine_imports() -> dict[str, set[str]]:
-    """Each module of iamlab/policy and the modules of iamlab/policy it imports, at the top or
-    inside a function (imports only for type checkers are left out)."""
-    import ast
+def _imports_of(tree: ast.AST) -> list[ast.ImportFrom]:
+    """Every ``from ... import`` of a module, at the top or inside a function, leaving out
+    those under ``if TYPE_CHECKING:`` (for type checkers only)."""
+    found: list[ast.ImportFrom] = []
+    todo: list[ast.AST] = [tree]
+    while todo:
+        node = todo.pop()
+        if (
+            isinstance(node, ast.If)
+            and isinstance(node.test, ast.Name)
+            and node.test.id == "TYPE_CHECKING"
+        ):
+            todo.extend(node.orelse)
+            continue
+        if isinstance(node, ast.ImportFrom):
+            found.append(node)
+        todo.extend(ast.iter_child_nodes(node))
+    return found
 
+
+def _engine_imports() -> dict[str, set[str]]:
+    """Each module of iamlab/policy and the modules of iamlab/policy it imports."""
     package = ROOT / "iamlab" / "policy"
     modules: dict[str, Path] = {}
     for path in package.rglob("*.py"):
@@ -36,25 +54,17 @@ def _engine_imports() -> dict[str, set[str]]:
     for name, path in modules.items():
         here = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
         found: set[str] = set()
-
-        class Imports(ast.NodeVisitor):
-            def visit_If(self, node: ast.If) -> None:
-                if not (isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"):
-                    self.generic_visit(node)
-
-            def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
-                if node.level:
-                    base = here[: len(here) - node.level + 1] if node.level > 1 else here
-                    target = ".".join([*base, *([node.module] if node.module else [])])
-                else:
-                    target = node.module or ""
-                for alias in node.names:
-                    if f"{target}.{alias.name}" in modules:
-                        found.add(f"{target}.{alias.name}")
-                    elif target in modules:
-                        found.add(target)
-
-        Imports().visit(ast.parse(path.read_text()))
+        for node in _imports_of(ast.parse(path.read_text())):
+            if node.level:
+                base = here[: len(here) - node.level + 1] if node.level > 1 else here
+                target = ".".join([*base, *([node.module] if node.module else [])])
+            else:
+                target = node.module or ""
+            for alias in node.names:
+                if f"{target}.{alias.name}" in modules:
+                    found.add(f"{target}.{alias.name}")
+                elif target in modules:
+                    found.add(target)
         found.discard(name)
         found.discard("iamlab.policy")  # the package's own re-exports
         graph[name] = found

@@ -390,7 +390,17 @@ def test_allowed_by_a_condition_says_which_condition_held() -> None:
         (
             {"NumericLessThan": {"aws:MultiFactorAuthAge": "3600"}},
             {},
-            "meet the condition: aws:MultiFactorAuthAge must be less than 3600",
+            "sign in with MFA again: the MFA sign-in must be less than 3600 seconds old",
+        ),
+        (
+            {"DateLessThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}},
+            {},
+            "make the request before 2020-01-01T00:00:00Z",
+        ),
+        (
+            {"NumericGreaterThan": {"s3:max-keys": "10"}},
+            {"s3:max-keys": "5"},
+            "meet the condition: s3:max-keys must be greater than 10",
         ),
     ],
 )
@@ -400,6 +410,42 @@ def test_what_would_change_the_answer_comes_from_the_condition(
     # reference_policies_condition-keys: what each global key carries.
     policy = parse(doc(stmt("Allow", "s3:GetObject", "*", condition=condition)))
     result = explain(Request(PRIYA, "s3:GetObject", OBJECT, context=context), identity=[policy])
+    assert result.changes == (change,)
+
+
+@pytest.mark.parametrize(
+    ("condition", "context", "change"),
+    [
+        (
+            {"NumericGreaterThan": {"aws:MultiFactorAuthAge": "3600"}},
+            {"aws:MultiFactorAuthAge": "7200"},
+            "sign in with MFA again: the MFA sign-in must be at most 3600 seconds old",
+        ),
+        (
+            {"DateGreaterThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}},
+            {},
+            "make the request at or before 2020-01-01T00:00:00Z",
+        ),
+        (
+            {"NumericLessThan": {"s3:max-keys": "10"}},
+            {"s3:max-keys": "5"},
+            "keep the Deny's condition from holding (it says s3:max-keys must be less than 10)",
+        ),
+    ],
+)
+def test_what_would_keep_a_deny_from_applying(
+    condition: dict[str, Any], context: dict[str, str], change: str
+) -> None:
+    # id_credentials_mfa_configure-api-require (a Deny on an old MFA sign-in);
+    # reference_policies_examples_aws-dates (a Deny after a date).
+    policy = parse(
+        doc(stmt("Allow", "*", "*"), stmt("Deny", "s3:ListBucket", "*", condition=condition))
+    )
+    result = explain(
+        Request(PRIYA, "s3:ListBucket", "arn:aws:s3:::amzn-s3-demo-bucket", context=context),
+        identity=[policy],
+    )
+    assert result.decision == "explicitDeny"
     assert result.changes == (change,)
 
 
