@@ -445,38 +445,38 @@ def _misses(trace: StatementTrace, gaps: tuple[Gap, ...], request: Request) -> t
     misses: list[Miss] = []
     for element, condition in gaps:
         if element == "action":
-            action = statement.action
-            misses.append(
-                Miss(
-                    "action",
-                    f"its {action.element} does not cover {request.action}",
-                    f"take {request.action} out of the NotAction of {place}"
-                    if action.negated
-                    else f"add {request.action} to the Action of {place}",
-                )
-            )
+            if statement.action.negated:
+                text = f"its NotAction lists {request.action}"
+                change = f"take {request.action} out of the NotAction of {place}"
+            else:
+                text = f"its Action does not cover {request.action}"
+                change = f"add {request.action} to the Action of {place}"
+            misses.append(Miss("action", text, change))
         elif element == "resource":
             assert statement.resource is not None
-            name = statement.resource.element
-            misses.append(
-                Miss(
-                    "resource",
-                    f"its {name} does not cover {request.resource}",
-                    f"add {request.resource} to the {name} of {place}",
-                )
-            )
+            if statement.resource.negated:
+                text = f"its NotResource lists {request.resource}"
+                change = f"take {request.resource} out of the NotResource of {place}"
+            else:
+                text = f"its Resource does not cover {request.resource}"
+                change = f"add {request.resource} to the Resource of {place}"
+            misses.append(Miss("resource", text, change))
         elif element == "principal":
             assert statement.principal is not None
-            misses.append(
-                Miss(
-                    "principal",
-                    f"its {statement.principal.element} does not name {caller.describe()}",
+            who = caller.describe()
+            if statement.principal.negated:
+                text = f"its NotPrincipal lists {who}"
+                change = f"take {who} out of the NotPrincipal of {place}"
+            elif caller.account:
+                text = f"its Principal does not name {who}"
+                change = (
                     f"add {_principal_ref(caller)} (or account {caller.account}) to the "
                     f"Principal of {place}"
-                    if caller.account
-                    else f"name {caller.describe()} in the Principal of {place}",
                 )
-            )
+            else:
+                text = f"its Principal does not name {who}"
+                change = f"name {who} in the Principal of {place}"
+            misses.append(Miss("principal", text, change))
         else:
             assert condition is not None
             misses.append(

@@ -286,6 +286,27 @@ def test_near_misses_rank_a_condition_before_a_resource_and_an_action() -> None:
     )
 
 
+def test_not_action_and_not_resource_say_take_it_out() -> None:
+    # reference_policies_elements_notaction / _notresource: an Allow with NotAction or
+    # NotResource covers everything except what it lists.
+    policy = parse(
+        doc(
+            stmt("Allow", None, "*", not_action=["s3:GetObject"], sid="AllButGet"),
+            stmt("Allow", "s3:GetObject", None, not_resource=[OBJECT], sid="AllButReport"),
+        ),
+        name="Carved",
+    )
+    result = explain(Request(PRIYA, "s3:GetObject", OBJECT), identity=[policy])
+    texts = [m.text for n in result.near_misses for m in n.misses]
+    assert "its NotAction lists s3:GetObject" in texts
+    assert f"its NotResource lists {OBJECT}" in texts
+    assert (
+        "take s3:GetObject out of the NotAction of Statement 1 (AllButGet) of Carved, line 4"
+        in result.changes
+    )
+    assert any(c.startswith(f"take {OBJECT} out of the NotResource of") for c in result.changes)
+
+
 def test_a_statement_missing_three_elements_is_no_near_miss() -> None:
     policy = parse(
         doc(
