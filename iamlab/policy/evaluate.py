@@ -1184,7 +1184,7 @@ def _reason(
 ) -> str:
     text = _reason_text(request, ps, decision, decided_by, code, facts, matched, near)
     if deny_conditions:
-        held = "; ".join(c.words for c in deny_conditions)
+        held = "; ".join(_with_note(c, request.caller) for c in deny_conditions)
         text += f" The Deny applies because its condition holds: {held}."
     elif near and near[0].elements == ("condition",):
         # The statement was written for this request; only a condition stands in the way.
@@ -1199,6 +1199,12 @@ def _reason(
         held = "; ".join(c.words for c in matched[0].conditions)
         text += f" Its condition holds: {held}."
     return text
+
+
+def _with_note(trace: ConditionTrace, caller: Caller) -> str:
+    """A condition's words, with whether AWS sets its key for this caller when it is absent."""
+    note = why.key_note(trace, caller) if trace.request_values is None else ""
+    return f"{trace.words} ({note})" if note else trace.words
 
 
 def _sentence(text: str) -> str:

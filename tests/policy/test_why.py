@@ -470,6 +470,26 @@ def test_what_would_keep_a_deny_from_applying(
     assert result.changes == (change,)
 
 
+def test_a_deny_on_missing_mfa_says_why_the_key_is_missing() -> None:
+    # id_credentials_mfa_configure-api-require: Deny with BoolIfExists false denies requests
+    # signed with long-term access keys, which carry no aws:MultiFactorAuthPresent.
+    policy = parse(
+        doc(
+            stmt("Allow", "*", "*"),
+            stmt(
+                "Deny",
+                "*",
+                "*",
+                condition={"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
+            ),
+        )
+    )
+    result = explain(Request(PRIYA, "ec2:StopInstances", "*"), identity=[policy])
+    assert result.decision == "explicitDeny"
+    assert "the request has no aws:MultiFactorAuthPresent (AWS leaves" in result.reason
+    assert result.changes[0].startswith("sign in with MFA")
+
+
 def test_decide_does_none_of_this_work(monkeypatch: pytest.MonkeyPatch) -> None:
     from iamlab.policy import why
 
