@@ -121,9 +121,13 @@ def _request(
         return GoalResult(goal, False, "", f"{exc.field}: {exc.message}")
     decision = check.evaluation.decision
     holds = decision != "allowed" if goal.expect == "denied" else decision == goal.expect
-    # The decision is said once: the reason's own "Implicitly denied:" would repeat it.
-    reason = check.evaluation.reason.removeprefix("Implicitly denied: ")
-    detail = f"{_DECISIONS.get(decision, decision)}: {reason[:1].upper()}{reason[1:]}"
+    # The decision is said once: the reason's own "Implicitly denied:" or "Allowed by" would
+    # repeat it.
+    because = check.evaluation.because
+    label = _DECISIONS.get(decision, decision)
+    detail = (
+        because if because.startswith(("Allowed", "Explicitly denied")) else f"{label}: {because}"
+    )
     return GoalResult(goal, holds, detail)
 
 

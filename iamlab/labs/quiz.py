@@ -211,8 +211,7 @@ class Question:
             )
         policies, request, evaluation, sids = _decision(self.data, values)
         # The answer line names the decision already; the reason says why.
-        reason = evaluation.reason.removeprefix("Implicitly denied: ")
-        explanation = (explanation + " " if explanation else "") + reason[:1].upper() + reason[1:]
+        explanation = (explanation + " " if explanation else "") + evaluation.because
         if self.kind == "statement":
             matched = tuple(sorted(m.statement.sid or "" for m in evaluation.matched))
             options = [(sid, f"Statement {sid}") for sid in sids]

@@ -731,10 +731,17 @@ class Evaluation:
         return self.decision == ALLOWED
 
     @property
+    def because(self) -> str:
+        """The reason without its leading "Implicitly denied:", for a page that shows the
+        decision right above it."""
+        text = self.reason.removeprefix("Implicitly denied: ")
+        return text[:1].upper() + text[1:]
+
+    @property
     def decided_by_label(self) -> str:
         kind, _, level = self.decided_by.partition(":")
         if kind == "deny" and self.matched:
-            return f"An explicit Deny ({self.matched[0].layer_label})"
+            return f"An explicit Deny ({self.matched[0].layer_label.removesuffix(' (one level)')})"
         if level:
             return _level_labels(kind, sum(1 for layer in self.layers if layer.kind == kind))[
                 int(level)
@@ -1056,6 +1063,13 @@ def _owner(caller: Caller, groups: bool = True) -> str:
     return caller.describe()
 
 
+_STS_REFUSALS = {
+    "root-cannot-assume": "sign in as an IAM user, or use a role session, to assume the role",
+    "federated-no-sts": "call with the IAM user's own credentials or a role session instead",
+    "session-no-token": "call with an IAM user's long-term credentials instead",
+}
+
+
 def _changes(
     request: Request,
     ps: PolicySet,
@@ -1067,73 +1081,155 @@ def _changes(
     deny_conditions: tuple[ConditionTrace, ...],
     facts: _EagerFacts,
 ) -> tuple[str, ...]:
-    """What would change the answer: from the near misses when there are some, else from the
-    layer that decided."""
+    """What would change the answer: every step of the evaluation that stands in the way, not
+    only the one that decided, each from its closest statements when there are some. Doing
+    all of them makes the request allowed."""
     if decision == ALLOWED:
         return ()
+    if code in _STS_REFUSALS:
+        return (_STS_REFUSALS[code],)
+    found: list[str] = []
+    if decision == EXPLICIT_DENY and matched:
+        found.extend(_deny_change(request, matched[0], deny_conditions))
+    # The grant the fixed resource-based statement would give: naming the caller directly
+    # needs nothing more; naming its account still needs the caller's own permission.
+    grant = DIRECT
+    if near and near[0].layer == "resource" and near[0].statement.principal is not None:
+        given = principal_grant(near[0].statement.principal, request.caller, request)
+        grant = given or DIRECT
+    for step in _blocking(request, ps, facts, grant):
+        if near and step in (code, decided_by):
+            found.extend(c for n in near[:1] for c in n.changes)
+        else:
+            found.extend(_step_change(request, ps, facts, step))
+    return tuple(dict.fromkeys(found))
+
+
+def _deny_change(
+    request: Request, deny: StatementMatch, conditions: tuple[ConditionTrace, ...]
+) -> tuple[str, ...]:
+    """What keeps an explicit Deny from applying."""
+    if conditions:
+        return why.deny_changes(conditions, request.caller)
+    place = why.statement_place(deny.statement, deny.policy_label)
+    statement = deny.statement
+    if statement.resource is not None and statement.resource.negated:
+        return (f"add {request.resource} to the NotResource of {place}, so the Deny skips it",)
+    if statement.action.negated:
+        return (f"add {request.action} to the NotAction of {place}, so the Deny skips it",)
+    if deny.policy.aws_managed:
+        return (f"detach {deny.policy_label}: an AWS managed policy cannot be edited",)
+    return (
+        f"take {request.action} out of {place}, or remove that statement: a Deny without "
+        f"a condition applies to every request it covers",
+    )
+
+
+def _blocking(request: Request, ps: PolicySet, facts: _EagerFacts, grant: int) -> list[str]:
+    """Every step of :func:`_decide` after the explicit denies that would still refuse the
+    request, in AWS's order. ``grant``: how the resource-based policy would name the caller
+    once the step that asks for it is fixed."""
+    steps: list[str] = []
+    for kind, indexes in (("rcp", ps._rcp_indexes), ("scp", ps._scp_indexes)):
+        for i in indexes:
+            if facts.applicable[i] and not facts._allow[i]:
+                steps.append(f"{kind}:{ps.layers[i].level}")
     caller = request.caller
-    if decision == EXPLICIT_DENY:
-        if deny_conditions:
-            return why.deny_changes(deny_conditions, caller)
-        if not matched:
-            return ()
-        place = why.statement_place(matched[0].statement, matched[0].policy_label)
-        return (
-            f"take {request.action} out of {place}, or remove that statement: a Deny without "
-            f"a condition applies to every request it covers",
-        )
-    what = f"{request.action} on {request.resource}"
+    kind = caller.kind
+    grants = facts.grants()
+    if kind in (PrincipalKind.SERVICE, PrincipalKind.ANONYMOUS, PrincipalKind.IDENTITY_PROVIDER):
+        if not grants & DIRECT:
+            steps.append("no-identity-principal")
+        return steps
+    own_side: list[str] = []
+    if kind is not PrincipalKind.ROOT:
+        if not facts.boundary_ok():
+            own_side.append("boundary")
+        if caller.is_session:
+            allows = facts.session_policies_allow()
+            if allows is False:
+                own_side.append("session")
+            elif allows is None and kind is PrincipalKind.FEDERATED_USER:
+                own_side.append("federated-no-session-policy")
+    if request.cross_account:
+        if not facts.id_ok():
+            steps.append("cross-identity")
+        steps.extend(f"cross-{s}" if s in ("boundary", "session") else s for s in own_side)
+        if not grants:
+            steps.append("cross-resource")
+        return steps
+    required = _requires_resource_allow(request)
+    if required is not None and not grants:
+        steps.append(f"requires-{required}")
+        grants = grant
+    if kind is PrincipalKind.ROOT:
+        return steps
+    if grants & DIRECT:
+        if required == "trust" and kind is PrincipalKind.USER and "boundary" in own_side:
+            steps.append("boundary")  # D7
+        return steps
+    if not facts.id_ok() and not grants & VIA_PARENT:
+        steps.append("no-identity-allow")
+    return steps + own_side
+
+
+def _step_change(request: Request, ps: PolicySet, facts: _EagerFacts, step: str) -> list[str]:
+    """What would make one step allow: its closest statement's changes, else the layer's."""
+    caller = request.caller
+    if step == "no-identity-allow":
+        # The resource side is its own step; here only the caller's own policies count.
+        layers: tuple[int, ...] = (ps._index["identity"],)
+    else:
+        layers = _near_miss_layers(ps, step, step)
+    near = why.near_misses(ps, request, facts.traces, layers, principal_grant) if layers else ()
     if near:
-        found = list(dict.fromkeys(c for n in near[:2] for c in n.changes))
-        top = near[0]
-        if (
-            top.layer == "resource"
-            and top.statement.principal is not None
-            and caller.kind in _IDENTITY_KINDS
-            and principal_grant(top.statement.principal, caller, request) == VIA_ACCOUNT
-            and not facts.id_ok()
-        ):
-            # Fixed, the statement would only name the caller's account: that delegates to
-            # the caller's own policies, which must then allow the request too.
-            found.append(
-                f"and, because it names the account rather than {caller.describe()}, "
-                f"add {what} to an identity-based policy of {_owner(caller)}"
-            )
-        return tuple(found)
+        return list(near[0].changes)
+    what = f"{request.action} on {request.resource}"
+    kind, _, level = step.partition(":")
+    if kind in ("scp", "rcp") and level:
+        count = ps.scp_levels if kind == "scp" else ps.rcp_levels
+        where = _level_labels(kind, count)[int(level)].split(" ", 1)
+        attached = "" if len(where) == 1 or where[1].startswith("(") else f" {where[1]}"
+        noun = "an SCP" if kind == "scp" else "an RCP"
+        attached = attached.replace(" at the ", " attached to the ").replace(
+            " on ", " attached to "
+        )
+        return [f"allow {request.action} in {noun}{attached}"]
     principal = (
         caller.issuer_arn
         if caller.kind is PrincipalKind.ROLE_SESSION and caller.issuer_arn
         else caller.arn
     )
-    account = f" (or its account {caller.account})" if caller.account else ""
-    kind, _, level = decided_by.partition(":")
-    if kind in ("scp", "rcp") and level:
-        count = ps.scp_levels if kind == "scp" else ps.rcp_levels
-        label = _level_labels(kind, count)[int(level)]
-        return (f"allow {request.action} in a policy of the {label}",)
-    match code:
+    match step:
         case "no-identity-allow" | "cross-identity":
-            return (f"add {what} to an identity-based policy of {_owner(caller)}",)
+            return [f"add {what} to an identity-based policy of {_owner(caller)}"]
         case "requires-trust":
-            return (f"add {principal}{account} to the role's trust policy, with {request.action}",)
+            return [
+                f"add {principal} to the Principal of the role's trust policy, with "
+                f"{request.action}"
+            ]
+        case "no-identity-principal" if caller.kind is PrincipalKind.ANONYMOUS:
+            return [
+                f'allow {what} to "*" in the resource-based policy: that makes it public, '
+                f"open to anyone on the internet"
+            ]
         case "requires-kms" | "cross-resource" | "no-identity-principal":
-            return (
-                f"add a statement to the resource-based policy that allows {what} to "
-                f"{principal}{account}",
+            account = (
+                f" (or its account {caller.account})"
+                if caller.account and caller.kind is not PrincipalKind.IDENTITY_PROVIDER
+                else ""
             )
+            return [
+                f"add a statement to the resource-based policy that allows {what} to "
+                f"{principal}{account}"
+            ]
         case "boundary" | "cross-boundary":
-            return (f"add {request.action} to the permissions boundary of {_owner(caller, False)}",)
+            return [f"add {request.action} to the permissions boundary of {_owner(caller, False)}"]
         case "session" | "cross-session":
-            return (f"pass a session policy that also allows {request.action}, or none",)
+            return [f"pass a session policy that also allows {request.action}, or none"]
         case "federated-no-session-policy":
-            return (f"pass a session policy that allows {request.action} to GetFederationToken",)
-        case "root-cannot-assume":
-            return ("sign in as an IAM user, or use a role session, to assume the role",)
-        case "federated-no-sts":
-            return ("call with the IAM user's own credentials or a role session instead",)
-        case "session-no-token":
-            return ("call with an IAM user's long-term credentials instead",)
-    return ()
+            return [f"pass a session policy that allows {request.action} to GetFederationToken"]
+    return []
 
 
 def _as_match(t: StatementTrace) -> StatementMatch:
@@ -1244,7 +1340,8 @@ def _reason_text(
                 "who they are, and no policy can deny it."
             )
         case "explicit-deny":
-            layer = "" if deny_layer in first else f" ({deny_layer})"
+            short = deny_layer.removesuffix(" (one level)")
+            layer = "" if short in first else f" ({short})"
             return (
                 f"Explicitly denied by {first}{layer}. An explicit Deny in any policy "
                 f"overrides every Allow."
@@ -1289,7 +1386,7 @@ def _reason_text(
         case "no-identity-principal":
             return (
                 f"Implicitly denied: {who} has no identity-based policies, so "
-                f"only a resource-based policy that names it can allow "
+                f"only a {resource_kind} that names it can allow "
                 f"{request.action}, and {none_does}."
             )
         case "cross-identity":
@@ -1314,7 +1411,7 @@ def _reason_text(
                 f"Cross-account request ({who} is in account {caller.account}, the "
                 f"resource belongs to {request.resource_owner}): the caller's account "
                 f"allows it, but the resource's account must allow it too, with a "
-                f"resource-based policy that names the caller or its account, and "
+                f"{resource_kind} that names the caller or its account, and "
                 f"{none_does}."
             )
         case "cross-allowed":
@@ -1329,10 +1426,15 @@ def _reason_text(
             )
         case "requires-trust":
             return (
-                f"A role's trust policy must allow the caller explicitly (or trust "
-                f"its account); an identity-based policy alone is never enough to "
-                f"assume a role, and this trust policy does not allow {who}"
-                + (" to make this request." if near else ".")
+                (
+                    "A role's trust policy must allow the caller explicitly (or trust its "
+                    "account); an identity-based policy alone is never enough to assume a role."
+                    if near and near[0].elements == ("condition",)
+                    else f"A role's trust policy must allow the caller explicitly (or trust "
+                    f"its account); an identity-based policy alone is never enough to "
+                    f"assume a role, and this trust policy does not allow {who}"
+                    + (" to make this request." if near else ".")
+                )
                 if ps.resource_policy is not None
                 else "To assume a role, its trust policy must allow the caller, but no "
                 "trust policy was given."

@@ -271,6 +271,8 @@ class Policy:
     text: str | None = None  # the source text, when parsed from text
     source: Source | None = field(default=None, repr=False)
     document: Any = field(default=None, repr=False)  # the decoded JSON value
+    # An AWS managed policy: nobody can edit it, so an explanation never suggests to.
+    aws_managed: bool = False
     _by_action: dict[str, tuple[Statement, ...]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
@@ -293,10 +295,18 @@ class Policy:
     def errors(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.severity is Severity.ERROR)
 
-    def renamed(self, name: str, findings: tuple[Finding, ...] | None = None) -> Policy:
+    def renamed(
+        self,
+        name: str,
+        findings: tuple[Finding, ...] | None = None,
+        aws_managed: bool | None = None,
+    ) -> Policy:
         """The same parsed policy under another name (a new object: caches key on identity)."""
         return dataclasses.replace(
-            self, name=name, findings=self.findings if findings is None else findings
+            self,
+            name=name,
+            findings=self.findings if findings is None else findings,
+            aws_managed=self.aws_managed if aws_managed is None else aws_managed,
         )
 
     def __repr__(self) -> str:

@@ -1083,7 +1083,7 @@ def parse_policy(
     policy, findings = policy_findings(text_or_dict, type_, aws_managed=aws_managed, checks=checks)
     if policy is None:
         raise PolicyError(findings, name)
-    return policy.renamed(name, tuple(findings))
+    return policy.renamed(name, tuple(findings), aws_managed)
 
 
 def _plain(node: JNode) -> Any:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .conditions import Condition, ConditionTrace, join_or
+from .conditions.date import parse_date
 from .conditions.ip import is_private_network, parse_network
 from .model import Policy, Statement
 from .request import Caller, PrincipalKind, Request
@@ -106,6 +107,25 @@ def key_note(trace: ConditionTrace, caller: Caller) -> str:
     return ""
 
 
+def _case_note(trace: ConditionTrace) -> str:
+    """StringEquals is case-sensitive: say so when only the letter case differs."""
+    condition = trace.condition
+    if (
+        condition is None
+        or condition.operator.spec.name != "StringEquals"
+        or not trace.request_values
+    ):
+        return ""
+    wanted = {v.lower(): v for v in trace.policy_values}
+    for value in trace.request_values:
+        if value.lower() in wanted and value not in trace.policy_values:
+            return (
+                f"StringEquals tells letter case apart: {value} is not {wanted[value.lower()]}; "
+                f"StringEqualsIgnoreCase would match"
+            )
+    return ""
+
+
 def _is_web_identity_key(key: str) -> bool:
     prefix, _, claim = key.rpartition(":")
     return bool(prefix) and ("." in prefix or "/" in prefix) and claim in ("sub", "aud", "amr")
@@ -141,7 +161,11 @@ def condition_change(trace: ConditionTrace, caller: Caller, hold: bool = True) -
     """In a learner's words, what would make the condition ``hold`` (an Allow's condition) or
     fail (``hold=False``: a Deny's condition)."""
     condition = trace.condition
-    if condition is not None and not condition.has_variables:
+    if (
+        condition is not None
+        and not condition.has_variables
+        and condition.key_lower not in ("aws:currenttime", "aws:epochtime")
+    ):
         # The words depend on the condition and the caller only: written once for both.
         return _static_change(condition, trace, caller, hold)
     return _change(trace, caller, hold)
@@ -163,6 +187,10 @@ def _static_change(condition: Condition, trace: ConditionTrace, caller: Caller, 
 
 def _change(trace: ConditionTrace, caller: Caller, hold: bool) -> str:
     key = trace.key.lower()
+    if key == "aws:tagkeys":
+        tag_keys = _tag_keys(trace, hold)
+        if tag_keys:
+            return tag_keys
     wanted = _wanted(trace, hold)
     if wanted is not None:
         positive, values = wanted
@@ -190,6 +218,23 @@ _OPPOSITE = {"lt": "ge", "le": "gt", "gt": "le", "ge": "lt"}
 _WHEN = {"lt": "before", "le": "at or before", "gt": "after", "ge": "at or after"}
 
 
+def _tag_keys(trace: ConditionTrace, hold: bool) -> str:
+    """aws:TagKeys: the tag keys a request passes (reference_policies_condition-keys)."""
+    condition = trace.condition
+    if condition is None or condition.operator.spec.test not in ("eq", "eq_ci", "like"):
+        return ""
+    listed = join_or(list(trace.policy_values))
+    positive = not condition.operator.spec.negated
+    set_op = condition.operator.set_op
+    if set_op == "ForAnyValue" and positive:
+        return f"pass a tag key {listed}" if hold else f"pass no tag key {listed}"
+    if set_op == "ForAllValues" and positive:
+        return f"pass only tag keys {listed}" if hold else f"pass a tag key other than {listed}"
+    if set_op == "ForAllValues" and not positive:
+        return f"pass no tag key {listed}" if hold else f"pass a tag key {listed}"
+    return ""
+
+
 def _compared(trace: ConditionTrace, hold: bool) -> str:
     """Advice for a date or number the caller controls by when it acts: the request time, and
     how long ago it signed in with MFA (reference_policies_condition-keys)."""
@@ -203,6 +248,14 @@ def _compared(trace: ConditionTrace, hold: bool) -> str:
     value = trace.policy_values[0]
     key = trace.key.lower()
     if key in ("aws:currenttime", "aws:epochtime"):
+        now = parse_date(trace.request_values[0]) if trace.request_values else None
+        then = parse_date(value)
+        if now is not None and then is not None and want in ("lt", "le") and then <= now:
+            # The request time only moves forward: the policy has to change.
+            return (
+                f"change the date in the policy: it asks for a request {_WHEN[want]} {value}, "
+                f"and that time has passed"
+            )
         return f"make the request {_WHEN[want]} {value}"
     if key == "aws:multifactorauthage" and want in ("lt", "le"):
         return (
@@ -251,6 +304,14 @@ def _tag(where: str) -> Advice:
     return advice
 
 
+def _principal_arn(positive: bool, values: Sequence[str], shown: str) -> str:
+    if any("*" in v or "?" in v for v in values):
+        if positive:
+            return f"call as a principal whose ARN matches {shown}"
+        return f"call as a principal whose ARN matches none of {', '.join(values)}"
+    return f"call as {shown}" if positive else f"call as someone other than {', '.join(values)}"
+
+
 def _source_ip(positive: bool, values: Sequence[str], shown: str) -> str:
     private = [v for v in values if (n := parse_network(v)) is not None and is_private_network(n)]
     if positive and private and len(private) == len(values):
@@ -284,15 +345,20 @@ _ADVICE: dict[str, Advice] = {
         "pass the external ID the role expects:", "pass an external ID other than"
     ),
     "aws:sourceip": lambda k, p, v, s, c: _source_ip(p, v, s),
-    "aws:requestedregion": _one_of("call region", "call a region other than"),
+    "aws:requestedregion": _one_of("make the call in", "make the call in a region other than"),
     "aws:securetransport": lambda k, p, v, s, c: (
         "call over HTTPS" if p == ("true" in v) else "call without TLS"
+    ),
+    "aws:viaawsservice": lambda k, p, v, s, c: (
+        "have an AWS service make the call on your behalf (for example CloudFormation)"
+        if p == ("true" in v)
+        else "make the call yourself, not through an AWS service"
     ),
     "aws:principalorgid": _one_of(
         "call from an account in organization", "call from outside organization"
     ),
     "aws:principalaccount": _one_of("call from account", "call from an account other than"),
-    "aws:principalarn": _one_of("call as", "call as someone other than"),
+    "aws:principalarn": lambda k, p, v, s, c: _principal_arn(p, v, s),
     "aws:sourcevpce": _one_of("call through VPC endpoint", "call through an endpoint other than"),
     "aws:sourcevpc": _one_of("call from VPC", "call from outside VPC"),
     "sts:sourceidentity": _one_of(
@@ -446,20 +512,27 @@ def _misses(trace: StatementTrace, gaps: tuple[Gap, ...], request: Request) -> t
     for element, condition in gaps:
         if element == "action":
             if statement.action.negated:
-                text = f"its NotAction lists {request.action}"
-                change = f"take {request.action} out of the NotAction of {place}"
+                listed = statement.action.matching_patterns(request.action_lower)
+                text, change = _excluded("NotAction", request.action, listed, place)
             else:
                 text = f"its Action does not cover {request.action}"
                 change = f"add {request.action} to the Action of {place}"
+            if trace.policy.aws_managed:
+                change = _attach(trace, request)
             misses.append(Miss("action", text, change))
         elif element == "resource":
-            assert statement.resource is not None
-            if statement.resource.negated:
-                text = f"its NotResource lists {request.resource}"
-                change = f"take {request.resource} out of the NotResource of {place}"
+            resource = statement.resource
+            assert resource is not None
+            if resource.negated:
+                listed = tuple(
+                    e.text for e in resource.entries if e.matches(request.resource, request.scalar)
+                )
+                text, change = _excluded("NotResource", request.resource, listed, place)
             else:
                 text = f"its Resource does not cover {request.resource}"
                 change = f"add {request.resource} to the Resource of {place}"
+            if trace.policy.aws_managed:
+                change = _attach(trace, request)
             misses.append(Miss("resource", text, change))
         elif element == "principal":
             assert statement.principal is not None
@@ -467,11 +540,24 @@ def _misses(trace: StatementTrace, gaps: tuple[Gap, ...], request: Request) -> t
             if statement.principal.negated:
                 text = f"its NotPrincipal lists {who}"
                 change = f"take {who} out of the NotPrincipal of {place}"
-            elif caller.account:
+            elif caller.account and request.cross_account:
                 text = f"its Principal does not name {who}"
                 change = (
                     f"add {_principal_ref(caller)} (or account {caller.account}) to the "
                     f"Principal of {place}"
+                )
+            elif caller.account and caller.kind is not PrincipalKind.ROOT:
+                text = f"its Principal does not name {who}"
+                change = (
+                    f"add {_principal_ref(caller)} to the Principal of {place} (naming account "
+                    f"{caller.account} instead would also need an identity-based policy of "
+                    f"{who} that allows {request.action})"
+                )
+            elif caller.kind is PrincipalKind.ANONYMOUS:
+                text = 'its Principal does not name everyone ("*")'
+                change = (
+                    f'add "*" to the Principal of {place}: that makes it public, open to anyone '
+                    f"on the internet"
                 )
             else:
                 text = f"its Principal does not name {who}"
@@ -485,10 +571,32 @@ def _misses(trace: StatementTrace, gaps: tuple[Gap, ...], request: Request) -> t
                     condition.words,
                     condition_change(condition, caller),
                     condition,
-                    key_note(condition, caller),
+                    key_note(condition, caller) or _case_note(condition),
                 )
             )
     return tuple(misses)
+
+
+def _excluded(element: str, value: str, listed: Sequence[str], place: str) -> tuple[str, str]:
+    """A NotAction or NotResource that lists the request's value, or a wildcard covering it."""
+    if not listed or list(listed) == [value]:
+        return (
+            f"its {element} lists {value}",
+            f"take {value} out of the {element} of {place}",
+        )
+    shown = join_or(list(listed)).replace(" or ", " and ")
+    return (
+        f"its {element} lists {shown}, which covers {value}",
+        f"narrow the {element} of {place} so that it no longer covers {value} (it lists {shown})",
+    )
+
+
+def _attach(trace: StatementTrace, request: Request) -> str:
+    """An AWS managed policy cannot be edited: the change is another policy."""
+    return (
+        f"attach to {request.caller.describe()} a policy that allows {request.action} on "
+        f"{request.resource} ({trace.policy_label} is AWS managed and cannot be edited)"
+    )
 
 
 def _candidates(

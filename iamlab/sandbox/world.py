@@ -205,7 +205,7 @@ class World:
         if parsed is None:
             self.problems.append(f"{source.label} is not a valid policy and was left out.")
             return None
-        policy = parsed.renamed(source.label)
+        policy = parsed.renamed(source.label, aws_managed=source.aws_name is not None)
         self.sources[policy] = source
         return policy
 

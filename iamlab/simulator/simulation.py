@@ -98,7 +98,7 @@ def normalize(raw: Mapping[str, Any]) -> dict[str, Any]:
 def level_label(kind: str, index: int, count: int) -> str:
     name = "SCP" if kind == "scps" else "RCP"
     if count == 1:
-        return f"{name} (one level)"
+        return name
     if index == 0:
         return f"{name} at the organization root"
     if index == count - 1:

@@ -9,7 +9,15 @@ from typing import Any
 
 import pytest
 
-from iamlab.policy import Evaluation, Policy, PolicyType, Request, decide, evaluate, parse_policy
+from iamlab.policy import (
+    Evaluation,
+    Policy,
+    PolicyType,
+    Request,
+    decide,
+    evaluate,
+    parse_policy,
+)
 from tests.policy.casekit import aws, doc, stmt, trust
 
 A = "111122223333"
@@ -76,8 +84,8 @@ def test_a_trust_naming_the_account_also_needs_the_callers_own_permission() -> N
     result = explain(Request(PRIYA, "sts:AssumeRole", OPS_ROLE), resource_policy=role_trust)
     assert result.changes[0].startswith("sign in with MFA")
     assert result.changes[1] == (
-        "and, because it names the account rather than IAM user priya, add sts:AssumeRole on "
-        f"{OPS_ROLE} to an identity-based policy of IAM user priya (directly or through a group)"
+        f"add sts:AssumeRole on {OPS_ROLE} to an identity-based policy of IAM user priya "
+        "(directly or through a group)"
     )
 
 
@@ -239,7 +247,7 @@ def test_scp_region_deny_names_the_region_and_its_label_once() -> None:
         "aws:RequestedRegion must be none of us-east-1, eu-west-1 (StringNotEquals), and the "
         "request's aws:RequestedRegion is ap-south-1" in result.reason
     )
-    assert result.changes == ("call region us-east-1 or eu-west-1",)
+    assert result.changes == ("make the call in us-east-1 or eu-west-1",)
 
 
 def test_scp_levels_are_named_by_where_they_are_attached() -> None:
@@ -280,9 +288,10 @@ def test_near_misses_rank_a_condition_before_a_resource_and_an_action() -> None:
     assert sids == ["NeedsTag", "WrongBucket", "WrongAction"]
     assert result.near_misses[1].elements == ("resource",)
     assert "OtherService" not in sids  # about another service: not a near miss
-    assert result.changes[0] == "tag IAM user priya with team = ops"
-    assert result.changes[1] == (
-        f"add {OBJECT} to the Resource of Statement 2 (WrongBucket) of Mixed, line 10"
+    # What would change the answer: the closest statement's fix; one is enough.
+    assert result.changes == ("tag IAM user priya with team = ops",)
+    assert result.near_misses[1].changes == (
+        f"add {OBJECT} to the Resource of Statement 2 (WrongBucket) of Mixed, line 10",
     )
 
 
@@ -300,11 +309,12 @@ def test_not_action_and_not_resource_say_take_it_out() -> None:
     texts = [m.text for n in result.near_misses for m in n.misses]
     assert "its NotAction lists s3:GetObject" in texts
     assert f"its NotResource lists {OBJECT}" in texts
+    changes = [c for n in result.near_misses for c in n.changes]
     assert (
         "take s3:GetObject out of the NotAction of Statement 1 (AllButGet) of Carved, line 4"
-        in result.changes
+        in changes
     )
-    assert any(c.startswith(f"take {OBJECT} out of the NotResource of") for c in result.changes)
+    assert any(c.startswith(f"take {OBJECT} out of the NotResource of") for c in changes)
 
 
 def test_a_statement_missing_three_elements_is_no_near_miss() -> None:
@@ -350,7 +360,9 @@ def test_trust_policy_not_naming_the_caller_says_add_it() -> None:
     )
     assert result.near_misses[0].elements == ("principal",)
     assert result.changes == (
-        f"add {PRIYA} (or account {A}) to the Principal of Statement 1 of OpsTrust, line 4",
+        f"add {PRIYA} to the Principal of Statement 1 of OpsTrust, line 4 (naming account {A} "
+        "instead would also need an identity-based policy of IAM user priya that allows "
+        "sts:AssumeRole)",
     )
 
 
@@ -414,9 +426,25 @@ def test_allowed_by_a_condition_says_which_condition_held() -> None:
             "sign in with MFA again: the MFA sign-in must be less than 3600 seconds old",
         ),
         (
+            {"DateGreaterThan": {"aws:CurrentTime": "2999-01-01T00:00:00Z"}},
+            {},
+            "make the request after 2999-01-01T00:00:00Z",
+        ),
+        (
             {"DateLessThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}},
             {},
-            "make the request before 2020-01-01T00:00:00Z",
+            "change the date in the policy: it asks for a request before 2020-01-01T00:00:00Z, "
+            "and that time has passed",
+        ),
+        (
+            {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/Admin*"}},
+            {},
+            "call as a principal whose ARN matches arn:aws:iam::111122223333:role/Admin*",
+        ),
+        (
+            {"ForAnyValue:StringEquals": {"aws:TagKeys": ["team"]}},
+            {"aws:TagKeys": ["cost"]},
+            "pass a tag key team",
         ),
         (
             {"NumericGreaterThan": {"s3:max-keys": "10"}},
@@ -445,7 +473,13 @@ def test_what_would_change_the_answer_comes_from_the_condition(
         (
             {"DateGreaterThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}},
             {},
-            "make the request at or before 2020-01-01T00:00:00Z",
+            "change the date in the policy: it asks for a request at or before "
+            "2020-01-01T00:00:00Z, and that time has passed",
+        ),
+        (
+            {"Bool": {"aws:ViaAWSService": "false"}},
+            {"aws:ViaAWSService": "false"},
+            "have an AWS service make the call on your behalf (for example CloudFormation)",
         ),
         (
             {"NumericLessThan": {"s3:max-keys": "10"}},
@@ -488,6 +522,119 @@ def test_a_deny_on_missing_mfa_says_why_the_key_is_missing() -> None:
     assert result.decision == "explicitDeny"
     assert "the request has no aws:MultiFactorAuthPresent (AWS leaves" in result.reason
     assert result.changes[0].startswith("sign in with MFA")
+
+
+# -- doing every change makes the request allowed ----------------------------------------------
+
+
+def _apply_and_allow(request: Request, **policies: Any) -> None:
+    assert decide(request, **policies) == "allowed"
+
+
+def test_a_deny_lifted_still_needs_the_callers_own_permission() -> None:
+    # reference_policies_evaluation-logic_policy-eval-denyallow: after the explicit deny, an
+    # identity-based policy must still allow. Both changes are listed.
+    scp = parse(
+        doc(
+            stmt("Allow", "*", "*"),
+            stmt(
+                "Deny",
+                "*",
+                "*",
+                condition={"StringNotEquals": {"aws:RequestedRegion": ["us-east-1"]}},
+            ),
+        ),
+        "scp",
+    )
+    request = Request(PRIYA, "ec2:RunInstances", "*", context={"aws:RequestedRegion": "eu-west-3"})
+    result = explain(request, identity=[parse(doc(stmt("Allow", "s3:*", "*")))], scps=[[scp]])
+    assert result.changes == (
+        "make the call in us-east-1",
+        "add ec2:RunInstances on * to an identity-based policy of IAM user priya (directly or "
+        "through a group)",
+    )
+    fixed = Request(PRIYA, "ec2:RunInstances", "*", context={"aws:RequestedRegion": "us-east-1"})
+    _apply_and_allow(
+        fixed, identity=[parse(doc(stmt("Allow", "ec2:RunInstances", "*")))], scps=[[scp]]
+    )
+
+
+def test_identity_and_boundary_both_missing_are_both_named() -> None:
+    # access_policies_boundaries: the effective permissions are what both allow.
+    identity = parse(doc(stmt("Allow", None, "*", not_action=["iam:*"])), name="NotIam")
+    boundary = parse(doc(stmt("Allow", ["s3:*", "ec2:*"], "*")), "boundary", "S3Ec2")
+    result = explain(Request(PRIYA, "iam:CreateUser", "*"), identity=[identity], boundary=boundary)
+    assert result.changes == (
+        "narrow the NotAction of Statement 1 of NotIam, line 4 so that it no longer covers "
+        "iam:CreateUser (it lists iam:*)",
+        "add iam:CreateUser to the permissions boundary of IAM user priya",
+    )
+
+
+def test_an_aws_managed_policy_is_never_to_be_edited() -> None:
+    # access_policies_managed-vs-inline: AWS managed policies cannot be changed.
+    power = parse_policy(
+        json.dumps(doc(stmt("Allow", None, "*", not_action=["iam:*", "organizations:*"]))),
+        name="PowerUserAccess",
+        aws_managed=True,
+    )
+    result = explain(Request(PRIYA, "iam:CreateUser", "*"), identity=[power])
+    assert result.changes == (
+        "attach to IAM user priya a policy that allows iam:CreateUser on * (PowerUserAccess is "
+        "AWS managed and cannot be edited)",
+    )
+
+
+def test_a_deny_with_not_resource_says_the_resource_is_not_excluded() -> None:
+    # reference_policies_elements_notresource: a Deny with NotResource applies to every
+    # resource it does not list.
+    policy = parse(
+        doc(
+            stmt("Allow", "s3:*", "*"),
+            stmt(
+                "Deny", "s3:*", None, not_resource=["arn:aws:s3:::public", "arn:aws:s3:::public/*"]
+            ),
+        ),
+        name="OnlyPublic",
+    )
+    result = explain(Request(PRIYA, "s3:GetObject", "arn:aws:s3:::secret/k"), identity=[policy])
+    assert result.decision == "explicitDeny"
+    assert result.changes == (
+        "add arn:aws:s3:::secret/k to the NotResource of Statement 2 of OnlyPublic, line 9, so "
+        "the Deny skips it",
+    )
+
+
+def test_a_trust_naming_another_user_needs_only_the_callers_arn() -> None:
+    # reference_policies_elements_principal: naming the user's ARN in a trust policy allows
+    # the user with no permission of its own (same account).
+    result = explain(
+        Request(PRIYA, "sts:AssumeRole", OPS_ROLE),
+        resource_policy=parse(trust(aws(f"arn:aws:iam::{A}:user/sam")), "trust", "OpsTrust"),
+    )
+    assert len(result.changes) == 1
+    fixed_trust = parse(trust(aws(PRIYA)), "trust")
+    _apply_and_allow(Request(PRIYA, "sts:AssumeRole", OPS_ROLE), resource_policy=fixed_trust)
+
+
+def test_string_equals_says_letter_case_counts() -> None:
+    # reference_policies_elements_condition_operators: StringEquals is case-sensitive.
+    policy = parse(
+        doc(
+            stmt(
+                "Allow",
+                "s3:GetObject",
+                "*",
+                condition={"StringEquals": {"aws:PrincipalTag/team": "Red"}},
+            )
+        )
+    )
+    result = explain(
+        Request(PRIYA, "s3:GetObject", OBJECT, context={"aws:PrincipalTag/team": "red"}),
+        identity=[policy],
+    )
+    assert "StringEquals tells letter case apart: red is not Red" in result.reason
+    assert result.because.startswith("Statement 1 of ")
 
 
 def test_decide_does_none_of_this_work(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -60,12 +60,28 @@ def _side(evaluation: Evaluation) -> str:
     return "caller"
 
 
+def _condition_refused(evaluation: Evaluation) -> bool:
+    """Whether the trust policy names the caller and only a condition of it refuses."""
+    near = evaluation.near_misses
+    return (
+        evaluation.decision != EXPLICIT_DENY
+        and bool(near)
+        and near[0].layer == "resource"
+        and near[0].elements == ("condition",)
+    )
+
+
 def _access_denied(
     check: str | None, action: str, caller: Caller, role: RoleSpec, evaluation: Evaluation
 ) -> StsDenied:
     side = _side(evaluation)
     who = caller.describe()
-    if side == "trust-policy":
+    if side == "trust-policy" and _condition_refused(evaluation):
+        what = (
+            f"The trust policy of role {role.name} would let {who} call {action}, but a "
+            f"condition of it is not met."
+        )
+    elif side == "trust-policy":
         what = f"The trust policy of role {role.name} does not allow {who} to call {action}."
     elif side == "rcp":
         what = f"A resource control policy of account {role.account} does not allow {action}."

@@ -13,7 +13,7 @@ from ..evaluate import Evaluation, evaluate
 from ..model import Policy
 from ..request import Request
 from ..saml import ATTR_PREFIX, SamlAssertion, name_qualifier
-from .assume import _duration_problem, _side
+from .assume import _condition_refused, _duration_problem, _side
 from .inputs import _SESSION_NAME, MAX_DURATION, MIN_DURATION, RoleSpec, _hashed_id, _iso, _utc
 from .sessions import ASSUME_ROLE_WITH_SAML, ASSUME_ROLE_WITH_WEB_IDENTITY, Session, StsDenied
 from .validation import (
@@ -65,7 +65,10 @@ def _federated_denied(
     else:
         side = "trust-policy"
         what = (
-            f"The trust policy of role {role.name} does not allow users of identity provider "
+            f"The trust policy of role {role.name} names identity provider {provider}, but a "
+            f"condition of it is not met for {action}"
+            if _condition_refused(evaluation)
+            else f"The trust policy of role {role.name} does not allow users of identity provider "
             f"{provider} to call {action}"
             + (" (needed to pass session tags)." if action == "sts:TagSession" else "")
             + (" (needed to set a source identity)." if action == "sts:SetSourceIdentity" else "")
