@@ -680,3 +680,27 @@ def test_a_service_assumes_a_role_through_its_trust_policy(trust_doc, service, a
     assert result.access_key_id.startswith("ASIA")
     assert len(result.access_key_id) == 20
     assert result.expires_at == NOW + dt.timedelta(hours=1)
+
+
+def test_a_failed_trust_condition_is_said_to_be_a_condition() -> None:
+    """id_roles_common-scenarios_third-party: the trust policy names the caller's account and
+    asks for sts:ExternalId; a wrong external ID is the cause, and the refusal says so."""
+    refusal = denied(
+        assume_role(
+            caller(ALICE, [ASSUME_AUDITOR]),
+            role(
+                AUDITOR_B,
+                trust(aws(ROOT_A), condition={"StringEquals": {"sts:ExternalId": "Unique1"}}),
+            ),
+            "alice",
+            now=NOW,
+            external_id="Other1",
+        )
+    )
+    assert refusal.headline == (
+        "The trust policy of role Auditor would let IAM user alice call sts:AssumeRole, but a "
+        "condition of it is not met."
+    )
+    assert "sts:ExternalId must be Unique1 (StringEquals)" in refusal.message
+    assert refusal.evaluation is not None
+    assert refusal.evaluation.changes == ("pass the external ID the role expects: Unique1",)
