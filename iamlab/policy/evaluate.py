@@ -55,7 +55,7 @@ Documented choices where the guides disagree (tested in tests/policy):
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -721,10 +721,17 @@ class Evaluation:
     notes: tuple[str, ...] = field(default=())
     # An implicit deny's closest Allow statements, each with what it misses (why.py).
     near_misses: tuple[why.NearMiss, ...] = field(default=())
-    # What would change the answer, in a learner's words.
-    changes: tuple[str, ...] = field(default=())
     # An explicit deny's conditions: what made the Deny apply.
     deny_conditions: tuple[ConditionTrace, ...] = field(default=())
+    # Works out :attr:`changes` when a page first asks: most evaluations are never asked.
+    changes_of: Callable[[], tuple[str, ...]] | None = field(
+        default=None, repr=False, compare=False
+    )
+
+    @functools.cached_property
+    def changes(self) -> tuple[str, ...]:
+        """What would change the answer, in a learner's words: every step still refusing."""
+        return self.changes_of() if self.changes_of is not None else ()
 
     @property
     def allowed(self) -> bool:
@@ -1009,9 +1016,20 @@ def _explain(request: Request, ps: PolicySet) -> Evaluation:
     reason = _reason(
         request, ps, decision, decided_by, code, facts, matched_statements, near, deny_conditions
     )
-    changes = _changes(
-        request, ps, decision, decided_by, code, matched_statements, near, deny_conditions, facts
-    )
+
+    def changes() -> tuple[str, ...]:
+        return _changes(
+            request,
+            ps,
+            decision,
+            decided_by,
+            code,
+            matched_statements,
+            near,
+            deny_conditions,
+            facts,
+        )
+
     notes = tuple(n for i, n in notes_by_layer.items() if n and ps.layers[i].policies)
     return Evaluation(
         request,
@@ -1026,8 +1044,8 @@ def _explain(request: Request, ps: PolicySet) -> Evaluation:
         session_ok,
         notes,
         near,
-        changes,
         deny_conditions,
+        None if decision == ALLOWED else changes,
     )
 
 

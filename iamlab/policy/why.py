@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .conditions import Condition, ConditionTrace, join_or
@@ -171,18 +171,20 @@ def condition_change(trace: ConditionTrace, caller: Caller, hold: bool = True) -
     return _change(trace, caller, hold)
 
 
-_CHANGES: dict[tuple[int, Caller, bool], tuple[Condition, str]] = {}
+# By the identities of the condition and the caller (hashing a Caller's fields costs more than
+# the words), each kept with its objects so that a reused id is never taken for them.
+_CHANGES: dict[tuple[int, int, bool], tuple[Condition, Caller, str]] = {}
 
 
 def _static_change(condition: Condition, trace: ConditionTrace, caller: Caller, hold: bool) -> str:
-    key = (id(condition), caller, hold)
+    key = (id(condition), id(caller), hold)
     found = _CHANGES.get(key)
-    if found is None or found[0] is not condition:
+    if found is None or found[0] is not condition or found[1] is not caller:
         if len(_CHANGES) >= 8192:
             _CHANGES.clear()
-        found = (condition, _change(trace, caller, hold))
+        found = (condition, caller, _change(trace, caller, hold))
         _CHANGES[key] = found
-    return found[1]
+    return found[2]
 
 
 def _change(trace: ConditionTrace, caller: Caller, hold: bool) -> str:
@@ -392,16 +394,23 @@ class Miss:
     note: str = ""  # whether AWS sets the key for this caller
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class NearMiss:
-    """An Allow statement that fits the request on all but one or two elements."""
+    """An Allow statement that fits the request on all but one or two elements. What each
+    element misses is put in words on first use: a reason needs only the closest one's."""
 
     layer: str
     layer_label: str
     policy_label: str
     policy: Policy
     statement: Statement
-    misses: tuple[Miss, ...]
+    gaps: tuple[Gap, ...] = field(repr=False)
+    trace: StatementTrace = field(repr=False, compare=False)
+    request: Request = field(repr=False, compare=False)
+
+    @functools.cached_property
+    def misses(self) -> tuple[Miss, ...]:
+        return _misses(self.trace, self.gaps, self.request)
 
     @property
     def place(self) -> str:
@@ -414,7 +423,7 @@ class NearMiss:
 
     @property
     def elements(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(m.element for m in self.misses))
+        return tuple(dict.fromkeys(element for element, _ in self.gaps))
 
     @property
     def details(self) -> str:
@@ -656,7 +665,9 @@ def near_misses(
             trace.policy_label,
             trace.policy,
             trace.statement,
-            _misses(trace, gaps, request),
+            gaps,
+            trace,
+            request,
         )
         for _, trace, gaps in found[:KEEP]
     )

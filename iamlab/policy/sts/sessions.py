@@ -81,8 +81,8 @@ def _with_refusal(evaluation: Evaluation, refusal: str | None) -> Evaluation:
         reason=f"{refusal} No policy can change that.",
         matched=(),
         near_misses=(),
-        changes=(),
         deny_conditions=(),
+        changes_of=None,
     )
 
 
