@@ -637,6 +637,32 @@ def test_string_equals_says_letter_case_counts() -> None:
     assert result.because.startswith("Statement 1 of ")
 
 
+def test_a_value_made_by_a_variable_says_where_it_came_from() -> None:
+    # reference_policies_variables: ${aws:PrincipalTag/team} is replaced by the request's value.
+    policy = parse(
+        doc(
+            stmt(
+                "Allow",
+                "s3:GetObject",
+                "*",
+                condition={"StringEquals": {"s3:prefix": "${aws:PrincipalTag/team}/"}},
+            )
+        )
+    )
+    result = explain(
+        Request(
+            PRIYA,
+            "s3:GetObject",
+            OBJECT,
+            context={"aws:PrincipalTag/team": "red", "s3:prefix": "blue/"},
+        ),
+        identity=[policy],
+    )
+    condition = result.near_misses[0].conditions[0]
+    assert condition.written == (("red/", "${aws:PrincipalTag/team}/"),)
+    assert "s3:prefix must be red/ (StringEquals)" in result.reason
+
+
 def test_decide_does_none_of_this_work(monkeypatch: pytest.MonkeyPatch) -> None:
     from iamlab.policy import why
 

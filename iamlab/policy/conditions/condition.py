@@ -80,6 +80,16 @@ class ConditionTrace:
         return self._detail() if self._detail is not None else ()
 
     @property
+    def written(self) -> tuple[tuple[str, str], ...]:
+        """Each policy value as compared, with the text written in the policy when a variable
+        made it ("red", "${aws:PrincipalTag/team}"); "" where they are the same."""
+        raw = self.condition.values if self.condition is not None else self.policy_values
+        return tuple(
+            (shown, "" if shown == text else text)
+            for shown, text in zip(self.policy_values, raw, strict=False)
+        )
+
+    @property
     def rule(self) -> str:
         """What the condition asks, in words: "aws:SourceIp must be in 10.0.0.0/8"."""
         if self.condition is None:
