@@ -165,7 +165,7 @@ STORAGES = {
 }
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 LOGIN_URL = "people:login"
-LOGIN_REDIRECT_URL = "/"
+LOGIN_REDIRECT_URL = "/labs/course/"  # a learner's home is the course
 LOGOUT_REDIRECT_URL = "/"
 
 # Too many failed sign-ins are refused before any password is checked (iamlab/people/lockout.py),

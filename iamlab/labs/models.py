@@ -241,3 +241,21 @@ class QuizAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quiz} for {self.classroom}"
+
+
+class PrimerRead(models.Model):
+    """A learner read a course unit's primer: the course map's "Continue" goes on past it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="primers_read"
+    )
+    unit = models.CharField(max_length=40)
+    read_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(fields=("user", "unit"), name="one_read_per_primer"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.user} read {self.unit}"

@@ -1,8 +1,9 @@
 """The little Markdown a scenario's story and walkthrough use, turned into safe HTML.
 
-Paragraphs, ``#`` headings, ``-`` and ``1.`` lists, ``**bold**``, ``*italic*`` and
-```code```; nothing else. Every character of the source is escaped first, so no HTML, script
-or link an author writes reaches the page: the text is shown, not run.
+Paragraphs, ``#`` headings, ``-`` and ``1.`` lists, ``**bold**``, ``*italic*``, ```code```
+and ``[text](https://...)`` links (https only); nothing else. Every character of the source
+is escaped first, so no HTML or script an author writes reaches the page: the text is shown,
+not run.
 """
 
 from __future__ import annotations
@@ -34,7 +35,12 @@ def _inline(text: str) -> str:
     return "".join(out)
 
 
+# On escaped text: the URL's & is already &amp;, and only https links become links.
+_LINK = re.compile(r"\[([^\]\n]+)\]\((https://[^)\s\"'<>]+)\)")
+
+
 def _emphasis(html: str) -> str:
+    html = _LINK.sub(r'<a href="\2">\1</a>', html)
     html = _BOLD.sub(r"<strong>\1</strong>", html)
     return _ITALIC.sub(r"<em>\1</em>", html)
 

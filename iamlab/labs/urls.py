@@ -1,10 +1,12 @@
 from django.urls import path
 
-from . import views
+from . import views, views_course
 
 app_name = "labs"
 urlpatterns = [
     path("", views.lab_list, name="list"),
+    path("course/", views_course.course_map, name="course"),
+    path("course/<slug:key>/", views_course.unit_page, name="unit"),
     path("join/", views.join_class, name="join"),
     path("classes/", views.class_list, name="classes"),
     path("classes/<int:pk>/", views.class_page, name="class"),

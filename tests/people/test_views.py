@@ -60,7 +60,7 @@ def test_sign_up_makes_a_student_signs_in_and_redirects_home(client, role):
     """Everyone starts as a student: asking to be an instructor waits for staff."""
     response = client.post(SIGN_UP, sign_up_form(role=role.value))
     assert response.status_code == HTTPStatus.FOUND
-    assert response["Location"] == "/"
+    assert response["Location"] == "/labs/course/"
     user = get_user_model().objects.get(username="ada")
     assert user.email == "ada@example.com"
     assert user.profile.role == Role.STUDENT
@@ -84,7 +84,7 @@ def test_sign_up_ignores_an_unsafe_next(client, unsafe):
     assert "evil.example" not in page
     response = client.post(SIGN_UP, sign_up_form(next=unsafe))
     assert response.status_code == HTTPStatus.FOUND
-    assert response["Location"] == "/"
+    assert response["Location"] == "/labs/course/"
 
 
 def test_sign_up_keeps_next_in_the_form_and_the_sign_in_link(client):
@@ -178,7 +178,7 @@ def test_sign_in_honours_next(client):
         SIGN_IN,
         {"username": "grace", "password": GOOD_PASSWORD, "next": "https://evil.example/"},
     )
-    assert unsafe["Location"] == "/"
+    assert unsafe["Location"] == "/labs/course/"
 
 
 def test_sign_out_requires_post(client):
@@ -272,7 +272,7 @@ def test_sign_up_with_a_next_that_is_not_a_path_goes_home(client, odd):
     taken relative to the form's page."""
     response = client.post(SIGN_UP, sign_up_form(next=odd))
     assert response.status_code == HTTPStatus.FOUND
-    assert response["Location"] == "/"
+    assert response["Location"] == "/labs/course/"
     client.logout()
     response = client.get(SIGN_UP, {"next": odd})
     assert response.status_code == HTTPStatus.OK

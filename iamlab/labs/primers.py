@@ -1,0 +1,176 @@
+"""Primers: one page per course unit, written from the seed chapter, and the glossary of the
+terms that trip beginners.
+
+They ship as data (``fixtures/primers/<unit>.yaml`` and ``fixtures/primers/glossary.yaml``),
+read once per process. A primer's diagram is Graphviz DOT, drawn to SVG once and kept. Every
+field is checked when read: a primer that is missing a field, names an unknown unit or term, or
+whose diagram Graphviz cannot draw is refused with the file and field named, as scenario files
+are (:class:`iamlab.labs.yamlsource.Problem`).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+import graphviz
+import yaml
+from django.conf import settings
+from django.utils.safestring import SafeString, mark_safe
+
+from .course import UNITS
+from .text import markdown
+from .yamlsource import Problem
+
+__all__ = ["GLOSSARY_FILE", "Primer", "PrimerInvalid", "Term", "glossary", "primer", "primers"]
+
+GLOSSARY_FILE = "glossary.yaml"
+SEED_PAGE = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id.html"
+_FIELDS = ("title", "seed", "summary", "body", "diagram", "terms")
+_UNIT_KEYS = {u.key for u in UNITS}
+
+
+class PrimerInvalid(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Term:
+    key: str
+    term: str
+    text: str
+    seed: str
+
+
+@dataclass(frozen=True)
+class Primer:
+    unit: str
+    title: str
+    seed: tuple[str, ...]  # anchors of the seed chapter's sections it is written from
+    summary: str
+    body: str  # Markdown
+    diagram: str  # DOT
+    terms: tuple[str, ...]
+
+    @property
+    def html(self) -> SafeString:
+        return markdown(self.body)
+
+    @property
+    def seed_links(self) -> list[tuple[str, str]]:
+        return [(anchor, f"{SEED_PAGE}#{anchor}") for anchor in self.seed]
+
+    @property
+    def svg(self) -> SafeString:
+        return _svg(self.diagram)
+
+
+def _folder() -> Path:
+    return Path(getattr(settings, "IAMLAB_PRIMERS", settings.BASE_DIR / "fixtures" / "primers"))
+
+
+@functools.lru_cache(maxsize=64)
+def _svg(dot: str) -> SafeString:
+    """The diagram drawn by Graphviz (shipped text, checked when read): an inline SVG."""
+    svg: str = graphviz.Source(dot).pipe(format="svg").decode("utf-8")
+    start = svg.find("<svg")
+    # Graphviz's drawing of shipped DOT (checked when read), not learner text.
+    return mark_safe(svg[start:] if start >= 0 else svg)  # noqa: S308
+
+
+def _text(where: str, data: dict[str, object], key: str, problems: list[Problem]) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value.strip():
+        problems.append(Problem(where, key, "must be a text that is not empty"))
+        return ""
+    return value.strip()
+
+
+def read_glossary(path: Path) -> dict[str, Term]:
+    where = path.name
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise PrimerInvalid([Problem(where, "", f"cannot be read: {exc}")]) from exc
+    if not isinstance(data, dict):
+        raise PrimerInvalid([Problem(where, "", "must be a mapping of term keys to terms")])
+    problems: list[Problem] = []
+    terms: dict[str, Term] = {}
+    for key, entry in data.items():
+        if not isinstance(entry, dict):
+            problems.append(Problem(where, str(key), "must be a mapping with term, text and seed"))
+            continue
+        fields = [_text(where, entry, f, problems) for f in ("term", "text", "seed")]
+        terms[str(key)] = Term(str(key), *fields)
+    if problems:
+        raise PrimerInvalid(problems)
+    return terms
+
+
+def read_primer(path: Path, terms: dict[str, Term]) -> Primer:
+    where = path.name
+    unit = path.stem
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise PrimerInvalid([Problem(where, "", f"cannot be read: {exc}")]) from exc
+    problems: list[Problem] = []
+    if not isinstance(data, dict):
+        raise PrimerInvalid([Problem(where, "", f"must be a mapping with {', '.join(_FIELDS)}")])
+    if unit not in _UNIT_KEYS:
+        problems.append(Problem(where, "", f"{unit} is not a unit of the course"))
+    for key in data:
+        if key not in _FIELDS:
+            problems.append(Problem(where, str(key), f"is not a field; the fields are {_FIELDS}"))
+    title, summary, body, diagram = (
+        _text(where, data, key, problems) for key in ("title", "summary", "body", "diagram")
+    )
+    seed = data.get("seed")
+    anchors = (seed,) if isinstance(seed, str) else tuple(seed) if isinstance(seed, list) else ()
+    if not anchors or not all(isinstance(a, str) and a.startswith("id") for a in anchors):
+        problems.append(Problem(where, "seed", "must name the seed section(s), like id_root"))
+    listed = data.get("terms") or []
+    if not isinstance(listed, list):
+        problems.append(Problem(where, "terms", "must be a list of glossary term keys"))
+        listed = []
+    for term in listed:
+        if term not in terms:
+            problems.append(Problem(where, "terms", f"{term} is not in {GLOSSARY_FILE}"))
+    if diagram:
+        try:
+            _svg(diagram)
+        except (graphviz.CalledProcessError, graphviz.ExecutableNotFound) as exc:
+            problems.append(Problem(where, "diagram", f"Graphviz cannot draw it: {exc}"))
+    if problems:
+        raise PrimerInvalid(problems)
+    return Primer(
+        unit, title, tuple(str(a) for a in anchors), summary, body, diagram, tuple(listed)
+    )
+
+
+@functools.cache
+def glossary() -> dict[str, Term]:
+    path = _folder() / GLOSSARY_FILE
+    return read_glossary(path) if path.exists() else {}
+
+
+@functools.cache
+def primers() -> dict[str, Primer]:
+    """Every shipped primer by unit key, read and checked once per process."""
+    terms = glossary()
+    found: dict[str, Primer] = {}
+    folder = _folder()
+    if not folder.is_dir():
+        return found
+    for path in sorted(folder.glob("*.yaml")):
+        if path.name == GLOSSARY_FILE:
+            continue
+        found[path.stem] = read_primer(path, terms)
+    return found
+
+
+def primer(unit: str) -> Primer | None:
+    return primers().get(unit)

@@ -1,0 +1,194 @@
+"""The course (issue 16): the map of units in the chapter's order, Continue, a unit's page with
+its primer, and the primers and glossary as checked data."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.test import Client, override_settings
+from django.urls import reverse
+
+from iamlab.labs import course, primers
+from iamlab.labs.loading import load, read_quizzes
+from iamlab.labs.models import Classroom, PrimerRead, Scenario
+from iamlab.people.models import Role
+
+from .conftest import signed_in
+
+BANKS = Path(__file__).resolve().parents[2] / "fixtures" / "quizzes"
+SHIPPED_PRIMERS = Path(__file__).resolve().parents[2] / "fixtures" / "primers"
+
+pytestmark = pytest.mark.django_db
+
+GLOSSARY = """\
+principal:
+  term: Principal
+  text: Who makes a request <b>to AWS</b>.
+  seed: id
+role:
+  term: Role
+  text: An identity that someone assumes.
+  seed: id_iam-roles
+"""
+GROUPS_PRIMER = """\
+title: IAM user groups
+seed: id_iam-groups
+summary: A group hands the same permissions to many users.
+body: |
+  A **group** is a set of IAM users. See [the guide](https://docs.aws.amazon.com/IAM/).
+diagram: |
+  digraph { rankdir=LR; alice -> Developers [label="member of"]; }
+terms: [principal]
+"""
+
+
+@pytest.fixture
+def primer_folder(tmp_path: Path) -> Iterator[Path]:
+    folder = tmp_path / "primers"
+    folder.mkdir()
+    (folder / "glossary.yaml").write_text(GLOSSARY)
+    (folder / "groups.yaml").write_text(GROUPS_PRIMER)
+    primers.primers.cache_clear()
+    primers.glossary.cache_clear()
+    with override_settings(IAMLAB_PRIMERS=folder):
+        yield folder
+    primers.primers.cache_clear()
+    primers.glossary.cache_clear()
+
+
+def _units(html: str) -> list[str]:
+    import re
+
+    return re.findall(r'data-testid="unit-(?!state-)([a-z0-9-]+)"', html)
+
+
+def test_the_course_follows_the_chapter_and_ends_with_the_capstone(
+    groups_lab: Scenario, primer_folder: Path
+) -> None:
+    client, _ = signed_in("sam")
+    html = client.get(reverse("labs:course")).content.decode()
+    assert _units(html) == [u.key for u in course.UNITS]
+    assert _units(html)[:4] == ["root-user", "iam-users", "groups", "roles"]
+    assert _units(html)[-1] == "capstone"
+    assert "A group hands the same permissions to many users." in html
+
+
+def test_continue_leads_to_the_primer_then_the_lab_then_the_quiz(
+    groups_lab: Scenario, primer_folder: Path
+) -> None:
+    load({}, quizzes=read_quizzes(BANKS))
+    client, sam = signed_in("sam")
+    first = course.next_step(course.course_for(sam, frozenset({"groups"})))
+    assert first is not None
+    # The root user's unit comes first: it has a quiz and no primer here.
+    assert (first[0].unit.key, first[1].kind) == ("root-user", "quiz")
+    # With the units before it solved, the groups unit starts with its primer.
+    units = [
+        u
+        for u in course.course_for(sam, frozenset({"groups"}))
+        if u.unit.key in ("groups", "capstone")
+    ]
+    unit, step = course.next_step(units) or (None, None)
+    assert unit is not None
+    assert step is not None
+    assert (unit.unit.key, step.kind) == ("groups", "primer")
+    client.get(reverse("labs:unit", args=["groups"]))
+    assert PrimerRead.objects.filter(user=sam, unit="groups").exists()
+    units = [u for u in course.course_for(sam, frozenset({"groups"})) if u.unit.key == "groups"]
+    assert course.next_step(units)[1].kind == "lab"  # type: ignore[index]
+    client.post(reverse("labs:start", args=[groups_lab.slug]))
+    units = [u for u in course.course_for(sam, frozenset({"groups"})) if u.unit.key == "groups"]
+    unit_state, step = course.next_step(units)  # type: ignore[misc]
+    assert (step.kind, step.state) == ("lab", "in progress")
+    assert unit_state.state == "in progress"
+    html = client.get(reverse("labs:course")).content.decode()
+    assert 'data-testid="continue"' in html
+    assert 'data-testid="unit-state-groups">In progress' in html
+
+
+def test_a_unit_page_shows_its_primer_diagram_and_terms_escaped(
+    groups_lab: Scenario, primer_folder: Path
+) -> None:
+    client, _ = signed_in("sam")
+    response = client.get(reverse("labs:unit", args=["groups"]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<strong>group</strong>" in html
+    assert '<a href="https://docs.aws.amazon.com/IAM/">the guide</a>' in html
+    assert 'data-testid="primer-diagram"' in html
+    assert "<svg" in html
+    assert "Who makes a request &lt;b&gt;to AWS&lt;/b&gt;." in html  # glossary text escaped
+    assert 'href="/labs/groups/"' in html  # its lab
+
+
+def test_a_unit_without_a_primer_says_so_and_an_unknown_unit_is_404(primer_folder: Path) -> None:
+    client, _ = signed_in("sam")
+    html = client.get(reverse("labs:unit", args=["roles"])).content.decode()
+    assert "its primer is not written yet" in html
+    assert client.get(reverse("labs:unit", args=["no-such-unit"])).status_code == 404
+
+
+def test_sign_in_lands_on_the_course(client: Client) -> None:
+    from tests.sandbox.factories import PersonFactory
+
+    PersonFactory(username="newcomer", password="correct horse battery staple")
+    response = client.post(
+        reverse("people:login"),
+        {"username": "newcomer", "password": "correct horse battery staple"},
+    )
+    assert response["Location"] == reverse("labs:course")
+
+
+def test_instructors_see_their_classes_on_the_map(primer_folder: Path) -> None:
+    client, tess = signed_in("tess", Role.INSTRUCTOR)
+    Classroom.objects.create(name="IAM 101", instructor=tess)
+    html = client.get(reverse("labs:course")).content.decode()
+    assert 'data-testid="your-classes"' in html
+    assert "IAM 101" in html
+    student, _ = signed_in("sam")
+    assert 'data-testid="your-classes"' not in student.get(reverse("labs:course")).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "message"),
+    [
+        (GROUPS_PRIMER.replace("summary: A group", "sumary: A group"), "sumary", "not a field"),
+        (GROUPS_PRIMER.replace("terms: [principal]", "terms: [nope]"), "terms", "nope is not"),
+        (
+            GROUPS_PRIMER.replace('alice -> Developers [label="member of"];', "alice -> ;"),
+            "diagram",
+            "Graphviz cannot draw it",
+        ),
+        (GROUPS_PRIMER.replace("seed: id_iam-groups", "seed: groups"), "seed", "seed section"),
+    ],
+)
+def test_a_broken_primer_is_refused_naming_file_and_field(
+    tmp_path: Path, text: str, field: str, message: str
+) -> None:
+    path = tmp_path / "groups.yaml"
+    path.write_text(text)
+    terms = primers.read_glossary(_glossary(tmp_path))
+    with pytest.raises(primers.PrimerInvalid) as caught:
+        primers.read_primer(path, terms)
+    problem = next(p for p in caught.value.problems if p.field == field)
+    assert problem.file == "groups.yaml"
+    assert message in problem.message
+
+
+def _glossary(folder: Path) -> Path:
+    path = folder / "glossary.yaml"
+    path.write_text(GLOSSARY)
+    return path
+
+
+@pytest.mark.skipif(not SHIPPED_PRIMERS.is_dir(), reason="no primers shipped yet")
+def test_every_unit_has_a_shipped_primer_that_reads() -> None:
+    primers.primers.cache_clear()
+    primers.glossary.cache_clear()
+    shipped = primers.primers()
+    assert set(shipped) == {u.key for u in course.UNITS}
+    for key, primer in shipped.items():
+        assert primer.svg.startswith("<svg"), key
+        assert primer.terms, key
