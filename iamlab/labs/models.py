@@ -86,6 +86,9 @@ class LabRun(models.Model):
     failed_checks = models.PositiveIntegerField(default=0)
     hints_shown = models.PositiveIntegerField(default=0)
     passing = models.JSONField(default=list)  # ids of the goals that held at the last check
+    # ids of the goals that held in the world as the lab gave it: the debrief tells what the
+    # learner's changes made true. None for runs started before it was recorded.
+    passing_at_start = models.JSONField(null=True, blank=True, default=None)
 
     class Meta:
         constraints = [

@@ -47,9 +47,12 @@ def start(user: User, scenario: Scenario) -> LabRun:
             "scenario_version": scenario.version,
             "solved_at": None,
             "passing": [],
+            "passing_at_start": None,
         },
     )
     check(run)
+    run.passing_at_start = list(run.passing)
+    run.save(update_fields=["passing_at_start"])
     return run
 
 

@@ -89,6 +89,7 @@ def _scenario_context(
     hints = scenario.hint_list()
     shown = hints[: run.hints_shown] if run else []
     offered = runs.available_hints(run) if run else 0
+    solved = run is not None and run.solved_at is not None
     return {
         "scenario": scenario,
         "topic": TOPICS.get(scenario.topic, scenario.topic),
@@ -96,6 +97,7 @@ def _scenario_context(
         "walkthrough": markdown(scenario.walkthrough)
         if content.can_see_solutions(request.user, scenario) and scenario.walkthrough
         else "",
+        "debrief": _debrief(_user(request), scenario, run, results) if solved else None,
         "run": run,
         "results": results,
         "passing": sum(1 for r in results if r.holds),
@@ -105,6 +107,33 @@ def _scenario_context(
         "next_hint_after": (
             hints[run.hints_shown].after if run and run.hints_shown < len(hints) else None
         ),
+    }
+
+
+def _debrief(
+    user: User, scenario: Scenario, run: LabRun | None, results: list[GoalResult]
+) -> dict[str, object]:
+    """What a solved lab taught: what the learner's changes made true, the concept with the
+    seed section it comes from, and the next thing to do in the course."""
+    from . import course, primers
+
+    at_start = set(run.passing_at_start or []) if run is not None else set()
+    known = run is not None and run.passing_at_start is not None
+    made_true = [
+        r.goal.says for r in results if r.holds and (not known or r.goal.id not in at_start)
+    ]
+    kept = [r.goal.says for r in results if r.holds and known and r.goal.id in at_start]
+    unit = next((u for u in course.UNITS if scenario.topic in u.topics), None)
+    primer = primers.primer(unit.key) if unit is not None else None
+    units = course.course_for(user, frozenset(primers.primers()))
+    return {
+        # A learner who solved the lab reads the walkthrough here, beside their own solution.
+        "walkthrough": markdown(scenario.walkthrough) if scenario.walkthrough else "",
+        "made_true": made_true,
+        "kept": kept,
+        "unit": unit,
+        "primer": primer,
+        "next": course.next_step(units),
     }
 
 

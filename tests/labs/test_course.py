@@ -192,3 +192,36 @@ def test_every_unit_has_a_shipped_primer_that_reads() -> None:
     for key, primer in shipped.items():
         assert primer.svg.startswith("<svg"), key
         assert primer.terms, key
+
+
+def test_a_solved_lab_debriefs_what_changed_the_concept_and_what_is_next(
+    groups_lab: Scenario, primer_folder: Path
+) -> None:
+    from iamlab.labs.models import LabRun
+    from iamlab.sandbox.models import InlinePolicy
+
+    client, sam = signed_in("sam")
+    client.post(reverse("labs:start", args=["groups"]))
+    run = LabRun.objects.get(user=sam)
+    assert run.passing_at_start is not None
+    assert len(run.passing_at_start) == 2  # two of three goals hold in the world as given
+    page = client.get(reverse("labs:scenario", args=["groups"])).content.decode()
+    assert 'data-testid="debrief"' not in page
+    assert 'data-testid="debrief-walkthrough"' not in page  # no solution before solving
+    policy = InlinePolicy.objects.get(user__name="joe", user__account__sandbox=run.sandbox)
+    policy.document = policy.document.replace(
+        '"Resource": "*"', '"Resource": "arn:aws:iam::111122223333:group/Developers"'
+    )
+    policy.save()
+    html = client.post(
+        reverse("labs:check", args=["groups"]), HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert 'data-testid="debrief"' in html
+    failing_at_start = [g.says for g in groups_lab.goal_list() if g.id not in run.passing_at_start]
+    made_true = html.split("Your changes made these true:")[1].split("</ul>")[0]
+    assert all(says.replace("'", "&#x27;") in made_true for says in failing_at_start)
+    assert "A group hands the same permissions to many users." in html  # the primer's summary
+    assert 'href="/labs/course/groups/"' in html
+    assert 'data-testid="debrief-walkthrough"' in html
+    # Nothing else is loaded here, so the course is done: back to it.
+    assert "Back to your course" in html
