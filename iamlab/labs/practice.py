@@ -23,7 +23,7 @@ from iamlab.policy import PolicyType
 from iamlab.web import has_nul
 
 from .models import Quiz, QuizProgress
-from .quiz import NOBODY, SHOW_ANSWER_AFTER, Graded, Question, Variant
+from .quiz import MOST_PATH_STEPS, NOBODY, SHOW_ANSWER_AFTER, Graded, Question, Variant
 from .worldquiz import grade_build, open_build
 
 __all__ = [
@@ -115,7 +115,7 @@ class Card:
         and one more), with what the learner last chose there."""
         last = [v for v in self.current if v != NOBODY]
         example = [] if self.variant.answer == (NOBODY,) else self.variant.answer
-        count = min(8, max(4, len(example) + 1, len(last)))
+        count = min(MOST_PATH_STEPS, max(4, len(example) + 1, len(last)))
         return [(i + 1, last[i] if i < len(last) else "") for i in range(count)]
 
     @property

@@ -27,6 +27,18 @@ __all__ = ["GLOSSARY_FILE", "Primer", "PrimerInvalid", "Term", "glossary", "prim
 
 GLOSSARY_FILE = "glossary.yaml"
 SEED_PAGE = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id.html"
+# The seed chapter's sections, by anchor ("IAM Identities (users, user groups, and roles)").
+SEED_SECTIONS = {
+    "id": "IAM Identities",
+    "id_root": "AWS account root user",
+    "id_iam-users": "IAM users",
+    "id_iam-groups": "IAM user groups",
+    "id_iam-roles": "IAM roles",
+    "id_temp-creds": "Temporary credentials",
+    "id_sso_users": "When to use IAM Identity Center users?",
+    "id_which-to-choose": "When to create an IAM user (instead of a role)",
+    "id_which-to-choose_role": "When to create an IAM role (instead of a user)",
+}
 _FIELDS = ("title", "seed", "summary", "body", "diagram", "terms")
 _UNIT_KEYS = {u.key for u in UNITS}
 
@@ -43,6 +55,10 @@ class Term:
     term: str
     text: str
     seed: str
+
+    @property
+    def html(self) -> SafeString:
+        return markdown(self.text)
 
 
 @dataclass(frozen=True)
@@ -61,7 +77,8 @@ class Primer:
 
     @property
     def seed_links(self) -> list[tuple[str, str]]:
-        return [(anchor, f"{SEED_PAGE}#{anchor}") for anchor in self.seed]
+        """(section title, link) of each seed section the primer is written from."""
+        return [(SEED_SECTIONS.get(a, a), f"{SEED_PAGE}#{a}") for a in self.seed]
 
     @property
     def svg(self) -> SafeString:
@@ -130,8 +147,12 @@ def read_primer(path: Path, terms: dict[str, Term]) -> Primer:
     )
     seed = data.get("seed")
     anchors = (seed,) if isinstance(seed, str) else tuple(seed) if isinstance(seed, list) else ()
-    if not anchors or not all(isinstance(a, str) and a.startswith("id") for a in anchors):
-        problems.append(Problem(where, "seed", "must name the seed section(s), like id_root"))
+    if not anchors or not all(isinstance(a, str) and a in SEED_SECTIONS for a in anchors):
+        problems.append(
+            Problem(
+                where, "seed", f"must name the seed section(s), one of {', '.join(SEED_SECTIONS)}"
+            )
+        )
     listed = data.get("terms") or []
     if not isinstance(listed, list):
         problems.append(Problem(where, "terms", "must be a list of glossary term keys"))

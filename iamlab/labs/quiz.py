@@ -63,6 +63,7 @@ KINDS = (
 # (iamlab.labs.worldquiz); a build task gives the learner a sandbox of it.
 WORLD_KINDS = frozenset({"who", "path", "build"})
 MOST_WORLD_VARIANTS = 60
+MOST_PATH_STEPS = 8  # the places a path question's form has for the steps of a way
 NOBODY = "none"
 DEFAULT_POINTS = 4  # a question's worth in a checkpoint, unless it says otherwise
 SHOW_ANSWER_AFTER = 3  # wrong tries before the answer may be shown, unless it says otherwise
@@ -162,7 +163,12 @@ class Question:
     def variant(self, seed: int, facts: Mapping[str, Any] | None = None) -> Variant:
         """The variant of ``seed``; a question about a world needs the ``facts`` loading
         worked out for it (``Quiz.facts``)."""
-        values = _choose(self.data.get("vary", {}), seed)
+        return self.variant_of(_choose(self.data.get("vary", {}), seed), seed, facts)
+
+    def variant_of(
+        self, values: Mapping[str, str], seed: int = 0, facts: Mapping[str, Any] | None = None
+    ) -> Variant:
+        """The variant of these placeholder ``values``; ``seed`` only shuffles the options."""
         prompt = _fill(str(self.data["prompt"]), values)
         explanation = _fill(str(self.data.get("explain", "")), values)
         if self.kind in WORLD_KINDS:
@@ -559,11 +565,11 @@ def _check(question: Question) -> list[tuple[str, tuple[str | int, ...]]]:
     if question.kind in WORLD_KINDS:
         # The world is built and every variant worked out by the loader (worldquiz).
         return out + _check_world_fields(question, count)
-    # Every variant must come out whole: all placeholders filled, every policy valid, and the
-    # engine able to decide.
-    for seed in range(min(count * 3, 60)):
+    # Every variant must come out whole: all placeholders filled, every policy valid, the
+    # engine able to decide, and the answer it shows graded right.
+    for seed, values in enumerate(_checked_values(vary, count)):
         try:
-            variant = question.variant(seed)
+            variant = question.variant_of(values, seed)
         except _VariantError as exc:
             out.append((str(exc), exc.where))
             break
@@ -589,7 +595,88 @@ def _check(question: Question) -> list[tuple[str, tuple[str | int, ...]]]:
             out.extend(_check_fix(question, variant))
             if out:
                 break
+        elif (refused := refuses_own_answer(question, variant)) is not None:
+            out.append((f"{question.id}, {variant_name(values)}: {refused}", ()))
+            break
     return out
+
+
+MOST_CHECKED_VARIANTS = 60
+
+
+def combinations(vary: Mapping[str, list[Any]]) -> list[dict[str, str]]:
+    """Every variant's values: each placeholder with each of its values."""
+    names = sorted(vary)
+    return [
+        dict(zip(names, (str(v) for v in values), strict=True))
+        for values in itertools.product(*(vary[n] for n in names))
+    ]
+
+
+def _checked_values(vary: Mapping[str, list[Any]], count: int) -> list[dict[str, str]]:
+    """The variants loading checks: all of them, or as many chosen by seed when there are
+    more than :data:`MOST_CHECKED_VARIANTS`."""
+    if count <= MOST_CHECKED_VARIANTS:
+        return combinations(vary)
+    return [_choose(vary, seed) for seed in range(MOST_CHECKED_VARIANTS)]
+
+
+def variant_name(values: Mapping[str, str]) -> str:
+    """``variant user=rio``, as a problem names it (``the only variant`` without vary)."""
+    if not values:
+        return "the only variant"
+    return "variant " + ", ".join(f"{k}={v}" for k, v in sorted(values.items()))
+
+
+def copied_answers(question: Question, variant: Variant) -> list[list[str]] | None:
+    """What a learner who copies the answer the page shows submits, worked out from its words
+    (:meth:`Variant.labels`) as the quiz page's form takes them: the options whose labels it
+    names (a wrong option with the same words is chosen too: no one can tell them apart), the
+    steps of a way picked by their labels, each accepted text typed, the number without its
+    unit, the reference fix pasted. One submission per accepted text; None for a build task,
+    whose answer is the learner's sandbox."""
+    if question.kind == "build":
+        return None
+    if question.kind == "fix":
+        return [[variant.answer[0]]]
+    if question.kind == "number":
+        return [[variant.labels(variant.answer)[0].removesuffix(f" {variant.unit}")]]
+    if question.kind == "fill":
+        return [[text] for text in variant.labels(variant.answer)]
+    by_label: dict[str, list[str]] = {}
+    for value, label in variant.options:
+        by_label.setdefault(label, []).append(value)
+    if question.kind == "path":
+        if variant.answer == (NOBODY,):
+            return [[""] * MOST_PATH_STEPS + [NOBODY]]
+        # The page names each step by its label, joined by arrows; a learner picks each one.
+        label_of = dict(variant.options)
+        steps = [by_label.get(label_of.get(v, v), []) for v in variant.answer]
+        chosen = [found[0] if len(found) == 1 else "" for found in steps]
+        return [chosen + [""] * (MOST_PATH_STEPS - len(chosen))]
+    shown = variant.labels(variant.answer)
+    if question.kind == "order":
+        return [[by_label.get(label, [""])[0] for label in shown]]
+    return [[value for label in dict.fromkeys(shown) for value in by_label.get(label, [])]]
+
+
+def refuses_own_answer(question: Question, variant: Variant) -> str | None:
+    """Why grading refuses the answer ``variant`` shows, as a learner would copy it
+    (:func:`copied_answers`); None when it gives full marks."""
+    shown = "; ".join(variant.labels(variant.answer))
+    if question.kind == "path":
+        steps = [v for v in variant.answer if v != NOBODY]
+        if len(steps) > MOST_PATH_STEPS:
+            return (
+                f"the answer it shows ({shown}) has {len(steps)} steps, and the page has room "
+                f"for {MOST_PATH_STEPS}"
+            )
+    for given in copied_answers(question, variant) or ():
+        graded = question.grade(variant, given)
+        if not graded.correct:
+            why = " ".join((graded.feedback, *graded.details))
+            return f"grading the answer it shows ({shown}) refuses it: {why}"
+    return None
 
 
 def _check_world_fields(question: Question, count: int) -> list[tuple[str, tuple[str | int, ...]]]:

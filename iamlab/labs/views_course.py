@@ -78,5 +78,15 @@ def unit_page(request: HttpRequest, key: str) -> HttpResponse:
             "previous": units[position - 1].unit if position else None,
             "following": units[position + 1].unit if position + 1 < len(units) else None,
             "next": course.next_step(units),
+            # This unit's own next lab or quiz: what its page offers first.
+            "here_next": next(
+                (
+                    s
+                    for wanted in ("in progress", "not started")
+                    for s in here.steps
+                    if s.kind != "primer" and s.state == wanted
+                ),
+                None,
+            ),
         },
     )

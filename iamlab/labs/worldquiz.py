@@ -12,7 +12,6 @@ world, and their answer is that sandbox, checked against the goals.
 
 from __future__ import annotations
 
-import itertools
 import json
 from collections.abc import Callable
 from typing import Any
@@ -37,7 +36,10 @@ from .quiz import (
     Report,
     _fill,
     _fill_json,
+    combinations,
+    refuses_own_answer,
     variant_key,
+    variant_name,
 )
 from .scenario import Goal, _Reader
 from .trials import judge_goals, scratch_sandbox
@@ -68,19 +70,29 @@ def work_out(
         where: tuple[str | int, ...] = ("questions", i)
         found: list[Problem] = []
         worked = _trial(question, source, where, found, budget)
+        if worked is not None and not found:
+            found = _own_answers(question, worked, source, where)
         problems.extend(found)
         if worked is not None and not found:
             facts[question.id] = worked
     return facts, problems
 
 
+def _own_answers(
+    question: Question, worked: dict[str, Any], source: Source, where: tuple[str | int, ...]
+) -> list[Problem]:
+    """A problem for each variant whose shown answer its own grading refuses."""
+    problems = []
+    for values in _combinations(question):
+        refused = refuses_own_answer(question, question.variant_of(values, facts=worked))
+        if refused is not None:
+            message = f"{question.id}, {variant_name(values)}: {refused}"
+            problems.append(Problem(source.file, dotted(where), message, source.line(where)))
+    return problems
+
+
 def _combinations(question: Question) -> list[dict[str, str]]:
-    vary = question.data.get("vary", {})
-    names = sorted(vary)
-    return [
-        dict(zip(names, (str(v) for v in values), strict=True))
-        for values in itertools.product(*(vary[n] for n in names))
-    ]
+    return combinations(question.data.get("vary", {}))
 
 
 def _trial(
@@ -233,8 +245,12 @@ def _path(
 ) -> dict[str, Any] | None:
     data = question.data
     graph = build_graph(graph_input(world, sandbox))
-    edges = [(e.source, e.target, e.label) for e in graph.edges]
-    steps = {n for e in graph.edges for n in (e.source, e.target)}
+    # Every step a way may take, as the way shown is worked out (AccessGraph.path): the edges
+    # drawn and the implied ones of an admin to each principal of its account, which the graph
+    # does not draw (an admin can give itself any user's keys or rewrite any trust policy).
+    way_edges = [e for node in graph.nodes for e in graph.edges_from(node)]
+    edges = [(e.source, e.target, e.label) for e in way_edges]
+    steps = {n for e in way_edges for n in (e.source, e.target)}
     variants = {}
     for values in _combinations(question):
         spend()
