@@ -19,6 +19,7 @@ from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -189,6 +190,12 @@ def _on_run(
     if is_htmx_swap(request):
         context = _scenario_context(request, scenario, results)
         return render(request, "labs/scenario.html#goals", context)
+    # From the lab panel of a sandbox page: back to that page, if it is one of ours.
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(back)
     return redirect("labs:scenario", slug=slug)
 
 

@@ -225,3 +225,41 @@ def test_a_solved_lab_debriefs_what_changed_the_concept_and_what_is_next(
     assert 'data-testid="debrief-walkthrough"' in html
     # Nothing else is loaded here, so the course is done: back to it.
     assert "Back to your course" in html
+
+
+def test_every_page_of_a_lab_sandbox_carries_the_lab(groups_lab: Scenario) -> None:
+    from iamlab.labs.models import LabRun
+
+    client, sam = signed_in("sam")
+    client.post(reverse("labs:start", args=["groups"]))
+    run = LabRun.objects.get(user=sam)
+    assert run.sandbox is not None
+    for url in (
+        run.sandbox.get_absolute_url(),
+        reverse("sandbox:check", args=[run.sandbox.pk]),
+        reverse("sandbox:graph", args=[run.sandbox.pk]),
+        reverse("flows:hub", args=[run.sandbox.pk]),
+    ):
+        html = client.get(url).content.decode()
+        assert 'data-testid="lab-panel"' in html, url
+        assert "2 of 3 goals hold" in html, url
+        assert 'data-testid="panel-goal-joe-cannot-join-admins"' in html, url
+    # Checking from the panel counts as a check and comes back to the same page.
+    here = reverse("sandbox:check", args=[run.sandbox.pk])
+    response = client.post(reverse("labs:check", args=["groups"]), {"next": here})
+    assert response["Location"] == here
+    run.refresh_from_db()
+    assert run.checks == 1
+    # A next that leaves the site is not followed.
+    response = client.post(
+        reverse("labs:check", args=["groups"]), {"next": "https://evil.example/"}
+    )
+    assert response["Location"] == reverse("labs:scenario", args=["groups"])
+
+
+def test_a_sandbox_of_no_lab_has_no_lab_panel() -> None:
+    from iamlab.sandbox.models import Sandbox
+
+    client, sam = signed_in("sam")
+    sandbox = Sandbox.objects.create(owner=sam, name="Mine")
+    assert 'data-testid="lab-panel"' not in client.get(sandbox.get_absolute_url()).content.decode()
