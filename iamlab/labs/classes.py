@@ -120,7 +120,9 @@ def grades_csv(classroom: Classroom) -> str:
                         "",
                         "",
                         "",
-                        f"{qcell.points}/{qcell.most}",
+                        f"{qcell.points}/{qcell.most}"
+                        if qcell.checkpoint_tried
+                        else "checkpoint not attempted",
                     ]
                 )
     return out.getvalue()

@@ -237,10 +237,20 @@ def _node(world: World, sandbox: models.Sandbox, ref: str) -> tuple[str, str] | 
 def _unknown(goal: Goal, ref: str) -> GoalResult:
     """A goal about something the sandbox does not have (yet: the learner may be meant to
     create it). ``problem`` says it for the scenario's author."""
+    parts = ref.split("/")
+    if len(parts) == 3 and parts[1] == "permission-set":
+        # The set may well exist: what is missing is its role in that account, which only an
+        # assignment there creates.
+        detail = (
+            f"The permission set {parts[2]} is not assigned in {parts[0]}: {parts[0]} has no "
+            "role for it until the set is assigned to a user or group for that account."
+        )
+    else:
+        detail = f"{ref} is not in your sandbox."
     return GoalResult(
         goal,
         False,
-        f"{ref} is not in your sandbox.",
+        detail,
         f"{ref} names nothing in the world (write Account/user/name, Account/role/name, "
         "Account/root, Account/permission-set/name or an ARN; a path may also start or end at "
         "Account/group/name, Account/instance/name, Account/provider/name or sso-user/name)",

@@ -30,11 +30,13 @@ __all__ = [
     "MODES",
     "SHOW_ANSWER_AFTER",
     "Card",
+    "Tally",
     "answer",
     "card",
     "hint",
     "new_variant",
     "reveal",
+    "tally",
 ]
 
 MODES = ("practice", "checkpoint")
@@ -99,6 +101,14 @@ class Card:
         return self.variant.labels(self.variant.answer)
 
     @property
+    def option_notes(self) -> list[tuple[str, str, bool]]:
+        """A choice question, once answered or shown: each option (label, why, right)."""
+        notes = dict(self.variant.notes)
+        return [
+            (label, notes.get(v, ""), v in self.variant.answer) for v, label in self.variant.options
+        ]
+
+    @property
     def engine(self) -> bool:
         """Whether the policy engine, not an author's key, works out the answer."""
         return self.question.kind in ENGINE_KINDS
@@ -159,6 +169,31 @@ class Card:
     @property
     def malformed(self) -> bool:
         return self.graded is not None and not self.graded.counted
+
+
+@dataclass(frozen=True)
+class Tally:
+    """A learner's count on a quiz in one mode: the page's header."""
+
+    solved: int
+    score: int
+    tried: bool  # anything done in this mode: in a checkpoint, 0 points is then a score
+
+
+def tally(user: User, quiz: Quiz, mode: str) -> Tally:
+    """The header's count, read from the progress rows alone (no variant is built): it comes
+    back with every answer, so that it moves as answers come in."""
+    ids = {q.id for q in quiz.spec().questions}  # a question removed since counts nothing
+    rows = [
+        p
+        for p in QuizProgress.objects.filter(user=user, quiz=quiz, mode=mode)
+        if p.question_id in ids
+    ]
+    return Tally(
+        solved=sum(1 for p in rows if p.solved),
+        score=sum(p.points for p in rows),
+        tried=any(p.attempts or p.hints_shown or p.solved or p.answer_shown for p in rows),
+    )
 
 
 def _fixed_seed(user: User, quiz: Quiz, question: Question) -> int:

@@ -44,6 +44,8 @@ class QuizLine:
     hints: int
     assigned_in: tuple[str, ...] = ()
     touched: bool = False  # the learner has done something in it (answered, opened a hint...)
+    # ...in checkpoint mode: without it, 0 points means "not attempted", not "none earned".
+    checkpoint_tried: bool = False
 
     @property
     def state(self) -> str:
@@ -120,6 +122,7 @@ def standing(quiz: Quiz, rows: list[QuizProgress], assigned_in: tuple[str, ...] 
         hints=sum(p.hints_shown for p in rows),
         assigned_in=assigned_in,
         touched=any(_acted(p) for p in rows),
+        checkpoint_tried=any(_acted(p) for p in rows if p.mode == "checkpoint"),
     )
 
 

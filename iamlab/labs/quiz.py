@@ -35,6 +35,7 @@ from iamlab.policy import (
     RequestError,
     parse_policy,
 )
+from iamlab.policy.why import statement_place
 
 from .fixing import LAYERS as _LAYERS
 from .fixing import FixSpec, Required, grade_fix, layered
@@ -107,6 +108,10 @@ class Variant:
     # A question about a world: each identity or resource, with its policies (label, JSON).
     world: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
     picture: str = ""  # path: the access graph in DOT, with a shortest way drawn
+    # choice: why each option is right or wrong, by option value (the author's words).
+    notes: tuple[tuple[str, str], ...] = ()
+    # decision, statement, layer: the engine's evaluation of the request, for feedback.
+    evaluation: Evaluation | None = field(default=None, compare=False, repr=False)
 
     def labels(self, values: list[str] | tuple[str, ...]) -> list[str]:
         """``values`` (an answer given, or the right one) as a person reads them."""
@@ -179,8 +184,17 @@ class Question:
             ]
             random.Random(seed).shuffle(options)  # noqa: S311 - the order of a variant
             right = tuple(str(i) for i, o in enumerate(self.data["options"]) if o.get("right"))
+            notes = tuple(
+                (str(i), _fill(str(o.get("explain", "")), values))
+                for i, o in enumerate(self.data["options"])
+            )
             return Variant(
-                prompt, tuple(options), len(right) > 1, answer=right, explanation=explanation
+                prompt,
+                tuple(options),
+                len(right) > 1,
+                answer=right,
+                explanation=explanation,
+                notes=notes,
             )
         if self.kind == "order":
             steps = [(str(i), _fill(str(t), values)) for i, t in enumerate(self.data["steps"])]
@@ -230,6 +244,7 @@ class Question:
                 request=request,
                 answer=matched or (NONE_DECIDED,),
                 explanation=explanation,
+                evaluation=evaluation,
             )
         if self.kind == "layer":
             return _layer_variant(self.data, prompt, explanation, policies, request, evaluation)
@@ -241,6 +256,7 @@ class Question:
             request=request,
             answer=(evaluation.decision,),
             explanation=explanation,
+            evaluation=evaluation,
         )
 
     def grade(self, variant: Variant, answer: list[str]) -> Graded:
@@ -252,6 +268,10 @@ class Question:
             except ValueError:
                 return _not_an_answer("Give a number first: that try was not counted.")
             right = float(variant.answer[0]) == given
+            if not right:
+                side = "more" if float(variant.answer[0]) > given else "less"
+                unit = f" {variant.unit}" if variant.unit else ""
+                return Graded(False, f"Not {text}{unit}: the answer is {side} than that.")
         elif self.kind == "order":
             return _grade_order(variant, answer)
         elif self.kind == "path":
@@ -269,18 +289,195 @@ class Question:
             if not chosen:
                 return _not_an_answer("Choose an answer first: that try was not counted.")
             right = chosen == sorted(variant.answer)
-            if self.kind == "who" and not right and NOBODY not in chosen + list(variant.answer):
-                missed = len(set(variant.answer) - set(chosen))
-                wrong = len(set(chosen) - set(variant.answer))
-                return Graded(
-                    False,
-                    f"Not quite: {_count(missed, 'missed')}, {_count(wrong, 'marked wrongly')}.",
-                )
+            if not right:
+                return _why_wrong(self.kind, variant, chosen)
         return Graded(right, "Right." if right else "Not quite.")
 
 
-def _count(n: int, what: str) -> str:
-    return f"{n} principal{'' if n == 1 else 's'} {what}"
+# -- why a wrong answer is wrong -----------------------------------------------------------------
+# Each says why the chosen answer is not it, pointing at what it overlooks, without naming the
+# answer: the learner may try again, and "Show the answer" gives it in full after a few tries.
+
+
+def _why_wrong(kind: str, variant: Variant, chosen: list[str]) -> Graded:
+    if kind == "choice":
+        return _why_not_options(variant, chosen)
+    if kind == "who":
+        return _why_not_principals(variant, chosen)
+    evaluation = variant.evaluation
+    if evaluation is None:
+        return Graded(False, "Not quite.")
+    if kind == "statement":
+        return _why_not_statements(variant, evaluation, chosen)
+    if kind == "layer":
+        return _why_not_layer(variant, evaluation, chosen[0])
+    return _why_not_decision(evaluation, chosen[0])
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _why_not_options(variant: Variant, chosen: list[str]) -> Graded:
+    """A choice question: the author's explanation of each wrong option chosen."""
+    labels, notes = dict(variant.options), dict(variant.notes)
+    wrong = [c for c in chosen if c not in variant.answer]
+    missed = len(set(variant.answer) - set(chosen))
+    if not wrong:
+        more = _plural(missed, "more answer is", "more answers are")
+        return Graded(False, f"Each answer you chose is right, but {more} right too.")
+    if not variant.multiple:
+        return Graded(False, f"Not quite. {notes.get(wrong[0], '')}".strip())
+    head = "Not quite: " + _plural(len(wrong), "answer you chose is", "answers you chose are")
+    head += " wrong" + (
+        f", and {_plural(missed, 'right one', 'right ones')} left out." if missed else "."
+    )
+    return Graded(False, head, tuple(f"“{labels[c]}”: {notes.get(c, '')}".strip() for c in wrong))
+
+
+def _why_not_principals(variant: Variant, chosen: list[str]) -> Graded:
+    """A who question: the engine's reason for each principal marked wrongly; the ones
+    missed only counted (naming them would give the answer)."""
+    labels, reasons = dict(variant.options), dict(variant.reasons)
+    if NOBODY in chosen:
+        if len(chosen) > 1:
+            return _not_an_answer(
+                "Mark principals, or say nobody may do it, not both: that try was not counted."
+            )
+        many = _plural(len(variant.answer), "principal here may", "principals here may")
+        return Graded(False, f"Not nobody: {many} do it. Read each one's policies again.")
+    wrong = [c for c in chosen if c not in variant.answer]
+    missed = 0 if variant.answer == (NOBODY,) else len(set(variant.answer) - set(chosen))
+    parts = []
+    if missed:
+        parts.append(_plural(missed, "principal missed", "principals missed"))
+    if wrong:
+        parts.append(_plural(len(wrong), "principal marked wrongly", "principals marked wrongly"))
+    details = tuple(f"{labels.get(c, c)} may not: {reasons[c]}" for c in wrong if c in reasons)
+    return Graded(False, "Not quite: " + ", ".join(parts) + ".", details)
+
+
+_SAID = {
+    "allowed": "Allowed",
+    "explicitDeny": "Denied explicitly",
+    "implicitDeny": "Denied implicitly",
+}
+
+
+def _traces(evaluation: Evaluation) -> list[Any]:
+    return [t for layer in evaluation.layers for t in layer.statements]
+
+
+def _why_not_decision(evaluation: Evaluation, chosen: str) -> Graded:
+    """A decision question: what the chosen decision overlooks, from the engine's
+    explanation (the statement that matches, the layer that refuses, the Allow that almost
+    matches), without naming the decision."""
+    said = f"You chose “{_SAID.get(chosen, chosen)}”"
+    actual = evaluation.decision
+    if chosen == "explicitDeny":
+        denies = [t for t in _traces(evaluation) if not t.statement.is_allow]
+        if not denies:
+            return Graded(
+                False,
+                f"{said}, but an explicit deny needs a Deny statement that matches the request, "
+                "and no policy here has one.",
+            )
+        return Graded(
+            False,
+            f"{said}, but no Deny statement here matches this request.",
+            tuple(f"{statement_place(t.statement, t.policy_label)}: {t.summary}." for t in denies),
+        )
+    if actual == "implicitDeny":  # chosen: allowed
+        details = tuple(
+            f"The closest Allow, {miss.place}, misses: {miss.details}."
+            for miss in evaluation.near_misses[:2]
+        )
+        kind = evaluation.decided_by.partition(":")[0]
+        none = any(layer.kind == kind and not layer.policies for layer in evaluation.layers)
+        return Graded(
+            False,
+            f"{said}, but AWS allows a request only when every policy type that applies allows "
+            f"it, and one here does not: look again at {_the(evaluation.decided_by_label)}"
+            + (": there are none here." if none else "."),
+            details,
+        )
+    if evaluation.matched:  # an Allow or a Deny that matches, which the learner overlooked
+        places = " and ".join(
+            statement_place(m.statement, m.policy_label) for m in evaluation.matched
+        )
+        what = (
+            "Its Action, Resource and conditions all match"
+            if len(evaluation.matched) == 1
+            else "The Action, Resource and conditions of each match"
+        )
+        return Graded(False, f"{said}: look again at {places}. {what} this request.")
+    return Graded(False, f"{said}, but {_the(evaluation.decided_by_label)} decides here.")
+
+
+def _the(label: str) -> str:
+    """A policy's label in the middle of a sentence."""
+    if label[:3] in ("SCP", "RCP") or label.startswith("An "):
+        return label if label.startswith("An ") else f"the {label}"
+    return f"the {label[:1].lower()}{label[1:]}"
+
+
+def _why_not_statements(variant: Variant, evaluation: Evaluation, chosen: list[str]) -> Graded:
+    """A statement question: why each statement chosen did not decide; those left out only
+    counted."""
+    traces = {t.statement.sid: t for t in _traces(evaluation)}
+    if NONE_DECIDED in chosen:
+        if len(chosen) > 1:
+            return _not_an_answer(
+                "Choose statements, or say none decides, not both: that try was not counted."
+            )
+        many = _plural(len(variant.answer), "statement matches", "statements match")
+        decide = "decides" if len(variant.answer) == 1 else "decide"
+        return Graded(False, f"Not none: {many} this request and {decide} it.")
+    wrong = [c for c in chosen if c not in variant.answer]
+    missed = 0 if variant.answer == (NONE_DECIDED,) else len(set(variant.answer) - set(chosen))
+    details = []
+    for sid in wrong:
+        trace = traces.get(sid)
+        if trace is None:
+            continue
+        why = trace.summary
+        if trace.matched and evaluation.decision == "explicitDeny":
+            why = "it allows the request, but a Deny matches too: then only Deny statements decide"
+        details.append(f"{statement_place(trace.statement, trace.policy_label)}: {why}.")
+    parts = []
+    if wrong:
+        parts.append(
+            _plural(len(wrong), "statement chosen does", "statements chosen do") + " not decide"
+        )
+    if missed:
+        parts.append(
+            _plural(missed, "statement that decides is", "statements that decide are") + " left out"
+        )
+    return Graded(False, "Not quite: " + "; ".join(parts) + ".", tuple(details))
+
+
+_VERDICTS = {
+    "allow": "allows this request",
+    "deny": "has a Deny statement that matches this request",
+    "no match": "has no statement that matches this request",
+    "not applicable": "does not apply to this request",
+    "absent": "is not there",
+}
+
+
+def _why_not_layer(variant: Variant, evaluation: Evaluation, chosen: str) -> Graded:
+    """A layer question: what the layer chosen says about the request."""
+    label = dict(variant.options).get(chosen, chosen)
+    kinds = {k for k, v in _DECIDERS.items() if v == chosen}
+    verdicts = [layer.verdict for layer in evaluation.layers if layer.kind in kinds]
+    if not verdicts:
+        return Graded(False, f"Not {_the(label)}.")
+    phrase = _VERDICTS.get(verdicts[0], verdicts[0])
+    if verdicts[0] == "allow" and not evaluation.allowed:
+        phrase += ", so it is not what refuses it"
+    elif verdicts[0] == "allow" and chosen in ("boundary", "scp"):
+        phrase += ", but it grants nothing by itself: it only sets the most that may be allowed"
+    return Graded(False, f"Not {_the(label)}: it {phrase}.")
 
 
 def variant_key(values: Mapping[str, str]) -> str:
@@ -528,6 +725,15 @@ def _check(question: Question) -> list[tuple[str, tuple[str | int, ...]]]:
             ]
         if not any(o.get("right") is True for o in options):
             out.append(("at least one option has right: true", ("options",)))
+        for i, option in enumerate(options):
+            if not isinstance(option.get("explain"), str) or not option["explain"].strip():
+                out.append(
+                    (
+                        "explain is required: why this option is right or wrong, shown to a "
+                        "learner who chooses it",
+                        ("options", i, "explain"),
+                    )
+                )
     elif question.kind == "number":
         answer = data.get("answer")
         if isinstance(answer, bool) or not isinstance(answer, int | float):
@@ -770,6 +976,9 @@ def _layers(
     policies = data.get("policies", {} if not need_identity else None)
     if not isinstance(policies, dict) or (need_identity and "identity" not in policies):
         raise _VariantError("policies needs at least identity (a list of documents)", ("policies",))
+    names = data.get("labels", {})
+    if not isinstance(names, dict):
+        raise _VariantError("labels maps a layer to the name of each of its policies", ("labels",))
     parsed: dict[str, list[Policy]] = {}
     shown: list[tuple[str, str]] = []
     sids: list[str] = []
@@ -781,21 +990,40 @@ def _layers(
             )
         if not isinstance(documents, list):
             documents = [documents]
+        named = names.get(layer)
+        if named is not None and (
+            not isinstance(named, list)
+            or len(named) != len(documents)
+            or not all(isinstance(n, str) and n.strip() for n in named)
+        ):
+            raise _VariantError(
+                f"labels.{layer} names each of the {len(documents)} {layer} policies, in order",
+                ("labels", layer),
+            )
         for i, document in enumerate(documents):
-            policy, text = _parse(document, values, layer, ("policies", layer, i))
+            label = _LABELS[layer]
+            if named is not None:
+                label = _fill(named[i], values)
+            elif len(documents) > 1:
+                label = f"{label} {i + 1}"
+            # The engine names the policy as the page shows it: its explanations point there.
+            policy, text = _parse(document, values, layer, ("policies", layer, i), label)
             parsed.setdefault(layer, []).append(policy)
             sids.extend(st.sid or "" for st in policy.statements)
-            label = _LABELS[layer]
-            shown.append((label if len(documents) == 1 else f"{label} {i + 1}", text))
+            shown.append((label, text))
     return shown, parsed, sids
 
 
 def _parse(
-    document: Any, values: Mapping[str, str], layer: str, where: tuple[str | int, ...]
+    document: Any,
+    values: Mapping[str, str],
+    layer: str,
+    where: tuple[str | int, ...],
+    name: str = "",
 ) -> tuple[Policy, str]:
     text = json.dumps(_fill_json(document, values), indent=2)
     try:
-        return parse_policy(text, _LAYERS[layer], name=f"{layer} policy"), text
+        return parse_policy(text, _LAYERS[layer], name=name or f"{layer} policy"), text
     except PolicyError as exc:
         raise _VariantError(str(exc.findings[0].message), where) from exc
 
@@ -883,6 +1111,7 @@ def _layer_variant(
         request=request,
         answer=(answer,),
         explanation=explanation,
+        evaluation=evaluation,
     )
 
 

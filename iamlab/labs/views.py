@@ -566,8 +566,8 @@ def _quiz_page(
             "topic": TOPICS.get(quiz.topic, quiz.topic),
             "cards": cards,
             "mode": mode,
-            "solved": sum(1 for c in cards if c.progress.solved),
-            "score": sum(c.progress.points for c in cards),
+            "tally": practice.tally(_user(request), quiz, mode),
+            "count": len(cards),
             "most": quiz.spec().most,
             "show_after": practice.SHOW_ANSWER_AFTER,
         },
@@ -602,8 +602,13 @@ def quiz_act(request: HttpRequest, slug: str, qid: str, act: str) -> HttpRespons
             "card": card,
             "mode": mode,
             "show_after": practice.SHOW_ANSWER_AFTER,
+            # The header's count comes along, swapped out of band: it moves as answers come in.
+            "tally": practice.tally(user, quiz, mode),
+            "count": len(questions),
+            "most": quiz.spec().most,
+            "oob": True,
         }
-        return render(request, "labs/quiz.html#question", context)
+        return render(request, "labs/quiz.html#answered", context)
     if card.malformed:
         return _quiz_page(request, quiz, questions, mode, refused=card)
     return redirect(f"{reverse('labs:quiz', args=[slug])}?mode={mode}#q-{qid}")

@@ -179,7 +179,7 @@ def test_checkpoint_keeps_one_variant_and_takes_points_for_tries_and_hints() -> 
         return client.post(target, data, HTTP_HX_REQUEST="true").content.decode()
 
     first = client.get(url + "?mode=checkpoint").content.decode()
-    assert 'data-testid="quiz-score">0</strong> of 28 points' in first
+    assert 'data-testid="quiz-score">checkpoint not attempted</span> (worth 28 points)' in first
     # No new variant in a checkpoint: the variant is the learner's own and fixed.
     target = reverse("labs:quiz_act", args=["groups", "groups-per-user", "new"])
     assert client.post(target, {"mode": "checkpoint"}).status_code == 404
