@@ -19,16 +19,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from iamlab.policy import RequestError, StsDenied
 from iamlab.sandbox import models, sessions
-from iamlab.sandbox.world import World
+from iamlab.sandbox.place import Place, in_sandbox
 from iamlab.web import NUL_ERROR, is_htmx_swap, nul_in
 
 from . import ec2 as ec2_flow
 from . import forms, signin
-
-
-def owned_sandbox(request: HttpRequest, sb: int) -> models.Sandbox:
-    """The signed-in person's sandbox; anyone else's id is a 404."""
-    return get_object_or_404(models.Sandbox.owned_by(request.user), pk=sb)
 
 
 def _next(request: HttpRequest, default: str) -> str:
@@ -58,10 +53,11 @@ def _sessions(sandbox: models.Sandbox) -> list[models.StsSession]:
 
 @login_required
 @require_GET
-def hub(request: HttpRequest, sb: int) -> HttpResponse:
-    sandbox = owned_sandbox(request, sb)
-    world = World.for_sandbox(sandbox)
-    who = sessions.current(sandbox, world)
+@in_sandbox
+def hub(request: HttpRequest, place: Place) -> HttpResponse:
+    sandbox = place.sandbox
+    world = place.world
+    who = place.who
     return render(
         request,
         "flows/hub.html",
@@ -78,10 +74,11 @@ def hub(request: HttpRequest, sb: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def act(request: HttpRequest, sb: int) -> HttpResponse:
+@in_sandbox
+def act(request: HttpRequest, place: Place) -> HttpResponse:
     """Become an identity (a session, the one a session started from, or nobody)."""
-    sandbox = owned_sandbox(request, sb)
-    world = World.for_sandbox(sandbox)
+    sandbox = place.sandbox
+    world = place.world
     key = request.POST.get("key", "")
     try:
         who = sessions.act_as(sandbox, world, key)
@@ -97,8 +94,9 @@ def act(request: HttpRequest, sb: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def clock(request: HttpRequest, sb: int) -> HttpResponse:
-    sandbox = owned_sandbox(request, sb)
+@in_sandbox
+def clock(request: HttpRequest, place: Place) -> HttpResponse:
+    sandbox = place.sandbox
     step = request.POST.get("seconds", "")
     allowed = {str(seconds): label for label, seconds in sessions.CLOCK_STEPS}
     if request.POST.get("reset"):
@@ -114,8 +112,9 @@ def clock(request: HttpRequest, sb: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def forget(request: HttpRequest, sb: int, pk: int) -> HttpResponse:
-    sandbox = owned_sandbox(request, sb)
+@in_sandbox
+def forget(request: HttpRequest, place: Place, pk: int) -> HttpResponse:
+    sandbox = place.sandbox
     row = get_object_or_404(models.StsSession.objects.filter(sandbox=sandbox), pk=pk)
     if sandbox.acting_as == row.key:
         sandbox.acting_as = row.origin
@@ -130,9 +129,10 @@ def forget(request: HttpRequest, sb: int, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def sign_in(request: HttpRequest, sb: int) -> HttpResponse:
+@in_sandbox
+def sign_in(request: HttpRequest, place: Place) -> HttpResponse:
     """Sign in as the root user, as an IAM user in the console, or use a user's access key."""
-    sandbox = owned_sandbox(request, sb)
+    sandbox = place.sandbox
     accounts = list(models.Account.objects.filter(sandbox=sandbox))
     data = request.POST if request.method == "POST" else request.GET
     how = data.get("how", "user") if data.get("how") in ("root", "user", "key") else "user"
@@ -157,7 +157,7 @@ def sign_in(request: HttpRequest, sb: int) -> HttpResponse:
         else:
             result = signin.sign_in_user(sandbox, account, user_name, code, passkey)
         if result.key:
-            world = World.for_sandbox(sandbox)
+            world = place.world
             who = sessions.act_as(sandbox, world, result.key)
             messages.success(request, f"Signed in: you are now {who.label}.")
             return redirect(_next(request, reverse("flows:hub", args=[sandbox.pk])))
@@ -191,11 +191,12 @@ def _denied_context(denied: StsDenied) -> dict[str, Any]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def assume_role(request: HttpRequest, sb: int) -> HttpResponse:
+@in_sandbox
+def assume_role(request: HttpRequest, place: Place) -> HttpResponse:
     """``aws sts assume-role`` as whoever the learner is now."""
-    sandbox = owned_sandbox(request, sb)
-    world = World.for_sandbox(sandbox)
-    who = sessions.current(sandbox, world)
+    sandbox = place.sandbox
+    world = place.world
+    who = place.who
     initial = {"session_name": "iamlab-cli", "role": request.GET.get("role", "")}
     form = forms.AssumeRoleForm(sandbox, request.POST or None, initial=initial)
     context: dict[str, Any] = {"sandbox": sandbox, "who": who, "form": form}
@@ -253,11 +254,12 @@ def _history(sandbox: models.Sandbox, origin: str) -> list[models.StsSession]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def switch_role(request: HttpRequest, sb: int) -> HttpResponse:
+@in_sandbox
+def switch_role(request: HttpRequest, place: Place) -> HttpResponse:
     """The console's Switch Role: always authorized with the identity you signed in as."""
-    sandbox = owned_sandbox(request, sb)
-    world = World.for_sandbox(sandbox)
-    who = sessions.current(sandbox, world)
+    sandbox = place.sandbox
+    world = place.world
+    who = place.who
     # The console uses your original credentials to switch, even from a role
     # (id_roles_use_switch-role-console.html).
     signed_in = sessions.identity_for(sandbox, world, who.back_to) if who.session else who
@@ -340,11 +342,12 @@ def _console_session_name(who: sessions.Identity) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def ec2(request: HttpRequest, sb: int) -> HttpResponse:
+@in_sandbox
+def ec2(request: HttpRequest, place: Place) -> HttpResponse:
     """Launch an instance with a profile, read IMDS, and make the application's calls."""
-    sandbox = owned_sandbox(request, sb)
-    world = World.for_sandbox(sandbox)
-    who = sessions.current(sandbox, world)
+    sandbox = place.sandbox
+    world = place.world
+    who = place.who
     step = request.POST.get("step", "")
     form = forms.LaunchForm(sandbox, request.POST if step == "launch" else None)
     instances = list(

@@ -16,11 +16,10 @@ from django.views.decorators.http import require_http_methods
 
 from iamlab.policy import RequestError
 from iamlab.sandbox import models, sessions
-from iamlab.sandbox.world import World
+from iamlab.sandbox.place import Place, in_sandbox
 
 from . import federation
 from . import forms_federation as forms
-from .views import owned_sandbox
 
 _BROKER_POLICY = json.dumps(
     {
@@ -73,11 +72,12 @@ def _outcome_context(outcome: federation.Outcome) -> dict[str, Any]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def portal(request: HttpRequest, sb: int) -> HttpResponse:
+@in_sandbox
+def portal(request: HttpRequest, place: Place) -> HttpResponse:
     """The AWS access portal: an Identity Center user's accounts and permission sets."""
-    sandbox = owned_sandbox(request, sb)
-    world = World.for_sandbox(sandbox)
-    who = sessions.current(sandbox, world)
+    sandbox = place.sandbox
+    world = place.world
+    who = place.who
     org = models.Organization.objects.filter(sandbox=sandbox).first()
     enabled = org is not None and org.identity_center_enabled
     users = list(models.SsoUser.objects.filter(sandbox=sandbox))
@@ -124,12 +124,13 @@ def portal(request: HttpRequest, sb: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def saml(request: HttpRequest, sb: int) -> HttpResponse:
+@in_sandbox
+def saml(request: HttpRequest, place: Place) -> HttpResponse:
     """Sign in at the corporate identity provider, read (and edit) its SAML response, send it to
     AWS (AssumeRoleWithSAML)."""
-    sandbox = owned_sandbox(request, sb)
-    world = World.for_sandbox(sandbox)
-    who = sessions.current(sandbox, world)
+    sandbox = place.sandbox
+    world = place.world
+    who = place.who
     providers = federation.saml_providers(sandbox)
     initial: dict[str, Any] = {}
     if providers:
@@ -193,11 +194,12 @@ def saml(request: HttpRequest, sb: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def web_identity(request: HttpRequest, sb: int) -> HttpResponse:
+@in_sandbox
+def web_identity(request: HttpRequest, place: Place) -> HttpResponse:
     """A mobile or CI app trades a token from an identity provider for a role session."""
-    sandbox = owned_sandbox(request, sb)
-    world = World.for_sandbox(sandbox)
-    who = sessions.current(sandbox, world)
+    sandbox = place.sandbox
+    world = place.world
+    who = place.who
     oidc = federation.oidc_providers(sandbox)
     now = sandbox.now()
     initial: dict[str, Any] = {}
@@ -262,11 +264,12 @@ def web_identity(request: HttpRequest, sb: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def broker(request: HttpRequest, sb: int) -> HttpResponse:
+@in_sandbox
+def broker(request: HttpRequest, place: Place) -> HttpResponse:
     """A broker (an IAM user) calls GetFederationToken for a corporate user."""
-    sandbox = owned_sandbox(request, sb)
-    world = World.for_sandbox(sandbox)
-    who = sessions.current(sandbox, world)
+    sandbox = place.sandbox
+    world = place.world
+    who = place.who
     initial: dict[str, Any] = {"policy": _BROKER_POLICY}
     holder = federation.token_holder(sandbox, who)
     if holder is not None and holder[0] is not None:
@@ -314,11 +317,12 @@ def broker(request: HttpRequest, sb: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def session_token(request: HttpRequest, sb: int) -> HttpResponse:
+@in_sandbox
+def session_token(request: HttpRequest, place: Place) -> HttpResponse:
     """Temporary credentials for an IAM user (or the root user), with or without MFA."""
-    sandbox = owned_sandbox(request, sb)
-    world = World.for_sandbox(sandbox)
-    who = sessions.current(sandbox, world)
+    sandbox = place.sandbox
+    world = place.world
+    who = place.who
     holder = federation.token_holder(sandbox, who)
     devices = federation.mfa_devices(sandbox, holder[0], holder[1]) if holder else []
     form = forms.SessionTokenForm(

@@ -33,10 +33,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from iamlab.policy import Evaluation, RequestError, StsDenied, catalog
 from iamlab.sandbox import models, rules, sessions
+from iamlab.sandbox.place import Place, in_sandbox
 from iamlab.sandbox.world import Check, PrincipalInfo, World
 
 from .forms_more import CrossAccountForm, FunctionCallForm, RunFunctionForm
-from .views import owned_sandbox
 
 LAMBDA = "lambda.amazonaws.com"
 # Whose policies a layer of a cross-account evaluation belongs to.
@@ -202,11 +202,12 @@ def through_resource(
 
 @login_required
 @require_GET
-def cross_account(request: HttpRequest, sb: int) -> HttpResponse:
+@in_sandbox
+def cross_account(request: HttpRequest, place: Place) -> HttpResponse:
     """Two ways into another account, side by side: a role, or a resource-based policy."""
-    sandbox = owned_sandbox(request, sb)
-    world = World.for_sandbox(sandbox)
-    who = sessions.current(sandbox, world)
+    sandbox = place.sandbox
+    world = place.world
+    who = place.who
     example = _example(sandbox)
     submitted = "caller" in request.GET
     mine = {} if submitted else _current_caller(sandbox, who)
@@ -348,11 +349,12 @@ def _object_or_404(qs: Any, value: str | None) -> Any:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def services(request: HttpRequest, sb: int) -> HttpResponse:
+@in_sandbox
+def services(request: HttpRequest, place: Place) -> HttpResponse:
     """A Lambda function runs as its execution role; PassRole; service-linked roles."""
-    sandbox = owned_sandbox(request, sb)
-    world = World.for_sandbox(sandbox)
-    who = sessions.current(sandbox, world)
+    sandbox = place.sandbox
+    world = place.world
+    who = place.who
     functions = models.Resource.objects.filter(sandbox=sandbox, kind="lambda").select_related(
         "account", "role"
     )

@@ -34,6 +34,7 @@ from iamlab.web import NUL_ERROR, has_nul, is_htmx_swap, nul_in
 from . import authz, demo, forms, jobs, models, pages, rules, services, sessions
 from .actions import ACTIONS, PROTECTED
 from .kinds import KINDS, Kind
+from .place import Place, in_sandbox
 from .world import DEFAULT_SESSION_NAME, Check, World
 
 
@@ -41,10 +42,6 @@ def _user(request: HttpRequest) -> User:
     user = request.user
     assert isinstance(user, User)  # login_required
     return user
-
-
-def _sandbox(request: HttpRequest, sb: int) -> models.Sandbox:
-    return get_object_or_404(models.Sandbox.owned_by(request.user), pk=sb)
 
 
 def _kind(kind: str) -> Kind:
@@ -99,17 +96,19 @@ def add_example_corp(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def overview(request: HttpRequest, sb: int) -> HttpResponse:
-    sandbox = _sandbox(request, sb)
+@in_sandbox
+def overview(request: HttpRequest, place: Place) -> HttpResponse:
+    sandbox = place.sandbox
     context = {"sandbox": sandbox, **pages.overview(sandbox)}
     return render(request, "sandbox/overview.html", context)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def sandbox_settings(request: HttpRequest, sb: int) -> HttpResponse:
+@in_sandbox
+def sandbox_settings(request: HttpRequest, place: Place) -> HttpResponse:
     """Rename a sandbox or change its description."""
-    sandbox = _sandbox(request, sb)
+    sandbox = place.sandbox
     form = forms.SandboxCreateForm(request.POST or None, instance=sandbox, owner=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -125,8 +124,9 @@ def sandbox_settings(request: HttpRequest, sb: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def sandbox_delete(request: HttpRequest, sb: int) -> HttpResponse:
-    sandbox = _sandbox(request, sb)
+@in_sandbox
+def sandbox_delete(request: HttpRequest, place: Place) -> HttpResponse:
+    sandbox = place.sandbox
     if request.method == "POST":
         sandbox.delete()
         messages.success(request, f"Deleted the sandbox {sandbox.name}.")
@@ -152,9 +152,10 @@ ACTION_ERROR = "sandbox-action-error"
 
 @login_required
 @require_GET
-def object_list(request: HttpRequest, sb: int, kind: str) -> HttpResponse:
+@in_sandbox
+def object_list(request: HttpRequest, place: Place, kind: str) -> HttpResponse:
     """Every object of one kind, filtered by name and a page at a time."""
-    sandbox = _sandbox(request, sb)
+    sandbox = place.sandbox
     spec = _kind(kind)
     query = request.GET.get("q", "").strip()
     qs = spec.listed(sandbox)
@@ -177,8 +178,9 @@ def object_list(request: HttpRequest, sb: int, kind: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def object_create(request: HttpRequest, sb: int, kind: str) -> HttpResponse:
-    sandbox = _sandbox(request, sb)
+@in_sandbox
+def object_create(request: HttpRequest, place: Place, kind: str) -> HttpResponse:
+    sandbox = place.sandbox
     spec = _kind(kind)
     if spec.needs_org and not models.Organization.objects.filter(sandbox=sandbox).exists():
         messages.error(
@@ -216,8 +218,9 @@ def object_create(request: HttpRequest, sb: int, kind: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def object_page(request: HttpRequest, sb: int, kind: str, pk: int) -> HttpResponse:
-    sandbox = _sandbox(request, sb)
+@in_sandbox
+def object_page(request: HttpRequest, place: Place, kind: str, pk: int) -> HttpResponse:
+    sandbox = place.sandbox
     spec = _kind(kind)
     obj = _object(sandbox, spec, pk)
     blocked = spec.why_not_edit(obj)
@@ -281,8 +284,9 @@ def object_page(request: HttpRequest, sb: int, kind: str, pk: int) -> HttpRespon
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def object_delete(request: HttpRequest, sb: int, kind: str, pk: int) -> HttpResponse:
-    sandbox = _sandbox(request, sb)
+@in_sandbox
+def object_delete(request: HttpRequest, place: Place, kind: str, pk: int) -> HttpResponse:
+    sandbox = place.sandbox
     spec = _kind(kind)
     obj = _object(sandbox, spec, pk)
     blocked = spec.why_not_delete(obj)
@@ -312,8 +316,11 @@ def object_delete(request: HttpRequest, sb: int, kind: str, pk: int) -> HttpResp
 
 @login_required
 @require_POST
-def object_action(request: HttpRequest, sb: int, kind: str, pk: int, action: str) -> HttpResponse:
-    sandbox = _sandbox(request, sb)
+@in_sandbox
+def object_action(
+    request: HttpRequest, place: Place, kind: str, pk: int, action: str
+) -> HttpResponse:
+    sandbox = place.sandbox
     spec = _kind(kind)
     obj = _object(sandbox, spec, pk)
     handler = ACTIONS.get(kind, {}).get(action)
@@ -364,9 +371,9 @@ _TYPES = {t.value: t for t in PolicyType}
 
 @login_required
 @require_POST
-def validate(request: HttpRequest, sb: int) -> HttpResponse:
+@in_sandbox
+def validate(request: HttpRequest, place: Place) -> HttpResponse:
     """Findings for one policy box (htmx): ``field`` names the box, ``type`` its policy type."""
-    _sandbox(request, sb)
     field = request.POST.get("field", "")
     type_ = _TYPES.get(request.POST.get("type", ""))
     if type_ is None or not field.replace("_", "").isalnum():
@@ -457,12 +464,13 @@ def _principal_choices(
 
 @login_required
 @require_GET
-def access_check(request: HttpRequest, sb: int) -> HttpResponse:
+@in_sandbox
+def access_check(request: HttpRequest, place: Place) -> HttpResponse:
     """The simulator on the sandbox: a principal, an action, a resource and context keys."""
-    sandbox = _sandbox(request, sb)
-    world = World.for_sandbox(sandbox)
+    sandbox = place.sandbox
+    world = place.world
     data, errors, context = _question(request)
-    who = sessions.current(sandbox, world)
+    who = place.who
     if not data["principal"] and who.kind in ("root", "user", "session"):
         data["principal"] = who.principal_key  # you ask as whoever you are now
     result = None
@@ -535,10 +543,11 @@ def access_check(request: HttpRequest, sb: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def who_can(request: HttpRequest, sb: int) -> HttpResponse:
+@in_sandbox
+def who_can(request: HttpRequest, place: Place) -> HttpResponse:
     """Every principal in the sandbox allowed to do one action on one resource, and why."""
-    sandbox = _sandbox(request, sb)
-    world = World.for_sandbox(sandbox)
+    sandbox = place.sandbox
+    world = place.world
     data, errors, context = _question(request)
     found = None
     if context is not None and not errors:
@@ -592,9 +601,10 @@ MAX_IMPORT_BYTES = 50 * 1024 * 1024
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def import_account(request: HttpRequest, sb: int) -> HttpResponse:
+@in_sandbox
+def import_account(request: HttpRequest, place: Place) -> HttpResponse:
     """Upload (or paste) what ``aws iam get-account-authorization-details`` prints."""
-    sandbox = _sandbox(request, sb)
+    sandbox = place.sandbox
     form = forms.ImportForm(request.POST or None, request.FILES or None)
     problem = None
     if request.method == "POST" and form.is_valid():
@@ -668,9 +678,10 @@ def job_page(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 
 @login_required
 @require_GET
-def export_account(request: HttpRequest, sb: int, pk: int) -> HttpResponse:
+@in_sandbox
+def export_account(request: HttpRequest, place: Place, pk: int) -> HttpResponse:
     """The account in the shape ``get-account-authorization-details`` prints, as a download."""
-    sandbox = _sandbox(request, sb)
+    sandbox = place.sandbox
     account = get_object_or_404(models.Account.objects.filter(sandbox=sandbox), pk=pk)
     body = json.dumps(authz.export_account(account), indent=2)
     response = HttpResponse(body, content_type="application/json")

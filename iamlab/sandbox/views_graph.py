@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
@@ -32,6 +32,7 @@ from iamlab.web import is_htmx_swap
 
 from . import models, sessions
 from .graphing import access_graph
+from .place import Place, in_sandbox
 from .world import PolicySource, World
 
 # The object page of each kind of node, from the sandbox key the graph keeps ("user:12").
@@ -62,14 +63,9 @@ PARTS = {
 }
 
 
-def _sandbox(request: HttpRequest, sb: int) -> models.Sandbox:
-    return get_object_or_404(models.Sandbox.owned_by(request.user), pk=sb)
-
-
-def _graph_of(request: HttpRequest, sb: int) -> tuple[models.Sandbox, World, AccessGraph]:
-    """The signed-in person's sandbox (404 for anyone else's), its World and its graph."""
-    sandbox = _sandbox(request, sb)
-    return sandbox, World.for_sandbox(sandbox), access_graph(sandbox)
+def _graph_of(place: Place) -> tuple[models.Sandbox, World, AccessGraph]:
+    """The sandbox a view works in, its World and its graph."""
+    return place.sandbox, place.world, access_graph(place.sandbox)
 
 
 def object_url(sandbox: models.Sandbox, node: Node) -> str | None:
@@ -188,8 +184,9 @@ def _node_choices(graph: AccessGraph) -> list[tuple[str, list[tuple[str, str]]]]
 
 @login_required
 @require_GET
-def graph_page(request: HttpRequest, sb: int) -> HttpResponse:
-    sandbox, world, graph = _graph_of(request, sb)
+@in_sandbox
+def graph_page(request: HttpRequest, place: Place) -> HttpResponse:
+    sandbox, world, graph = _graph_of(place)
     q = read_question(request.GET, graph, world)
     path: list[Edge] | None = None
     no_path = False
@@ -384,8 +381,9 @@ def _node_from(request: HttpRequest, graph: AccessGraph) -> str:
 
 @login_required
 @require_GET
-def graph_node(request: HttpRequest, sb: int) -> HttpResponse:
-    sandbox, world, graph = _graph_of(request, sb)
+@in_sandbox
+def graph_node(request: HttpRequest, place: Place) -> HttpResponse:
+    sandbox, world, graph = _graph_of(place)
     context = _panel_context(sandbox, world, graph, _node_from(request, graph))
     return render(request, "sandbox/graph_node.html", context)
 
@@ -449,8 +447,9 @@ def actions_of(sandbox: models.Sandbox, world: World, key: str) -> list[ServiceA
 
 @login_required
 @require_GET
-def graph_node_actions(request: HttpRequest, sb: int) -> HttpResponse:
-    sandbox, world, graph = _graph_of(request, sb)
+@in_sandbox
+def graph_node_actions(request: HttpRequest, place: Place) -> HttpResponse:
+    sandbox, world, graph = _graph_of(place)
     node = graph.nodes[_node_from(request, graph)]
     rows = actions_of(sandbox, world, node.ref) if node.ref else []
     return render(
@@ -472,10 +471,11 @@ _TYPES = {
 
 @login_required
 @require_GET
-def graph_export(request: HttpRequest, sb: int, fmt: str) -> HttpResponse:
+@in_sandbox
+def graph_export(request: HttpRequest, place: Place, fmt: str) -> HttpResponse:
     if fmt not in _TYPES:
         raise Http404("Export as svg, png, dot or json.")
-    sandbox, world, graph = _graph_of(request, sb)
+    sandbox, world, graph = _graph_of(place)
     q = read_question(request.GET, graph, world)
     if fmt == "json":
         keep = None
@@ -568,8 +568,9 @@ def part_nodes(sandbox: models.Sandbox, graph: AccessGraph, part: str) -> tuple[
 
 @login_required
 @require_GET
-def graph_part(request: HttpRequest, sb: int, part: str) -> HttpResponse:
-    sandbox = _sandbox(request, sb)
+@in_sandbox
+def graph_part(request: HttpRequest, place: Place, part: str) -> HttpResponse:
+    sandbox = place.sandbox
     graph = access_graph(sandbox)
     focus, depth = part_nodes(sandbox, graph, part)
     v = draw.view(graph, focus=focus, depth=depth, limit=60)
