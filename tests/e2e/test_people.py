@@ -31,4 +31,4 @@ def test_sign_up_as_a_student_with_the_keyboard(live_server, page: Page):
     expect(page.get_by_test_id("account-name")).to_have_text("keyboard-kim")
     expect(page.get_by_test_id("instructor-badge")).to_have_count(0)
     expect(page.get_by_test_id("flash")).to_contain_text("Welcome, keyboard-kim")
-    expect(page).to_have_url(f"{live_server.url}/")
+    expect(page).to_have_url(f"{live_server.url}/labs/course/")  # a learner's home
