@@ -11,6 +11,7 @@ are (:class:`iamlab.labs.yamlsource.Problem`).
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +24,16 @@ from .course import UNITS
 from .text import markdown
 from .yamlsource import Problem
 
-__all__ = ["GLOSSARY_FILE", "Primer", "PrimerInvalid", "Term", "glossary", "primer", "primers"]
+__all__ = [
+    "GLOSSARY_FILE",
+    "Primer",
+    "PrimerInvalid",
+    "Term",
+    "glossary",
+    "link_terms",
+    "primer",
+    "primers",
+]
 
 GLOSSARY_FILE = "glossary.yaml"
 SEED_PAGE = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id.html"
@@ -73,7 +83,7 @@ class Primer:
 
     @property
     def html(self) -> SafeString:
-        return markdown(self.body)
+        return link_terms(markdown(self.body))
 
     @property
     def seed_links(self) -> list[tuple[str, str]]:
@@ -195,3 +205,72 @@ def primers() -> dict[str, Primer]:
 
 def primer(unit: str) -> Primer | None:
     return primers().get(unit)
+
+
+_TAG = re.compile(r"(<[^>]+>)")
+
+
+@functools.cache
+def _term_pattern() -> tuple[re.Pattern[str] | None, dict[str, Term]]:
+    """One pattern for every glossary term's words, longest first ("Role session" before
+    "Role"), and the term each lower-cased phrase stands for."""
+    by_phrase: dict[str, Term] = {}
+    for term in glossary().values():
+        phrase = term.term.split(" (")[0].strip()
+        if len(phrase) >= 3:
+            by_phrase.setdefault(phrase.lower(), term)
+    if not by_phrase:
+        return None, {}
+    words = sorted(by_phrase, key=len, reverse=True)
+    pattern = re.compile(
+        r"(?<![\w:/-])(" + "|".join(re.escape(w) for w in words) + r")(?![\w-])", re.IGNORECASE
+    )
+    return pattern, by_phrase
+
+
+def link_terms(html: str) -> SafeString:
+    """``html`` (safe, from :func:`markdown`) with the first mention of each glossary term
+    linked to its entry, its meaning in the link's title. Text inside tags, code and links is
+    left alone."""
+    from django.urls import reverse
+    from django.utils.html import escape
+
+    pattern, by_phrase = _term_pattern()
+    if pattern is None:
+        return mark_safe(html)  # noqa: S308 - already safe HTML
+    page = reverse("labs:glossary")
+    seen: set[str] = set()
+    out: list[str] = []
+    skip = 0  # inside <code> or <a>
+    for part in _TAG.split(html):
+        if part.startswith("<"):
+            name = part[1:].split()[0].rstrip(">").lower() if len(part) > 2 else ""
+            if name in ("code", "a", "pre"):
+                skip += 1
+            elif name in ("/code", "/a", "/pre"):
+                skip = max(0, skip - 1)
+            out.append(part)
+            continue
+        if skip:
+            out.append(part)
+            continue
+
+        def one(match: re.Match[str]) -> str:
+            term = by_phrase[match.group(1).lower()]
+            if term.key in seen:
+                return match.group(0)
+            seen.add(term.key)
+            return (
+                f'<a class="term" href="{page}#term-{term.key}" title="{escape(term.text)}">'
+                f"{match.group(0)}</a>"
+            )
+
+        out.append(pattern.sub(one, part))
+    return mark_safe("".join(out))  # noqa: S308 - escaped text, our own tags
+
+
+def forget() -> None:
+    """Read the primers and the glossary again on next use (tests, and a changed folder)."""
+    glossary.cache_clear()
+    primers.cache_clear()
+    _term_pattern.cache_clear()

@@ -6,6 +6,7 @@ app_name = "labs"
 urlpatterns = [
     path("", views.lab_list, name="list"),
     path("course/", views_course.course_map, name="course"),
+    path("course/glossary/", views_course.glossary_page, name="glossary"),
     path("course/<slug:key>/", views_course.unit_page, name="unit"),
     path("join/", views.join_class, name="join"),
     path("classes/", views.class_list, name="classes"),

@@ -27,7 +27,7 @@ from iamlab.people.roles import instructor_required
 from iamlab.sandbox import jobs
 from iamlab.web import RefusesNul, has_nul, is_htmx_swap
 
-from . import classes, content, practice, runs, uploads
+from . import classes, content, practice, primers, runs, uploads
 from .goals import GoalResult
 from .loading import LoadFailed, export_zip, load, read_upload
 from .models import (
@@ -94,7 +94,7 @@ def _scenario_context(
     return {
         "scenario": scenario,
         "topic": TOPICS.get(scenario.topic, scenario.topic),
-        "story": markdown(scenario.story),
+        "story": primers.link_terms(markdown(scenario.story)),
         "walkthrough": markdown(scenario.walkthrough)
         if content.can_see_solutions(request.user, scenario) and scenario.walkthrough
         else "",

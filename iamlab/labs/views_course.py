@@ -50,6 +50,13 @@ def course_map(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_GET
+def glossary_page(request: HttpRequest) -> HttpResponse:
+    """Every term that trips beginners, each with the seed section it comes from."""
+    terms = sorted(primers.glossary().values(), key=lambda t: t.term.lower())
+    return render(request, "labs/glossary.html", {"terms": terms})
+
+
 @login_required
 @require_GET
 def unit_page(request: HttpRequest, key: str) -> HttpResponse:

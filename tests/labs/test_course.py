@@ -50,12 +50,10 @@ def primer_folder(tmp_path: Path) -> Iterator[Path]:
     folder.mkdir()
     (folder / "glossary.yaml").write_text(GLOSSARY)
     (folder / "groups.yaml").write_text(GROUPS_PRIMER)
-    primers.primers.cache_clear()
-    primers.glossary.cache_clear()
+    primers.forget()
     with override_settings(IAMLAB_PRIMERS=folder):
         yield folder
-    primers.primers.cache_clear()
-    primers.glossary.cache_clear()
+    primers.forget()
 
 
 def _units(html: str) -> list[str]:
@@ -185,8 +183,7 @@ def _glossary(folder: Path) -> Path:
 
 @pytest.mark.skipif(not SHIPPED_PRIMERS.is_dir(), reason="no primers shipped yet")
 def test_every_unit_has_a_shipped_primer_that_reads() -> None:
-    primers.primers.cache_clear()
-    primers.glossary.cache_clear()
+    primers.forget()
     shipped = primers.primers()
     assert set(shipped) == {u.key for u in course.UNITS}
     for key, primer in shipped.items():
@@ -263,3 +260,19 @@ def test_a_sandbox_of_no_lab_has_no_lab_panel() -> None:
     client, sam = signed_in("sam")
     sandbox = Sandbox.objects.create(owner=sam, name="Mine")
     assert 'data-testid="lab-panel"' not in client.get(sandbox.get_absolute_url()).content.decode()
+
+
+def test_terms_link_to_the_glossary_where_they_first_appear(primer_folder: Path) -> None:
+    html = primers.link_terms(
+        "<p>A principal assumes a role. Another principal. <code>role</code> "
+        '<a href="https://x">a role</a></p>'
+    )
+    assert html.count('class="term"') == 2  # principal and role, each once
+    assert '<a class="term" href="/labs/course/glossary/#term-principal"' in html
+    assert 'title="Who makes a request &lt;b&gt;to AWS&lt;/b&gt;."' in html  # escaped
+    assert "<code>role</code>" in html  # code is left alone
+    assert '<a href="https://x">a role</a>' in html  # so are links
+    client, _ = signed_in("sam")
+    page = client.get(reverse("labs:glossary")).content.decode()
+    assert 'id="term-principal"' in page
+    assert 'id="term-role"' in page
