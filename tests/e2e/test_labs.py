@@ -111,14 +111,28 @@ def test_an_instructor_loads_a_lab_and_a_student_solves_it(
     # The quiz, in checkpoint mode: a wrong try, then the right answer, in place.
     page.get_by_test_id("quiz-groups").click()
     page.get_by_test_id("checkpoint-mode").click()
+    expect(page.get_by_test_id("quiz-score")).to_have_text("checkpoint not attempted")
     number = page.get_by_test_id("question-groups-per-user")
     number.get_by_label("Your answer (groups)").fill("5")
     number.get_by_role("button", name="Check").click()
-    expect(page.get_by_test_id("feedback-groups-per-user")).to_contain_text("Not quite")
+    expect(page.get_by_test_id("feedback-groups-per-user")).to_contain_text(
+        "Not 5 groups: the answer is more than that."
+    )
+    expect(page.get_by_test_id("quiz-score")).to_have_text("0")  # tried: now a score
     number.get_by_label("Your answer (groups)").fill("10")
     number.get_by_role("button", name="Check").click()
     expect(page.get_by_test_id("feedback-groups-per-user")).to_contain_text("Right.")
     expect(page.get_by_test_id("question-groups-per-user")).to_contain_text("earned 3 points")
+    # The header's count moved with the answer, without reloading the page.
+    expect(page.get_by_test_id("quiz-progress")).to_contain_text("1 of 7 answered right")
+    expect(page.get_by_test_id("quiz-score")).to_have_text("3")
+    # A wrong decision says what it overlooks: the Deny statement that matches.
+    decision = page.get_by_test_id("question-deny-in-one-group")
+    decision.get_by_label("Allowed").check()
+    decision.get_by_role("button", name="Check").click()
+    expect(page.get_by_test_id("feedback-deny-in-one-group")).to_contain_text(
+        "You chose “Allowed”: look again at Statement 1 (ContractorsNoIam)"
+    )
     # An engine-graded question: whatever the variant, the engine's own answer is right.
     decision = page.get_by_test_id("question-deny-in-one-group")
     decision.get_by_label("Denied explicitly (a Deny statement applies)").check()
@@ -129,7 +143,8 @@ def test_an_instructor_loads_a_lab_and_a_student_solves_it(
     page.context.clear_cookies()
     sign_in(page, class_url, "tess")
     expect(page.get_by_test_id("progress-table")).to_contain_text("Solved")
-    expect(page.get_by_test_id("quiz-table")).to_contain_text("Checkpoint 7/28 points")
+    # 3 + 3: each of the two questions cost one wrong try.
+    expect(page.get_by_test_id("quiz-table")).to_contain_text("Checkpoint 6/28 points")
 
 
 def test_a_folder_upload_an_assigned_quiz_and_engine_graded_answers(
