@@ -9,13 +9,14 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from iamlab.labs.loading import load, read_path
+from iamlab.labs.loading import load, read_path, read_quizzes
 from iamlab.labs.models import LabRun
 from iamlab.sandbox.models import InlinePolicy
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-GROUPS = Path(__file__).resolve().parents[2] / "fixtures" / "scenarios" / "groups"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+GROUPS = FIXTURES / "scenarios" / "groups"
 SHOTS = Path("/tmp/iamlab-course-shots")
 
 
@@ -26,7 +27,8 @@ def shot(page: Page, name: str) -> None:
 
 
 def test_a_new_student_goes_from_sign_up_to_a_debriefed_lab(live_server, page: Page) -> None:
-    load(read_path(GROUPS))
+    quizzes = read_quizzes(FIXTURES / "quizzes")
+    load(read_path(GROUPS), quizzes={"groups": quizzes["groups"]})
     page.goto(f"{live_server.url}/accounts/sign-up/")
     page.get_by_label("Username").fill("newbie")
     page.get_by_label("Email").fill("newbie@example.com")
@@ -75,5 +77,16 @@ def test_a_new_student_goes_from_sign_up_to_a_debriefed_lab(live_server, page: P
     expect(debrief).to_contain_text("What it shows")
     expect(page.get_by_test_id("debrief-walkthrough")).to_be_visible()
     shot(page, "4-debrief")
-    page.get_by_role("link", name="Back to your course").click()
-    expect(page.get_by_test_id("unit-state-groups")).to_contain_text("Solved")
+    # Next in the course: the unit's quiz, where a wrong answer says why it is wrong.
+    expect(page.get_by_test_id("debrief-next")).to_contain_text("User groups")
+    page.get_by_test_id("debrief-next").click()
+    expect(page.get_by_role("heading", name="User groups", level=1)).to_be_visible()
+    question = page.locator("form:has([data-testid=answer-group-as-principal])")
+    question.get_by_label(
+        "Yes, with its group ARN, and every member may then assume the role."
+    ).check()
+    page.get_by_test_id("answer-group-as-principal").click()
+    feedback = page.get_by_test_id("feedback-group-as-principal")
+    expect(feedback).to_contain_text("Not quite")
+    expect(feedback).to_contain_text("A group is not a principal")
+    shot(page, "5-quiz-wrong-answer")
