@@ -1,5 +1,5 @@
 """Labs benchmark: loading the shipped scenarios and quiz banks, the labs and quiz pages, and
-the answers that cost the most to grade.
+the answers that cost the most to grade; and the course map, a unit's page and the glossary.
 
 Workload: every scenario of ``fixtures/scenarios/`` and bank of ``fixtures/quizzes/`` loaded
 into a fresh SQLite file database (each scenario's world and fixed world built in trial
@@ -89,7 +89,12 @@ def run(repeat: int) -> bool:
     student = get_user_model().objects.create_user("bench-student")
     client = Client()
     client.force_login(student)
-    pages = {"labs page": reverse("labs:list")}
+    pages = {
+        "labs page": reverse("labs:list"),
+        "course map": reverse("labs:course"),
+        "unit page (primer, diagram)": reverse("labs:unit", args=["federation"]),
+        "glossary": reverse("labs:glossary"),
+    }
     for quiz in Quiz.objects.all():
         url = reverse("labs:quiz", args=[quiz.slug])
         pages[f"quiz {quiz.slug}"] = url
