@@ -89,6 +89,9 @@ class LabRun(models.Model):
     # ids of the goals that held in the world as the lab gave it: the debrief tells what the
     # learner's changes made true. None for runs started before it was recorded.
     passing_at_start = models.JSONField(null=True, blank=True, default=None)
+    # The world as the lab gave it, as a fingerprint of its policies (labs.changes): the
+    # debrief says what the learner changed. None for runs started before it was recorded.
+    world_at_start = models.JSONField(null=True, blank=True, default=None)
 
     class Meta:
         constraints = [

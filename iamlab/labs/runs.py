@@ -10,7 +10,9 @@ from django.utils import timezone
 from iamlab.sandbox.locks import one_at_a_time
 from iamlab.sandbox.models import Sandbox
 from iamlab.sandbox.signals import one_bump
+from iamlab.sandbox.world import World
 
+from . import changes
 from .goals import GoalResult, check_goals
 from .models import LabRun, Scenario
 from .scenario import WORLD_FILE
@@ -52,7 +54,8 @@ def start(user: User, scenario: Scenario) -> LabRun:
     )
     check(run)
     run.passing_at_start = list(run.passing)
-    run.save(update_fields=["passing_at_start"])
+    run.world_at_start = changes.fingerprint(World.for_sandbox(sandbox))
+    run.save(update_fields=["passing_at_start", "world_at_start"])
     return run
 
 

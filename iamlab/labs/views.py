@@ -127,7 +127,15 @@ def _debrief(
     unit = next((u for u in course.UNITS if scenario.topic in u.topics), None)
     primer = primers.primer(unit.key) if unit is not None else None
     units = course.course_for(user, frozenset(primers.primers()))
+    changed: list[str] = []
+    if run is not None and run.world_at_start is not None and run.sandbox is not None:
+        from iamlab.sandbox.world import World
+
+        from .changes import described, fingerprint
+
+        changed = described(run.world_at_start, fingerprint(World.for_sandbox(run.sandbox)))
     return {
+        "changed": changed,
         # A learner who solved the lab reads the walkthrough here, beside their own solution.
         "walkthrough": markdown(scenario.walkthrough) if scenario.walkthrough else "",
         "made_true": made_true,

@@ -214,6 +214,10 @@ def test_a_solved_lab_debriefs_what_changed_the_concept_and_what_is_next(
         reverse("labs:check", args=["groups"]), HTTP_HX_REQUEST="true"
     ).content.decode()
     assert 'data-testid="debrief"' in html
+    # What the learner changed, in words: Joe's inline policy.
+    changed = html.split('data-testid="debrief-changes">')[1].split("</ul>")[0]
+    assert "IAM user joe (111122223333): " in changed
+    assert " changed." in changed
     failing_at_start = [g.says for g in groups_lab.goal_list() if g.id not in run.passing_at_start]
     made_true = html.split("Your changes made these true:")[1].split("</ul>")[0]
     assert all(says.replace("'", "&#x27;") in made_true for says in failing_at_start)
