@@ -30,6 +30,10 @@ def _safe_next(request: HttpRequest) -> str:
     """The ``next`` the form or the query string names, if it stays on this site."""
     target = request.POST.get(REDIRECT_FIELD) or request.GET.get(REDIRECT_FIELD, "")
     # A path on this site only: "999999" or "x" would be taken relative to the form's page.
+    # The home page is where the header's links start from, not a place to go back to: a
+    # learner who signs up or in there goes to the course, their home.
+    if target == "/":
+        return ""
     if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
@@ -41,6 +45,11 @@ class SignInView(LoginView):
     template_name = "people/sign_in.html"
     authentication_form = SignInForm
     redirect_authenticated_user = True  # a signed-in person goes on instead of signing in again
+
+    def get_redirect_url(self, request: HttpRequest | None = None) -> str:
+        # As for sign-up: "next=/" is where the header's link was, not where to go.
+        url = super().get_redirect_url(request)
+        return "" if url == "/" else url
 
     def form_invalid(self, form: Any) -> HttpResponse:
         form.focus_first_error()

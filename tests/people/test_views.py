@@ -276,3 +276,13 @@ def test_sign_up_with_a_next_that_is_not_a_path_goes_home(client, odd):
     client.logout()
     response = client.get(SIGN_UP, {"next": odd})
     assert response.status_code == HTTPStatus.OK
+
+
+def test_a_next_of_the_home_page_goes_to_the_course(client):
+    """The header's Sign up and Sign in links carry the page they are on; from the home page
+    that is "/", and a learner should land on the course, their home, instead."""
+    response = client.post(SIGN_UP, sign_up_form(next="/"))
+    assert response["Location"] == "/labs/course/"
+    client.logout()
+    response = client.post(SIGN_IN, {"username": "ada", "password": GOOD_PASSWORD, "next": "/"})
+    assert response["Location"] == "/labs/course/"
