@@ -280,3 +280,15 @@ def test_terms_link_to_the_glossary_where_they_first_appear(primer_folder: Path)
     page = client.get(reverse("labs:glossary")).content.decode()
     assert 'id="term-principal"' in page
     assert 'id="term-role"' in page
+
+
+def test_goal_texts_link_their_terms_to_the_glossary() -> None:
+    from iamlab.labs.loading import read_path
+
+    primers.forget()  # the shipped glossary
+    load(read_path(SHIPPED_PRIMERS.parent / "scenarios" / "switching-roles"))
+    client, _ = signed_in("sam")
+    client.post(reverse("labs:start", args=["switching-roles"]))
+    html = client.get(reverse("labs:scenario", args=["switching-roles"])).content.decode()
+    goal = html.split('data-testid="goal-tom-named-by-arn"')[1].split("</li>")[0]
+    assert '<a class="term" href="/labs/course/glossary/#term-trust-policy"' in goal
