@@ -15,16 +15,15 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import User
 
-from iamlab.graph import render as draw
-from iamlab.policy import PolicyType
 from iamlab.web import has_nul
 
+from .kinds.base import Kind
 from .models import Quiz, QuizProgress
-from .quiz import MOST_PATH_STEPS, NOBODY, SHOW_ANSWER_AFTER, Graded, Question, Variant
-from .worldquiz import grade_build, open_build
+from .quiz import SHOW_ANSWER_AFTER, Graded, Question, Variant
 
 __all__ = [
     "MODES",
@@ -40,7 +39,6 @@ __all__ = [
 ]
 
 MODES = ("practice", "checkpoint")
-ENGINE_KINDS = frozenset({"decision", "statement", "layer", "fix", "who", "path", "build"})
 
 
 @dataclass(frozen=True)
@@ -101,74 +99,32 @@ class Card:
         return self.variant.labels(self.variant.answer)
 
     @property
-    def option_notes(self) -> list[tuple[str, str, bool]]:
-        """A choice question, once answered or shown: each option (label, why, right)."""
-        notes = dict(self.variant.notes)
-        return [
-            (label, notes.get(v, ""), v in self.variant.answer) for v, label in self.variant.options
-        ]
+    def handler(self) -> Kind:
+        """The question's kind: its template, and what only that template reads."""
+        return self.question.handler
 
     @property
     def engine(self) -> bool:
         """Whether the policy engine, not an author's key, works out the answer."""
-        return self.question.kind in ENGINE_KINDS
+        return self.handler.engine
 
     @property
-    def slots(self) -> list[tuple[int, str]]:
-        """An ``order`` question: each place, with the step the learner last put there."""
-        last = self.current
-        return [(i + 1, last[i] if i < len(last) else "") for i in range(len(self.variant.options))]
-
-    @property
-    def path_slots(self) -> list[tuple[int, str]]:
-        """A ``path`` question: a place for each step of the way (room for the shortest way
-        and one more), with what the learner last chose there."""
-        last = [v for v in self.current if v != NOBODY]
-        example = [] if self.variant.answer == (NOBODY,) else self.variant.answer
-        count = min(MOST_PATH_STEPS, max(4, len(example) + 1, len(last)))
-        return [(i + 1, last[i] if i < len(last) else "") for i in range(count)]
-
-    @property
-    def picture(self) -> str:
-        """A path question: the access graph as SVG, a shortest way drawn (Graphviz escapes
-        every name in it); empty if Graphviz fails, the answer's words stand alone."""
-        if not self.variant.picture:
-            return ""
-        try:
-            return draw.svg(self.variant.picture)
-        except draw.RenderError:
-            return ""
-
-    @property
-    def start_label(self) -> str:
-        return dict(self.variant.options).get(self.variant.ends[0], self.variant.ends[0])
-
-    @property
-    def said_none(self) -> bool:
-        return NOBODY in self.current
-
-    @property
-    def fix_label(self) -> str:
-        """A ``fix`` question: what the learner rewrites, as the page names it."""
-        fix = self.variant.fix
-        if fix is None:
-            return ""
-        return {
-            PolicyType.BOUNDARY: "Your permissions boundary",
-            PolicyType.SCP: "Your SCP",
-            PolicyType.RESOURCE: "Your resource-based policy",
-            PolicyType.TRUST: "Your trust policy",
-        }.get(fix.layer, "Your policy")
-
-    @property
-    def draft(self) -> str:
-        """A ``fix`` question: the policy to edit (the learner's last try, or the broken one)."""
-        last = self.current
-        return str(last[0]) if last else self.variant.starter
+    def varies(self) -> bool:
+        """Practice: whether another variant differs from this one (other values, or its
+        options in another order)."""
+        return bool(self.question.data.get("vary")) or self.handler.reshuffles
 
     @property
     def malformed(self) -> bool:
         return self.graded is not None and not self.graded.counted
+
+    def __getattr__(self, name: str) -> Any:
+        """What only the template of the question's kind reads (``Kind.on_card``): a path's
+        places for the steps of a way, a fix's draft, ..."""
+        question = self.__dict__.get("question")
+        if question is None or name.startswith("_"):
+            raise AttributeError(name)
+        return question.handler.card_value(self, name)
 
 
 @dataclass(frozen=True)
@@ -264,11 +220,7 @@ def answer(
         return Card(question, shown.variant, shown.progress, refused, tuple(given))
     current = _acting(user, quiz, question, mode)
     progress = current.progress
-    if question.kind == "build":
-        graded = grade_build(progress.sandbox, current.variant.goals)
-        given = [graded.feedback] if graded.counted else []
-    else:
-        graded = question.grade(current.variant, given)
+    graded, given = question.handler.submit(current.variant, given, progress)
     if not graded.counted:
         return Card(question, current.variant, progress, graded, tuple(given))
     if not progress.solved:  # once right, more tries change nothing
@@ -299,8 +251,7 @@ def new_variant(user: User, quiz: Quiz, question: Question) -> Card:
 def open_sandbox(user: User, quiz: Quiz, question: Question, mode: str = "practice") -> Card:
     """A build task: the learner's own sandbox of the question's world."""
     current = _acting(user, quiz, question, mode)
-    if question.kind == "build":
-        open_build(user, quiz, question, current.progress)
+    question.handler.open_sandbox(user, quiz, question, current.progress)
     return current
 
 

@@ -600,7 +600,7 @@ def quiz_act(request: HttpRequest, slug: str, qid: str, act: str) -> HttpRespons
         card = practice.new_variant(user, quiz, question)
     elif act == "reveal":
         card = practice.reveal(user, quiz, question, mode)
-    elif act == "open" and question.kind == "build":
+    elif act == "open" and question.handler.opens_sandbox:
         card = practice.open_sandbox(user, quiz, question, mode)
     else:
         raise Http404(f"No action {act} in {mode} mode.")

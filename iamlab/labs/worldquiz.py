@@ -1,60 +1,39 @@
 """Questions about a world: "mark every principal that can do A on R", "can X reach Y? give
-the way" and build-to-spec tasks.
+the way" and build-to-spec tasks (the kinds whose ``Kind.world`` is set).
 
 Such a question carries a ``world`` written as a scenario's ``world.yaml`` is. Loading builds
-it in a sandbox that is rolled back, as a scenario's trial does, and works out what grading
-needs for every variant: the sandbox's own access check for each principal (``who``), the
-access graph's steps and one shortest way (``path``), the goals checked in the start and the
-``fixed`` worlds (``build``). That is kept with the bank (``Quiz.facts``), so taking a quiz
-reads it and never rebuilds a world. A build task's learner gets their own sandbox of the
-world, and their answer is that sandbox, checked against the goals.
+it in a sandbox that is rolled back, as a scenario's trial does, and its kind works out what
+grading needs for every variant (``Kind.work_out``): the sandbox's own access check for each
+principal (``who``), the access graph's steps and one shortest way (``path``), the goals
+checked in the start and the ``fixed`` worlds (``build``). That is kept with the bank
+(``Quiz.facts``), so taking a quiz reads it and never rebuilds a world. A build task's learner
+gets their own sandbox of the world, and their answer is that sandbox, checked against the
+goals.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
 
-from iamlab.graph import Node, build_graph
-from iamlab.graph import render as draw
-from iamlab.policy import Policy, RequestError
-from iamlab.sandbox.graphing import graph_input
+from iamlab.policy import Policy
 from iamlab.sandbox.models import Sandbox
 from iamlab.sandbox.world import World
 
-from .goals import _node, check_goals, resolve
+from .goals import check_goals
+from .kinds.worlds import WorldKind
 from .models import Quiz, QuizProgress
-from .quiz import (
-    WORLD_KINDS,
-    Graded,
-    Question,
-    QuizSpec,
-    Report,
-    _fill,
-    _fill_json,
-    combinations,
-    refuses_own_answer,
-    variant_key,
-    variant_name,
-)
-from .scenario import Goal, _Reader
-from .trials import judge_goals, scratch_sandbox
+from .quiz import Graded, Question, QuizSpec, combinations, refuses_own_answer, variant_name
+from .scenario import Goal
+from .trials import scratch_sandbox
 from .world import WorldInvalid, build_world
 from .yamlsource import Budget, Problem, Source, dotted, moved, read_yaml, within
 
-__all__ = ["grade_build", "open_build", "work_out"]
-
-# The order of the choices of a path question: people first, then what they become.
-_STEP_ORDER = {
-    kind: i
-    for i, kind in enumerate(
-        ("root", "user", "group", "role", "provider", "sso_user", "service", "instance", "resource")
-    )
-}
+__all__ = ["Trial", "grade_build", "open_build", "work_out"]
 
 
 def work_out(
@@ -65,7 +44,7 @@ def work_out(
     facts: dict[str, Any] = {}
     problems: list[Problem] = []
     for i, question in enumerate(spec.questions):
-        if question.kind not in WORLD_KINDS:
+        if not question.handler.world:
             continue
         where: tuple[str | int, ...] = ("questions", i)
         found: list[Problem] = []
@@ -83,7 +62,7 @@ def _own_answers(
 ) -> list[Problem]:
     """A problem for each variant whose shown answer its own grading refuses."""
     problems = []
-    for values in _combinations(question):
+    for values in combinations(question.data.get("vary", {})):
         refused = refuses_own_answer(question, question.variant_of(values, facts=worked))
         if refused is not None:
             message = f"{question.id}, {variant_name(values)}: {refused}"
@@ -91,8 +70,36 @@ def _own_answers(
     return problems
 
 
-def _combinations(question: Question) -> list[dict[str, str]]:
-    return combinations(question.data.get("vary", {}))
+@dataclass
+class Trial:
+    """A question's world, built in a trial sandbox for its kind to work out its facts; the
+    problems found are reported at their place under the question (``where``)."""
+
+    question: Question
+    world: World
+    sandbox: Sandbox
+    source: Source
+    where: tuple[str | int, ...]
+    problems: list[Problem]
+    budget: Budget | None = None
+
+    def problem(self, path: tuple[str | int, ...], message: str) -> None:
+        full = (*self.where, *path)
+        self.problems.append(
+            Problem(self.source.file, dotted(full), message, self.source.line(full))
+        )
+
+    def spend(self) -> None:
+        """Count a step against an upload's budget (:class:`OverBudget` once it is spent)."""
+        if self.budget is not None:
+            self.budget.check(f"{self.source.file}, line {self.source.line(self.where)}")
+
+    def build(self, sandbox: Sandbox, key: str) -> World | None:
+        """Build the question's world written under ``key`` (``world``, ``fixed``) in
+        ``sandbox``; None, with its problems reported, when it does not build."""
+        return _build(
+            sandbox, self.question, self.source, (*self.where, key), self.problems, self.budget
+        )
 
 
 def _trial(
@@ -102,27 +109,19 @@ def _trial(
     problems: list[Problem],
     budget: Budget | None = None,
 ) -> dict[str, Any] | None:
-    def problem(path: tuple[str | int, ...], message: str) -> None:
-        full = (*where, *path)
-        problems.append(Problem(source.file, dotted(full), message, source.line(full)))
-
-    def spend() -> None:
-        if budget is not None:
-            budget.check(f"{source.file}, line {source.line(where)}")
-
     with transaction.atomic():
         try:
-            spend()
+            if budget is not None:
+                budget.check(f"{source.file}, line {source.line(where)}")
             sandbox = scratch_sandbox(question.id)
             world = _build(sandbox, question, source, (*where, "world"), problems, budget)
             if world is None:
                 return None
-            if question.kind == "who":
-                worked = _who(question, world, sandbox, problem, spend)
-            elif question.kind == "path":
-                worked = _path(question, world, sandbox, problem, spend)
-            else:
-                worked = _build_task(question, world, sandbox, source, where, problems, budget)
+            kind = question.handler
+            assert isinstance(kind, WorldKind)
+            worked = kind.work_out(
+                question, Trial(question, world, sandbox, source, where, problems, budget)
+            )
             if worked is not None:
                 worked["world"] = summary(world)
             return worked
@@ -184,149 +183,6 @@ def summary(world: World) -> list[tuple[str, list[tuple[str, str]]]]:
         if r.policy is not None and r.kind != "role":
             out.append((r.label, shown(r.policy, "Resource-based policy")))
     return out
-
-
-def _who(
-    question: Question,
-    world: World,
-    sandbox: Sandbox,
-    problem: Report,
-    spend: Callable[[], None] = lambda: None,
-) -> dict[str, Any] | None:
-    data = question.data
-    combos = _combinations(question)
-    among = []
-    for values in combos:
-        for i, ref in enumerate(data.get("among", [])):
-            who = resolve(world, sandbox, _fill(ref, values))
-            if who is None:
-                problem(("among", i), f"{_fill(ref, values)} names no principal of the world")
-                return None
-            if who not in among:
-                among.append(who)
-    if not data.get("among"):
-        among = sorted(
-            (
-                p
-                for p in world.principals.values()
-                if p.kind in ("user", "role") and not p.managed_by
-            ),
-            key=lambda p: p.label,
-        )
-    variants = {}
-    for values in combos:
-        spend()
-        request = _fill_json(data["request"], values)
-        allowed, reasons = [], []
-        for p in among:
-            try:
-                check = world.check(
-                    p,
-                    str(request["action"]),
-                    str(request.get("resource", "*")),
-                    request.get("context") or {},
-                )
-            except RequestError as exc:
-                problem(("request",), f"{exc.field}: {exc.message}")
-                return None
-            if check.evaluation.allowed:
-                allowed.append(p.arn)
-            reasons.append((p.arn, check.evaluation.reason))
-        variants[variant_key(values)] = {"answer": allowed, "reasons": reasons, "request": request}
-    return {"options": [(p.arn, p.label) for p in among], "variants": variants}
-
-
-def _path(
-    question: Question,
-    world: World,
-    sandbox: Sandbox,
-    problem: Report,
-    spend: Callable[[], None] = lambda: None,
-) -> dict[str, Any] | None:
-    data = question.data
-    graph = build_graph(graph_input(world, sandbox))
-    # Every step a way may take, as the way shown is worked out (AccessGraph.path): the edges
-    # drawn and the implied ones of an admin to each principal of its account, which the graph
-    # does not draw (an admin can give itself any user's keys or rewrite any trust policy).
-    way_edges = [e for node in graph.nodes for e in graph.edges_from(node)]
-    edges = [(e.source, e.target, e.label) for e in way_edges]
-    steps = {n for e in way_edges for n in (e.source, e.target)}
-    variants = {}
-    for values in _combinations(question):
-        spend()
-        ends = []
-        for key in ("from", "to"):
-            ref = _fill(data[key], values)
-            node = _node(world, sandbox, ref)
-            if node is None:
-                problem((key,), f"{ref} names nothing in the world (Account/user/name, ...)")
-                return None
-            ends.append(node[0])
-            steps.add(node[0])
-        way = graph.path(ends[0], ends[1])
-        # The picture shown with the answer: the world's graph, a shortest way drawn in it.
-        picture = draw.dot(draw.view(graph, highlight_path=way or (), highlight_nodes=ends))
-        variants[variant_key(values)] = {
-            "from": ends[0],
-            "to": ends[1],
-            "example": [e.target for e in way] if way else [],
-            "picture": picture,
-        }
-    # Every node a way can pass through is a choice: a way the learner cannot give would be
-    # a question without an answer.
-    nodes = sorted(
-        (n for n in (graph.nodes.get(s) for s in steps) if n is not None),
-        key=lambda n: (_STEP_ORDER.get(n.type, len(_STEP_ORDER)), n.label),
-    )
-    return {"nodes": [(n.id, _step_label(n)) for n in nodes], "edges": edges, "variants": variants}
-
-
-def _step_label(node: Node) -> str:
-    """``IAM user tom (333344445555)``: what a step is, and in which account."""
-    text = (
-        node.label if node.label.startswith(node.type_label) else f"{node.type_label} {node.label}"
-    )
-    return f"{text} ({node.account})" if node.account and node.account not in text else text
-
-
-def _build_task(
-    question: Question,
-    world: World,
-    sandbox: Sandbox,
-    source: Source,
-    where: tuple[str | int, ...],
-    problems: list[Problem],
-    budget: Budget | None = None,
-) -> dict[str, Any] | None:
-    reader = _Reader(within(source, where, question.data))
-    goals = reader.goals(question.data.get("goals"))
-    problems.extend(moved(reader.problems, where))
-    if reader.problems:
-        return None
-    file = source.file
-    start = check_goals(sandbox, goals, world=world, budget=budget, where=file)
-    with transaction.atomic():
-        try:
-            fixed_sandbox = scratch_sandbox(question.id + "-fixed")
-            fixed = _build(fixed_sandbox, question, source, (*where, "fixed"), problems, budget)
-            results = (
-                None
-                if fixed is None
-                else check_goals(fixed_sandbox, goals, world=fixed, budget=budget, where=file)
-            )
-        finally:
-            transaction.set_rollback(True)
-    judge_goals(
-        problems,
-        start,
-        results,
-        file=source.file,
-        prefix=where,
-        start_name="the world",
-        fixed_name="fixed",
-        has_fixed=True,
-    )
-    return {"goals": [g.as_json() for g in goals]}
 
 
 # -- a learner's build task ----------------------------------------------------------------------
