@@ -177,3 +177,19 @@ def test_a_kind_added_in_its_own_module_works_end_to_end(truth: Kind) -> None:
     assert "<strong>It is False.</strong>" in right.content.decode()
     progress = QuizProgress.objects.get(user=user, question_id="root-means-account")
     assert (progress.solved, progress.attempts) == (True, 2)
+
+
+def test_a_number_question_without_its_answer_is_refused_not_crashed() -> None:
+    # Every input a user can upload is validated: a problem, never an exception.
+    from iamlab.labs.loading import LoadFailed, load
+
+    bank = (
+        "title: Quotas\ntopic: groups\nquestions:\n"
+        "  - id: how-many\n    kind: number\n    prompt: How many groups at most?\n"
+    )
+    with pytest.raises(LoadFailed) as caught:
+        load({}, quizzes={"quotas": ("quotas.quiz.yaml", bank)})
+    assert any(
+        p.field.endswith("answer") and "answer is the number" in p.message
+        for p in caught.value.problems
+    )

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import register
-from .base import Found, Graded, Kind, Variant, not_an_answer
+from .base import Found, Graded, Kind, Variant, VariantError, not_an_answer
 
 
 class Number(Kind):
@@ -17,7 +17,8 @@ class Number(Kind):
     def check(self, data: Mapping[str, Any]) -> list[Found]:
         answer = data.get("answer")
         if isinstance(answer, bool) or not isinstance(answer, int | float):
-            return [("answer is the number", ("answer",))]
+            # Nothing else can be checked without it: no variant can be made.
+            raise VariantError("answer is the number", ("answer",))
         return []
 
     def variant(
