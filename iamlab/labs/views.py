@@ -27,7 +27,7 @@ from iamlab.people.roles import instructor_required
 from iamlab.sandbox import jobs
 from iamlab.web import RefusesNul, has_nul, is_htmx_swap
 
-from . import classes, content, practice, primers, runs, uploads
+from . import classes, content, course, practice, primers, runs, uploads
 from .goals import GoalResult
 from .loading import LoadFailed, export_zip, load, read_upload
 from .models import (
@@ -94,6 +94,7 @@ def _scenario_context(
     return {
         "scenario": scenario,
         "topic": TOPICS.get(scenario.topic, scenario.topic),
+        "unit": next((u for u in course.UNITS if scenario.topic in u.topics), None),
         "story": primers.link_terms(markdown(scenario.story)),
         "walkthrough": markdown(scenario.walkthrough)
         if content.can_see_solutions(request.user, scenario) and scenario.walkthrough
@@ -116,8 +117,6 @@ def _debrief(
 ) -> dict[str, object]:
     """What a solved lab taught: what the learner's changes made true, the concept with the
     seed section it comes from, and the next thing to do in the course."""
-    from . import course, primers
-
     at_start = set(run.passing_at_start or []) if run is not None else set()
     known = run is not None and run.passing_at_start is not None
     made_true = [
