@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable
 
 from . import catalog
+from .checks_common import string_items, value_items
 from .checks_conditions import UNSUPPORTED_KEYS, check_conditions, is_tag_key_without_name
 from .checks_principals import check_principals
 from .checks_statements import check_redundant_statements, check_statement
@@ -107,17 +107,6 @@ class _Out:
         self.findings.append(
             Finding(severity, code, message, path, self.locate(span), blocking, page)
         )
-
-
-def _string_items(node: JNode | None, path: str) -> Iterator[tuple[str, str, Span | None]]:
-    if node is None:
-        return
-    if isinstance(node, JScalar) and isinstance(node.value, str):
-        yield node.value, path, node.span
-    elif isinstance(node, JArray):
-        for i, item in enumerate(node.items):
-            if isinstance(item, JScalar) and isinstance(item.value, str):
-                yield item.value, f"{path}[{i}]", item.span
 
 
 def _statements(root: JNode) -> list[tuple[str, JObject]]:
@@ -230,7 +219,7 @@ def _check_actions(out: _Out, policy: Policy, node: JObject, path: str, allow: b
     action_node = node.get(element)
     seen: dict[str, str] = {}
     patterns: list[str] = []
-    for value, item_path, span in _string_items(action_node, f"{path}.{element}"):
+    for value, item_path, span in string_items(action_node, f"{path}.{element}"):
         patterns.append(value.lower())
         if value.lower() in seen:
             out.add(
@@ -310,7 +299,7 @@ def _check_actions(out: _Out, policy: Policy, node: JObject, path: str, allow: b
             DOC + "reference_policies_elements_notaction.html",
         )
         return
-    resources = [v for v, _, _ in _string_items(node.get("Resource"), "")]
+    resources = [v for v, _, _ in string_items(node.get("Resource"), "")]
     has_condition = node.get("Condition") is not None
     if (
         policy.type is PolicyType.IDENTITY
@@ -341,7 +330,7 @@ def _check_actions(out: _Out, policy: Policy, node: JObject, path: str, allow: b
             action_node.span if action_node else None,
         )
     if policy.type is PolicyType.TRUST:
-        for value, item_path, span in _string_items(action_node, f"{path}.Action"):
+        for value, item_path, span in string_items(action_node, f"{path}.Action"):
             service = value.split(":", 1)[0].lower()
             if service == "sts":
                 continue
@@ -388,7 +377,7 @@ def _check_resources(out: _Out, policy: Policy, node: JObject, path: str, allow:
         return
     resource_node = node.get(element)
     page = DOC + "reference-arns.html"
-    for value, item_path, span in _string_items(resource_node, f"{path}.{element}"):
+    for value, item_path, span in string_items(resource_node, f"{path}.{element}"):
         if value == "*" or not value.startswith("arn:"):
             continue
         parts = value.split(":", 5)
@@ -499,7 +488,7 @@ def _check_principal(out: _Out, policy: Policy, node: JObject, path: str, allow:
             values = [
                 v
                 for k in ("AWS",)
-                for v, _, _ in _string_items(
+                for v, _, _ in string_items(
                     not_principal.get(k) if isinstance(not_principal, JObject) else None, ""
                 )
             ]
@@ -529,7 +518,7 @@ def _check_principal(out: _Out, policy: Policy, node: JObject, path: str, allow:
         return
     everyone = (isinstance(principal, JScalar) and principal.value == "*") or (
         isinstance(principal, JObject)
-        and any(v == "*" for v, _, _ in _string_items(principal.get("AWS"), ""))
+        and any(v == "*" for v, _, _ in string_items(principal.get("AWS"), ""))
     )
     if everyone and not has_condition:
         if policy.type is PolicyType.TRUST:
@@ -572,7 +561,7 @@ def _check_conditions(
             and isinstance(op_member.value, JObject)
         ):
             for key_member in op_member.value.members:
-                if any(v.lower() == "false" for v, _, _ in _string_items(key_member.value, "")):
+                if any(v.lower() == "false" for v, _, _ in string_items(key_member.value, "")):
                     null_false_keys.add(key_member.key.lower())
     for op_member in condition.members:
         op = parse_operator(op_member.key)
@@ -583,13 +572,7 @@ def _check_conditions(
             key_path = f"{path}.Condition.{op_member.key}.{key}"
             key_span = key_member.key_span
             _check_key(out, op, key, key_path, key_span, allow, null_false_keys)
-            items: list[tuple[Any, str, Span | None]] = []
-            value_node = key_member.value
-            if isinstance(value_node, JArray):
-                items = [(i, f"{key_path}[{n}]", i.span) for n, i in enumerate(value_node.items)]
-            else:
-                items = [(value_node, key_path, value_node.span)]
-            for item, item_path, span in items:
+            for item, item_path, span in value_items(key_member.value, key_path):
                 if not isinstance(item, JScalar) or item.value is None:
                     continue
                 text = (
