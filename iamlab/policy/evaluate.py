@@ -1213,11 +1213,7 @@ def _step_change(request: Request, ps: PolicySet, facts: _EagerFacts, step: str)
             " on ", " attached to "
         )
         return [f"allow {request.action} in {noun}{attached}"]
-    principal = (
-        caller.issuer_arn
-        if caller.kind is PrincipalKind.ROLE_SESSION and caller.issuer_arn
-        else caller.arn
-    )
+    principal = why.principal_ref(caller)
     match step:
         case "no-identity-allow" | "cross-identity":
             return [f"add {what} to an identity-based policy of {_owner(caller)}"]

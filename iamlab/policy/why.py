@@ -39,6 +39,7 @@ __all__ = [
     "deny_changes",
     "key_note",
     "near_misses",
+    "principal_ref",
     "statement_place",
 ]
 
@@ -451,7 +452,8 @@ class NearMiss:
 _ORDER = {"condition": 0, "principal": 1, "resource": 2, "action": 3}
 
 
-def _principal_ref(caller: Caller) -> str:
+def principal_ref(caller: Caller) -> str:
+    """The ARN a Principal element names this caller by (a role session: its role)."""
     if caller.kind is PrincipalKind.ROLE_SESSION and caller.issuer_arn:
         return caller.issuer_arn
     return caller.arn
@@ -552,13 +554,13 @@ def _misses(trace: StatementTrace, gaps: tuple[Gap, ...], request: Request) -> t
             elif caller.account and request.cross_account:
                 text = f"its Principal does not name {who}"
                 change = (
-                    f"add {_principal_ref(caller)} (or account {caller.account}) to the "
+                    f"add {principal_ref(caller)} (or account {caller.account}) to the "
                     f"Principal of {place}"
                 )
             elif caller.account and caller.kind is not PrincipalKind.ROOT:
                 text = f"its Principal does not name {who}"
                 change = (
-                    f"add {_principal_ref(caller)} to the Principal of {place} (naming account "
+                    f"add {principal_ref(caller)} to the Principal of {place} (naming account "
                     f"{caller.account} instead would also need an identity-based policy of "
                     f"{who} that allows {request.action})"
                 )
