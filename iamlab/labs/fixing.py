@@ -214,7 +214,15 @@ def probes(spec: FixSpec, policy: Policy) -> list[Request]:
 
 
 def _actions(spec: FixSpec, policies: Iterable[Policy]) -> set[str]:
-    actions = {r.request.action for r in spec.required}
+    return probe_actions((r.request.action for r in spec.required), policies)
+
+
+def probe_actions(needed: Iterable[str], policies: Iterable[Policy]) -> set[str]:
+    """The actions worth probing: those ``needed``, and every action the Allow statements of
+    ``policies`` name (wildcards expanded from the action catalog). A statement that allows
+    every action (``*`` or NotAction) adds the sensitive actions and every action of the
+    services already in play."""
+    actions = set(needed)
     services = {a.split(":")[0].lower() for a in actions}
     wide = False
     for policy in policies:
@@ -240,9 +248,15 @@ def _actions(spec: FixSpec, policies: Iterable[Policy]) -> set[str]:
 
 
 def _resources(spec: FixSpec, policies: Iterable[Policy]) -> set[str]:
+    return probe_resources((r.request.resource for r in spec.required), policies)
+
+
+def probe_resources(needed: Iterable[str], policies: Iterable[Policy]) -> set[str]:
+    """The resources worth probing: those ``needed``, each moved to another name and another
+    account (a grant wider than the task shows there), and every ARN the statements of
+    ``policies`` name, with a wildcard filled in."""
     resources: set[str] = set()
-    for r in spec.required:
-        arn = r.request.resource
+    for arn in needed:
         resources.add(arn)
         parts = arn.split(":", 5)
         if len(parts) == 6:

@@ -12,6 +12,7 @@ learner's page shows.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,7 @@ from iamlab.sandbox import models
 from iamlab.sandbox.graphing import access_graph, graph_input
 from iamlab.sandbox.world import PrincipalInfo, World
 
+from . import least
 from .scenario import ESCALATION, Goal
 from .yamlsource import Budget
 
@@ -100,7 +102,7 @@ def check_goals(
             )
         return graphs[0]
 
-    checks = {"request": _request, "path": _path, "finding": _finding}
+    checks = {"request": _request, "path": _path, "finding": _finding, "least": _least}
     results = []
     for goal in goals:
         if budget is not None:
@@ -129,6 +131,43 @@ def _request(
         because if because.startswith(("Allowed", "Explicitly denied")) else f"{label}: {because}"
     )
     return GoalResult(goal, holds, detail)
+
+
+def _least(
+    goal: Goal, world: World, sandbox: models.Sandbox, _graph: Callable[[], AccessGraph]
+) -> GoalResult:
+    """Least privilege: every request the story needs is allowed, and the probes find nothing
+    else allowed (:mod:`iamlab.labs.least`)."""
+    who = resolve(world, sandbox, goal.principal)
+    if who is None:
+        return _unknown(goal, goal.principal)
+    name = who.name or who.label
+    for need in goal.needs:
+        try:
+            check = world.check(who, need["action"], need["resource"], need.get("context"))
+        except RequestError as exc:
+            return GoalResult(goal, False, "", f"{exc.field}: {exc.message}")
+        if not check.allowed:
+            return GoalResult(
+                goal,
+                False,
+                f"{name} needs {need['action']} on {need['resource']}, and it is not allowed: "
+                f"{check.evaluation.because}",
+            )
+    key = json.dumps([goal.principal, goal.needs, goal.may], sort_keys=True, default=str)
+    tried, found = least.beyond(world, who, key, goal.needs, goal.may)
+    if found:
+        shown = "; ".join(found[:3]) + (" and more" if len(found) > 3 else "")
+        return GoalResult(
+            goal, False, f"{name} may also make requests the story does not need: {shown}."
+        )
+    needed = len(goal.needs)
+    return GoalResult(
+        goal,
+        True,
+        f"{name} may make the {needed} request{'s' if needed > 1 else ''} the story needs, and "
+        f"none of the {tried} other requests tried is allowed.",
+    )
 
 
 def _path(

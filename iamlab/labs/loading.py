@@ -27,6 +27,7 @@ from django.db import transaction
 
 from iamlab.sandbox.world import World
 
+from . import deeper
 from .content import own_version
 from .goals import GoalResult, check_goals, resolve
 from .models import Quiz, Scenario
@@ -539,6 +540,74 @@ def try_worlds(spec: ScenarioSpec, budget: Budget | None = None) -> list[Problem
         fixed_name=FIXED_FILE,
         has_fixed=spec.fixed is not None,
     )
+    if not problems:
+        problems.extend(_deeper(spec, start or [], scenario_file, budget))
+    return problems
+
+
+def _deeper(
+    spec: ScenarioSpec, start: list[GoalResult], scenario_file: str, budget: Budget | None
+) -> list[Problem]:
+    """The deeper-lab rules (:mod:`iamlab.labs.deeper`), once the worlds build and every goal
+    holds when fixed."""
+    problems: list[Problem] = []
+    folder = scenario_file.rsplit("/", 1)[0]
+    failing = [r.goal.id for r in start if not r.holds]
+    if len(failing) < deeper.FAILING_AT_START:
+        problems.append(
+            Problem(
+                scenario_file,
+                "goals",
+                f"only {len(failing)} goal{'s' if len(failing) != 1 else ''} "
+                f"({', '.join(failing) or 'none'}) fail{'s' if len(failing) == 1 else ''} in "
+                f"{WORLD_FILE}: a lab has at least {deeper.FAILING_AT_START} goals for the "
+                "learner to make hold",
+            )
+        )
+    if not any(g.kind == "least" for g in spec.goals):
+        problems.append(
+            Problem(
+                scenario_file,
+                "goals",
+                "a lab has at least one least-privilege goal (least: as, needs): nothing "
+                "granted beyond what the story needs",
+            )
+        )
+    if spec.fixed is None:
+        problems.append(
+            Problem(
+                f"{folder}/{FIXED_FILE}",
+                "",
+                "missing: a lab needs its fixed world, to show that every goal can hold and "
+                "that it takes at least two different changes",
+            )
+        )
+        return problems
+    found = deeper.changes(spec.world.data, spec.fixed.data)
+    if len(found) < deeper.FEWEST_CHANGES:
+        what = found[0].label if found else "nothing"
+        problems.append(
+            Problem(
+                spec.fixed.file,
+                "",
+                f"differs from {WORLD_FILE} only in {what}: a lab needs at least "
+                f"{deeper.FEWEST_CHANGES} different changes",
+            )
+        )
+        return problems
+    for change in found:
+        source = Source(spec.world.file, change.apply(spec.world.data))
+        results = _trial(spec, source, [], scenario_file, budget, check_start=False)
+        if results is not None and all(r.holds for r in results):
+            problems.append(
+                Problem(
+                    spec.fixed.file,
+                    "",
+                    f"{change.label} alone, changed as here, makes every goal hold: a lab "
+                    f"needs at least {deeper.FEWEST_CHANGES} different changes (add a goal "
+                    "that this change does not meet)",
+                )
+            )
     return problems
 
 

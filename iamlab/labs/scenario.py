@@ -62,7 +62,33 @@ _NOT_TEXT = (
 )
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
-_GOAL_KEYS = {"id", "says", "request", "path", "finding", "expect"}
+_GOAL_KEYS = {"id", "says", "request", "path", "finding", "least", "expect"}
+_GOAL_KINDS = ("request", "path", "finding", "least")
+# A story marks each sentence that asks for something with the goal that checks it:
+# "Priya should switch to OpsReadOnly with MFA [[priya-switches]]."
+GOAL_REF = re.compile(r"\[\[([a-z0-9][a-z0-9-]{0,62})\]\]")
+# Words by which a story sentence asks the learner for something: such a sentence must name
+# the goal that checks it (issue 16: every sentence of the story that asks is a goal).
+_ASKING = re.compile(
+    r"\b(should|must|needs? to|has to|have to|make sure|ensure|wants?|asks? you|your (job|task))\b",
+    re.IGNORECASE,
+)
+_SENTENCE = re.compile(r"(?:[^.!?]|[.!?](?=\S))+(?:[.!?]+|$)")
+_CODE_SPAN = re.compile(r"`[^`\n]*`")
+# Where a story's text breaks apart, whatever its punctuation: a blank line, a list item.
+_BREAK = re.compile(r"\n\s*\n|\n\s*(?=[-*]\s|\d+[.)]\s)")
+
+
+def _chunks(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each paragraph and list item of a story."""
+    out, start = [], 0
+    for match in _BREAK.finditer(text):
+        out.append((start, match.start()))
+        start = match.end()
+    out.append((start, len(text)))
+    return out
+
+
 # A finding goal names a code of the policy checker's findings (Access Analyzer's issue codes,
 # iamlab.policy.validate) or ESCALATION: a principal that can make itself an admin (the
 # access graph's escalation paths).
@@ -97,6 +123,10 @@ class Goal:
     resource: str = ""
     context: Mapping[str, Any] = field(default_factory=dict)
     target: str = ""  # path: where it ends
+    # least: the requests the story needs (each must be allowed), and the action and
+    # resource patterns it tolerates without needing them; anything else allowed fails it.
+    needs: tuple[Mapping[str, Any], ...] = ()
+    may: tuple[Mapping[str, str], ...] = ()
     line: int | None = None
 
     def as_json(self) -> dict[str, Any]:
@@ -110,11 +140,16 @@ class Goal:
             "resource": self.resource,
             "context": dict(self.context),
             "target": self.target,
+            "needs": [dict(n) for n in self.needs],
+            "may": [dict(m) for m in self.may],
         }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Goal:
-        return cls(**{k: v for k, v in data.items() if k != "line"})
+        fields = {k: v for k, v in data.items() if k != "line"}
+        fields["needs"] = tuple(fields.get("needs", ()))
+        fields["may"] = tuple(fields.get("may", ()))
+        return cls(**fields)
 
 
 @dataclass(frozen=True)
@@ -265,6 +300,7 @@ class _Reader:
             start_note = self.text(start, ("start",), "note", "")
         goals = self.goals(data.get("goals"))
         hints = self.hints(data.get("hints", []))
+        self.story_asks(data.get("story"), goals)
         spec = ScenarioSpec(
             slug=slug,
             title=self.text(data, (), "title"),
@@ -285,6 +321,52 @@ class _Reader:
             files=dict(files),
         )
         return spec
+
+    def story_asks(self, story: Any, goals: tuple[Goal, ...]) -> None:
+        """Every sentence of the story that asks for something names the goal that checks
+        it, as ``[[goal-id]]`` before its full stop (issue 16: every sentence that asks is a
+        goal). A goal the story does not name is allowed: the goal list is the task."""
+        if not isinstance(story, str) or not goals:
+            return
+        ids = [g.id for g in goals]
+        first = self.source.line(("story",)) or 0
+        block = "\n" in story.strip()  # a | block starts on the line after "story:"
+        text = _CODE_SPAN.sub(lambda m: "c" * len(m.group(0)), story)  # keeps offsets
+        for start, end in _chunks(text):
+            for match in _SENTENCE.finditer(text, start, end):
+                self._ask(match, story, first + (1 if block else 0), ids)
+
+    def _ask(self, match: re.Match[str], story: str, first: int, ids: list[str]) -> None:
+        """One sentence of the story: it names goals that exist, and names one if it asks."""
+        if match.group(0).strip():
+            sentence = match.group(0)
+            begins = match.start() + len(sentence) - len(sentence.lstrip())
+            line = first + story.count("\n", 0, begins)
+            refs = GOAL_REF.findall(sentence)
+            for ref in refs:
+                if ref not in ids:
+                    self.problems.append(
+                        Problem(
+                            self.source.file,
+                            "story",
+                            f"[[{ref}]] names no goal; the goals are {', '.join(ids)}",
+                            line,
+                        )
+                    )
+            ask = _ASKING.search(sentence)
+            if ask and not refs:
+                words = " ".join(story[begins : match.end()].split())
+                shown = words if len(words) <= 90 else words[:87] + "…"
+                self.problems.append(
+                    Problem(
+                        self.source.file,
+                        "story",
+                        f"“{shown}” asks for something ({ask.group(0)}) but names no goal: "
+                        "end it with [[goal-id]] of the goal that checks it, before the full "
+                        "stop (every sentence of the story that asks is a goal)",
+                        line,
+                    )
+                )
 
     def goals(self, value: Any) -> tuple[Goal, ...]:
         if not isinstance(value, list) or not value:
@@ -310,13 +392,15 @@ class _Reader:
             seen.add(goal_id)
             says = self.text(entry, path, "says")
             line = self.source.line(path)
-            if sum(k in entry for k in ("request", "path", "finding")) != 1:
-                self.problem(path, "a goal has one of request, path or finding")
+            if sum(k in entry for k in _GOAL_KINDS) != 1:
+                self.problem(path, "a goal has one of request, path, finding or least")
                 continue
             if "request" in entry:
                 goal = self.request_goal(entry, path, goal_id, says, line)
             elif "path" in entry:
                 goal = self.path_goal(entry, path, goal_id, says, line)
+            elif "least" in entry:
+                goal = self.least_goal(entry, path, goal_id, says, line)
             else:
                 goal = self.finding_goal(entry, path, goal_id, says, line)
             if goal is not None:
@@ -378,6 +462,87 @@ class _Reader:
             principal=self.text(spec, ppath, "from"),
             expect=expect,
             target=self.text(spec, ppath, "to"),
+            line=line,
+        )
+
+    def least_goal(
+        self,
+        entry: Mapping[str, Any],
+        path: tuple[str | int, ...],
+        goal_id: str,
+        says: str,
+        line: int | None,
+    ) -> Goal | None:
+        """Least privilege: the principal may make every request the story ``needs``, and
+        nothing else (beyond what ``may`` tolerates), probed as a "fix this policy" answer
+        is (:mod:`iamlab.labs.least`)."""
+        spec = entry["least"]
+        lpath = (*path, "least")
+        if not isinstance(spec, dict):
+            self.problem(lpath, "least is a mapping: as, needs (and may)")
+            return None
+        for key in spec:
+            if key not in ("as", "needs", "may"):
+                self.problem((*lpath, key), "unknown field; known: as, may, needs")
+        needs: list[dict[str, Any]] = []
+        raw = spec.get("needs")
+        if not isinstance(raw, list) or not raw:
+            self.problem(
+                (*lpath, "needs"),
+                "needs is a list of the requests the story needs: action, resource, context",
+            )
+            raw = []
+        for i, need in enumerate(raw):
+            npath = (*lpath, "needs", i)
+            if not isinstance(need, dict):
+                self.problem(npath, "a need is a mapping: action, resource, context")
+                continue
+            for key in need:
+                if key not in ("action", "resource", "context"):
+                    self.problem((*npath, key), "unknown field; known: action, context, resource")
+            context = need.get("context", {})
+            if not isinstance(context, dict):
+                self.problem((*npath, "context"), "context maps condition keys to values")
+                context = {}
+            action = self.text(need, npath, "action")
+            resource = self.text(need, npath, "resource")
+            if "*" in action or "?" in action or "*" in resource or "?" in resource:
+                self.problem(
+                    npath,
+                    "a need is one request, with no wildcard; tolerate a family of requests "
+                    "with may",
+                )
+            needs.append({"action": action, "resource": resource, "context": context})
+        may: list[dict[str, str]] = []
+        raw = spec.get("may", [])
+        if not isinstance(raw, list):
+            self.problem((*lpath, "may"), "may is a list of action and resource patterns")
+            raw = []
+        for i, allowance in enumerate(raw):
+            mpath = (*lpath, "may", i)
+            if not isinstance(allowance, dict):
+                self.problem(mpath, "a may entry is a mapping: action, resource (* wildcards)")
+                continue
+            for key in allowance:
+                if key not in ("action", "resource"):
+                    self.problem((*mpath, key), "unknown field; known: action, resource")
+            may.append(
+                {
+                    "action": self.text(allowance, mpath, "action"),
+                    "resource": self.text(allowance, mpath, "resource", "*"),
+                }
+            )
+        expect = self.text(entry, path, "expect", "only")
+        if expect != "only":
+            self.problem((*path, "expect"), "a least goal expects only")
+        return Goal(
+            id=goal_id,
+            says=says,
+            kind="least",
+            principal=self.text(spec, lpath, "as"),
+            expect="only",
+            needs=tuple(needs),
+            may=tuple(may),
             line=line,
         )
 

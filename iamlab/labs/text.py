@@ -13,7 +13,7 @@ import re
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-__all__ = ["markdown"]
+__all__ = ["goal_refs", "markdown"]
 
 _CODE = re.compile(r"`([^`\n]+)`")
 _BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
@@ -91,3 +91,28 @@ def markdown(source: str) -> SafeString:
         paragraph.append(line)
     flush()
     return mark_safe("\n".join(blocks))  # noqa: S308 - every piece of text was escaped above
+
+
+_GOAL_REF = re.compile(r"\s?\[\[([a-z0-9][a-z0-9-]{0,62})\]\]")
+
+
+def goal_refs(html: SafeString, goals: list[tuple[str, str, bool | None]]) -> SafeString:
+    """A story's ``[[goal-id]]`` marks, on its HTML, as links to the goals they name: "goal
+    2", with a tick once it holds. ``goals`` is (id, what it says, holds or None) in order."""
+    numbers = {goal_id: (n, says, holds) for n, (goal_id, says, holds) in enumerate(goals, 1)}
+
+    def link(match: re.Match[str]) -> str:
+        found = numbers.get(match.group(1))
+        if found is None:
+            return ""
+        n, says, holds = found
+        state = {True: " holds", False: " fails", None: ""}[holds]
+        mark = {True: " ✓", False: "", None: ""}[holds]
+        words = {True: ", holds", False: ", not yet", None: ""}[holds]
+        return (
+            f' <a class="goal-ref{state}" href="#goal-{escape(match.group(1))}" '
+            f'title="Goal {n}: {escape(says)}" data-testid="goal-ref-{escape(match.group(1))}">'
+            f'goal {n}{mark}<span class="visually-hidden">{words}</span></a>'
+        )
+
+    return mark_safe(_GOAL_REF.sub(link, html))  # noqa: S308 - ids are checked, says escaped

@@ -42,7 +42,7 @@ from .models import (
 from .progress import for_learner as learner_progress
 from .quiz import Question
 from .scenario import TOPICS
-from .text import markdown
+from .text import goal_refs, markdown
 from .yamlsource import Problem
 
 MAX_UPLOAD = 8 * 1024 * 1024
@@ -95,7 +95,10 @@ def _scenario_context(
         "scenario": scenario,
         "topic": TOPICS.get(scenario.topic, scenario.topic),
         "unit": next((u for u in course.UNITS if scenario.topic in u.topics), None),
-        "story": primers.link_terms(markdown(scenario.story)),
+        "story": goal_refs(
+            primers.link_terms(markdown(scenario.story)),
+            _goal_states(scenario, results if run is not None else None),
+        ),
         "walkthrough": markdown(scenario.walkthrough)
         if content.can_see_solutions(request.user, scenario) and scenario.walkthrough
         else "",
@@ -110,6 +113,14 @@ def _scenario_context(
             hints[run.hints_shown].after if run and run.hints_shown < len(hints) else None
         ),
     }
+
+
+def _goal_states(
+    scenario: Scenario, results: list[GoalResult] | None
+) -> list[tuple[str, str, bool | None]]:
+    """Each goal's id, words and state now (None before the lab is started)."""
+    holds = {r.goal.id: r.holds for r in results or ()}
+    return [(g.id, g.says, holds.get(g.id) if results else None) for g in scenario.goal_list()]
 
 
 def _debrief(

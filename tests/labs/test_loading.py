@@ -29,7 +29,8 @@ title: One bucket
 topic: iam-users
 difficulty: easy
 minutes: 5
-story: Ann needs to read the reports bucket.
+story: Ann should read the reports [[ann-reads]], and that is all she should do
+  [[ann-only-reports]]. Bob needs to list them [[bob-lists]].
 start:
   as: Dev/user/ann
 goals:
@@ -40,6 +41,23 @@ goals:
       action: s3:GetObject
       resource: arn:aws:s3:::reports/q1.csv
     expect: allowed
+  - id: bob-lists
+    says: Bob may list the reports.
+    request:
+      as: Dev/user/bob
+      action: s3:ListBucket
+      resource: arn:aws:s3:::reports
+    expect: allowed
+  - id: ann-only-reports
+    says: Reading the reports is all Ann may do.
+    least:
+      as: Dev/user/ann
+      needs:
+        - action: s3:GetObject
+          resource: arn:aws:s3:::reports/q1.csv
+      may:
+        - action: s3:GetObject
+          resource: arn:aws:s3:::reports/*
   - id: ann-cannot-delete
     says: Ann may not delete them.
     request:
@@ -55,11 +73,15 @@ accounts:
     id: "111122223333"
 users:
   - name: ann
+  - name: bob
 """
 
-FIXED = (
-    WORLD
-    + """\
+FIXED = """\
+accounts:
+  - name: Dev
+    id: "111122223333"
+users:
+  - name: ann
     inline:
       ReadReports:
         Version: "2012-10-17"
@@ -67,8 +89,15 @@ FIXED = (
           - Effect: Allow
             Action: s3:GetObject
             Resource: arn:aws:s3:::reports/*
+  - name: bob
+    inline:
+      ListReports:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Action: s3:ListBucket
+            Resource: arn:aws:s3:::reports
 """
-)
 
 
 def folder(**files: str) -> dict[str, str]:
@@ -87,7 +116,12 @@ def test_a_valid_scenario_loads_with_its_goals_and_files() -> None:
     report = load({"one-bucket": ("one-bucket", folder())})
     assert report.created == ["one-bucket"]
     scenario = Scenario.objects.get(slug="one-bucket")
-    assert [g.id for g in scenario.goal_list()] == ["ann-reads", "ann-cannot-delete"]
+    assert [g.id for g in scenario.goal_list()] == [
+        "ann-reads",
+        "bob-lists",
+        "ann-only-reports",
+        "ann-cannot-delete",
+    ]
     assert scenario.files["fixed.yaml"] == FIXED
     assert scenario.start == "Dev/user/ann"
 
@@ -99,7 +133,11 @@ def test_loading_again_updates_only_what_changed_and_a_removed_goal_goes() -> No
     shorter = SCENARIO.split("  - id: ann-cannot-delete")[0]
     report = load({"one-bucket": ("one-bucket", folder(scenario_yaml=shorter))})
     assert report.updated == ["one-bucket"]
-    assert [g.id for g in Scenario.objects.get(slug="one-bucket").goal_list()] == ["ann-reads"]
+    assert [g.id for g in Scenario.objects.get(slug="one-bucket").goal_list()] == [
+        "ann-reads",
+        "bob-lists",
+        "ann-only-reports",
+    ]
 
 
 def test_a_problem_in_one_scenario_loads_none_of_them() -> None:
@@ -139,7 +177,7 @@ def test_a_problem_in_one_scenario_loads_none_of_them() -> None:
         ),
         (
             {"scenario_yaml": SCENARIO.replace("expect: allowed", "expect: yes")},
-            "s/scenario.yaml, line 15, goals[0].expect: expect must be text; YAML reads yes",
+            "s/scenario.yaml, line 16, goals[0].expect: expect must be text; YAML reads yes",
         ),
         ({"world_yaml": ""}, "s/world.yaml: missing: every scenario needs this file"),
         (
@@ -152,7 +190,7 @@ def test_a_problem_in_one_scenario_loads_none_of_them() -> None:
         ),
         (
             {"fixed_yaml": FIXED.replace("reports/*", "other/*")},
-            "s/scenario.yaml, line 9, goals[0]: goal ann-reads does not hold in fixed.yaml: "
+            "s/scenario.yaml, line 10, goals[0]: goal ann-reads does not hold in fixed.yaml: "
             "Denied implicitly",
         ),
         (
@@ -170,11 +208,11 @@ def test_a_problem_in_one_scenario_loads_none_of_them() -> None:
         ({"notes_txt": "hello"}, "s/notes.txt: unknown file"),
         (
             {"world_yaml": WORLD + "identity_center:\n  users: [{name: nia}]\n"},
-            "s/world.yaml, line 6, identity_center: IAM Identity Center needs an organization",
+            "s/world.yaml, line 7, identity_center: IAM Identity Center needs an organization",
         ),
         (
             {"scenario_yaml": SCENARIO + "hints:\n  - Look here: the policy\n"},
-            "s/scenario.yaml, line 24, hints[0]: must be a sentence; YAML reads a line with ': '",
+            "s/scenario.yaml, line 42, hints[0]: must be a sentence; YAML reads a line with ': '",
         ),
     ],
     ids=[
@@ -222,13 +260,18 @@ def test_a_bad_zip_is_refused_with_a_reason(data: bytes, expected: str) -> None:
     assert expected in str(caught.value)
 
 
-def test_every_shipped_scenario_loads_its_goals_fail_at_the_start_and_hold_when_fixed() -> None:
+def test_every_shipped_scenario_loads_and_passes_the_deeper_lab_rules() -> None:
     folders = read_path(SHIPPED)
     assert folders, "no scenario shipped"
     for slug, (_where, files) in folders.items():
         assert "fixed.yaml" in files, f"{slug} ships no fixed.yaml"
-    report = load(folders)  # load() refuses a goal that fails in fixed.yaml, or none failing
+    # load() refuses a goal that fails in fixed.yaml, fewer than three goals failing at the
+    # start, a lab with no least-privilege goal or one that a single change solves, and a
+    # story sentence that asks for something without naming its goal (test_deeper.py).
+    report = load(folders)
     assert sorted(report.created) == sorted(folders)
+    for scenario in Scenario.objects.all():
+        assert any(g.kind == "least" for g in scenario.goal_list()), scenario.slug
 
 
 def test_the_command_loads_and_reports_problems(tmp_path: Path) -> None:
@@ -270,11 +313,11 @@ def test_a_goal_may_name_what_the_learner_creates_if_the_fixed_world_has_it() ->
 """
     )
     load({"s": ("s", folder(scenario_yaml=scenario, fixed_yaml=fixed))})
-    assert [g.id for g in Scenario.objects.get(slug="s").goal_list()][1] == "role-exists"
+    assert [g.id for g in Scenario.objects.get(slug="s").goal_list()][3] == "role-exists"
     # Without a fixed world to show it can exist, the name is a mistake.
     found = problems_of({"t": ("t", folder(scenario_yaml=scenario, fixed_yaml=""))})
     assert found == [
-        "t/scenario.yaml, line 16, goals[1]: Dev/role/Reports names nothing in the world "
+        "t/scenario.yaml, line 34, goals[3]: Dev/role/Reports names nothing in the world "
         "(write Account/user/name, Account/role/name, Account/root, Account/permission-set/name "
         "or an ARN; a path may also start or end at Account/group/name, Account/instance/name, "
         "Account/provider/name or sso-user/name)"
@@ -374,7 +417,7 @@ def test_a_finding_goal_with_a_problem_is_refused(goal: str, expected: str) -> N
 def test_an_escalation_goal_counts_a_principal_that_may_grant_itself_more() -> None:
     # id_credentials_permissions-escalation (privilege escalation): a user who may attach
     # any policy to itself can make itself an admin, though nothing else leads it there.
-    attach_own = WORLD + (
+    attach_own = WORLD.replace("  - name: bob\n", "") + (
         "    inline:\n"
         "      Own:\n"
         '        Version: "2012-10-17"\n'

@@ -1,0 +1,126 @@
+"""A lab's least-privilege goal: a principal may make every request the story needs, and the
+engine finds nothing else it may do.
+
+"Nothing else" is probed as a "fix this policy" answer is (:mod:`iamlab.labs.fixing`): every
+action the principal's own policies name, and every action the world's resource-based and
+trust policies name (wildcards expanded from the action catalog; a statement allowing every
+action adds the sensitive actions and the services in play), on every resource of the world
+and every ARN those policies name, and on the needed resources moved to another name and
+another account; with the story's request context and with none. A request the story
+``needs`` or ``may`` make is not counted. A grant the probes miss passes: the limit is the
+fix questions' one, written down in ``docs/scenarios.md``.
+
+A world is immutable, so each answer is kept with the world it was worked out for: the lab
+panel checks the goals on every sandbox page.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import weakref
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from iamlab.policy import ALLOWED, Policy, RequestError
+from iamlab.sandbox.world import PrincipalInfo, World
+
+from .fixing import probe_actions, probe_resources
+
+__all__ = ["Beyond", "beyond", "probe_policies"]
+
+_SHOWN = 3  # requests beyond the story named in the goal's words
+_answers: weakref.WeakKeyDictionary[World, dict[str, tuple[int, list[str]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+Beyond = tuple[int, list[str]]  # (probes tried, what is allowed beyond the story, in words)
+
+
+def probe_policies(world: World, who: PrincipalInfo) -> list[Policy]:
+    """The policies that may grant ``who`` something: its own identity-based policies, and
+    every resource-based policy and trust policy of the world."""
+    found = list(who.identity)
+    found.extend(r.policy for r in world.resources.values() if r.policy is not None)
+    found.extend(p.trust for p in world.principals.values() if p.trust is not None)
+    return found
+
+
+def _service(arn: str) -> str:
+    parts = arn.split(":", 3)
+    return parts[2].lower() if len(parts) > 2 else ""
+
+
+def _tolerated(action: str, resource: str, allowances: Iterable[Mapping[str, str]]) -> bool:
+    return any(
+        fnmatch.fnmatchcase(action.lower(), a["action"].lower())
+        and fnmatch.fnmatchcase(resource, a["resource"])
+        for a in allowances
+    )
+
+
+def beyond(
+    world: World,
+    who: PrincipalInfo,
+    key: str,
+    needs: Iterable[Mapping[str, Any]],
+    may: Iterable[Mapping[str, str]],
+) -> Beyond:
+    """How many probes were tried, and the first requests (one per action) ``who`` is allowed
+    that neither ``needs`` nor ``may`` covers. ``key`` names the goal, for the answer kept
+    with the world."""
+    kept = _answers.setdefault(world, {})
+    if key in kept:
+        return kept[key]
+    needs = list(needs)
+    allowances = [
+        *({"action": n["action"], "resource": n["resource"]} for n in needs),
+        *may,
+    ]
+    policies = probe_policies(world, who)
+    actions = probe_actions((n["action"] for n in needs), policies)
+    resources = probe_resources((n["resource"] for n in needs), policies)
+    resources.update(world.resources)
+    resources.add("*")
+    by_service: dict[str, list[str]] = {}
+    for resource in sorted(resources):
+        by_service.setdefault(_service(resource), []).append(resource)
+    contexts: list[Mapping[str, Any]] = [{}]
+    for need in needs:
+        if need.get("context") and need["context"] not in contexts:
+            contexts.append(need["context"])
+    tried = 0
+    found: list[str] = []
+    for action in sorted(actions):
+        service = action.split(":")[0].lower()
+        # A role is an IAM resource that STS actions name.
+        on = by_service.get("iam" if service == "sts" else service, []) + by_service.get("", [])
+        hit = _first_allowed(world, who, action, on, contexts, allowances)
+        tried += hit[0]
+        if hit[1]:
+            found.append(f"{action} on {hit[1]}")
+            if len(found) > _SHOWN:
+                break
+    kept[key] = (tried, found)
+    return tried, found
+
+
+def _first_allowed(
+    world: World,
+    who: PrincipalInfo,
+    action: str,
+    resources: list[str],
+    contexts: list[Mapping[str, Any]],
+    allowances: list[Mapping[str, str]],
+) -> tuple[int, str]:
+    tried = 0
+    for resource in resources:
+        if _tolerated(action, resource, allowances):
+            continue
+        for context in contexts:
+            tried += 1
+            try:
+                if world.decide(who, action, resource, context) == ALLOWED:
+                    return tried, resource
+            except (RequestError, ValueError):  # a probe the request model refuses
+                break
+    return tried, ""
