@@ -217,6 +217,8 @@ class QuizProgress(models.Model):
     solved = models.BooleanField(default=False)
     answer_shown = models.BooleanField(default=False)
     last_answer = models.JSONField(default=list)
+    # Why the last counted answer was wrong ([feedback, *details]), shown again on a reload.
+    last_feedback = models.JSONField(default=list, blank=True)
     # A build task: the learner's sandbox, made from the question's world.
     sandbox = models.ForeignKey(
         "sandbox.Sandbox", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

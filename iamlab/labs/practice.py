@@ -190,7 +190,13 @@ def _unsaved(user: User, quiz: Quiz, question: Question, mode: str) -> QuizProgr
 
 
 def _card(quiz: Quiz, question: Question, progress: QuizProgress) -> Card:
-    return Card(question, question.variant(progress.seed, quiz.facts.get(question.id)), progress)
+    """The card of ``progress``: with why its last answer was wrong, until it is right, so a
+    reload or a hint does not take the explanation away."""
+    variant = question.variant(progress.seed, quiz.facts.get(question.id))
+    graded = None
+    if progress.pk and progress.last_feedback and not progress.solved:
+        graded = Graded(False, progress.last_feedback[0], tuple(progress.last_feedback[1:]))
+    return Card(question, variant, progress, graded)
 
 
 def _acting(user: User, quiz: Quiz, question: Question, mode: str) -> Card:
@@ -232,6 +238,7 @@ def answer(
         else:
             progress.wrong += 1
     progress.last_answer = given
+    progress.last_feedback = [] if graded.correct else [graded.feedback, *graded.details]
     progress.save()
     return Card(question, current.variant, progress, graded)
 
@@ -244,6 +251,7 @@ def new_variant(user: User, quiz: Quiz, question: Question) -> Card:
     progress.attempts = progress.wrong = progress.hints_shown = 0
     progress.solved = progress.answer_shown = False
     progress.last_answer = []
+    progress.last_feedback = []
     progress.save()
     return _card(quiz, question, progress)
 

@@ -247,3 +247,91 @@ def test_the_loader_refuses_labels_that_do_not_name_each_policy() -> None:
     (problem,) = caught.value.problems
     assert problem.field == "questions[2].labels.identity"
     assert "names each of the 2 identity policies" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("bank", "qid", "typed", "expected"),
+    [
+        # reference-arns.html: arn:partition:service:region:account-id:resource-type/name
+        (
+            "ec2-instance-profile",
+            "profile-arn",
+            "arn:aws:ec2::{account}:instance-profile/{profile}",
+            "Not quite: the ARN's service part (ec2) is not the one this asks for; the parts "
+            "before it are right.",
+        ),
+        (
+            "ec2-instance-profile",
+            "profile-arn",
+            "arn:aws:iam::{account}:role/{profile}",
+            "Not quite: the ARN's resource part (role/{profile}) is not the one this asks for; "
+            "the parts before it are right.",
+        ),
+        # reference_policies_iam-condition-keys: SAML keys have the prefix saml:.
+        (
+            "saml-federation",
+            "saml-aud-key",
+            "aws:SourceIdentity",
+            "Not quite: aws:SourceIdentity is a global key (aws:); the key this asks for has "
+            "another prefix. Which service, or AWS itself, sets it?",
+        ),
+        (
+            "saml-federation",
+            "saml-aud-key",
+            "SAML:sub",
+            "Not quite: the prefix SAML: is right, but not the key's name (sub).",
+        ),
+        (
+            "service-credentials",
+            "create-git-credentials",
+            "iam:CreateAccessKey",
+            "Not quite: iam:CreateAccessKey is not it.",
+        ),
+    ],
+    ids=["arn-service", "arn-resource", "key-prefix", "key-name", "text"],
+)
+def test_a_wrong_fill_says_where_it_parts_from_the_answer(
+    bank: str, qid: str, typed: str, expected: str
+) -> None:
+    question = shipped(bank, qid)
+    variant = question.variant(0)
+    values = dict(zip(("account", "profile"), _arn_values(variant), strict=False))
+    graded = question.grade(variant, [typed.format(**values)])
+    assert not graded.correct
+    assert graded.feedback == expected.format(**values)
+
+
+def _arn_values(variant: Variant) -> tuple[str, ...]:
+    """The account and profile name of the instance-profile ARN a variant asks for."""
+    arn = variant.answer[0]
+    if not arn.startswith("arn:"):
+        return ()
+    return arn.split(":")[4], arn.rsplit("/", 1)[1]
+
+
+def test_a_wrong_order_points_at_the_first_step_out_of_place() -> None:
+    question = shipped("custom-broker", "broker-console-flow")
+    variant = question.variant(0)
+    steps = list(variant.answer)
+    swapped = [steps[0], steps[2], steps[1], *steps[3:]]
+    graded = question.grade(variant, swapped)
+    words = dict(variant.options)[steps[2]]
+    assert graded.feedback == (
+        f"Not quite: 3 of 5 steps are in their place. The first one out of place is place 2: "
+        f"“{words}” comes later."
+    )
+
+
+def test_why_an_answer_was_wrong_stays_on_the_page_after_a_reload() -> None:
+    load({}, quizzes=read_quizzes(BANKS))
+    client, _ = signed_in("rae")
+    target = reverse("labs:quiz_act", args=["saml-federation", "saml-aud-key", "answer"])
+    client.post(target, {"mode": "practice", "answer": "SAML:sub"})
+    page = client.get(reverse("labs:quiz", args=["saml-federation"])).content.decode()
+    feedback = page.split('data-testid="feedback-saml-aud-key"')[1].split("</p>")[0]
+    assert "the prefix SAML: is right, but not the key&#x27;s name (sub)." in feedback
+    # Once right, the page says so and the old explanation is gone.
+    client.post(target, {"mode": "practice", "answer": "SAML:aud"})
+    page = client.get(reverse("labs:quiz", args=["saml-federation"])).content.decode()
+    assert "not the key&#x27;s name" not in page
+    assert "Answered right." in page

@@ -83,11 +83,51 @@ class Fill(Kind):
             right = given.lower() in (a.lower() for a in variant.answer)
         else:
             right = given in variant.answer
-        return Graded(right, "Right." if right else "Not quite.")
+        if right:
+            return Graded(True, "Right.")
+        return Graded(False, _why_not(variant, given))
 
     def copied(self, variant: Variant) -> list[list[str]] | None:
         # "Answer: a; b": any of them is typed.
         return [[text] for text in variant.labels(variant.answer)]
+
+
+_ARN_PARTS = ("partition", "service", "region", "account", "resource")
+
+
+def _why_not(variant: Variant, given: str) -> str:
+    """Where a typed answer parts from the accepted ones, without typing the answer: the
+    first part of an ARN that differs, a condition key's prefix or name, letter case."""
+    if variant.form == "arn":
+        best = max(
+            variant.answer,
+            key=lambda a: sum(
+                x == y for x, y in zip(a.split(":", 5), given.split(":", 5), strict=False)
+            ),
+        )
+        mine, right = given.split(":", 5)[1:], best.split(":", 5)[1:]
+        for name, a, b in zip(_ARN_PARTS, mine, right, strict=False):
+            if a != b:
+                if a.lower() == b.lower():
+                    return f"Not quite: look at the letter case of the ARN's {name} part ({a})."
+                return (
+                    f"Not quite: the ARN's {name} part ({a or 'empty'}) is not the one this "
+                    "asks for"
+                    + ("; the parts before it are right." if name != "partition" else ".")
+                )
+    if variant.form == "condition-key" and ":" in given:
+        prefix, _, name = given.partition(":")
+        prefixes = {a.split(":", 1)[0].lower() for a in variant.answer}
+        if prefix.lower() not in prefixes:
+            kind = "a global key (aws:)" if prefix.lower() == "aws" else f"a key of {prefix}"
+            return (
+                f"Not quite: {given} is {kind}; the key this asks for has another prefix. "
+                "Which service, or AWS itself, sets it?"
+            )
+        return f"Not quite: the prefix {prefix}: is right, but not the key's name ({name})."
+    if any(given.lower() == a.lower() for a in variant.answer):
+        return "Not quite: look at the letter case; this answer is case-sensitive."
+    return f"Not quite: {given} is not it."
 
 
 register(Fill())

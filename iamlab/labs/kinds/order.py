@@ -72,7 +72,16 @@ class Order(OptionsKind):
         placed = sum(a == b for a, b in zip(answer, variant.answer, strict=True))
         if placed == len(answer):
             return Graded(True, "Right.")
-        return Graded(False, f"Not quite: {placed} of {len(answer)} steps are in their place.")
+        # The first place that is wrong, and which way its step belongs: a pointer, not the
+        # order itself.
+        at = next(i for i, (a, b) in enumerate(zip(answer, variant.answer, strict=True)) if a != b)
+        step = known[answer[at]]
+        where = "earlier" if variant.answer.index(answer[at]) < at else "later"
+        return Graded(
+            False,
+            f"Not quite: {placed} of {len(answer)} steps are in their place. The first one out "
+            f"of place is place {at + 1}: “{step}” comes {where}.",
+        )
 
     def copied(self, variant: Variant) -> list[list[str]] | None:
         # One select per place, first to last, each step picked by its words.
