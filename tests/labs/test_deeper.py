@@ -262,3 +262,22 @@ def test_a_lab_one_change_solves_is_refused_naming_the_change() -> None:
         "s/fixed.yaml: users entry ann alone, changed as here, makes every goal hold: a lab "
         "needs at least 2 different changes (add a goal that this change does not meet)"
     ]
+
+
+def test_a_learner_whose_lab_changed_since_they_started_is_told_to_start_over() -> None:
+    load({"one-bucket": ("one-bucket", folder())})
+    client, _ = signed_in("ned")
+    client.post(reverse("labs:start", args=["one-bucket"]))
+    page = client.get(reverse("labs:scenario", args=["one-bucket"])).content.decode()
+    assert 'data-testid="lab-changed"' not in page
+    # The lab is made deeper and loaded again as version 2.
+    load({"one-bucket": ("one-bucket", folder(scenario_yaml="version: 2\n" + SCENARIO))})
+    page = client.get(reverse("labs:scenario", args=["one-bucket"])).content.decode()
+    assert "This lab has changed since you started it (version 1, now 2)" in page
+    sandbox = Sandbox.objects.get(owner__username="ned")
+    assert (
+        'data-testid="panel-lab-changed"' in client.get(sandbox.get_absolute_url()).content.decode()
+    )
+    client.post(reverse("labs:start", args=["one-bucket"]))
+    page = client.get(reverse("labs:scenario", args=["one-bucket"])).content.decode()
+    assert 'data-testid="lab-changed"' not in page
