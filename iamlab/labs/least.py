@@ -7,8 +7,11 @@ trust policies name (wildcards expanded from the action catalog; a statement all
 action adds the sensitive actions and the services in play), on every resource of the world
 and every ARN those policies name, and on the needed resources moved to another name and
 another account; with the story's request context and with none. A request the story
-``needs`` or ``may`` make is not counted. A grant the probes miss passes: the limit is the
-fix questions' one, written down in ``docs/scenarios.md``.
+``needs`` or ``may`` make is not counted, except that a need's context is part of the need:
+the same request without those keys must be refused (a switch the story needs with MFA,
+allowed without it, grants more than the story asks). Real resources of the world are named
+before made-up probe ARNs. A grant the probes miss passes: the limit is the fix questions'
+one, written down in ``docs/scenarios.md``.
 
 A world is immutable, so each answer is kept with the world it was worked out for: the lab
 panel checks the goals on every sandbox page.
@@ -17,11 +20,13 @@ panel checks the goals on every sandbox page.
 from __future__ import annotations
 
 import fnmatch
+import re
 import weakref
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from iamlab.policy import ALLOWED, Policy, RequestError
+from iamlab.policy.catalog import action_info
 from iamlab.sandbox.world import PrincipalInfo, World
 
 from .fixing import probe_actions, probe_resources
@@ -43,6 +48,24 @@ def probe_policies(world: World, who: PrincipalInfo) -> list[Policy]:
     found.extend(r.policy for r in world.resources.values() if r.policy is not None)
     found.extend(p.trust for p in world.principals.values() if p.trust is not None)
     return found
+
+
+def _fits(types: tuple[str, ...], arn: str) -> bool:
+    """Whether ``arn`` is of a resource type the action takes (the catalog's names: user,
+    role, function, bucket, object…): UpdateLoginProfile is never probed on a role."""
+    parts = arn.split(":", 5)
+    if len(parts) < 6:
+        return False
+    service, rest = parts[2], parts[5]
+    if service == "s3":
+        kind = "object" if "/" in rest else "bucket"
+        return any(kind in t for t in types)
+    kind = re.split(r"[:/]", rest, maxsplit=1)[0]
+    return kind in types
+
+
+def _made_up(arn: str) -> bool:
+    return "iamlab-" in arn or ":999999999999:" in arn
 
 
 def _service(arn: str) -> str:
@@ -82,7 +105,8 @@ def beyond(
     resources.update(world.resources)
     resources.add("*")
     by_service: dict[str, list[str]] = {}
-    for resource in sorted(resources):
+    # The world's own resources first: the learner should read a real name, not a probe's.
+    for resource in sorted(resources, key=lambda r: (_made_up(r), r)):
         by_service.setdefault(_service(resource), []).append(resource)
     contexts: list[Mapping[str, Any]] = [{}]
     for need in needs:
@@ -90,10 +114,26 @@ def beyond(
             contexts.append(need["context"])
     tried = 0
     found: list[str] = []
+    for need in needs:
+        if need.get("context"):
+            tried += 1
+            try:
+                bare = world.decide(who, need["action"], need["resource"], {})
+            except (RequestError, ValueError):
+                continue
+            if bare == ALLOWED:
+                keys = ", ".join(need["context"])
+                found.append(f"{need['action']} on {need['resource']} without {keys}")
     for action in sorted(actions):
         service = action.split(":")[0].lower()
         # A role is an IAM resource that STS actions name.
-        on = by_service.get("iam" if service == "sts" else service, []) + by_service.get("", [])
+        info = action_info(action)
+        typed = [
+            r
+            for r in by_service.get("iam" if service == "sts" else service, [])
+            if info is None or _fits(info.resource_types, r)
+        ]
+        on = typed + by_service.get("", [])
         hit = _first_allowed(world, who, action, on, contexts, allowances)
         tried += hit[0]
         if hit[1]:

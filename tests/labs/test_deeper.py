@@ -281,3 +281,36 @@ def test_a_learner_whose_lab_changed_since_they_started_is_told_to_start_over() 
     client.post(reverse("labs:start", args=["one-bucket"]))
     page = client.get(reverse("labs:scenario", args=["one-bucket"])).content.decode()
     assert 'data-testid="lab-changed"' not in page
+
+
+def test_a_needs_context_is_part_of_the_need() -> None:
+    # id_credentials_mfa_configure-api-require: a grant meant for MFA sessions only carries
+    # the condition; the same request without MFA must be refused.
+    with_mfa = SCENARIO.replace(
+        "          resource: arn:aws:s3:::reports/q1.csv\n      may:",
+        "          resource: arn:aws:s3:::reports/q1.csv\n"
+        '          context: {aws:MultiFactorAuthPresent: "true"}\n      may:',
+    )
+    result = _results(FIXED, with_mfa)["ann-only-reports"]
+    assert not result.holds
+    assert result.detail == (
+        "ann may also make requests the story does not need: s3:GetObject on "
+        "arn:aws:s3:::reports/q1.csv without aws:MultiFactorAuthPresent."
+    )
+    conditioned = FIXED.replace(
+        "            Resource: arn:aws:s3:::reports/*\n",
+        "            Resource: arn:aws:s3:::reports/*\n"
+        '            Condition: {Bool: {aws:MultiFactorAuthPresent: "true"}}\n',
+    )
+    assert _results(conditioned, with_mfa)["ann-only-reports"].holds
+
+
+def test_real_resources_of_the_right_type_are_named_before_made_up_probes() -> None:
+    two_buckets = ANN_READS_ALL.replace(
+        "users:", "resources:\n  - kind: s3\n    name: payroll\nusers:"
+    )
+    detail = _results(two_buckets)["ann-only-reports"].detail
+    # The story's own object, not a probe's made-up name; and an object action is never tried
+    # on a bucket's ARN (the action catalog's resource types).
+    assert "s3:DeleteObject on arn:aws:s3:::reports/q1.csv;" in detail, detail
+    assert "arn:aws:s3:::payroll;" not in detail
