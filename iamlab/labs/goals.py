@@ -24,7 +24,7 @@ from iamlab.sandbox.graphing import access_graph, graph_input
 from iamlab.sandbox.world import PrincipalInfo, World
 
 from . import least
-from .scenario import ESCALATION, Goal
+from .scenario import ACCESS_KEY, ESCALATION, Goal
 from .yamlsource import Budget
 
 __all__ = ["GoalResult", "check_goals", "resolve"]
@@ -116,7 +116,7 @@ def _request(
 ) -> GoalResult:
     who = resolve(world, sandbox, goal.principal)
     if who is None:
-        return _unknown(goal, goal.principal)
+        return _unknown(goal, goal.principal, refused=goal.expect in ("denied", "implicitDeny"))
     try:
         check = world.check(who, goal.action, goal.resource, goal.context)
     except RequestError as exc:
@@ -177,7 +177,7 @@ def _path(
     for ref in (goal.principal, goal.target):
         node = _node(world, sandbox, ref)
         if node is None:
-            return _unknown(goal, ref)
+            return _unknown(goal, ref, refused=goal.expect == "none")
         ends.append(node)
     graph = graph_of()
     way = graph.path(ends[0][0], ends[1][0])
@@ -196,6 +196,8 @@ def _finding(
 ) -> GoalResult:
     """A finding that must be gone: a policy checker finding (by its code) in any policy the
     learner can change, or a principal that can escalate to admin."""
+    if goal.action == ACCESS_KEY:
+        return _access_keys(goal, world, sandbox)
     if goal.action == ESCALATION:
         graph = graph_of()
         # A principal that can escalate: it has a way to an admin, or it is an admin only
@@ -228,6 +230,39 @@ def _finding(
         return GoalResult(goal, True, f"No policy has the finding {goal.action} any more.")
     more = f" (and {len(found) - 2} more)" if len(found) > 2 else ""
     return GoalResult(goal, False, "Still found in " + "; ".join(found[:2]) + more)
+
+
+def _access_keys(goal: Goal, world: World, sandbox: models.Sandbox) -> GoalResult:
+    """No active long-term access key is left (of the principal ``in`` names, if any): a key
+    deactivated or deleted, or its user deleted, is gone."""
+    keys = models.AccessKey.objects.filter(account__sandbox=sandbox, status="Active")
+    if goal.principal:
+        who = resolve(world, sandbox, goal.principal)
+        if who is not None and who.kind not in ("user", "root"):
+            return GoalResult(goal, False, "", f"{goal.principal} is not a user or root user")
+        if who is None:
+            # A user deleted has no keys left; the fixed world must name it, so a typo is
+            # still caught when the scenario loads.
+            parts = goal.principal.split("/")
+            gone = len(parts) == 3 and parts[1] == "user"
+            problem = "" if gone else _unknown(goal, goal.principal).problem
+            return GoalResult(goal, gone, f"{goal.principal} and its keys are gone.", problem)
+        keys = (
+            keys.filter(user__pk=who.pk)
+            if who.kind == "user"
+            else keys.filter(user__isnull=True, account__account_id=who.account_id)
+        )
+    held = sorted(
+        f"{k.key_id or 'a key'} of {k.user.name if k.user else 'the root user'}"
+        for k in keys.select_related("user")
+    )
+    if not held:
+        return GoalResult(goal, True, "No active long-term access key is left.")
+    return GoalResult(
+        goal,
+        False,
+        "Still active: " + ", ".join(held[:3]) + (" and more" if len(held) > 3 else "") + ".",
+    )
 
 
 @functools.lru_cache(maxsize=1024)
@@ -273,9 +308,11 @@ def _node(world: World, sandbox: models.Sandbox, ref: str) -> tuple[str, str] | 
     return None
 
 
-def _unknown(goal: Goal, ref: str) -> GoalResult:
+def _unknown(goal: Goal, ref: str, refused: bool = False) -> GoalResult:
     """A goal about something the sandbox does not have (yet: the learner may be meant to
-    create it). ``problem`` says it for the scenario's author."""
+    create it, or has deleted it). ``problem`` says it for the scenario's author. A goal that
+    something be refused (or have no way) holds when the learner deleted it: a deleted user
+    can make no request at all. The fixed world must still have it, so a typo is caught."""
     parts = ref.split("/")
     if len(parts) == 3 and parts[1] == "permission-set":
         # The set may well exist: what is missing is its role in that account, which only an
@@ -284,11 +321,13 @@ def _unknown(goal: Goal, ref: str) -> GoalResult:
             f"The permission set {parts[2]} is not assigned in {parts[0]}: {parts[0]} has no "
             "role for it until the set is assigned to a user or group for that account."
         )
+    elif refused:
+        detail = f"{ref} is not in your sandbox any more, so it can make no request at all."
     else:
         detail = f"{ref} is not in your sandbox."
     return GoalResult(
         goal,
-        False,
+        refused,
         detail,
         f"{ref} names nothing in the world (write Account/user/name, Account/role/name, "
         "Account/root, Account/permission-set/name or an ARN; a path may also start or end at "

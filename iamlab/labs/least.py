@@ -7,9 +7,11 @@ trust policies name (wildcards expanded from the action catalog; a statement all
 action adds the sensitive actions and the services in play), on every resource of the world
 and every ARN those policies name, and on the needed resources moved to another name and
 another account; with the story's request context and with none. A request the story
-``needs`` or ``may`` make is not counted, except that a need's context is part of the need:
-the same request without those keys must be refused (a switch the story needs with MFA,
-allowed without it, grants more than the story asks). Real resources of the world are named
+``needs`` or ``may`` make is not counted, except that a need's global context keys
+(``aws:``) are part of the need: the same request without them must be refused (a switch the
+story needs with MFA, allowed without it, grants more than the story asks). A service's own
+keys (``iam:PolicyARN``) are on every such request, so leaving them out is not probed. Real
+resources of the world are named
 before made-up probe ARNs. A grant the probes miss passes: the limit is the fix questions'
 one, written down in ``docs/scenarios.md``.
 
@@ -115,15 +117,19 @@ def beyond(
     tried = 0
     found: list[str] = []
     for need in needs:
-        if need.get("context"):
+        # A global key the caller may leave out (MFA, a source IP…) is part of the need; a
+        # service's own key (iam:PolicyARN, iam:AWSServiceName) AWS always sets on that
+        # action, so a request without it is not one AWS would see.
+        keys = [k for k in need.get("context") or {} if k.lower().startswith("aws:")]
+        if keys:
             tried += 1
+            kept = {k: v for k, v in need["context"].items() if k not in keys}
             try:
-                bare = world.decide(who, need["action"], need["resource"], {})
+                bare = world.decide(who, need["action"], need["resource"], kept)
             except (RequestError, ValueError):
                 continue
             if bare == ALLOWED:
-                keys = ", ".join(need["context"])
-                found.append(f"{need['action']} on {need['resource']} without {keys}")
+                found.append(f"{need['action']} on {need['resource']} without {', '.join(keys)}")
     for action in sorted(actions):
         service = action.split(":")[0].lower()
         # A role is an IAM resource that STS actions name.

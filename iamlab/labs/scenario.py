@@ -93,6 +93,10 @@ def _chunks(text: str) -> list[tuple[int, int]]:
 # iamlab.policy.validate) or ESCALATION: a principal that can make itself an admin (the
 # access graph's escalation paths).
 ESCALATION = "ESCALATION"
+# ACCESS_KEY: an active long-term access key (of the user or root user ``in`` names, or of
+# anyone): gone once every such key is deactivated or deleted (id_credentials_access-keys).
+ACCESS_KEY = "ACCESS_KEY"
+_SCOPED = (ESCALATION, ACCESS_KEY)
 _CODE = re.compile(r"[A-Z][A-Z0-9_]{2,63}")
 _SCENARIO_KEYS = {
     "title",
@@ -567,8 +571,10 @@ class _Reader:
                 "ESCALATION",
             )
         scope = self.text(spec, fpath, "in", "")
-        if scope and code != ESCALATION:
-            self.problem((*fpath, "in"), "in narrows an ESCALATION goal to one principal")
+        if scope and code not in _SCOPED:
+            self.problem(
+                (*fpath, "in"), "in narrows an ESCALATION or ACCESS_KEY goal to one principal"
+            )
         expect = self.text(entry, path, "expect", "gone")
         if expect != "gone":
             self.problem((*path, "expect"), "a finding goal expects gone")

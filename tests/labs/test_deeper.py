@@ -15,7 +15,7 @@ from iamlab.labs.loading import LoadFailed, load
 from iamlab.labs.scenario import ScenarioInvalid, read_scenario
 from iamlab.labs.world import build_world
 from iamlab.labs.yamlsource import read_yaml
-from iamlab.sandbox.models import Sandbox
+from iamlab.sandbox.models import AccessKey, Sandbox
 
 from .conftest import signed_in
 from .test_loading import FIXED, SCENARIO, WORLD, folder
@@ -314,3 +314,44 @@ def test_real_resources_of_the_right_type_are_named_before_made_up_probes() -> N
     # on a bucket's ARN (the action catalog's resource types).
     assert "s3:DeleteObject on arn:aws:s3:::reports/q1.csv;" in detail, detail
     assert "arn:aws:s3:::payroll;" not in detail
+
+
+def test_a_deleted_user_meets_a_goal_that_it_be_refused_and_not_one_that_it_be_allowed() -> None:
+    # A user deleted (id_users_remove) can make no request: "Ann may not delete them" holds.
+    without_ann = FIXED.replace(
+        FIXED[FIXED.index("  - name: ann") : FIXED.index("  - name: bob")], ""
+    )
+    results = _results(without_ann)
+    assert results["ann-cannot-delete"].holds
+    assert results["ann-cannot-delete"].detail == (
+        "Dev/user/ann is not in your sandbox any more, so it can make no request at all."
+    )
+    assert not results["ann-reads"].holds
+
+
+KEY_GOAL = """\
+  - id: ann-key-gone
+    says: Ann's access key is deactivated or deleted.
+    finding: {code: ACCESS_KEY, in: Dev/user/ann}
+"""
+
+
+def test_an_access_key_goal_holds_once_the_key_is_deactivated_or_deleted() -> None:
+    # id_credentials_access-keys_admin-manage: deactivate, then delete, a key no longer used.
+    keyed = FIXED.replace("  - name: ann\n", "  - name: ann\n    access_keys: 1\n")
+    spec = read_scenario(
+        "k", {"scenario.yaml": SCENARIO + KEY_GOAL, "world.yaml": keyed, "fixed.yaml": FIXED}
+    )
+    _, user = signed_in("kim")
+    sandbox = Sandbox.objects.create(owner=user, name="k")
+    build_world(sandbox, read_yaml(keyed, "world.yaml"))
+    result = check_goals(sandbox, spec.goals)[-1]
+    assert not result.holds
+    assert result.detail.startswith("Still active: ")
+    assert result.detail.endswith(" of ann.")
+    key = AccessKey.objects.get(account__sandbox=sandbox)
+    key.status = "Inactive"
+    key.save()
+    assert check_goals(sandbox, spec.goals)[-1].holds
+    key.delete()
+    assert check_goals(sandbox, spec.goals)[-1].detail == "No active long-term access key is left."
