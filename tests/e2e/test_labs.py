@@ -75,11 +75,12 @@ def test_an_instructor_loads_a_lab_and_a_student_solves_it(
     expect(page.get_by_test_id("lab-progress")).to_contain_text("0 of 1 lab solved")
     expect(page.get_by_test_id("assigned-groups")).to_contain_text("Assigned in IAM 101")
     page.get_by_role("link", name="Groups are not principals").click()
-    expect(page.get_by_test_id("lab-story")).to_contain_text("Joe helps new starters")
+    expect(page.get_by_test_id("lab-story")).to_contain_text("adds new starters")
     page.get_by_test_id("start-lab").click()
     expect(page.get_by_test_id("flash")).to_contain_text("fresh copy of the world is ready")
     goals = page.get_by_test_id("goals")
-    expect(goals.locator("li.goal.holds")).to_have_count(2)
+    expect(goals.locator("li.goal")).to_have_count(4)
+    expect(goals.locator("li.goal.holds")).to_have_count(0)
     expect(page.get_by_test_id("goal-joe-cannot-join-admins")).to_contain_text("A way exists")
 
     # Checking counts an attempt, in place (htmx); the first hint opens on demand.
@@ -88,9 +89,10 @@ def test_an_instructor_loads_a_lab_and_a_student_solves_it(
     page.get_by_test_id("show-hint").click()
     expect(page.get_by_test_id("hints")).to_contain_text("Which groups does its Resource cover?")
 
-    # The fix, made in the student's own sandbox like any edit.
+    # The three changes of the walkthrough, made in the student's own sandbox like any edit.
     page.get_by_test_id("lab-sandbox").click()
-    page.goto(page.url.rstrip("/") + "/users/")
+    sandbox_url = page.url.rstrip("/")
+    page.goto(sandbox_url + "/users/")
     page.get_by_role("link", name="joe", exact=True).click()
     page.get_by_role("link", name="OnboardDevelopers").click()
     document = page.get_by_label("Document")
@@ -101,6 +103,23 @@ def test_an_instructor_loads_a_lab_and_a_student_solves_it(
     )
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_test_id("flash")).to_contain_text("Saved")
+    # Eve joins Contractors, whose Deny then applies to her.
+    page.goto(sandbox_url + "/groups/")
+    page.get_by_role("link", name="Contractors", exact=True).click()
+    page.locator("#add-member").select_option(label="eve")
+    page.locator("#members").get_by_role("button", name="Add").click()
+    expect(page.get_by_test_id("flash")).to_contain_text("Added eve to Contractors.")
+    # Developers gets a policy that lets every member switch to SiteDeployer.
+    page.goto(sandbox_url + "/groups/")
+    page.get_by_role("link", name="Developers", exact=True).click()
+    page.get_by_role("link", name="+ Add an inline policy").click()
+    page.get_by_label("Name").fill("SwitchToSiteDeployer")
+    page.get_by_label("Document").fill(
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", '
+        '"Action": "sts:AssumeRole", '
+        '"Resource": "arn:aws:iam::111122223333:role/SiteDeployer"}]}'
+    )
+    page.get_by_role("button", name="Create inline policy").click()
 
     page.goto(f"{live_server.url}/labs/groups/")
     page.get_by_test_id("check-goals").click()

@@ -52,7 +52,7 @@ def test_a_class_from_creation_to_grades(groups_lab: Scenario) -> None:
     student.post(reverse("labs:check", args=["groups"]))
     dashboard = teacher.get(reverse("labs:class", args=[classroom.pk])).content.decode()
     assert "In progress" in dashboard
-    assert "2/3 goals · 1 check · 0 hints" in dashboard
+    assert "0/4 goals · 1 check · 0 hints" in dashboard
     grades = teacher.get(reverse("labs:grades", args=[classroom.pk]))
     assert grades["Content-Type"] == "text/csv; charset=utf-8"
     rows = list(csv.DictReader(io.StringIO(grades.content.decode())))
@@ -62,8 +62,8 @@ def test_a_class_from_creation_to_grades(groups_lab: Scenario) -> None:
             "name": "sam",
             "lab": "groups",
             "state": "in progress",
-            "goals holding": "2",
-            "goals": "3",
+            "goals holding": "0",
+            "goals": "4",
             "checks": "1",
             "hints": "0",
             "solved at": "",

@@ -15,7 +15,7 @@ from iamlab.labs.loading import load, read_quizzes
 from iamlab.labs.models import Classroom, PrimerRead, Scenario
 from iamlab.people.models import Role
 
-from .conftest import signed_in
+from .conftest import signed_in, solve_groups_lab
 
 BANKS = Path(__file__).resolve().parents[2] / "fixtures" / "quizzes"
 SHIPPED_PRIMERS = Path(__file__).resolve().parents[2] / "fixtures" / "primers"
@@ -195,29 +195,30 @@ def test_a_solved_lab_debriefs_what_changed_the_concept_and_what_is_next(
     groups_lab: Scenario, primer_folder: Path
 ) -> None:
     from iamlab.labs.models import LabRun
-    from iamlab.sandbox.models import InlinePolicy
 
     client, sam = signed_in("sam")
     client.post(reverse("labs:start", args=["groups"]))
     run = LabRun.objects.get(user=sam)
     assert run.passing_at_start is not None
-    assert len(run.passing_at_start) == 2  # two of three goals hold in the world as given
+    assert run.passing_at_start == []  # no goal holds in the world as given
     page = client.get(reverse("labs:scenario", args=["groups"])).content.decode()
     assert 'data-testid="debrief"' not in page
     assert 'data-testid="debrief-walkthrough"' not in page  # no solution before solving
-    policy = InlinePolicy.objects.get(user__name="joe", user__account__sandbox=run.sandbox)
-    policy.document = policy.document.replace(
-        '"Resource": "*"', '"Resource": "arn:aws:iam::111122223333:group/Developers"'
-    )
-    policy.save()
+    assert run.sandbox is not None
+    solve_groups_lab(run.sandbox)
     html = client.post(
         reverse("labs:check", args=["groups"]), HTTP_HX_REQUEST="true"
     ).content.decode()
     assert 'data-testid="debrief"' in html
-    # What the learner changed, in words: Joe's inline policy.
+    # What the learner changed, in words: Joe's inline policy, Eve's new group, and the
+    # Developers group's new policy, as each member receives it.
     changed = html.split('data-testid="debrief-changes">')[1].split("</ul>")[0]
-    assert "IAM user joe (111122223333): " in changed
-    assert " changed." in changed
+    assert "IAM user joe (111122223333): OnboardDevelopers (inline) changed." in changed
+    assert "IAM user eve (111122223333) now has NoIam (inline, via group Contractors)." in changed
+    assert (
+        "IAM user raj (111122223333) now has SwitchToSiteDeployer (inline, via group Developers)."
+        in changed
+    )
     failing_at_start = [g.says for g in groups_lab.goal_list() if g.id not in run.passing_at_start]
     made_true = html.split("Your changes made these true:")[1].split("</ul>")[0]
     assert all(says.replace("'", "&#x27;") in made_true for says in failing_at_start)
@@ -243,7 +244,7 @@ def test_every_page_of_a_lab_sandbox_carries_the_lab(groups_lab: Scenario) -> No
     ):
         html = client.get(url).content.decode()
         assert 'data-testid="lab-panel"' in html, url
-        assert "2 of 3 goals hold" in html, url
+        assert "0 of 4 goals hold" in html, url
         assert 'data-testid="panel-goal-joe-cannot-join-admins"' in html, url
     # Checking from the panel counts as a check and comes back to the same page.
     here = reverse("sandbox:check", args=[run.sandbox.pk])

@@ -14,9 +14,9 @@ from django.urls import reverse
 
 from iamlab.labs.models import LabRun, Quiz, Scenario
 from iamlab.people.models import Role
-from iamlab.sandbox.models import Account, InlinePolicy, Sandbox
+from iamlab.sandbox.models import Account, Sandbox
 
-from .conftest import signed_in
+from .conftest import signed_in, solve_groups_lab
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,7 @@ def test_the_list_shows_each_lab_under_its_topic_with_the_learners_status(
     assert "Not started" in page
     assert "0</strong> of 1 lab solved" in page
     client.post(reverse("labs:start", args=["groups"]))
-    assert "In progress · 2 of 3 goals" in client.get(reverse("labs:list")).content.decode()
+    assert "In progress · 0 of 4 goals" in client.get(reverse("labs:list")).content.decode()
 
 
 def test_starting_a_lab_builds_its_world_in_the_learners_own_sandbox(groups_lab: Scenario) -> None:
@@ -46,7 +46,7 @@ def test_starting_a_lab_builds_its_world_in_the_learners_own_sandbox(groups_lab:
     accounts = Account.objects.filter(sandbox=run.sandbox)
     assert list(accounts.values_list("name", "account_id")) == [("Development", "111122223333")]
     page = client.get(reverse("labs:scenario", args=["groups"])).content.decode()
-    assert "2 of 3 goals hold" in page
+    assert "0 of 4 goals hold" in page
     assert 'data-testid="goal-joe-cannot-join-admins"' in page
     assert "A way exists" in page
     graph_link = (
@@ -73,12 +73,9 @@ def test_checks_are_counted_hints_open_in_order_and_the_fix_solves_the_lab(
     client.post(reverse("labs:hint", args=["groups"]))
     run.refresh_from_db()
     assert (run.checks, run.failed_checks, run.hints_shown, run.solved_at) == (2, 2, 2, None)
-    # The learner scopes Joe's policy to the Developers group, as the walkthrough says.
-    policy = InlinePolicy.objects.get(user__name="joe", user__account__sandbox=run.sandbox)
-    policy.document = policy.document.replace(
-        '"Resource": "*"', '"Resource": "arn:aws:iam::111122223333:group/Developers"'
-    )
-    policy.save()
+    # The learner makes the three changes of the walkthrough.
+    assert run.sandbox is not None
+    solve_groups_lab(run.sandbox)
     response = client.post(reverse("labs:check", args=["groups"]), HTTP_HX_REQUEST="true")
     html = response.content.decode()
     assert 'data-testid="lab-solved"' in html
