@@ -404,7 +404,10 @@ def test_a_finding_goal_holds_once_the_checker_no_longer_reports_it() -> None:
     ("goal", "expected"),
     [
         (FINDING_GOALS, "nothing to remove"),  # the start world does not have the finding
-        (FINDING_GOALS.replace("}", ", in: Dev/user/ann}"), "in narrows an ESCALATION or ACCESS_KEY goal"),
+        (
+            FINDING_GOALS.replace("}", ", in: Dev/user/ann}"),
+            "in narrows an ESCALATION or ACCESS_KEY goal",
+        ),
         (FINDING_GOALS.replace("PASS_ROLE_WITH_STAR_IN_RESOURCE", "pass-role"), "in capitals"),
         (FINDING_GOALS + "    expect: exists\n", "a finding goal expects gone"),
     ],
