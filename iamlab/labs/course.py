@@ -164,10 +164,22 @@ def course_for(user: User, primers: frozenset[str] = frozenset()) -> list[UnitSt
     return units
 
 
-def next_step(units: list[UnitState]) -> tuple[UnitState, Step] | None:
+def next_step(units: list[UnitState], here: str = "") -> tuple[UnitState, Step] | None:
     """What "Continue" leads to: in the first unit, in course order, that is not solved, its
     primer if not read yet, else its first lab or quiz in progress, else its first not
-    started. None when every unit is solved."""
+    started. None when every unit is solved.
+
+    From unit ``here`` (a lab just solved): the rest of that unit first, then the units after
+    it, and only then an earlier unit left undone."""
+    if here:
+        at = next((i for i, u in enumerate(units) if u.unit.key == here), None)
+        if at is not None:
+            current = units[at]
+            for wanted in ("in progress", "not started"):
+                for step in current.steps:
+                    if step.kind != "primer" and step.state == wanted:
+                        return current, step
+            return next_step(units[at + 1 :]) or next_step(units[:at])
     for u in units:
         if u.state == "solved" or not u.total:
             continue

@@ -18,7 +18,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from iamlab.graph import AccessGraph, build_graph
-from iamlab.policy import PolicyError, PolicyType, RequestError, parse_policy
+from iamlab.policy import (
+    PolicyError,
+    PolicyType,
+    RequestError,
+    StsDenied,
+    assume_role_with_web_identity,
+    parse_policy,
+)
 from iamlab.sandbox import models
 from iamlab.sandbox.graphing import access_graph, graph_input
 from iamlab.sandbox.world import PrincipalInfo, World
@@ -102,7 +109,13 @@ def check_goals(
             )
         return graphs[0]
 
-    checks = {"request": _request, "path": _path, "finding": _finding, "least": _least}
+    checks = {
+        "request": _request,
+        "path": _path,
+        "finding": _finding,
+        "least": _least,
+        "federate": _federate,
+    }
     results = []
     for goal in goals:
         if budget is not None:
@@ -167,6 +180,66 @@ def _least(
         True,
         f"{name} may make the {needed} request{'s' if needed > 1 else ''} the story needs, and "
         f"none of the {tried} other requests tried is allowed.",
+    )
+
+
+def _federate(
+    goal: Goal, world: World, sandbox: models.Sandbox, _graph: Callable[[], AccessGraph]
+) -> GoalResult:
+    """AssumeRoleWithWebIdentity with a token of these claims from the goal's OIDC provider
+    (id_roles_providers_oidc.html): STS checks the issuer, the audience against the
+    provider's client IDs, then the role's trust policy with the claims as condition keys.
+    Claims the goal leaves out get a fresh token's values (iss, aud, iat, exp)."""
+    parts = goal.provider.split("/")
+    provider = None
+    if len(parts) == 3 and parts[1] == "provider":
+        provider = (
+            models.IdentityProvider.objects.filter(
+                sandbox=sandbox, kind="oidc", account__name=parts[0], name=parts[2]
+            )
+            .select_related("account")
+            .first()
+        )
+    if provider is None:
+        return GoalResult(
+            goal,
+            False,
+            f"{goal.provider} is not an OIDC identity provider of your sandbox.",
+            f"{goal.provider} names no OIDC provider of the world (write "
+            "Account/provider/host, the issuer URL without https://)",
+        )
+    role = resolve(world, sandbox, goal.principal)
+    if role is None or role.kind != "role":
+        return _unknown(goal, goal.principal)
+    try:
+        spec = world.role_spec(role)
+    except RequestError as exc:
+        return GoalResult(goal, goal.expect == "denied", exc.message)
+    now = sandbox.now()
+    claims: dict[str, Any] = {
+        "iss": f"https://{provider.name}",
+        "aud": provider.client_ids[0] if provider.client_ids else "sts.amazonaws.com",
+        "iat": int(now.timestamp()),
+        "exp": int(now.timestamp()) + 3600,
+        **goal.context,
+    }
+    shown = ", ".join(f"{k}={v}" for k, v in goal.context.items()) or "a fresh token"
+    result = assume_role_with_web_identity(
+        claims,
+        spec,
+        "lab-goal",
+        provider=provider.arn,
+        provider_client_ids=list(provider.client_ids),
+        now=now,
+    )
+    if isinstance(result, StsDenied):
+        return GoalResult(
+            goal, goal.expect == "denied", f"STS refuses a token with {shown}: {result.message}"
+        )
+    return GoalResult(
+        goal,
+        goal.expect == "allowed",
+        f"STS accepts a token with {shown} and hands out a session of {role.name}.",
     )
 
 

@@ -105,6 +105,7 @@ def beyond(
     actions = probe_actions((n["action"] for n in needs), policies)
     resources = probe_resources((n["resource"] for n in needs), policies)
     resources.update(world.resources)
+    resources.update(g.arn for g in world.groups.values())  # what AddUserToGroup names
     resources.add("*")
     by_service: dict[str, list[str]] = {}
     # The world's own resources first: the learner should read a real name, not a probe's.

@@ -70,6 +70,11 @@ class Term:
     def html(self) -> SafeString:
         return markdown(self.text)
 
+    @property
+    def plain(self) -> str:
+        """The text as a tooltip shows it: the Markdown marks (code, bold, italic) dropped."""
+        return re.sub(r"\*\*|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])|`", "", self.text)
+
 
 @dataclass(frozen=True)
 class Primer:
@@ -261,7 +266,7 @@ def link_terms(html: str) -> SafeString:
                 return match.group(0)
             seen.add(term.key)
             return (
-                f'<a class="term" href="{page}#term-{term.key}" title="{escape(term.text)}">'
+                f'<a class="term" href="{page}#term-{term.key}" title="{escape(term.plain)}">'
                 f"{match.group(0)}</a>"
             )
 

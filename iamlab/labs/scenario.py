@@ -62,8 +62,8 @@ _NOT_TEXT = (
 )
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
-_GOAL_KEYS = {"id", "says", "request", "path", "finding", "least", "expect"}
-_GOAL_KINDS = ("request", "path", "finding", "least")
+_GOAL_KEYS = {"id", "says", "request", "path", "finding", "least", "federate", "expect"}
+_GOAL_KINDS = ("request", "path", "finding", "least", "federate")
 # A story marks each sentence that asks for something with the goal that checks it:
 # "Priya should switch to OpsReadOnly with MFA [[priya-switches]]."
 GOAL_REF = re.compile(r"\[\[([a-z0-9][a-z0-9-]{0,62})\]\]")
@@ -131,6 +131,9 @@ class Goal:
     # resource patterns it tolerates without needing them; anything else allowed fails it.
     needs: tuple[Mapping[str, Any], ...] = ()
     may: tuple[Mapping[str, str], ...] = ()
+    # federate: the OIDC provider (Account/provider/name) whose token ``context`` holds the
+    # claims of; ``target`` is the role.
+    provider: str = ""
     line: int | None = None
 
     def as_json(self) -> dict[str, Any]:
@@ -146,6 +149,7 @@ class Goal:
             "target": self.target,
             "needs": [dict(n) for n in self.needs],
             "may": [dict(m) for m in self.may],
+            "provider": self.provider,
         }
 
     @classmethod
@@ -405,6 +409,8 @@ class _Reader:
                 goal = self.path_goal(entry, path, goal_id, says, line)
             elif "least" in entry:
                 goal = self.least_goal(entry, path, goal_id, says, line)
+            elif "federate" in entry:
+                goal = self.federate_goal(entry, path, goal_id, says, line)
             else:
                 goal = self.finding_goal(entry, path, goal_id, says, line)
             if goal is not None:
@@ -547,6 +553,42 @@ class _Reader:
             expect="only",
             needs=tuple(needs),
             may=tuple(may),
+            line=line,
+        )
+
+    def federate_goal(
+        self,
+        entry: Mapping[str, Any],
+        path: tuple[str | int, ...],
+        goal_id: str,
+        says: str,
+        line: int | None,
+    ) -> Goal | None:
+        """Web identity federation: a token with these claims from this OIDC provider, sent
+        to AssumeRoleWithWebIdentity for the role, is accepted (or refused)."""
+        spec = entry["federate"]
+        fpath = (*path, "federate")
+        if not isinstance(spec, dict):
+            self.problem(fpath, "federate is a mapping: provider, role, claims")
+            return None
+        for key in spec:
+            if key not in ("provider", "role", "claims"):
+                self.problem((*fpath, key), "unknown field; known: claims, provider, role")
+        claims = spec.get("claims", {})
+        if not isinstance(claims, dict):
+            self.problem((*fpath, "claims"), "claims maps a token's claims to their values")
+            claims = {}
+        expect = self.text(entry, path, "expect", "allowed")
+        if expect not in ("allowed", "denied"):
+            self.problem((*path, "expect"), "a federate goal expects allowed or denied")
+        return Goal(
+            id=goal_id,
+            says=says,
+            kind="federate",
+            principal=self.text(spec, fpath, "role"),
+            expect=expect,
+            provider=self.text(spec, fpath, "provider"),
+            context=claims,
             line=line,
         )
 

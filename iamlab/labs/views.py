@@ -147,13 +147,20 @@ def _debrief(
     return {
         "changed": changed,
         # A learner who solved the lab reads the walkthrough here, beside their own solution.
-        "walkthrough": markdown(scenario.walkthrough) if scenario.walkthrough else "",
+        "walkthrough": markdown(_untitled(scenario.walkthrough)) if scenario.walkthrough else "",
         "made_true": made_true,
         "kept": kept,
         "unit": unit,
         "primer": primer,
-        "next": course.next_step(units),
+        "next": course.next_step(units, unit.key if unit is not None else ""),
     }
+
+
+def _untitled(walkthrough: str) -> str:
+    """The walkthrough without its own title ("# Walkthrough (instructors only)"): the
+    debrief gives it to the learner who solved the lab, under a heading of its own."""
+    first, _, rest = walkthrough.lstrip().partition("\n")
+    return rest if first.startswith("#") else walkthrough
 
 
 @login_required

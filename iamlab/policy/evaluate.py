@@ -1308,7 +1308,32 @@ def _reason(
     elif decision == ALLOWED and matched and matched[0].conditions:
         held = "; ".join(c.words for c in matched[0].conditions)
         text += f" Its condition holds: {held}."
+    if decision == ALLOWED:
+        text += _idle_deny(request, facts)
     return text
+
+
+def _idle_deny(request: Request, facts: _EagerFacts) -> str:
+    """An allowed request that a Deny was written for, which does not apply because its
+    condition is not met: the learner who wrote it needs to see why it stays idle (a
+    ``Bool aws:MultiFactorAuthPresent "false"`` Deny never applies to a request signed with
+    long-term keys, which carries no such key)."""
+    for layer in facts.traces.values():
+        for t in layer:
+            if (
+                t.statement.effect == "Deny"
+                and not t.matched
+                and t.action_matched
+                and t.resource_matched is not False
+                and t.principal_grant != 0
+                and any(not c.result for c in t.conditions)
+            ):
+                failed = "; ".join(
+                    _with_note(c, request.caller) for c in t.conditions if not c.result
+                )
+                place = why.statement_place(t.statement, t.policy_label)
+                return f" {place} would deny it, but its condition is not met: {failed}."
+    return ""
 
 
 def _with_note(trace: ConditionTrace, caller: Caller) -> str:

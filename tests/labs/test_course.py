@@ -293,3 +293,38 @@ def test_goal_texts_link_their_terms_to_the_glossary() -> None:
     html = client.get(reverse("labs:scenario", args=["switching-roles"])).content.decode()
     goal = html.split('data-testid="goal-tom-named-by-arn"')[1].split("</li>")[0]
     assert '<a class="term" href="/labs/course/glossary/#term-trust-policy"' in goal
+
+
+def test_after_a_lab_the_next_step_is_the_rest_of_its_unit_then_the_units_after_it() -> None:
+    from iamlab.labs.course import UNITS, Step, UnitState, next_step
+
+    def unit(i: int, *states: str) -> UnitState:
+        kinds = ("primer", "lab", "quiz")
+        return UnitState(
+            UNITS[i],
+            [Step(k, f"{k} {i}", f"/{k}/{i}/", s) for k, s in zip(kinds, states, strict=True)],
+        )
+
+    units = [
+        unit(0, "not started", "not started", "not started"),  # never opened
+        unit(1, "solved", "solved", "not started"),  # its lab just solved
+        unit(2, "not started", "not started", "not started"),
+    ]
+    # Continue on the course map starts at the first unit left undone...
+    assert next_step(units)[1].title == "primer 0"  # type: ignore[index]
+    # ...but a debrief goes on with the unit's quiz, not back to unit 1's primer.
+    assert next_step(units, UNITS[1].key)[1].title == "quiz 1"  # type: ignore[index]
+    units[1] = unit(1, "solved", "solved", "solved")
+    assert next_step(units, UNITS[1].key)[1].title == "primer 2"  # type: ignore[index]
+    units[2] = unit(2, "solved", "solved", "solved")
+    assert next_step(units, UNITS[1].key)[1].title == "primer 0"  # type: ignore[index]
+
+
+def test_a_terms_tooltip_is_plain_text_without_markdown_marks() -> None:
+    from iamlab.labs import primers
+
+    html = primers.link_terms("<p>Ask for MFA.</p>")
+    title = html.split('title="')[1].split('"')[0]
+    assert "aws:MultiFactorAuthPresent" in title
+    assert "`" not in title
+    assert "**" not in title

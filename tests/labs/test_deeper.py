@@ -4,13 +4,14 @@ least-privilege goal, at least two different changes)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.urls import reverse
 
 from iamlab.labs import least
-from iamlab.labs.goals import check_goals
+from iamlab.labs.goals import GoalResult, check_goals
 from iamlab.labs.loading import LoadFailed, load
 from iamlab.labs.scenario import ScenarioInvalid, read_scenario
 from iamlab.labs.world import build_world
@@ -355,3 +356,55 @@ def test_an_access_key_goal_holds_once_the_key_is_deactivated_or_deleted() -> No
     assert check_goals(sandbox, spec.goals)[-1].holds
     key.delete()
     assert check_goals(sandbox, spec.goals)[-1].detail == "No active long-term access key is left."
+
+
+GITHUB = Path(__file__).resolve().parents[2] / "fixtures" / "scenarios" / "github-oidc"
+
+
+def _github_results(world_yaml: str) -> dict[str, GoalResult]:
+    files = {p.name: p.read_text() for p in GITHUB.iterdir()}
+    spec = read_scenario("github-oidc", files)
+    _, user = signed_in(f"gh{Sandbox.objects.count()}")
+    sandbox = Sandbox.objects.create(owner=user, name="g")
+    build_world(sandbox, read_yaml(world_yaml, "world.yaml"))
+    return {r.goal.id: r for r in check_goals(sandbox, spec.goals)}
+
+
+@pytest.mark.parametrize(
+    ("sub", "others", "branches", "own"),
+    [
+        ("repo:appco/api:ref:refs/heads/main", False, False, True),  # the fix
+        ("repo:*", True, True, True),  # any repository on GitHub
+        ("repo:appco/*", False, True, True),  # every repository of the organization
+        ("repo:appco/api:*", False, True, True),  # every branch
+        ("repo:someone-else/api:ref:refs/heads/main", True, False, False),  # the wrong one
+    ],
+)
+def test_a_federate_goal_sends_the_token_to_sts_and_reads_its_answer(
+    sub: str, others: bool, branches: bool, own: bool
+) -> None:
+    # id_roles_providers_create_for-idp_oidc.html#idp_oidc_Create_GitHub: the trust policy's
+    # token.actions.githubusercontent.com:sub condition decides which workflows get in; a
+    # wildcard lets in every repository (or branch) it matches.
+    fixed = (GITHUB / "fixed.yaml").read_text()
+    assert '"repo:appco/api:ref:refs/heads/main"' in fixed
+    operator = "StringLike" if "*" in sub else "StringEquals"
+    world = fixed.replace('"repo:appco/api:ref:refs/heads/main"', f'"{sub}"')
+    if operator == "StringLike":
+        world = world.replace(
+            "            StringEquals:\n"
+            "              token.actions.githubusercontent.com:aud: sts.amazonaws.com\n"
+            f'              token.actions.githubusercontent.com:sub: "{sub}"\n',
+            "            StringEquals:\n"
+            "              token.actions.githubusercontent.com:aud: sts.amazonaws.com\n"
+            "            StringLike:\n"
+            f'              token.actions.githubusercontent.com:sub: "{sub}"\n',
+        )
+        assert "StringLike" in world
+    results = _github_results(world)
+    assert results["github-federates"].holds == own, results["github-federates"].detail
+    assert results["only-appco-api"].holds == (not others), results["only-appco-api"].detail
+    assert results["only-main-branch"].holds == (not branches)
+    refused = results["only-appco-api"] if not others else results["github-federates"]
+    if not own or not others:
+        assert refused.detail.startswith("STS refuses a token with sub=")

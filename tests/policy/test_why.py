@@ -686,3 +686,31 @@ def test_d7_boundary_refusal_says_the_trust_policy_named_the_user() -> None:
     assert result.decided_by == "boundary"
     assert result.reason.startswith("The role's trust policy names IAM user priya, but")
     assert result.changes == ("add sts:AssumeRole to the permissions boundary of IAM user priya",)
+
+
+def test_an_allowed_request_names_the_deny_its_condition_left_idle() -> None:
+    # reference_policies_condition-keys.html#condition-keys-multifactorauthpresent: a request
+    # signed with long-term access keys carries no aws:MultiFactorAuthPresent, so a Deny on
+    # Bool "false" does not apply to it (the page recommends BoolIfExists).
+    policy = parse(
+        doc(
+            stmt("Allow", "s3:*", "*"),
+            stmt(
+                "Deny",
+                "s3:DeleteObject",
+                "*",
+                condition={"Bool": {"aws:MultiFactorAuthPresent": "false"}},
+            ),
+        ),
+        name="Guard",
+    )
+    result = explain(Request(PRIYA, "s3:DeleteObject", OBJECT), identity=[policy])
+    assert result.decision == "allowed"
+    assert "Statement 2 of Guard, line " in result.reason
+    assert "would deny it, but its condition is not met: aws:MultiFactorAuthPresent must be " in (
+        result.reason
+    )
+    assert "the request has no aws:MultiFactorAuthPresent" in result.reason
+    # A Deny about another action says nothing.
+    other = explain(Request(PRIYA, "s3:GetObject", OBJECT), identity=[policy])
+    assert "would deny" not in other.reason

@@ -36,6 +36,10 @@ def lab_panel(context: template.Context, sandbox: Sandbox) -> dict[str, Any]:
         "passing": sum(1 for r in results if r.holds),
         "hints_shown": hints[: run.hints_shown],
         "more_hints": run.hints_shown < offered,
+        # The next hint, not offered yet: after how many checks with a goal still open.
+        "next_hint_after": hints[run.hints_shown].after
+        if run.hints_shown < len(hints) and run.hints_shown >= offered
+        else None,
         "here": request.get_full_path() if request is not None else "",
         "csrf_token": context.get("csrf_token"),
     }
