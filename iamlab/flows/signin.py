@@ -2,9 +2,10 @@
 access keys (id_root-user.html, id_users_sign-in.html, id_credentials_mfa.html).
 
 What AWS checks, in order: that the identity exists and has the credential used (a console
-password, or an active access key), then, for console sign-in with an MFA device, a code from
-one of its devices. AWS's console answers every failure with the same vague sentence; iamlab
-says which check failed, and quotes AWS's sentence beside it.
+password, which must match the one the sandbox keeps as a hash, or an active access key), then,
+for console sign-in with an MFA device, a code from one of its devices. AWS's console answers
+every failure with the same vague sentence; iamlab says which check failed, and quotes AWS's
+sentence beside it.
 """
 
 from __future__ import annotations
@@ -77,8 +78,12 @@ def sign_in_user(
     user_name: str,
     code: str = "",
     passkey: bool = False,
+    *,
+    password: str = "",
 ) -> SignInResult:
-    """Console sign-in as an IAM user (account, user name, password, then MFA)."""
+    """Console sign-in as an IAM user: account, user name and password, then MFA
+    (id_users_sign-in.html). The password is checked against the hash the sandbox keeps
+    (id_credentials_passwords_admin-change-user.html); no message repeats it."""
     user = find_user(account, user_name)
     if user is None:
         return SignInResult(
@@ -92,10 +97,24 @@ def sign_in_user(
             f"'Enable console access' (iam:CreateLoginProfile). AWS: {VAGUE}",
             field="user_name",
         )
+    if not password:
+        return SignInResult(
+            error=f"Enter {user.name}'s console password: an IAM user signs in to the console "
+            f"with its user name and password. AWS: {VAGUE}",
+            field="password",
+        )
+    if not user.check_console_password(password):
+        return SignInResult(
+            error=f"That is not {user.name}'s console password (passwords are case-sensitive). "
+            f"The designer of the sandbox sets it on the user's page. AWS: {VAGUE}",
+            field="password",
+        )
     devices = list(user.mfa_devices.all())
     refused = _check_mfa(devices, code, passkey, sandbox)
     if refused is not None:
         return refused
+    # AWS records when the password was last used (PasswordLastUsed, GetUser).
+    models.IamUser.objects.filter(pk=user.pk).update(password_last_used=sandbox.now())
     return SignInResult(key=f"user:{user.pk}" + (":mfa" if devices else ""))
 
 

@@ -43,6 +43,7 @@ from .progress import for_learner as learner_progress
 from .quiz import Question
 from .scenario import TOPICS
 from .text import goal_refs, markdown
+from .world import WORLD_FILE, world_passwords
 from .yamlsource import Problem
 
 MAX_UPLOAD = 8 * 1024 * 1024
@@ -103,6 +104,8 @@ def _scenario_context(
         if content.can_see_solutions(request.user, scenario) and scenario.walkthrough
         else "",
         "debrief": _debrief(_user(request), scenario, run, results) if solved else None,
+        # What the learner signs in to the console with, as the lab starts (world.yaml).
+        "console_passwords": world_passwords(scenario.files.get(WORLD_FILE, "")),
         "run": run,
         "results": results,
         "passing": sum(1 for r in results if r.holds),

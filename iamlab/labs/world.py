@@ -16,7 +16,7 @@ import json
 import re
 import uuid
 from collections.abc import Callable, Mapping
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -24,6 +24,7 @@ from django.core.exceptions import ValidationError
 from iamlab.policy import PolicyType
 from iamlab.sandbox import awsmanaged, rules, services
 from iamlab.sandbox.models import (
+    DEFAULT_CONSOLE_PASSWORD,
     REGIONS,
     AccessKey,
     Account,
@@ -45,11 +46,12 @@ from iamlab.sandbox.models import (
     ServiceCredential,
     SsoGroup,
     SsoUser,
+    known_password_hash,
 )
 
-from .yamlsource import Budget, Problem, Source, dotted
+from .yamlsource import Budget, Problem, Source, YamlProblem, dotted, read_yaml
 
-__all__ = ["WORLD_FILE", "WorldInvalid", "build_world"]
+__all__ = ["WORLD_FILE", "WorldInvalid", "build_world", "console_passwords", "world_passwords"]
 
 WORLD_FILE = "world.yaml"
 
@@ -93,6 +95,33 @@ def build_world(sandbox: Sandbox, source: Source, budget: Budget | None = None) 
     :class:`WorldInvalid` with every problem found. Run it in a transaction. With ``budget``
     (an upload's), each entry is built only while the budget lasts."""
     _Builder(sandbox, source, budget).build()
+
+
+def console_passwords(data: Any) -> list[tuple[str, list[str]]]:
+    """The console passwords a world gives its IAM users, each with the users that have it, in
+    the order the world lists them: what a learner needs to sign in as one of them. A lab's
+    passwords are no secret (the world file is the lab's text); the sandbox keeps only their
+    hashes."""
+    found: dict[str, list[str]] = {}
+    users = data.get("users") if isinstance(data, Mapping) else None
+    for entry in users if isinstance(users, list) else []:
+        if not isinstance(entry, Mapping) or not isinstance(entry.get("name"), str):
+            continue
+        value = entry.get("console_password")
+        password = DEFAULT_CONSOLE_PASSWORD if value is True else value
+        if isinstance(password, str) and password:
+            found.setdefault(password, []).append(entry["name"])
+    return list(found.items())
+
+
+@lru_cache(maxsize=128)
+def world_passwords(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """:func:`console_passwords` of a world file's text (read once per text and process)."""
+    try:
+        data = read_yaml(text, WORLD_FILE).data
+    except YamlProblem:
+        return ()
+    return tuple((password, tuple(names)) for password, names in console_passwords(data))
 
 
 class _Stop(Exception):
@@ -155,6 +184,25 @@ class _Builder:
         value = entry.get(key, False)
         if not isinstance(value, bool):
             raise self.fail((*path, key), f"{key} must be true or false")
+        return value
+
+    def console_password(
+        self, account: Account, entry: Mapping[str, Any], path: Path
+    ) -> str | None:
+        """A user's ``console_password``: false (none), true (iamlab's default password) or the
+        password itself, which the lab's page shows the learner. None: no console access."""
+        value = entry.get("console_password", False)
+        if value is False or value is None:
+            return None
+        if value is True:
+            return DEFAULT_CONSOLE_PASSWORD
+        if not isinstance(value, str):
+            raise self.fail(
+                (*path, "console_password"),
+                "console_password must be true, false or the password, as text",
+            )
+        if error := rules.check_console_password(value, account.name, account.email):
+            raise self.fail((*path, "console_password"), error)
         return value
 
     def number(self, entry: Mapping[str, Any], path: Path, key: str, default: int) -> int:
@@ -465,12 +513,14 @@ class _Builder:
         keys = self.number(entry, path, "access_keys", 0)
         if not 0 <= keys <= 2:
             raise self.fail((*path, "access_keys"), "a user has at most 2 access keys")
+        password = self.console_password(account, entry, path)
         user = IamUser.objects.create(
             sandbox=self.sandbox,
             account=account,
             name=name,
             path=self.iam_path(entry, path),
-            console_password=self.flag(entry, path, "console_password"),
+            console_password=password is not None,
+            password_hash=known_password_hash(password) if password is not None else "",
             tags=self.tags(entry, path),
             boundary=self.boundary(account, entry, path),
         )

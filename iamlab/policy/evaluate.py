@@ -78,6 +78,17 @@ __all__ = [
     "evaluate",
 ]
 
+# What can limit the root user, in the one sentence every page and the engine's reason use
+# (id_root-user.html; orgs_manage_policies_scps.html: SCPs affect a member account's root user,
+# never the management account; orgs_manage_policies_rcps.html; and an explicit Deny in a
+# resource-based policy applies to every principal). No identity-based policy or permissions
+# boundary can be attached to the root user.
+ROOT_USER_LIMITS = (
+    "The root user has full access to its own account, and no identity-based policy or "
+    "permissions boundary can limit it: only SCPs and RCPs, in a member account of an "
+    "organization, and an explicit deny in a resource-based policy apply to it."
+)
+
 ALLOWED = "allowed"
 EXPLICIT_DENY = "explicitDeny"
 IMPLICIT_DENY = "implicitDeny"
@@ -1489,10 +1500,7 @@ def _reason_text(
                 )
             )
         case "root":
-            return (
-                "Allowed: the root user has full access to its own account. Only explicit "
-                "denies, SCPs and RCPs can limit it."
-            )
+            return f"Allowed. {ROOT_USER_LIMITS}"
         case "no-identity-allow":
             return (
                 f"Implicitly denied: the {resource_kind} names the caller's account, which only "

@@ -660,7 +660,9 @@ class _Reader:
         if (profile := entry.get("LoginProfile")) is not None:
             here = path + ("LoginProfile",)
             self.owned_by(self.obj(profile, here), here, obj)
-            obj.console_password = True
+            # The JSON never carries the password: the user gets iamlab's default console
+            # password (models.DEFAULT_CONSOLE_PASSWORD), which the designer can change.
+            obj.set_console_password(None)
             obj.password_reset_required = self.bool_(profile, "PasswordResetRequired", here, False)
         for k, item in enumerate(self.list_(entry, "AccessKeyMetadata", path)):
             here = path + ("AccessKeyMetadata", k)

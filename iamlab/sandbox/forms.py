@@ -269,10 +269,25 @@ class AccountForm(SandboxForm):
 
 
 class IamUserForm(SandboxForm):
+    """An IAM user. Its console password is typed here, by the sandbox's designer, as an
+    administrator does with CreateLoginProfile / UpdateLoginProfile
+    (id_credentials_passwords_admin-change-user.html); only its hash is kept, and the field is
+    never filled back in, not even after a refused submit."""
+
     name_kind = "user"
     unique_in_account = True
     account_quota = (rules.USERS_PER_ACCOUNT, "IAM users")
     tags = TagsField(required=False, help_text="One tag per line: key = value.")
+    new_password = forms.CharField(
+        label="Console password",
+        required=False,
+        strip=False,
+        max_length=128,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="The password the user signs in to the console with: 8 to 128 characters, "
+        "at least three of uppercase letters, lowercase letters, numbers and symbols (AWS's "
+        "default password policy). iamlab keeps only a hash of it: nobody can read it back.",
+    )
 
     class Meta:
         model = models.IamUser
@@ -281,15 +296,50 @@ class IamUserForm(SandboxForm):
             "name",
             "path",
             "console_password",
+            "new_password",
             "password_reset_required",
             "boundary",
             "tags",
         ]
         labels = {
-            "console_password": "Console password (can sign in to the AWS Management Console)",
+            "console_password": "Console access (can sign in to the AWS Management Console)",
             "password_reset_required": "Must set a new password at next sign-in",
             "boundary": "Permissions boundary",
         }
+
+    def __init__(self, sandbox: models.Sandbox, *args: Any, **kwargs: Any) -> None:
+        super().__init__(sandbox, *args, **kwargs)
+        if self.instance.pk and self.instance.password_hash:
+            field = self.fields["new_password"]
+            field.label = "New console password"
+            field.help_text = "Leave it empty to keep the current password. " + str(field.help_text)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        password = data.get("new_password") or ""
+        if password and not data.get("console_password"):
+            self.add_error(
+                "new_password",
+                "Tick “Console access” to give the user this password, or leave it empty.",
+            )
+        elif password:
+            account = data.get("account") or getattr(self.instance, "account", None)
+            if error := rules.check_console_password(
+                password, account.name if account else "", account.email if account else ""
+            ):
+                self.add_error("new_password", error)
+        elif data.get("console_password") and not self.instance.password_hash:
+            self.add_error(
+                "new_password",
+                "Give the user a console password: with console access, IAM requires one "
+                "(CreateLoginProfile).",
+            )
+        return data
+
+    def save(self, commit: bool = True) -> Any:
+        if password := self.cleaned_data.get("new_password"):
+            self.instance.set_console_password(password)
+        return super().save(commit)
 
 
 class IamGroupForm(SandboxForm):

@@ -13,10 +13,12 @@ the forms and importers, which share its messages.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from typing import Any, ClassVar
 
 from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -383,8 +385,27 @@ class Principal(SandboxObject):
         return rules.iam_arn(self.account.account_id, self.arn_kind, self.path, self.name)
 
 
+# The console password of every IAM user that iamlab creates with console access but without a
+# password of its own: a lab world's ``console_password: true``, the demo, an import of
+# get-account-authorization-details (which never carries passwords) and users from before
+# passwords were kept. It is public on purpose (the sign-in page, the lab pages and
+# docs/scenarios.md give it), so a learner can sign in as those users; a password the designer
+# types on the user's page is kept only as a hash and shown to nobody.
+DEFAULT_CONSOLE_PASSWORD = "Sandbox-Pass-1"  # noqa: S105 (public on purpose, see above)
+
+
+@functools.cache
+def known_password_hash(raw: str) -> str:
+    """The hash of a password that is no secret (the default, or one a lab world writes out),
+    made once per process: a strong hasher takes most of a second per password."""
+    return make_password(raw)
+
+
 class IamUser(Principal):
+    # Whether the user has a console password (a login profile, CreateLoginProfile) ...
     console_password = models.BooleanField(default=False)
+    # ... and the password, hashed by Django's password hashers, never shown (blank: none).
+    password_hash = models.CharField(max_length=128, blank=True, editable=False)
     password_reset_required = models.BooleanField(default=False)
     password_last_used = models.DateTimeField(null=True, blank=True)
     boundary = models.ForeignKey(
@@ -409,6 +430,28 @@ class IamUser(Principal):
             )
         ]
         indexes = [models.Index(fields=["sandbox", "account"])]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.console_password:
+            self.password_hash = ""
+        elif not self.password_hash:
+            self.password_hash = known_password_hash(DEFAULT_CONSOLE_PASSWORD)
+        super().save(*args, **kwargs)
+
+    def set_console_password(self, raw: str | None, *, known: bool = False) -> None:
+        """Give the user console access with the password ``raw`` (the default one if None),
+        as CreateLoginProfile / UpdateLoginProfile do. ``known``: the password is no secret
+        (it is written in a lab world), so its hash may be shared. Not saved here."""
+        self.console_password = True
+        if raw is None:
+            raw, known = DEFAULT_CONSOLE_PASSWORD, True
+        self.password_hash = known_password_hash(raw) if known else make_password(raw)
+
+    def check_console_password(self, raw: str) -> bool:
+        """Whether ``raw`` is the user's console password (False if it has none)."""
+        if not self.console_password or not self.password_hash:
+            return False
+        return check_password(raw, self.password_hash)
 
 
 class IamGroup(Principal):

@@ -201,6 +201,46 @@ def check_account_id(value: str) -> str | None:
     return None
 
 
+# -- console passwords -------------------------------------------------------------------------
+# CreateLoginProfile / UpdateLoginProfile take 1 to 128 characters of tab, line feed, carriage
+# return and U+0020 to U+00FF (id_credentials_passwords_admin-change-user.html). With no custom
+# password policy, IAM applies the default one (id_credentials_passwords_account-policy.html,
+# "Default password policy"): 8 to 128 characters, at least three of uppercase letters,
+# lowercase letters, numbers and the symbols below, and not the account's name or email address.
+PASSWORD_SYMBOLS: Final = "!@#$%^&*()_+-=[]{}|'"  # noqa: S105 (not a password)
+_PASSWORD_CHARS: Final = re.compile(r"[\t\n\r\x20-\xff]+")
+
+
+def check_console_password(password: str, account_name: str = "", email: str = "") -> str | None:
+    """AWS's default password policy, in words. The message never repeats the password."""
+    if not 8 <= len(password) <= 128:
+        return "A console password has 8 to 128 characters (AWS's default password policy)."
+    if not _PASSWORD_CHARS.fullmatch(password):
+        return (
+            "A console password holds only printable characters of the Latin-1 range "
+            "(UpdateLoginProfile's Password parameter)."
+        )
+    kinds = sum(
+        (
+            any(c.isascii() and c.isupper() for c in password),
+            any(c.isascii() and c.islower() for c in password),
+            any(c.isascii() and c.isdigit() for c in password),
+            any(c in PASSWORD_SYMBOLS for c in password),
+        )
+    )
+    if kinds < 3:
+        return (
+            "A console password mixes at least three of: uppercase letters, lowercase letters, "
+            f"numbers and the symbols {PASSWORD_SYMBOLS} (AWS's default password policy)."
+        )
+    if password.lower() in {account_name.lower(), email.lower()} - {""}:
+        return (
+            "A console password cannot be the account's name or email address (AWS's default "
+            "password policy)."
+        )
+    return None
+
+
 def check_session_duration(seconds: int) -> str | None:
     if not MIN_SESSION_SECONDS <= seconds <= MAX_SESSION_SECONDS:
         return "The maximum session duration is between 1 hour (3600) and 12 hours (43200)."

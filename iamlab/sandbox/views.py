@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.http import urlencode
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from iamlab.policy import PolicyType, RequestError, catalog
@@ -177,6 +178,7 @@ def object_list(request: HttpRequest, place: Place, kind: str) -> HttpResponse:
 
 
 @login_required
+@sensitive_post_parameters("new_password")  # an IAM user's console password
 @require_http_methods(["GET", "POST"])
 @in_sandbox
 def object_create(request: HttpRequest, place: Place, kind: str) -> HttpResponse:
@@ -217,6 +219,7 @@ def object_create(request: HttpRequest, place: Place, kind: str) -> HttpResponse
 
 
 @login_required
+@sensitive_post_parameters("new_password")  # an IAM user's console password
 @require_http_methods(["GET", "POST"])
 @in_sandbox
 def object_page(request: HttpRequest, place: Place, kind: str, pk: int) -> HttpResponse:

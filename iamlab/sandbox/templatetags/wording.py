@@ -1,0 +1,23 @@
+"""Sentences kept in one place and shown on many pages: ``{% load wording %}``, then
+``{% root_user_limits %}`` (what can limit the root user, the engine's own sentence) or
+``{% default_console_password %}`` (the password of users created without one)."""
+
+from __future__ import annotations
+
+from django import template
+
+from iamlab.policy import ROOT_USER_LIMITS
+
+from ..models import DEFAULT_CONSOLE_PASSWORD
+
+register = template.Library()
+
+
+@register.simple_tag
+def root_user_limits() -> str:
+    return ROOT_USER_LIMITS
+
+
+@register.simple_tag
+def default_console_password() -> str:
+    return DEFAULT_CONSOLE_PASSWORD
