@@ -15,7 +15,7 @@ from iamlab.policy.sts import MIN_DURATION, TOKEN_MAX_DURATION
 from iamlab.sandbox import models
 
 from . import federation
-from .forms import FlowForm, checked_session_name
+from .forms import ContextKeysField, FlowForm, RegionField, checked_session_name
 
 
 class _InAccount(forms.ModelChoiceField):  # type: ignore[type-arg]
@@ -136,6 +136,15 @@ class BrokerForm(FlowForm):
     sample_action = forms.CharField(label="Try one action", max_length=128, initial="s3:GetObject")
     sample_resource = forms.CharField(
         label="on resource", max_length=2048, initial="arn:aws:s3:::example-corp-reports/q1.csv"
+    )
+    region = RegionField(
+        label="in region",
+        help_text="Where the call goes (aws:RequestedRegion): an SCP may allow only some "
+        "regions, and it limits the broker and the federated user alike.",
+    )
+    context = ContextKeysField(
+        label="with context keys",
+        mfa_how="GetFederationToken cannot take an MFA code, so a federated user never has MFA.",
     )
 
     def __init__(self, sandbox: models.Sandbox, *args: Any, **kwargs: Any) -> None:

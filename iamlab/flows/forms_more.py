@@ -14,7 +14,7 @@ from iamlab.policy import catalog
 from iamlab.sandbox import models
 from iamlab.web import RefusesNul
 
-from .forms import FlowForm
+from .forms import ContextKeysField, FlowForm, RegionField, home_region
 
 Grouped = list[tuple[str, list[tuple[Any, str]]]]
 
@@ -133,6 +133,11 @@ class CrossAccountForm(FlowForm):
         help_text="What to do with the resource, e.g. s3:GetObject (empty: the usual action "
         "for the resource).",
     )
+    region = RegionField(
+        help_text="Where the calls go (aws:RequestedRegion); a resource's own region unless "
+        "you pick another.",
+    )
+    context = ContextKeysField(mfa_how="tick the MFA box above.")
 
     def __init__(self, sandbox: models.Sandbox, *args: Any, **kwargs: Any) -> None:
         super().__init__(sandbox, *args, **kwargs)
@@ -140,6 +145,16 @@ class CrossAccountForm(FlowForm):
         fields["caller"].choices = [("", "Choose a caller…"), *caller_choices(sandbox)]
         fields["role"].choices = [("", "No role"), *assumable_role_choices(sandbox)]
         fields["resource"].choices = [("", "No resource"), *resource_choices(sandbox)]
+        home = home_region(sandbox)
+        fields["region"].choices = [
+            ("", f"The resource's region (else {home})"),
+            *models.REGION_CHOICES,
+        ]
+        fields["region"].initial = ""
+
+    def clean_region(self) -> str:
+        """The region chosen, or "" for the resource's own (the view resolves it)."""
+        return str(self.cleaned_data.get("region") or "")
 
     def clean_caller(self) -> models.IamUser | models.Role:
         kind, _, pk = self.cleaned_data["caller"].partition(":")
@@ -273,9 +288,22 @@ class FunctionCallForm(RefusesNul, forms.Form):
         help_text="Empty means * (for actions that take no resource).",
         widget=forms.TextInput(attrs={"class": "mono", "list": "function-arns"}),
     )
+    region = RegionField(
+        help_text="A function calls its own region unless its code says otherwise; policies "
+        "read it as aws:RequestedRegion."
+    )
+    context = ContextKeysField(
+        mfa_how="a function's credentials never carry MFA (no one typed a code)."
+    )
 
     def clean_action(self) -> str:
         return check_action(self.cleaned_data["action"])
+
+    def clean_region(self) -> str:
+        return (
+            str(self.cleaned_data.get("region") or self.initial.get("region") or "")
+            or (models.REGIONS[0])
+        )
 
     def clean_resource(self) -> str:
         text: str = self.cleaned_data.get("resource", "").strip()

@@ -8,6 +8,7 @@ JavaScript; htmx only swaps the answer in place.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from iamlab.policy import RequestError, StsDenied
@@ -22,8 +24,8 @@ from iamlab.sandbox import models, sessions
 from iamlab.sandbox.place import Place, in_sandbox
 from iamlab.web import NUL_ERROR, is_htmx_swap, nul_in
 
+from . import diagrams, federation, forms, signin
 from . import ec2 as ec2_flow
-from . import forms, signin
 
 
 def _next(request: HttpRequest, default: str) -> str:
@@ -128,6 +130,7 @@ def forget(request: HttpRequest, place: Place, pk: int) -> HttpResponse:
 
 
 @login_required
+@sensitive_post_parameters("password")
 @require_http_methods(["GET", "POST"])
 @in_sandbox
 def sign_in(request: HttpRequest, place: Place) -> HttpResponse:
@@ -155,7 +158,10 @@ def sign_in(request: HttpRequest, place: Place) -> HttpResponse:
         elif how == "key":
             result = signin.use_access_key(account, user_name)
         else:
-            result = signin.sign_in_user(sandbox, account, user_name, code, passkey)
+            password = data.get("password", "")  # never echoed: the page and logs omit it
+            result = signin.sign_in_user(
+                sandbox, account, user_name, code, passkey, password=password
+            )
         if result.key:
             world = place.world
             who = sessions.act_as(sandbox, world, result.key)
@@ -189,6 +195,28 @@ def _denied_context(denied: StsDenied) -> dict[str, Any]:
     return {"denied": denied, "evaluation": denied.evaluation}
 
 
+# The AssumeRole parameter STS names in a refusal -> the form's field.
+_DENIED_FIELDS = {
+    "policy": "session_policy",
+    "serialNumber": "serial_number",
+    "tokenCode": "token_code",
+}
+
+
+def _mfa_missing(denied: StsDenied) -> bool:
+    """Whether a condition on MFA refused the call (the request had no MFA to show)."""
+    evaluation = denied.evaluation
+    if evaluation is None:
+        return False
+    keys = {k.lower() for k in evaluation.missing_context}
+    keys |= {
+        k.lower()
+        for k, v in evaluation.request.context.items()
+        if k.lower() == "aws:multifactorauthpresent" and str(v).lower() == "false"
+    }
+    return bool(keys & {"aws:multifactorauthpresent", "aws:multifactorauthage"})
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 @in_sandbox
@@ -198,8 +226,11 @@ def assume_role(request: HttpRequest, place: Place) -> HttpResponse:
     world = place.world
     who = place.who
     initial = {"session_name": "iamlab-cli", "role": request.GET.get("role", "")}
-    form = forms.AssumeRoleForm(sandbox, request.POST or None, initial=initial)
-    context: dict[str, Any] = {"sandbox": sandbox, "who": who, "form": form}
+    devices = federation.caller_mfa_devices(sandbox, who)
+    form = forms.AssumeRoleForm(
+        sandbox, request.POST or None, initial=initial, devices=[d for d, _ in devices]
+    )
+    context: dict[str, Any] = {"sandbox": sandbox, "who": who, "form": form, "devices": devices}
     if request.method == "POST":
         if not form.is_valid():
             form.focus_first_error()
@@ -219,14 +250,20 @@ def assume_role(request: HttpRequest, place: Place) -> HttpResponse:
                     policy_arns=d["policy_arns"],
                     tags=d["tags"],
                     source_identity=d["source_identity"],
+                    context=d["context"] | {"aws:RequestedRegion": d["region"]},
+                    serial_number=d["serial_number"],
+                    token_code=d["token_code"],
+                    mfa_devices={dev.serial: code for dev, code in devices if code},
                 )
             except sessions.IdentityError as exc:
                 context["problem"] = str(exc)
             else:
                 if isinstance(result, StsDenied):
                     context |= _denied_context(result)
-                    if result.parameter == "policy":
-                        form.add_error("session_policy", result.message)
+                    context["mfa_missing"] = _mfa_missing(result)
+                    field = _DENIED_FIELDS.get(result.parameter or "")
+                    if field is not None:
+                        form.add_error(field, result.message)
                 else:
                     context["issued"] = result
                     context["credentials"] = sessions.credentials_json(result)
@@ -250,6 +287,34 @@ def _history(sandbox: models.Sandbox, origin: str) -> list[models.StsSession]:
         if len(found) == 5:
             break
     return found
+
+
+SWITCH_ROLE_URL = "https://signin.aws.amazon.com/switchrole"
+
+
+def switch_role_link(account: str, role_name: str) -> str:
+    """The console link an administrator shares so that a user lands on Switch Role with the
+    account and the role (path/name) filled in (id_roles_use_switch-role-console.html,
+    id_roles_use_permissions-to-switch.html)."""
+    query = urlencode({"roleName": role_name, "account": account}, safe="/", quote_via=quote)
+    return f"{SWITCH_ROLE_URL}?{query}"
+
+
+def _link_values(form: forms.SwitchRoleForm, who: sessions.Identity) -> tuple[str, str] | None:
+    """The account and role the switch-role link is for: the role the form names (as the
+    learner typed it, or as found), else the role the learner switched to."""
+    role = form.cleaned_data.get("role") if form.is_bound and form.is_valid() else None
+    if isinstance(role, models.Role):
+        return role.account.account_id, f"{role.path[1:]}{role.name}"
+    source = form.data if form.is_bound else form.initial
+    account = str(source.get("account", "")).strip()
+    name = str(source.get("role_name", "")).strip().strip("/")
+    if account and name:
+        return account, name
+    row = who.session
+    if row is not None and row.via == "console" and row.role is not None:
+        return row.account.account_id, f"{row.role.path[1:]}{row.role.name}"
+    return None
 
 
 @login_required
@@ -325,6 +390,10 @@ def switch_role(request: HttpRequest, place: Place) -> HttpResponse:
                         )
                         return redirect(reverse("flows:switch_role", args=[sandbox.pk]))
     context["problem"] = problem
+    values = _link_values(form, who)
+    if values is not None:
+        context["switch_link"] = switch_role_link(*values)
+        context["switch_try"] = urlencode({"account": values[0], "role": values[1]})
     status = 400 if request.method == "POST" else 200
     return render(request, "flows/switch_role.html", context, status=status)
 
@@ -384,7 +453,11 @@ def ec2(request: HttpRequest, place: Place) -> HttpResponse:
         return redirect(reverse("flows:ec2", args=[sandbox.pk]))
     if chosen is None and instances and step != "launch":
         chosen = instances[0]
-    call_form = forms.CallForm(sandbox, request.POST if step == "call" else None)
+    call_form = forms.CallForm(
+        sandbox,
+        request.POST if step == "call" else None,
+        initial={"region": chosen.region} if chosen is not None else None,
+    )
     credentials = ec2_flow.latest(chosen) if chosen is not None else None
     if step == "imds" and chosen is not None:
         credentials, context["no_credentials"], context["renewed"] = ec2_flow.fetch(
@@ -404,11 +477,12 @@ def ec2(request: HttpRequest, place: Place) -> HttpResponse:
                     credentials,
                     call_form.cleaned_data["action"],
                     call_form.cleaned_data["resource"],
+                    call_form.cleaned_data["region"],
+                    call_form.cleaned_data["context"],
                 )
             except RequestError as exc:
-                call_form.add_error(
-                    "resource" if exc.field == "resource" else "action", exc.message
-                )
+                field = exc.field if exc.field in ("resource", "context") else "action"
+                call_form.add_error(field, exc.message)
                 status = 400
             except sessions.IdentityError as exc:
                 context["call_problem"] = str(exc)
@@ -425,4 +499,6 @@ def ec2(request: HttpRequest, place: Place) -> HttpResponse:
         "launched": request.GET.get("launched") == "1",
         "arns": [(info.arn, info.label) for info in world.resources.values()],
     }
+    context["imds_v2"], context["imds_v1"] = ec2_flow.imds_commands(chosen)
+    context["sequence"] = diagrams.ec2(context)
     return render(request, "flows/ec2.html", context, status=status)

@@ -18,7 +18,7 @@ from iamlab.policy import RequestError
 from iamlab.sandbox import models, sessions
 from iamlab.sandbox.place import Place, in_sandbox
 
-from . import federation
+from . import diagrams, federation
 from . import forms_federation as forms
 
 _BROKER_POLICY = json.dumps(
@@ -116,6 +116,7 @@ def portal(request: HttpRequest, place: Place) -> HttpResponse:
     elif request.method == "POST":
         ok = False
         context.setdefault("problem", "Identity Center is not enabled in this sandbox.")
+    context["sequence"] = diagrams.portal(context)
     return _respond(request, "flows/portal.html", context, ok)
 
 
@@ -186,6 +187,7 @@ def saml(request: HttpRequest, place: Place) -> HttpResponse:
                 context["form"] = form
                 context["step"] = "issued"
             context["issuer"] = federation.provider_issuer(provider)
+    context["sequence"] = diagrams.saml(context["form"], context)
     return _respond(request, "flows/saml.html", context, ok)
 
 
@@ -256,6 +258,7 @@ def web_identity(request: HttpRequest, place: Place) -> HttpResponse:
                 context |= _outcome_context(outcome)
                 context["problem"] = outcome.problem
                 ok = outcome.row is not None
+    context["sequence"] = diagrams.web_identity(context["form"], context)
     return _respond(request, "flows/web_identity.html", context, ok)
 
 
@@ -297,6 +300,8 @@ def broker(request: HttpRequest, place: Place) -> HttpResponse:
                     d["duration_seconds"],
                     d["sample_action"].strip(),
                     d["sample_resource"].strip(),
+                    region=d["region"],
+                    context=d["context"],
                 )
             except RequestError as exc:
                 form.add_error(
@@ -309,6 +314,7 @@ def broker(request: HttpRequest, place: Place) -> HttpResponse:
                 if outcome.denied is not None and outcome.denied.parameter == "policy":
                     form.add_error("policy", outcome.denied.message)
                 ok = outcome.row is not None
+    context["sequence"] = diagrams.broker(form, context)
     return _respond(request, "flows/broker.html", context, ok)
 
 

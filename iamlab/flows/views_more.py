@@ -36,6 +36,7 @@ from iamlab.sandbox import models, rules, sessions
 from iamlab.sandbox.place import Place, in_sandbox
 from iamlab.sandbox.world import Check, PrincipalInfo, World
 
+from .forms import home_region
 from .forms_more import CrossAccountForm, FunctionCallForm, RunFunctionForm
 
 LAMBDA = "lambda.amazonaws.com"
@@ -159,10 +160,12 @@ def through_role(
     context: Mapping[str, Any],
     action: str,
     resource: models.Resource | None,
+    region: str | None = None,
 ) -> Path:
     """AssumeRole across accounts, then (if STS would issue credentials) the action as the
-    role's session. The session is named after the caller, as the console names it."""
-    assume = world.check(caller, "sts:AssumeRole", role.arn, context)
+    role's session. The session is named after the caller, as the console names it. The calls
+    go to ``region`` (None: the resource's region)."""
+    assume = world.check(caller, "sts:AssumeRole", role.arn, context, region=region)
     then = None
     if assume.allowed and resource is not None:
         info = world.principal(f"role:{role.pk}")
@@ -173,7 +176,7 @@ def through_role(
                 target_arn(resource, action),
                 context,  # MFA used to assume the role stays with its session
                 session_name=caller.name[:64],
-                region=resource.region,
+                region=region or resource.region,
             )
     return Path(
         assume,
@@ -189,9 +192,10 @@ def through_resource(
     context: Mapping[str, Any],
     action: str,
     resource: models.Resource,
+    region: str | None = None,
 ) -> Path:
     check = world.check(
-        caller, action, target_arn(resource, action), context, region=resource.region
+        caller, action, target_arn(resource, action), context, region=region or resource.region
     )
     return Path(
         check,
@@ -233,8 +237,10 @@ def cross_account(request: HttpRequest, place: Place) -> HttpResponse:
     elif form.is_bound:
         d = form.cleaned_data
         caller = _caller_info(world, d["caller"])
-        ctx = dict(sessions.MFA_SIGN_IN) if d["mfa"] else {}
+        ctx = (dict(sessions.MFA_SIGN_IN) if d["mfa"] else {}) | d["context"]
         role, resource, action = d["role"], d["resource"], d["action"]
+        # The region chosen, else the resource's own, else the sandbox's home region.
+        region = d["region"] or (resource.region if resource is not None else home_region(sandbox))
         context |= {
             "caller": caller,
             "caller_account": world.accounts.get(caller.account_id, ""),
@@ -242,6 +248,7 @@ def cross_account(request: HttpRequest, place: Place) -> HttpResponse:
             "resource": resource,
             "action": action,
             "mfa": d["mfa"],
+            "region": region,
         }
         if resource is not None:
             context["arn"] = target_arn(resource, action)
@@ -251,14 +258,14 @@ def cross_account(request: HttpRequest, place: Place) -> HttpResponse:
 
         if role is not None:
             context["via_role"] = _ask_path(
-                error, lambda: through_role(world, caller, role, ctx, action, resource)
+                error, lambda: through_role(world, caller, role, ctx, action, resource, region)
             )
             context["switch_query"] = urlencode(
                 {"account": role.account.account_id, "role": f"{role.path[1:]}{role.name}"}
             )
         if resource is not None:
             context["via_resource"] = _ask_path(
-                error, lambda: through_resource(world, caller, ctx, action, resource)
+                error, lambda: through_resource(world, caller, ctx, action, resource, region)
             )
     status = 400 if submitted and form.errors else 200
     return render(request, "flows/cross_account.html", context, status=status)
@@ -270,7 +277,7 @@ def _ask_path(errors: Callable[[str, str], None], ask: Callable[[], Path]) -> Pa
     try:
         return ask()
     except RequestError as exc:
-        errors(exc.field if exc.field in ("action", "resource") else "", exc.message)
+        errors(exc.field if exc.field in ("action", "resource", "context") else "", exc.message)
         return None
 
 
@@ -431,14 +438,18 @@ def services(request: HttpRequest, place: Place) -> HttpResponse:
         default_resource = log_group_arn(function) if function is not None else "*"
         call_form = FunctionCallForm(
             request.GET if "action" in request.GET else None,
-            initial={"action": "logs:CreateLogGroup", "resource": default_resource},
+            initial={
+                "action": "logs:CreateLogGroup",
+                "resource": default_resource,
+                "region": function.region if function is not None else home_region(sandbox),
+            },
         )
         context["call_form"] = call_form
         context["arns"] = [(default_resource, "the function's log group")] + [
             (info.arn, info.label) for info in world.resources.values()
         ]
         if call_form.is_bound and call_form.is_valid():
-            region = function.region if function is not None else None
+            region = call_form.cleaned_data["region"]
             if row.expired(sandbox.now()):
                 context["call_problem"] = sessions.expired_message(row)
             else:
@@ -450,13 +461,14 @@ def services(request: HttpRequest, place: Place) -> HttpResponse:
                         info,
                         call_form.cleaned_data["action"],
                         call_form.cleaned_data["resource"],
+                        call_form.cleaned_data["context"],
                         region=region,
                         at=sandbox.now(),
                     )
                 except sessions.IdentityError as exc:
                     context["call_problem"] = str(exc)
                 except RequestError as exc:
-                    field = exc.field if exc.field in ("action", "resource") else None
+                    field = exc.field if exc.field in ("action", "resource", "context") else None
                     call_form.add_error(field, exc.message)
         if call_form.errors:
             status = 400

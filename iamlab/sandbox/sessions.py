@@ -17,6 +17,7 @@ credentials expire.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import hmac
@@ -162,6 +163,47 @@ def session_label(row: models.StsSession) -> str:
             f"{row.account.account_id}"
         )
     return row.arn
+
+
+def _web_identity_subject(row: models.StsSession) -> str:
+    """The user a web identity token named: its sub (id or user_id for Facebook and Login
+    with Amazon, whose access tokens have no sub)."""
+    keys = dict(row.federation_keys or {})
+    for claim in ("sub", "id", "user_id"):
+        for key, value in keys.items():
+            if key.endswith(f":{claim}") and value:
+                return str(value)
+    return row.session_name
+
+
+def session_source(row: models.StsSession) -> str:
+    """Who asked STS for these credentials, as the hub lists them: not who the learner was
+    before (``origin_label``), but the caller AWS saw. AssumeRoleWithSAML and
+    AssumeRoleWithWebIdentity need no AWS credentials: the caller is the identity provider's
+    user (API_AssumeRoleWithSAML, API_AssumeRoleWithWebIdentity). The access portal signs an
+    Identity Center user in. An instance profile's role is assumed by EC2 for the instance
+    (id_roles_use_switch-role-ec2.html), a service role by its service."""
+    provider = row.federated_provider
+    if row.via == "saml":
+        name = provider.rsplit("saml-provider/", 1)[-1] if provider else "a SAML provider"
+        subject = dict(row.federation_keys or {}).get("saml:sub") or row.session_name
+        return f"from {subject}, signed in by SAML identity provider {name}"
+    if row.via == "web-identity":
+        host = provider.rsplit("oidc-provider/", 1)[-1] if provider else "an OIDC provider"
+        return f"from {_web_identity_subject(row)}, with a token from {host}"
+    if row.via == "portal":
+        return f"from Identity Center user {row.session_name}, through the AWS access portal"
+    if row.via == "instance":
+        if row.instance is not None:
+            name = f"{row.instance.name} ({row.instance.instance_id})"
+            return f"issued to Amazon EC2 for instance {name}"
+        return "issued to Amazon EC2 for an instance"
+    if row.via == "service":
+        return f"issued to the service {row.caller_arn or 'an AWS service'} for {row.session_name}"
+    if row.via in ("broker", "session-token"):
+        who = f"IAM user {row.user.name}" if row.user is not None else "the root user"
+        return f"from {who} ({row.account.account_id})"
+    return f"from {row.origin_label}" if row.origin_label else ""
 
 
 def act_as(sandbox: models.Sandbox, world: World, key: str) -> Identity:
@@ -321,10 +363,18 @@ def caller_for(
     world: World,
     who: Identity,
     context: dict[str, Any] | None = None,
+    *,
+    console: bool = False,
 ) -> CallerSpec:
-    """The identity as the caller of an STS request."""
+    """The identity as the caller of an STS request.
+
+    The MFA of a console sign-in goes with the console's own calls (``console``: switching
+    roles) and no further: a call made with the user's access keys (the CLI, an SDK) carries
+    MFA only when it passes SerialNumber and TokenCode, or is signed with temporary credentials
+    issued with MFA (id_credentials_mfa_configure-api-require.html). A session's keys (MFA
+    included) go with every call made with it."""
     extra = dict(context or {})
-    if who.mfa and who.kind in ("root", "user"):
+    if console and who.mfa and who.kind in ("root", "user"):
         extra = MFA_SIGN_IN | extra
     if who.kind == "session" and who.session is not None:
         if who.expired:
@@ -397,6 +447,7 @@ def record(
     instance: models.Ec2Instance | None = None,
     display_name: str = "",
     color: str = "",
+    mfa_serial: str = "",
 ) -> models.StsSession:
     """Keep a session STS issued."""
     return models.StsSession.objects.create(
@@ -431,6 +482,7 @@ def record(
         },
         transitive_tag_keys=list(session.transitive_tag_keys),
         mfa_authenticated_at=session.mfa_authenticated_at,
+        mfa_serial=mfa_serial if session.mfa_authenticated_at is not None else "",
     )
 
 
@@ -495,12 +547,22 @@ def assume(
     context: dict[str, Any] | None = None,
     display_name: str = "",
     color: str = "",
+    serial_number: str = "",
+    token_code: str = "",
+    mfa_devices: Mapping[str, str] | None = None,
 ) -> models.StsSession | StsDenied:
     """AssumeRole as ``who`` into ``role`` at the sandbox's clock; keeps the session issued.
 
+    ``via="console"`` is the console's Switch Role, which keeps the MFA of the console sign-in;
+    any other call carries MFA only with ``serial_number`` and ``token_code`` (checked against
+    ``mfa_devices``, the caller's TOTP devices: serial number -> the code shown now) or from
+    credentials issued with MFA (:func:`caller_for`).
+
     Raises :class:`IdentityError` when ``who`` cannot make calls at all (no identity, expired
     credentials) or a session policy ARN names nothing."""
-    caller = caller_for(sandbox, world, who, context)
+    caller = caller_for(sandbox, world, who, context, console=via == "console")
+    if mfa_devices:
+        caller = dataclasses.replace(caller, mfa_devices=dict(mfa_devices))
     info = world.principal(f"role:{role.pk}")
     if info is None:
         raise IdentityError(f"Role {role.name} is not in this sandbox any more.")
@@ -520,6 +582,8 @@ def assume(
         policy_arns=managed,
         tags=tags or None,
         source_identity=source_identity or None,
+        serial_number=serial_number or None,
+        token_code=token_code or None,
     )
     if isinstance(result, StsDenied):
         return result
@@ -541,6 +605,7 @@ def assume(
         carried=carried,
         display_name=display_name,
         color=color,
+        mfa_serial=serial_number,
     )
 
 

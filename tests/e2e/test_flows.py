@@ -39,6 +39,7 @@ def test_switch_roles_twice_then_check_access_as_the_session(live_server, page: 
     page.get_by_label("Account", exact=True).select_option(str(audit.pk))
     page.get_by_role("button", name="Continue").click()
     page.get_by_label("IAM user name").fill("auditor")
+    page.get_by_label("Password", exact=True).fill(models.DEFAULT_CONSOLE_PASSWORD)
     page.get_by_label("Use a passkey or security key instead").check()
     page.get_by_test_id("sign-in").click()
     expect(page.get_by_test_id("current-identity")).to_contain_text("IAM user auditor")
@@ -81,6 +82,7 @@ def test_launch_an_instance_with_a_profile_and_call_from_it(live_server, page: P
 
     page.goto(f"{live_server.url}/sandboxes/{corp.pk}/identity/sign-in/?account={development.pk}")
     page.get_by_label("IAM user name").fill("alice")
+    page.get_by_label("Password", exact=True).fill(models.DEFAULT_CONSOLE_PASSWORD)
     code = page.get_by_test_id("mfa-code-alice-phone").inner_text()
     page.get_by_label("MFA code").fill(code)
     page.get_by_test_id("sign-in").click()

@@ -81,7 +81,13 @@ def test_the_auditor_signed_in_with_mfa_can_assume_the_audit_role(web, corp):
     audit = models.Account.objects.get(sandbox=corp, account_id=demo.AUDIT_ID)
     signed_in = web.post(
         url("sign_in", corp),
-        {"how": "user", "account": audit.pk, "user_name": "auditor", "passkey": "1"},
+        {
+            "how": "user",
+            "account": audit.pk,
+            "user_name": "auditor",
+            "password": models.DEFAULT_CONSOLE_PASSWORD,
+            "passkey": "1",
+        },
     )
     assert signed_in.status_code == 302
     page = web.get(url("cross_account", corp))

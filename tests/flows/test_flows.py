@@ -43,7 +43,12 @@ def current_code(corp, device_name):
 
 
 def sign_in(web, corp, account_name, user_name, **extra):
-    data = {"how": "user", "account": account(corp, account_name).pk, "user_name": user_name}
+    data = {
+        "how": "user",
+        "account": account(corp, account_name).pk,
+        "user_name": user_name,
+        "password": models.DEFAULT_CONSOLE_PASSWORD,  # the demo's users have the default one
+    }
     return web.post(url("sign_in", corp), data | extra)
 
 
@@ -275,8 +280,19 @@ def test_assume_role_checks_its_inputs_before_calling(web, corp):
     assert "policy_arns" in errors
 
 
+def cli_mfa(corp, user_name):
+    """A virtual MFA device for ``user_name`` and the AssumeRole parameters that name it: the
+    CLI carries MFA only with --serial-number and --token-code."""
+    holder = user(corp, user_name)
+    device = models.MfaDevice.objects.create(
+        sandbox=corp, account=holder.account, user=holder, name=f"{user_name}-phone"
+    )
+    return {"serial_number": device.serial, "token_code": current_code(corp, device.name)}
+
+
 def test_a_session_policy_narrows_the_session(web, corp):
     sign_in(web, corp, "Audit", "auditor", passkey="1")
+    mfa = cli_mfa(corp, "auditor")  # ReadOnlyAuditor's trust policy requires MFA
     narrow = (
         '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListAllMyBuckets",'
         '"Resource":"*"}]}'
@@ -288,7 +304,8 @@ def test_a_session_policy_narrows_the_session(web, corp):
             "session_name": "narrow",
             "duration_seconds": 900,
             "session_policy": narrow,
-        },
+        }
+        | mfa,
     )
     issued = response.context["issued"]
     world = World.for_sandbox(corp)

@@ -59,3 +59,9 @@ def seconds_words(value: int | None) -> str:
 def remaining_at(row: Any, now: dt.datetime) -> dt.timedelta:
     """``{{ session|remaining_at:now }}``: how long a stored session has left."""
     return row.remaining(now)  # type: ignore[no-any-return]
+
+
+@register.filter
+def session_source(row: Any) -> str:
+    """Who asked STS for a stored session's credentials (:func:`sessions.session_source`)."""
+    return sessions.session_source(row)
