@@ -26,6 +26,7 @@ import datetime as dt
 import json
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 
@@ -196,8 +197,11 @@ def call(
     row: models.StsSession,
     action: str,
     resource: str,
+    region: str | None = None,
+    context: dict[str, Any] | None = None,
 ) -> Check:
-    """A call the application makes with the instance's credentials; raises RequestError for
+    """A call the application makes with the instance's credentials, to ``region`` (the
+    instance's own if None) with the learner's extra ``context`` keys; raises RequestError for
     an action or resource the engine cannot read."""
     if row.expired(sandbox.now()):
         raise RequestError("action", sessions.expired_message(row))
@@ -206,7 +210,43 @@ def call(
         sessions.role_info(world, row),
         action,
         resource or "*",
-        dict(row.carried),
-        row.instance.region if row.instance else None,
+        dict(row.carried) | dict(context or {}),
+        region or (row.instance.region if row.instance else None),
         at=sandbox.now(),
     )
+
+
+# -- asking the instance metadata service -------------------------------------------------------
+# EC2 User Guide, instancedata-data-retrieval.html and configuring-instance-metadata-service.html:
+# IMDSv2 is a PUT to /latest/api/token (X-aws-ec2-metadata-token-ttl-seconds, at most 21,600
+# seconds: six hours) for a session token, then GETs that carry it in X-aws-ec2-metadata-token.
+# IMDSv1 is a plain GET; an instance whose HttpTokens is "required" refuses it (401).
+
+IMDS = "http://169.254.169.254"
+IMDS_TOKEN_TTL = 21600
+
+
+def imds_v2_commands(role_name: str, ttl: int = IMDS_TOKEN_TTL) -> tuple[str, str, str]:
+    """The IMDSv2 commands an application on the instance runs: the token, then the role's
+    name, then its credentials."""
+    return (
+        f'TOKEN=$(curl -s -X PUT "{IMDS}/latest/api/token" '
+        f'-H "X-aws-ec2-metadata-token-ttl-seconds: {ttl}")',
+        f'curl -H "X-aws-ec2-metadata-token: $TOKEN" '
+        f"{IMDS}/latest/meta-data/iam/security-credentials/",
+        f'curl -H "X-aws-ec2-metadata-token: $TOKEN" '
+        f"{IMDS}/latest/meta-data/iam/security-credentials/{role_name}",
+    )
+
+
+def imds_v1_command(role_name: str) -> str:
+    """The older IMDSv1 request: no token; answered only while HttpTokens is ``optional``."""
+    return f"curl {IMDS}/latest/meta-data/iam/security-credentials/{role_name}"
+
+
+def imds_commands(instance: models.Ec2Instance | None) -> tuple[tuple[str, str, str], str]:
+    """The IMDSv2 commands and the IMDSv1 one, for the role of ``instance``'s profile."""
+    profile = instance.instance_profile if instance is not None else None
+    role = profile.role if profile is not None else None
+    name = role.name if role is not None else "ROLE-NAME"
+    return imds_v2_commands(name), imds_v1_command(name)

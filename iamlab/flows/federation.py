@@ -411,6 +411,28 @@ def token_holder(
     return None
 
 
+def caller_mfa_devices(
+    sandbox: models.Sandbox, who: sessions.Identity
+) -> list[tuple[models.MfaDevice, str]]:
+    """The MFA devices an API call made as ``who`` can name in SerialNumber: those of the IAM
+    user (or root user) behind long-term credentials or GetSessionToken credentials, each with
+    the code it shows now ("" for a passkey or security key, which the API cannot use). A
+    role session has none: MFA devices belong to users (API_AssumeRole, SerialNumber)."""
+    holder = token_holder(sandbox, who)
+    row = who.session
+    if holder is None and row is not None and row.kind == "session-token":
+        holder = (row.user, row.account)
+    if holder is None:
+        return []
+    user, account = holder
+    now = sandbox.now()
+    qs = models.MfaDevice.objects.filter(sandbox=sandbox, account=account, user=user)
+    return [
+        (d, "" if d.kind == "passkey" else sessions.mfa_code(d, now))
+        for d in qs.select_related("account")
+    ]
+
+
 SAMPLE_CALLS = (
     ("iam:ListUsers", "an IAM API operation"),
     ("iam:CreateAccessKey", "an IAM API operation"),
@@ -468,7 +490,11 @@ def federation_token(
     duration_seconds: int | None,
     sample_action: str,
     sample_resource: str,
+    region: str | None = None,
+    context: dict[str, Any] | None = None,
 ) -> Outcome:
+    """GetFederationToken as ``broker``; then the sample call (to ``region``, with the extra
+    ``context`` keys) as the broker and as the federated user, to show the intersection."""
     info = world.principal(f"user:{broker.pk}")
     if info is None:
         return Outcome(problem=f"IAM user {broker.name} is not in this sandbox any more.")
@@ -487,8 +513,10 @@ def federation_token(
     )
     extra: dict[str, Any] = {"session": result, "calls": refusals(result)}
     if sample_action:
-        extra["as_broker"] = world.check(info, sample_action, sample_resource or "*")
+        extra["as_broker"] = world.check(
+            info, sample_action, sample_resource or "*", context, region=region
+        )
         extra["as_federated"] = world.check_session(
-            result, info, sample_action, sample_resource or "*", at=sandbox.now()
+            result, info, sample_action, sample_resource or "*", context, region, at=sandbox.now()
         )
     return Outcome(row=row, extra=extra)
