@@ -12,10 +12,19 @@ from iamlab.people.roles import display_name
 
 from .content import quizzes_for
 from .models import Classroom, LabRun, Quiz, QuizProgress, Scenario
-from .progress import QuizLine, standing
+from .progress import QuizLine, acted, standing
 from .quiz import Question, Variant
 
-__all__ = ["Cell", "Row", "grades_csv", "progress", "quiz_progress", "student_quiz"]
+__all__ = [
+    "Cell",
+    "ModeLine",
+    "Row",
+    "grades_csv",
+    "progress",
+    "quiz_modes",
+    "quiz_progress",
+    "student_quiz",
+]
 
 
 @dataclass(frozen=True)
@@ -66,28 +75,74 @@ def progress(classroom: Classroom) -> tuple[list[Scenario], list[Row]]:
     return scenarios, rows
 
 
+LAB_COLUMNS = ["state", "goals holding", "goals", "checks", "hints", "solved at"]
+QUIZ_COLUMNS = [
+    "quiz questions",
+    "practice state",
+    "practice right",
+    "practice tries",
+    "practice hints",
+    "checkpoint state",
+    "checkpoint right",
+    "checkpoint points",
+    "checkpoint most points",
+    "checkpoint tries",
+    "checkpoint hints",
+]
+
+
+@dataclass(frozen=True)
+class ModeLine:
+    """One student's work on one quiz in one mode (practice or checkpoint)."""
+
+    questions: int
+    right: int = 0
+    tries: int = 0
+    hints: int = 0
+    points: int = 0
+    tried: bool = False
+
+    @property
+    def state(self) -> str:
+        if self.questions and self.right == self.questions:
+            return "solved"
+        return "in progress" if self.tried else "not started"
+
+
+def quiz_modes(classroom: Classroom, quizzes: list[Quiz]) -> dict[tuple[int, int, str], ModeLine]:
+    """Per (student id, quiz id, mode): questions right, tries, hints and points. A question
+    removed from the bank since keeps no credit, as on the dashboard."""
+    specs = {quiz.pk: {q.id for q in quiz.spec().questions} for quiz in quizzes}
+    rows: dict[tuple[int, int, str], list[QuizProgress]] = {}
+    for p in QuizProgress.objects.filter(user__in=classroom.students.all(), quiz__in=quizzes):
+        if p.question_id in specs[p.quiz_id]:
+            rows.setdefault((p.user_id, p.quiz_id, p.mode), []).append(p)
+    return {
+        key: ModeLine(
+            questions=len(specs[key[1]]),
+            right=sum(1 for p in done if p.solved),
+            tries=sum(p.attempts for p in done),
+            hints=sum(p.hints_shown for p in done),
+            points=sum(p.points for p in done),
+            tried=any(acted(p) for p in done),
+        )
+        for key, done in rows.items()
+    }
+
+
 def grades_csv(classroom: Classroom) -> str:
     """One line per student and lab (state, goals holding, checks, hints, when solved), then
-    one per student and quiz tried (questions right and points in checkpoint mode)."""
+    one per student and quiz assigned or tried, in the quiz columns: for practice and for the
+    checkpoint each, its state, questions right, tries and hints; the checkpoint's points.
+    Lab lines leave the quiz columns empty and quiz lines the lab columns."""
     scenarios, rows = progress(classroom)
     quizzes, quiz_cells = quiz_progress(classroom)
+    modes = quiz_modes(classroom, quizzes)
     assigned_ids = set(classroom.quiz_assignments.values_list("quiz_id", flat=True))
     out = io.StringIO()
     writer = csvsafe.writer(out)  # every cell escaped: names and slugs are typed by people
-    writer.writerow(
-        [
-            "username",
-            "name",
-            "lab",
-            "state",
-            "goals holding",
-            "goals",
-            "checks",
-            "hints",
-            "solved at",
-            "points",
-        ]
-    )
+    writer.writerow(["username", "name", "lab", *LAB_COLUMNS, *QUIZ_COLUMNS])
+    no_quiz = [""] * len(QUIZ_COLUMNS)
     for row in rows:
         for scenario, cell in zip(scenarios, row.cells, strict=True):
             run = cell.run
@@ -103,28 +158,36 @@ def grades_csv(classroom: Classroom) -> str:
                     run.checks if run else 0,
                     run.hints_shown if run else 0,
                     solved,
-                    "",
+                    *no_quiz,
                 ]
             )
+    no_lab = [""] * len(LAB_COLUMNS)
     for row in rows:
         for quiz, qcell in zip(quizzes, quiz_cells[row.student.pk], strict=True):
-            if qcell.touched or quiz.pk in assigned_ids:
-                writer.writerow(
-                    [
-                        row.student.username,
-                        row.name,
-                        f"quiz:{quiz.slug}",
-                        "checkpoint" if qcell.touched else "not started",
-                        qcell.checkpoint_right,
-                        qcell.questions,
-                        "",
-                        "",
-                        "",
-                        f"{qcell.points}/{qcell.most}"
-                        if qcell.checkpoint_tried
-                        else "checkpoint not attempted",
-                    ]
-                )
+            if not (qcell.touched or quiz.pk in assigned_ids):
+                continue
+            empty = ModeLine(qcell.questions)
+            practice = modes.get((row.student.pk, quiz.pk, "practice"), empty)
+            checkpoint = modes.get((row.student.pk, quiz.pk, "checkpoint"), empty)
+            writer.writerow(
+                [
+                    row.student.username,
+                    row.name,
+                    f"quiz:{quiz.slug}",
+                    *no_lab,
+                    qcell.questions,
+                    practice.state,
+                    practice.right,
+                    practice.tries,
+                    practice.hints,
+                    checkpoint.state,
+                    checkpoint.right,
+                    checkpoint.points if checkpoint.tried else "",
+                    qcell.most,
+                    checkpoint.tries,
+                    checkpoint.hints,
+                ]
+            )
     return out.getvalue()
 
 

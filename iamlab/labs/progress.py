@@ -15,7 +15,7 @@ from . import content
 from .models import Assignment, LabRun, Quiz, QuizAssignment, QuizProgress, Scenario
 from .scenario import TOPICS
 
-__all__ = ["LabLine", "QuizLine", "Topic", "for_learner", "standing"]
+__all__ = ["LabLine", "QuizLine", "Topic", "acted", "for_learner", "standing"]
 
 
 @dataclass(frozen=True)
@@ -121,12 +121,12 @@ def standing(quiz: Quiz, rows: list[QuizProgress], assigned_in: tuple[str, ...] 
         attempts=sum(p.attempts for p in rows),
         hints=sum(p.hints_shown for p in rows),
         assigned_in=assigned_in,
-        touched=any(_acted(p) for p in rows),
-        checkpoint_tried=any(_acted(p) for p in rows if p.mode == "checkpoint"),
+        touched=any(acted(p) for p in rows),
+        checkpoint_tried=any(acted(p) for p in rows if p.mode == "checkpoint"),
     )
 
 
-def _acted(p: QuizProgress) -> bool:
+def acted(p: QuizProgress) -> bool:
     """Whether a progress row records anything the learner did. Opening a quiz makes no row
     now; rows that opening made before then record nothing, and count as not started."""
     return bool(

@@ -14,6 +14,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
+from iamlab.labs.classes import QUIZ_COLUMNS
 from iamlab.labs.loading import load, read_quizzes
 from iamlab.labs.models import Classroom, LabRun, Membership, Quiz, QuizProgress, Scenario
 from iamlab.people.models import Role
@@ -67,7 +68,7 @@ def test_a_class_from_creation_to_grades(groups_lab: Scenario) -> None:
             "checks": "1",
             "hints": "0",
             "solved at": "",
-            "points": "",
+            **dict.fromkeys(QUIZ_COLUMNS, ""),
         }
     ]
     # Unassigning takes the lab off the dashboard; the student's run stays theirs.
@@ -195,7 +196,22 @@ def test_the_dashboard_shows_quiz_scores_and_the_exact_variant_a_student_saw() -
     assert html.escape(question.variant(progress.seed).prompt) in detail
     assert "Right answer: 10 groups. Last answer: 10" in detail
     grades = teacher.get(reverse("labs:grades", args=[classroom.pk])).content.decode()
-    assert "sam,sam,quiz:groups,checkpoint,1,7,,,,4/28" in grades
+    [line] = [r for r in csv.DictReader(io.StringIO(grades)) if r["lab"] == "quiz:groups"]
+    # The lab columns stay empty on a quiz's line; the quiz has its own.
+    assert [line[c] for c in ("state", "goals holding", "goals", "checks", "hints")] == [""] * 5
+    assert {c: line[c] for c in QUIZ_COLUMNS} == {
+        "quiz questions": "7",
+        "practice state": "not started",
+        "practice right": "0",
+        "practice tries": "0",
+        "practice hints": "0",
+        "checkpoint state": "in progress",
+        "checkpoint right": "1",
+        "checkpoint points": "4",
+        "checkpoint most points": "28",
+        "checkpoint tries": "1",
+        "checkpoint hints": "0",  # its first hint opens only after a wrong try
+    }
     # Only for this instructor's students.
     other, _ = signed_in("olga", Role.INSTRUCTOR)
     assert other.get(detail_url).status_code == 404
@@ -215,7 +231,7 @@ def test_a_quiz_a_student_only_opened_shows_as_not_started() -> None:
     assert "Not started" in dashboard
     assert "Checkpoint 0/28 points" not in dashboard
     grades = teacher.get(reverse("labs:grades", args=[classroom.pk])).content.decode()
-    assert "sam,sam,quiz:groups,not started,0,7,,,,checkpoint not attempted" in grades
+    assert "sam,sam,quiz:groups,,,,,,,7,not started,0,0,0,not started,0,,28,0,0" in grades
     # Rows that opening a quiz made before it stopped doing so count as nothing done.
     QuizProgress.objects.create(
         user=sam,
@@ -225,14 +241,14 @@ def test_a_quiz_a_student_only_opened_shows_as_not_started() -> None:
         seed=1,
     )
     grades = teacher.get(reverse("labs:grades", args=[classroom.pk])).content.decode()
-    assert "sam,sam,quiz:groups,not started,0,7,,,,checkpoint not attempted" in grades
+    assert "sam,sam,quiz:groups,,,,,,,7,not started,0,0,0,not started,0,,28,0,0" in grades
     # The first thing done counts.
     student.post(
         reverse("labs:quiz_act", args=["groups", "groups-per-user", "answer"]),
         {"mode": "checkpoint", "answer": "7"},
     )
     grades = teacher.get(reverse("labs:grades", args=[classroom.pk])).content.decode()
-    assert "sam,sam,quiz:groups,checkpoint,0,7,,,,0/28" in grades
+    assert "sam,sam,quiz:groups,,,,,,,7,not started,0,0,0,in progress,0,0,28,1,0" in grades
 
 
 def test_the_instructor_sees_a_fix_as_the_student_wrote_it() -> None:
@@ -252,3 +268,30 @@ def test_the_instructor_sees_a_fix_as_the_student_wrote_it() -> None:
     assert "Last policy tried" in page
     assert html.escape(tried) in page  # escaped, as written
     assert "${aws:username}" in page  # the reference fix
+
+
+def test_the_grades_csv_gives_practice_results_their_own_columns() -> None:
+    teacher, student, sam, classroom = class_of_one()
+    classroom.quiz_assignments.create(quiz=Quiz.objects.get(slug="groups"))
+    act = "labs:quiz_act"
+    for answer in ("3", "10"):  # wrong, then right
+        student.post(
+            reverse(act, args=["groups", "groups-per-user", "answer"]),
+            {"mode": "practice", "answer": answer},
+        )
+    student.post(reverse(act, args=["groups", "group-as-principal", "hint"]), {"mode": "practice"})
+    grades = teacher.get(reverse("labs:grades", args=[classroom.pk])).content.decode()
+    [line] = [r for r in csv.DictReader(io.StringIO(grades)) if r["lab"] == "quiz:groups"]
+    assert {c: line[c] for c in QUIZ_COLUMNS} == {
+        "quiz questions": "7",
+        "practice state": "in progress",
+        "practice right": "1",
+        "practice tries": "2",
+        "practice hints": "1",
+        "checkpoint state": "not started",
+        "checkpoint right": "0",
+        "checkpoint points": "",
+        "checkpoint most points": "28",
+        "checkpoint tries": "0",
+        "checkpoint hints": "0",
+    }
