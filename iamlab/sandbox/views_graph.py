@@ -51,6 +51,12 @@ _REF_SLUGS = {
 # Filters a learner can pick: node types in the order of the legend.
 TYPE_CHOICES = [(t, label) for t, (label, _p) in NODE_TYPES.items() if t != "account"]
 
+# Past this many nodes, labels are too small to read at the page's width: the graph opens on the
+# neighbourhood (NEIGHBOURHOOD steps) of the chosen node or the signed-in identity, and
+# "Show all" is one click away.
+LARGE = 24
+NEIGHBOURHOOD = 2
+
 # Flow pages and the part of the graph each shows.
 PARTS = {
     "identity": "You and what you can reach",
@@ -92,6 +98,7 @@ class Question:
     action: str = ""
     resource: str = ""
     node: str = ""
+    everything: bool = False  # a large graph: every node, not the chosen one's neighbourhood
     errors: dict[str, str] = field(default_factory=dict)
 
     def query(self, **changes: Any) -> str:
@@ -103,6 +110,7 @@ class Question:
             "action": self.action,
             "resource": self.resource,
             "node": self.node,
+            "all": "1" if self.everything else "",
         }
         data.update(changes)
         return urlencode({k: v for k, v in data.items() if v}, doseq=True)
@@ -117,6 +125,7 @@ def read_question(params: QueryDict, graph: AccessGraph, world: World) -> Questi
         action=params.get("action", "").strip(),
         resource=params.get("resource", "").strip(),
         node=params.get("node", "").strip(),
+        everything=params.get("all") == "1",
     )
     for name, value in (("from", q.source), ("to", q.target), ("node", q.node)):
         if value and value not in graph.nodes:
@@ -201,14 +210,28 @@ def graph_page(request: HttpRequest, place: Place) -> HttpResponse:
             q.errors[error.field if error.field in ("action", "resource") else "resource"] = (
                 error.message
             )
+    chosen = [q.node] if q.node in graph.nodes else []
+    filters: dict[str, Any] = {"accounts": q.accounts or None, "types": q.types or None}
     v = draw.view(
         graph,
-        accounts=q.accounts or None,
-        types=q.types or None,
-        highlight_nodes=[q.node] if q.node in graph.nodes else [],
+        **filters,
+        highlight_nodes=chosen,
         highlight_path=path or (),
         lit=found.nodes if found is not None else (),
     )
+    total = len(v.nodes) + len(v.summaries)
+    centre: Node | None = None
+    centre_why = ""
+    if total > LARGE and not (q.everything or path or no_path or found):
+        # Too many nodes to read at the page's width: the neighbourhood of one node.
+        if chosen:
+            centre, centre_why = graph.nodes[chosen[0]], "the chosen node"
+        else:
+            centre_id, centre_why = _default_centre(sandbox, world, graph)
+            centre = graph.nodes[centre_id]
+        v = draw.view(
+            graph, **filters, focus=[centre.id], depth=NEIGHBOURHOOD, highlight_nodes=chosen
+        )
     svg, problem = _svg(v)
     if svg:
         svg = draw.mark(svg, v)
@@ -228,6 +251,12 @@ def graph_page(request: HttpRequest, place: Place) -> HttpResponse:
         "ids": {v.ids[n]: n for n in v.ids if not n.startswith("summary:")},
         "ends": (graph.nodes[q.source], graph.nodes[q.target]) if path or no_path else None,
         "shown": len(v.nodes),
+        "total": total,
+        "centre": centre,
+        "centre_why": centre_why,
+        "large": total > LARGE,
+        "all_query": q.query(all="1"),
+        "around_query": q.query(all=""),
         "folded": sum(count for _a, _l, count in v.summaries.values()),
         "trimmed": v.trimmed,
         "admins": sorted(
@@ -248,6 +277,33 @@ def graph_page(request: HttpRequest, place: Place) -> HttpResponse:
     }
     template = "sandbox/graph.html" + ("#graph" if is_htmx_swap(request) else "")
     return render(request, template, context)
+
+
+def _default_centre(sandbox: models.Sandbox, world: World, graph: AccessGraph) -> tuple[str, str]:
+    """Where a large graph opens when no node is chosen, and why: the signed-in identity (the
+    role behind a session), else the identity with the most arrows."""
+    who = sessions.current(sandbox, world)
+    if who.session is not None:
+        try:
+            arn = sessions.role_info(world, who.session).arn
+        except sessions.IdentityError:
+            arn = ""
+        if arn in graph.nodes:
+            return arn, "the role of your session"
+    elif (
+        who.key
+        and (info := world.principal(who.principal_key)) is not None
+        and info.arn in graph.nodes
+    ):
+        return info.arn, "who you are signed in as"
+    degree: dict[str, int] = {}
+    for e in graph.edges:
+        for end in (e.source, e.target):
+            degree[end] = degree.get(end, 0) + 1
+    nodes = list(graph.nodes.values())
+    principals = [n for n in nodes if n.type in ("user", "role")] or nodes
+    busiest = max(principals, key=lambda n: (degree.get(n.id, 0), n.label))
+    return busiest.id, "the identity with the most arrows"
 
 
 _OPTIONS: dict[int, tuple[AccessGraph, str]] = {}
