@@ -140,6 +140,28 @@ def version_diff(versions: list[models.PolicyVersion], old_id: str, new_id: str)
     }
 
 
+@dataclass(frozen=True)
+class ViaGroup:
+    """A policy a user gets through one of its groups, as the IAM console's Permissions tab
+    lists it: the policy, its type, and the group it is attached through."""
+
+    policy: models.ManagedPolicy | models.InlinePolicy
+    type: str
+    group: models.IamGroup
+
+
+def from_groups(groups: list[models.IamGroup]) -> list[ViaGroup]:
+    """The managed and inline policies of each group, in group order: what a member gets."""
+    rows: list[ViaGroup] = []
+    for group in groups:
+        for managed in sorted(group.managed_policies.all(), key=lambda p: p.name):
+            kind = "AWS managed" if managed.aws_managed else "Customer managed"
+            rows.append(ViaGroup(managed, kind, group))
+        for inline in sorted(group.inline_policies.all(), key=lambda p: p.name):
+            rows.append(ViaGroup(inline, "Inline (the group's)", group))
+    return rows
+
+
 def detail(kind: str, obj: Any, sandbox: models.Sandbox) -> dict[str, Any]:
     """Extra context for an object's page."""
     ctx: dict[str, Any] = {}
@@ -151,7 +173,12 @@ def detail(kind: str, obj: Any, sandbox: models.Sandbox) -> dict[str, Any]:
             f"{ {'users': 'user', 'groups': 'group', 'roles': 'role'}[kind] }:{obj.pk}"
         )
     if kind == "users":
-        ctx["groups"] = list(obj.groups.all())
+        ctx["groups"] = list(
+            obj.groups.order_by("name").prefetch_related("managed_policies", "inline_policies")
+        )
+        ctx["via_groups"] = from_groups(ctx["groups"])
+        ctx["direct_count"] = len(ctx["attached"]) + len(ctx["inline"])
+        ctx["policy_count"] = ctx["direct_count"] + len(ctx["via_groups"])
         ctx["other_groups"] = list(
             models.IamGroup.objects.filter(account=obj.account).exclude(members=obj)
         )
