@@ -93,6 +93,27 @@
     }
   });
 
+  // A box that scrolls sideways (a long policy line, a wide table) takes the keyboard's focus,
+  // so it can be scrolled with the arrow keys (WCAG 2.1.1; axe's scrollable-region-focusable).
+  function focusableScrollers(root) {
+    var main = document.getElementById("main");
+    if (!main) return;
+    var scope = root && root.querySelectorAll && main.contains(root) ? root : main;
+    scope.querySelectorAll("*").forEach(function (box) {
+      if (box.hasAttribute("tabindex")) return;
+      var wide = box.scrollWidth > box.clientWidth + 1, tall = box.scrollHeight > box.clientHeight + 1;
+      if (!wide && !tall) return;
+      var style = getComputedStyle(box), scrolls = ["auto", "scroll"];
+      if (!(wide && scrolls.indexOf(style.overflowX) >= 0) && !(tall && scrolls.indexOf(style.overflowY) >= 0)) return;
+      if (box.querySelector("a[href], button, input, select, textarea, [tabindex]")) return;
+      box.setAttribute("tabindex", "0");
+    });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", function () { focusableScrollers(); });
+  else focusableScrollers();
+  window.addEventListener("resize", function () { focusableScrollers(); });
+  document.addEventListener("htmx:afterSettle", function (event) { focusableScrollers(event.detail.elt); });
+
   // After htmx swaps in a result, move focus to it so keyboard and screen-reader users hear it.
   document.addEventListener("htmx:afterSwap", function (event) {
     if (!event.detail.target || event.detail.target.id !== "simulator") return;
