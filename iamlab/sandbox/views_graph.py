@@ -8,6 +8,7 @@ show the same picture; htmx swaps the graph region in place when JavaScript runs
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -247,6 +248,7 @@ def graph_page(request: HttpRequest, place: Place) -> HttpResponse:
         "no_path": no_path,
         "found": found,
         "svg": svg,
+        "fit": _fits_width(svg),
         "problem": problem,
         "ids": {v.ids[n]: n for n in v.ids if not n.startswith("summary:")},
         "ends": (graph.nodes[q.source], graph.nodes[q.target]) if path or no_path else None,
@@ -362,6 +364,18 @@ def _who_lists(q: Question, found: WhoCan | None) -> tuple[str, str]:
         ),
     )
     return direct, indirect
+
+
+# Wider than this (in Graphviz points), a drawing fitted to the page's width shrinks its
+# labels below what a learner can read: it opens at its own size, in a canvas that scrolls.
+READABLE_FIT_POINTS = 1400
+_SVG_WIDTH = re.compile(r'<svg[^>]*\swidth="([\d.]+)pt"')
+
+
+def _fits_width(svg: str) -> bool:
+    """Whether the drawing opens fitted to the page's width (its labels stay readable)."""
+    found = _SVG_WIDTH.search(svg[:2000])
+    return found is None or float(found.group(1)) <= READABLE_FIT_POINTS
 
 
 def _svg(v: draw.View, legend: bool = False, title: str = "") -> tuple[str, str]:

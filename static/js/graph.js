@@ -82,6 +82,21 @@
     open(g);
   });
 
-  document.addEventListener("DOMContentLoaded", function () { prepare(document); });
+  // A drawing too wide to fit opens at its own size: scroll it so the node it is drawn
+  // around sits in the middle of the canvas.
+  function centre() {
+    var canvas = document.getElementById("graph-canvas");
+    if (!canvas || canvas.classList.contains("fit") || !canvas.dataset.centre) return;
+    var map = ids();
+    var dotId = Object.keys(map).find(function (k) { return map[k] === canvas.dataset.centre; });
+    var g = dotId && document.getElementById("node-" + dotId);
+    if (!g) return;
+    var box = g.getBoundingClientRect();
+    var frame = canvas.getBoundingClientRect();
+    canvas.scrollLeft += box.left - frame.left - (frame.width - box.width) / 2;
+    canvas.scrollTop += box.top - frame.top - (frame.height - box.height) / 2;
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { prepare(document); centre(); });
   document.addEventListener("htmx:afterSettle", function () { prepare(document); });
 })();

@@ -285,3 +285,15 @@ def test_a_flow_page_acting_as_a_session_shows_the_role_behind_it(web, corp):
     svg = web.get(graph_url(corp, "graph_part", "switch")).context["svg"]
     assert "ReadOnlyAuditor" in svg
     assert ">alice<" not in svg  # not everybody: the role, its session and its neighbours
+
+
+def test_a_drawing_too_wide_to_read_when_fitted_opens_at_its_own_size_around_its_centre(web, corp):
+    # Example Corp's 40 nodes are far wider than the page: fitted, their labels shrink below
+    # what a learner can read, so the canvas opens at full size and scrolls to the centre.
+    whole = web.get(graph_url(corp) + "?all=1").content.decode()
+    assert 'class="graph-canvas" id="graph-canvas"' in whole
+    assert 'data-graph-fit aria-pressed="false"' in whole
+    # One account's few nodes fit the page's width and stay readable.
+    few = web.get(graph_url(corp) + "?account=123456789012").content.decode()
+    assert 'class="graph-canvas fit" id="graph-canvas"' in few
+    assert 'data-graph-fit aria-pressed="true"' in few
