@@ -30,6 +30,8 @@ Where AWS leaves a choice, the choice is written where it is made (look for "Cho
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import functools
 import gc
 import json
@@ -54,7 +56,7 @@ from iamlab.policy.request import normalize_context
 from iamlab.policy.wildcards import resource_regex
 
 from . import techniques as tq
-from .inputs import GraphInput, GroupIn, PrincipalIn, ResourceIn
+from .inputs import GraphInput, GroupIn, ManagedPolicyIn, PrincipalIn, ResourceIn
 from .model import AccessGraph, Edge, Node, Relation
 
 __all__ = ["ADMIN_POLICY_ARN", "build_graph", "satisfying_context"]
@@ -103,6 +105,47 @@ _RESOURCE_FACTS = (
     "aws:resourceorgid",
     "aws:resourceorgpaths",
 )
+# Keys about the request itself that nobody chooses: the time it is made.
+_REQUEST_FACTS = ("aws:currenttime", "aws:epochtime")
+
+
+def always_present(p: PrincipalIn, now: dt.datetime) -> dict[str, str]:
+    """The context keys AWS sets on every request of ``p``'s kind that the input does not
+    carry already, with the values they would have when ``p`` calls now.
+
+    Source: IAM User Guide, "AWS global condition context keys"
+    (reference_policies_condition-keys), each key's "Availability":
+
+    * ``aws:TokenIssueTime``: "only in requests signed with temporary security credentials".
+      A role calls as a session of itself, so every request of a role carries it; the session
+      is taken when the role escalates, so it is issued now. An IAM user's long-term access
+      keys do not carry it (a user may call GetSessionToken first, so a condition on it
+      stays the user's to meet, a conditional edge); nor does the root user's.
+    * ``aws:SecureTransport``: "always included in the request context". Choice: ``true``.
+      Its value says whether the request came over TLS; the SDKs and the CLI call over HTTPS,
+      and the IAM and STS endpoints answer HTTPS only, so a principal that can escalate over
+      HTTPS can escalate.
+    * ``aws:CurrentTime``, ``aws:EpochTime`` ("always included"), ``aws:PrincipalArn``
+      ("all signed requests"), ``aws:PrincipalAccount``, ``aws:PrincipalType`` ("always"),
+      ``aws:username`` (IAM users only): the engine derives them from the caller's ARN and
+      the request's time (:meth:`Request.get`), which the graph fixes once per build.
+    * ``aws:userid``, ``aws:PrincipalOrgID`` / ``aws:PrincipalOrgPaths`` ("when the
+      principal's account is in an organization") and ``aws:PrincipalTag/*`` ("when the
+      principal has tags") come with the principal's ``context`` (``iamlab.sandbox.graphing``
+      fills them from the World).
+
+    Not given: ``aws:ViaAWSService`` (included "for most services", not every one),
+    ``aws:MultiFactorAuthPresent`` (only with temporary credentials, and true only when the
+    session was taken with MFA: the caller's doing), ``aws:SourceIp``, ``aws:SourceVpc``,
+    ``aws:UserAgent``, ``aws:CalledVia`` and the other keys the caller controls or that only
+    some requests carry. A condition on one of them stays a conditional edge.
+    """
+    keys = {"aws:SecureTransport": "true"}
+    if p.kind == "role" or p.issuer is not None:
+        keys["aws:TokenIssueTime"] = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+    given = {key.lower() for key in p.context}
+    return {k: v for k, v in keys.items() if k.lower() not in given}
+
 
 _RESOURCE_LABELS = {
     "s3": "S3 bucket",
@@ -151,6 +194,17 @@ def _probe_arns(account: str) -> tuple[tuple[str, str], ...]:
 
 
 _PROBE_ACTIONS = frozenset(action for action, _ in _probe_arns("000000000000"))
+# The actions a group's member could give itself anything with (see _Builder._self_ways).
+_SELF_ACTIONS = frozenset(
+    {
+        "iam:PutUserPolicy",
+        "iam:AttachUserPolicy",
+        "iam:PutGroupPolicy",
+        "iam:AttachGroupPolicy",
+        "iam:CreatePolicyVersion",
+        "iam:SetDefaultPolicyVersion",
+    }
+)
 
 
 # -- conditions: what a request would have to carry --------------------------------------------
@@ -237,6 +291,9 @@ class _Asker:
     def __init__(self, graph_input: GraphInput, share: bool = True) -> None:
         # share=False asks every question anew, for tests that check sharing changes nothing.
         self.share = share
+        # Every request of one build is made at the same moment (aws:CurrentTime and
+        # aws:TokenIssueTime agree, and answers do not depend on when they were asked).
+        self.now = dt.datetime.now(dt.UTC).replace(microsecond=0)
         self.accounts = {a.account_id: a for a in graph_input.accounts}
         self._sets: dict[tuple[Any, ...], PolicySet] = {}
         self._bases: dict[str, Request] = {}
@@ -269,6 +326,19 @@ class _Asker:
         self._statement_reads: dict[int, tuple[str, ...] | None] = {}
         # A principal's policies as a content key (see policy_set), computed once.
         self._content: dict[int, tuple[int, ...]] = {}
+
+    def what_if(self) -> _Asker:
+        """An asker for principals as they would be (another policy version the default, a
+        group's member): it shares no answers, which are keyed by ARN, but shares what
+        depends on content alone (policy sets, the targets' context, the time)."""
+        other = object.__new__(_Asker)
+        other.__dict__.update(self.__dict__)
+        other.share = False
+        other._uniform = {}
+        other._answers = {}
+        other._shared = {}
+        other._content = {}
+        return other
 
     def policy_set(
         self,
@@ -313,8 +383,9 @@ class _Asker:
                 p.caller_arn,
                 "sts:GetCallerIdentity",
                 "*",
-                p.context,
+                {**always_present(p, self.now), **p.context},
                 session_issuer=p.issuer,
+                time=self.now,
             )
             self._bases[p.arn] = found
         return found
@@ -642,7 +713,7 @@ class _Asker:
         elif not _conditional_allow(ps, request.action_lower):
             answer = (False, ())
         else:
-            answer = self._retry(ps, request, _PRINCIPAL_FACTS + _RESOURCE_FACTS)
+            answer = self._retry(ps, request, _PRINCIPAL_FACTS + _RESOURCE_FACTS + _REQUEST_FACTS)
         if alike is not None:
             self._answers[alike] = answer
         if shared is not None:
@@ -677,6 +748,7 @@ class _Asker:
             merged,
             resource_owner=request.resource_owner,
             session_issuer=request.caller.issuer_arn,
+            time=request.time,
         )
         if ps.decide(retried) == ALLOWED:
             return True, described
@@ -697,7 +769,9 @@ class _Asker:
         context = dict(self._targets.get(resource, {}))
         context.update(extra or {})
         try:
-            request = Request(principal, action, resource, context, resource_owner=owner)
+            request = Request(
+                principal, action, resource, context, resource_owner=owner, time=self.now
+            )
         except RequestError:
             return False, ()
         own = self.accounts.get(owner)
@@ -711,7 +785,7 @@ class _Asker:
         if ps.decide(request) == ALLOWED:
             return True, ()
         # The caller stands for principals iamlab cannot see: who they are is theirs to choose.
-        return self._retry(ps, request, _RESOURCE_FACTS)
+        return self._retry(ps, request, _RESOURCE_FACTS + _REQUEST_FACTS)
 
 
 # The resource a service's own action is asked on ("create a function"), as a pool.
@@ -719,6 +793,9 @@ _ANY_RESOURCE: Mapping[str, str] = {"*": "*"}
 _T = TypeVar("_T")
 # An edge from whoever asks: target, kind, label, reason, conditions, technique, actions.
 _Template = tuple[str, str, str, str, tuple[str, ...], str, tuple[str, ...]]
+# A way to give oneself more: technique, what it does, actions, conditions, what it gains.
+_Way = tuple[str, str, tuple[str, ...], tuple[str, ...], str]
+_ANY_PERMISSION = "give itself any permission"
 
 # Condition keys about the caller or the request itself, the same whatever resource it names
 # (aws:RequestedRegion follows the resource's region, which every answer key carries).
@@ -872,6 +949,9 @@ class _Builder:
         self.hits: dict[str, frozenset[str]] = {}
         self.admins: set[str] = set()
         self.admin_groups: set[str] = set()
+        self.managed = {m.arn: m for m in graph_input.policies}
+        self._variants: list[PrincipalIn] = []
+        self._whatif_asker: _Asker | None = None
         self.service_roles: dict[str, list[tuple[PrincipalIn, tuple[str, ...]]]] = defaultdict(list)
         self._edge_keys: set[tuple[str, str, str, str]] = set()
         self._pattern_cache: dict[
@@ -1297,8 +1377,12 @@ class _Builder:
                 )
                 self.nodes[p.arn] = _replace(self.nodes[p.arn], is_admin=True, admin_reason=reason)
         for g in self.input.groups:
+            # A member that has nothing but the group's policies: an admin by the probe, or
+            # by a way to grant itself anything (a policy on itself or on the group, a new or
+            # an older version of a policy attached to the group). Asked apart (the what-if
+            # asker shares no answers), as the probe's ARN is the same for every group.
             hits = self._hits(g.policies)
-            if not hits >= _PROBE_ACTIONS:
+            if not hits & _SELF_ACTIONS and not hits >= _PROBE_ACTIONS:
                 continue
             probe = PrincipalIn(
                 f"arn:aws:iam::{g.account_id}:user/iamlab-group-probe",
@@ -1306,12 +1390,9 @@ class _Builder:
                 "iamlab-group-probe",
                 g.account_id,
                 identity=g.policies,
+                groups=(g.arn,),
             )
-            extra = {"iam:PolicyARN": ADMIN_POLICY_ARN}
-            if all(
-                self.ask.decide(probe, action, arn, extra)
-                for action, arn in _probe_arns(g.account_id)
-            ):
+            if self._would_be_admin(probe, versions=True):
                 self.admin_groups.add(g.arn)
                 self.nodes[g.arn] = _replace(self.nodes[g.arn], grants_admin=True)
 
@@ -1726,16 +1807,60 @@ class _Builder:
     def _self(self, p: PrincipalIn, hits: frozenset[str]) -> None:
         """Attach, put or version a policy that applies to itself: more of its own
         permissions. Choice: this makes it an admin (it can grant itself anything) unless a
-        permissions boundary caps it and it may not remove the boundary."""
-        ways: list[tuple[str, str, tuple[str, ...], tuple[str, ...]]] = []
+        permissions boundary caps it and it may not remove the boundary, or a condition the
+        request must meet stands in the way (then the edge is conditional)."""
+        ways = self._self_ways(p, hits, self.ask)
+        if not ways:
+            return
+        ways = self._past_boundary(p, hits, ways, self.ask)
+        for technique, what, actions, conditions, gain in ways:
+            self.edge(
+                Edge(
+                    p.arn,
+                    p.arn,
+                    "escalate",
+                    "grants itself more",
+                    f"It may {what}, and so {gain}." + _if(conditions),
+                    conditions,
+                    technique=technique,
+                    actions=actions,
+                )
+            )
+        unconditional = [w for w in ways if not w[3] and w[4] == _ANY_PERMISSION]
+        if unconditional:
+            self.admins.add(p.arn)
+            self.nodes[p.arn] = _replace(
+                self.nodes[p.arn],
+                is_admin=True,
+                admin_reason=f"It may {unconditional[0][1]}, and so {_ANY_PERMISSION}.",
+            )
+
+    def _self_ways(
+        self, p: PrincipalIn, hits: frozenset[str], ask: _Asker, versions: bool = True
+    ) -> list[_Way]:
+        """The ways ``p`` may give itself more: a policy on itself or on one of its groups, a
+        new version of a customer managed policy attached to it (directly or through a group),
+        and (with ``versions``) another of those policies' versions made the default. Each
+        with the conditions a request must meet (a key the caller chooses)."""
+        ways: list[_Way] = []
         extra = {"iam:PolicyARN": ADMIN_POLICY_ARN}
         kind = "User" if p.kind == "user" else "Role"
         for action, technique in (
             (f"iam:Put{kind}Policy", "put-own-policy"),
             (f"iam:Attach{kind}Policy", "attach-own-policy"),
         ):
-            if action in hits and self.ask.decide(p, action, p.arn, extra):
-                ways.append((technique, f"add a policy to itself ({action})", (action,), ()))
+            if action in hits:
+                allowed, conditions = ask.conditional(p, action, p.arn, extra)
+                if allowed:
+                    ways.append(
+                        (
+                            technique,
+                            f"add a policy to itself ({action})",
+                            (action,),
+                            conditions,
+                            _ANY_PERMISSION,
+                        )
+                    )
         for group in p.groups:
             g = self.groups.get(group)
             if g is None:
@@ -1744,83 +1869,175 @@ class _Builder:
                 ("iam:PutGroupPolicy", "put-group-policy"),
                 ("iam:AttachGroupPolicy", "attach-group-policy"),
             ):
-                if action in hits and self.ask.decide(p, action, g.arn, extra):
-                    ways.append(
-                        (technique, f"add a policy to its group {g.name} ({action})", (action,), ())
-                    )
+                if action in hits:
+                    allowed, conditions = ask.conditional(p, action, g.arn, extra)
+                    if allowed:
+                        ways.append(
+                            (
+                                technique,
+                                f"add a policy to its group {g.name} ({action})",
+                                (action,),
+                                conditions,
+                                _ANY_PERMISSION,
+                            )
+                        )
         attached = list(p.managed_policies)
         for group in p.groups:
             g = self.groups.get(group)
             if g is not None:
                 attached.extend(g.managed_policies)
-        versions = {m.arn: m for m in self.input.policies}
         for arn in dict.fromkeys(attached):
-            m = versions.get(arn)
+            m = self.managed.get(arn)
             if m is None:
                 continue  # AWS managed: nobody but AWS versions it
-            if "iam:CreatePolicyVersion" in hits and self.ask.decide(
-                p, "iam:CreatePolicyVersion", arn
-            ):
+            if "iam:CreatePolicyVersion" in hits:
+                allowed, conditions = ask.conditional(p, "iam:CreatePolicyVersion", arn)
                 actions: tuple[str, ...] = ("iam:CreatePolicyVersion",)
-                if m.versions >= 5:
+                if allowed and m.versions >= 5:
                     # A managed policy keeps at most five versions: one must go first.
-                    if not self.ask.decide(p, "iam:DeletePolicyVersion", arn):
-                        continue
+                    allowed, more = ask.conditional(p, "iam:DeletePolicyVersion", arn)
                     actions += ("iam:DeletePolicyVersion",)
-                ways.append(
-                    (
-                        "create-policy-version",
-                        f"write a new default version of {m.name}, attached to it "
-                        f"({', '.join(actions)})",
-                        actions,
-                        (),
+                    conditions = _merged(conditions, more)
+                if allowed:
+                    ways.append(
+                        (
+                            "create-policy-version",
+                            f"write a new default version of {m.name}, attached to it "
+                            f"({', '.join(actions)})",
+                            actions,
+                            conditions,
+                            _ANY_PERMISSION,
+                        )
                     )
-                )
-            if (
-                "iam:SetDefaultPolicyVersion" in hits
-                and m.versions > 1
-                and self.ask.decide(p, "iam:SetDefaultPolicyVersion", arn)
-            ):
-                ways.append(
-                    (
-                        "set-default-policy-version",
-                        f"make another version of {m.name} the default "
-                        "(iam:SetDefaultPolicyVersion)",
-                        ("iam:SetDefaultPolicyVersion",),
-                        (f"an older version of {m.name} grants more",),
-                    )
-                )
-        if not ways:
-            return
-        if p.boundary is not None:
-            action = f"iam:Delete{kind}PermissionsBoundary"
-            if not (action in hits and self.ask.decide(p, action, p.arn)):
-                return  # the boundary caps whatever it grants itself
-            ways = [
-                (t, w + f" and remove its permissions boundary ({action})", a + (action,), c)
-                for t, w, a, c in ways
-            ]
-        for technique, what, actions, conditions in ways:
-            self.edge(
-                Edge(
-                    p.arn,
-                    p.arn,
-                    "escalate",
-                    "grants itself more",
-                    f"It may {what}, and so give itself any permission.",
+            if versions and "iam:SetDefaultPolicyVersion" in hits and m.versions > 1:
+                allowed, conditions = ask.conditional(p, "iam:SetDefaultPolicyVersion", arn)
+                if allowed:
+                    way = self._older_version(p, m, hits, conditions)
+                    if way is not None:
+                        ways.append(way)
+        return ways
+
+    def _past_boundary(
+        self, p: PrincipalIn, hits: frozenset[str], ways: list[_Way], ask: _Asker
+    ) -> list[_Way]:
+        """``ways`` once ``p`` removes its permissions boundary, which would cap whatever it
+        grants itself; none when it may not."""
+        if p.boundary is None:
+            return ways
+        action = f"iam:Delete{'User' if p.kind == 'user' else 'Role'}PermissionsBoundary"
+        if action not in hits:
+            return []
+        allowed, conditions = ask.conditional(p, action, p.arn)
+        if not allowed:
+            return []
+        return [
+            (
+                t,
+                w + f" and remove its permissions boundary ({action})",
+                a + (action,),
+                _merged(c, conditions),
+                gain,
+            )
+            for t, w, a, c, gain in ways
+        ]
+
+    def _older_version(
+        self,
+        p: PrincipalIn,
+        m: ManagedPolicyIn,
+        hits: frozenset[str],
+        conditions: tuple[str, ...],
+    ) -> _Way | None:
+        """SetDefaultPolicyVersion on ``m``, attached to ``p``: worth it when another version
+        grants more (access_policies_managed-versioning: "you can use the
+        SetDefaultPolicyVersion operation to roll back to a previous version"). When the
+        versions' documents are known, each is put in the default's place among ``p``'s
+        policies and asked about: a version that makes ``p`` an admin (the admin probe, or a
+        way to grant itself anything) makes the edge unconditional; one that only adds
+        technique actions gives a conditional edge; none, no edge. Unknown documents leave
+        the edge conditional on an older version granting more."""
+        action = ("iam:SetDefaultPolicyVersion",)
+        if not m.other_versions:
+            return (
+                "set-default-policy-version",
+                f"make another version of {m.name} the default (iam:SetDefaultPolicyVersion)",
+                action,
+                (*conditions, f"an older version of {m.name} grants more"),
+                _ANY_PERMISSION,
+            )
+        for version in m.other_versions:
+            named = f" ({version.name})" if version.name else ""
+            why = self._would_be_admin(self._with_version(p, m, version))
+            if why:
+                return (
+                    "set-default-policy-version",
+                    f"make an older version{named} of {m.name} the default "
+                    f"(iam:SetDefaultPolicyVersion); that version {why}",
+                    action,
                     conditions,
-                    technique=technique,
-                    actions=actions,
+                    _ANY_PERMISSION,
                 )
-            )
-        unconditional = [w for _, w, _, c in ways if not c]
-        if unconditional:
-            self.admins.add(p.arn)
-            self.nodes[p.arn] = _replace(
-                self.nodes[p.arn],
-                is_admin=True,
-                admin_reason=f"It may {unconditional[0]}, and so give itself any permission.",
-            )
+        more = sorted(
+            frozenset().union(*(self._hits((v,)) for v in m.other_versions))
+            - hits
+            - {"sts:AssumeRole"}
+        )
+        if not more:
+            return None
+        return (
+            "set-default-policy-version",
+            f"make an older version of {m.name} the default (iam:SetDefaultPolicyVersion), "
+            f"which also allows {', '.join(more[:4])}{', ...' if len(more) > 4 else ''}",
+            action,
+            conditions,
+            "gain what that version allows",
+        )
+
+    def _with_version(self, p: PrincipalIn, m: ManagedPolicyIn, version: Policy) -> PrincipalIn:
+        """``p`` as it would be with ``version`` the default of ``m``: the version takes the
+        default's place among its identity policies. Choice: when iamlab cannot tell which
+        of them is the default (no ``default`` given, or none matches), the version is
+        added beside them. Without its permissions boundary: a way to grant itself more
+        counts only once it removes it (see :meth:`_past_boundary`)."""
+        identity = list(p.identity)
+        default = m.default
+        for i, policy in enumerate(identity):
+            if default is not None and (
+                policy.statements is default.statements
+                or (default.text is not None and policy.text == default.text)
+            ):
+                identity[i] = version
+                break
+        else:
+            identity.append(version)
+        variant = dataclasses.replace(p, identity=tuple(identity), boundary=None)
+        self._variants.append(variant)  # kept alive: the what-if asker keys on id(identity)
+        return variant
+
+    def _would_be_admin(self, p: PrincipalIn, versions: bool = False) -> str:
+        """Why ``p`` (a what-if principal) would be an admin, or "" when not: the admin
+        probe, or a way to grant itself anything (an older version counted with
+        ``versions`` only)."""
+        ask = self._whatif()
+        hits = self._hits(p.identity)
+        extra = {"iam:PolicyARN": ADMIN_POLICY_ARN}
+        if hits >= _PROBE_ACTIONS and all(
+            ask.decide(p, action, arn, extra) for action, arn in _probe_arns(p.account_id)
+        ):
+            return "allows every IAM action on its account's users, roles and policies"
+        ways = self._self_ways(p, hits, ask, versions=versions)
+        if ways:
+            ways = self._past_boundary(p, hits, ways, ask)
+        for _technique, what, _actions, conditions, gain in ways:
+            if not conditions and gain == _ANY_PERMISSION:
+                return f"lets it {what}"
+        return ""
+
+    def _whatif(self) -> _Asker:
+        """The asker for principals as they would be (see :meth:`_Asker.what_if`)."""
+        if self._whatif_asker is None:
+            self._whatif_asker = self.ask.what_if()
+        return self._whatif_asker
 
     def _pass_role(self, p: PrincipalIn, hits: frozenset[str], profile_roles: set[str]) -> None:
         if "iam:PassRole" not in hits:
@@ -2074,6 +2291,10 @@ def _principal_label(p: PrincipalIn) -> str:
     if p.kind == "root":
         return "root user"
     return p.name
+
+
+def _merged(first: tuple[str, ...], second: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys((*first, *second)))
 
 
 def _if(conditions: tuple[str, ...]) -> str:

@@ -85,13 +85,21 @@ class GroupIn:
 
 @dataclass(frozen=True)
 class ManagedPolicyIn:
-    """A customer managed policy: versioning it changes every identity it is attached to."""
+    """A customer managed policy: versioning it changes every identity it is attached to.
+
+    ``default`` is its default version, as it sits among the identity policies of what it is
+    attached to (the same parsed statements, or the same text), and ``other_versions`` its
+    other versions, which ``iam:SetDefaultPolicyVersion`` can make the default. Left empty,
+    the graph can only say that an older version *might* grant more.
+    """
 
     arn: str
     name: str
     account_id: str
     versions: int = 1
     ref: str = ""
+    default: Policy | None = None
+    other_versions: tuple[Policy, ...] = ()
 
 
 @dataclass(frozen=True)

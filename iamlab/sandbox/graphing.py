@@ -28,9 +28,10 @@ from iamlab.graph import (
     SsoGrantIn,
     build_graph,
 )
+from iamlab.policy import Policy, PolicyType
 
 from . import models, rules
-from .world import World
+from .world import World, stored_policy
 
 __all__ = ["access_graph", "graph_input"]
 
@@ -46,6 +47,21 @@ def graph_input(world: World, sandbox: models.Sandbox) -> GraphInput:  # noqa: C
 
     policy_arn: dict[int, str] = {}
     customer: list[ManagedPolicyIn] = []
+    # Every version's document: the graph puts an older one in the default's place to see
+    # what iam:SetDefaultPolicyVersion would give (stored_policy shares the parsed
+    # statements with the World's, which is how the graph finds the default among them).
+    default_of: dict[int, Policy] = {}
+    others_of: dict[int, list[Policy]] = defaultdict(list)
+    for pid, vid, text, is_default in m.PolicyVersion.objects.filter(
+        policy__sandbox_id=sid, policy__account__isnull=False
+    ).values_list("policy_id", "version_id", "document", "is_default"):
+        parsed = stored_policy(text, PolicyType.IDENTITY)
+        if parsed is None:
+            continue
+        if is_default:
+            default_of[pid] = parsed
+        else:
+            others_of[pid].append(parsed.renamed(vid))
     for p in (
         m.ManagedPolicy.objects.filter(sandbox_id=sid, account__isnull=False)
         .annotate(n=Count("versions"))
@@ -54,7 +70,15 @@ def graph_input(world: World, sandbox: models.Sandbox) -> GraphInput:  # noqa: C
         arn = rules.iam_arn(acct_of[p["account_id"]], "policy", p["path"], p["name"])
         policy_arn[p["id"]] = arn
         customer.append(
-            ManagedPolicyIn(arn, p["name"], acct_of[p["account_id"]], p["n"], f"policy:{p['id']}")
+            ManagedPolicyIn(
+                arn,
+                p["name"],
+                acct_of[p["account_id"]],
+                p["n"],
+                f"policy:{p['id']}",
+                default=default_of.get(p["id"]),
+                other_versions=tuple(others_of.get(p["id"], ())),
+            )
         )
 
     def attached(through: Any, column: str) -> dict[int, tuple[str, ...]]:

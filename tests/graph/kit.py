@@ -188,19 +188,29 @@ def parse_all(documents: Iterable[Doc], prefix: str) -> tuple[Policy, ...]:
 
 @dataclass(frozen=True)
 class Managed:
-    """A customer managed policy: its document applies to whatever it is attached to."""
+    """A customer managed policy: its document (the default version) applies to whatever it
+    is attached to. ``older`` holds the documents of its other versions, when the sandbox
+    knows them; ``versions`` counts them all."""
 
     name: str
     document: Doc
     versions: int = 1
     account: str = A
+    older: tuple[Doc, ...] = ()
 
     @property
     def arn(self) -> str:
         return policy_arn(self.name, self.account)
 
     def to_input(self) -> ManagedPolicyIn:
-        return ManagedPolicyIn(self.arn, self.name, self.account, self.versions)
+        return ManagedPolicyIn(
+            self.arn,
+            self.name,
+            self.account,
+            max(self.versions, 1 + len(self.older)),
+            default=parse(self.document, name=self.name),
+            other_versions=tuple(parse(d, name=f"v{i}") for i, d in enumerate(self.older, start=1)),
+        )
 
 
 @dataclass(frozen=True)

@@ -297,3 +297,42 @@ def test_a_drawing_too_wide_to_read_when_fitted_opens_at_its_own_size_around_its
     few = web.get(graph_url(corp) + "?account=123456789012").content.decode()
     assert 'class="graph-canvas fit" id="graph-canvas"' in few
     assert 'data-graph-fit aria-pressed="true"' in few
+
+
+def test_a_user_who_may_roll_its_policy_back_to_an_admin_version_is_an_admin(db):
+    # id_credentials_permissions-escalation / IAM API SetDefaultPolicyVersion: a principal
+    # that may set the default version of a policy attached to it gets whatever an older
+    # version grants; here v1 allows everything.
+    import json
+
+    from iamlab.sandbox.graphing import access_graph
+    from tests.sandbox.factories import (
+        AccountFactory,
+        IamUserFactory,
+        ManagedPolicyFactory,
+        PolicyVersionFactory,
+    )
+
+    account = AccountFactory()
+    policy = ManagedPolicyFactory(account=account, name="Deployer", version=None)
+    everything = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+    }
+    rollback = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "iam:SetDefaultPolicyVersion", "Resource": "*"}
+        ],
+    }
+    PolicyVersionFactory(
+        policy=policy, version_id="v1", document=json.dumps(everything), is_default=False
+    )
+    PolicyVersionFactory(
+        policy=policy, version_id="v2", document=json.dumps(rollback), is_default=True
+    )
+    user = IamUserFactory(account=account, name="rollo")
+    user.managed_policies.add(policy)
+    graph = access_graph(account.sandbox)
+    node = graph.nodes[f"arn:aws:iam::{account.account_id}:user/rollo"]
+    assert node.is_admin
