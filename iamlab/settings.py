@@ -1,8 +1,10 @@
 """iamlab settings: one module, driven by environment variables.
 
 * ``DJANGO_DEBUG=1`` for development (the run script sets it).
-* ``DJANGO_SECRET_KEY``: required unless debugging.
-* ``DJANGO_ALLOWED_HOSTS``: comma-separated, default ``localhost,127.0.0.1`` .
+* ``DJANGO_SECRET_KEY``: required when deployed (see below); on one's own machine, the key
+  generated once into ``.iamlab-secret-key`` at the repository root (git-ignored, mode 0600;
+  ``IAMLAB_SECRET_KEY_FILE`` names another file) when unset.
+* ``DJANGO_ALLOWED_HOSTS``: comma-separated, default ``localhost,127.0.0.1,[::1]``.
 * ``DATABASE_URL``: e.g. ``postgres://user:pass@host/db``; SQLite in the repository by default.
 * ``DJANGO_SECURE=1`` behind a TLS proxy: secure cookies, HSTS and the proxy SSL header.
 * ``IAMLAB_TASKS=immediate`` runs background work inside the request (default: ``database``,
@@ -12,6 +14,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
@@ -24,20 +27,68 @@ def _flag(name: str, default: bool = False) -> bool:
     return os.environ.get(name, "1" if default else "0").lower() in ("1", "true", "yes", "on")
 
 
+def _local_secret_key(path: Path) -> str:
+    """The key kept in PATH, generated there once (mode 0600) if the file is missing. Processes
+    starting at the same moment agree: each writes its own temporary file and links it to PATH,
+    which never replaces a file already there, and every one reads back what PATH holds."""
+    try:
+        key = path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        key = ""
+    except (OSError, UnicodeDecodeError) as error:
+        raise ImproperlyConfigured(f"Cannot read the local secret key {path}: {error}") from None
+    if key:
+        return key
+    if not path.exists():
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="ascii") as out:
+                out.write(secrets.token_urlsafe(50) + "\n")
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                pass  # another process made it first: its key is the key
+            finally:
+                tmp.unlink(missing_ok=True)
+        except OSError as error:
+            raise ImproperlyConfigured(
+                f"Set DJANGO_SECRET_KEY, or let iamlab write its local key to {path} ({error})."
+            ) from None
+        key = path.read_text(encoding="ascii").strip()
+    if not key:
+        raise ImproperlyConfigured(f"{path} is empty: delete it and iamlab makes a new key.")
+    return key
+
+
 DEBUG = _flag("DJANGO_DEBUG")
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "Set DJANGO_SECRET_KEY (or DJANGO_DEBUG=1 for local development)."
-        )
-    SECRET_KEY = "django-insecure-iamlab-development-only"  # noqa: S105 - debug only
 
 ALLOWED_HOSTS = [
     h.strip()
     for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
     if h.strip()
 ]
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]"}
+# The secret key. A deployment is a process that serves other machines: DJANGO_SECURE is on
+# (behind a TLS proxy), or DJANGO_ALLOWED_HOSTS names any host other than localhost,
+# 127.0.0.1 and [::1] (names that mean this machine: another machine's browser reaches a
+# server by another name, or ``*``). A deployment must set DJANGO_SECRET_KEY, DJANGO_DEBUG or
+# not. Anywhere else, without DJANGO_SECRET_KEY, iamlab uses a key of this machine: generated
+# once into .iamlab-secret-key at the repository root (git-ignored, mode 0600;
+# IAMLAB_SECRET_KEY_FILE names another file), so every command of the README works in a new
+# shell and sessions outlive a restart.
+DEPLOYED = _flag("DJANGO_SECURE") or any(host not in LOCAL_HOSTS for host in ALLOWED_HOSTS)
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+if not SECRET_KEY:
+    if DEPLOYED:
+        raise ImproperlyConfigured(
+            "Set DJANGO_SECRET_KEY: a deployment (DJANGO_SECURE=1, or DJANGO_ALLOWED_HOSTS "
+            "naming a host other than localhost, 127.0.0.1 and [::1]) needs its own key. "
+            'python3 -c "import secrets; print(secrets.token_urlsafe(50))" makes one.'
+        )
+    SECRET_KEY = _local_secret_key(
+        Path(os.environ.get("IAMLAB_SECRET_KEY_FILE") or BASE_DIR / ".iamlab-secret-key")
+    )
 CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
 ]
