@@ -70,7 +70,9 @@ def run(principals: int, runs: int, seed: int) -> None:
     from django.db import transaction
 
     from benchmarks.authz_data import generate
-    from iamlab.sandbox import authz
+    from iamlab.sandbox import authorization_details as authz
+    from iamlab.sandbox.authorization_details.base import load
+    from iamlab.sandbox.authorization_details.importing import Reader
     from iamlab.sandbox.models import Sandbox
     from iamlab.sandbox.world import World
 
@@ -94,8 +96,8 @@ def run(principals: int, runs: int, seed: int) -> None:
         with transaction.atomic():
             other = Sandbox.objects.create(owner=owner, name=f"Phases {number}")
             start = time.perf_counter()
-            loaded, parsed = authz._load(text.encode())
-            reader = authz._Reader(other, loaded, parsed)
+            loaded, parsed = load(text.encode())
+            reader = Reader(other, loaded, parsed)
             reader.read()
             middle = time.perf_counter()
             reader.write("")

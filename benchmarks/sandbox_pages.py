@@ -51,7 +51,7 @@ def run(principals: int, repeat: int, seed: int) -> bool:
     from django.urls import reverse
 
     from benchmarks.authz_data import generate
-    from iamlab.sandbox import authz, models, services
+    from iamlab.sandbox import authorization_details, models, services
     from iamlab.sandbox.graphing import access_graph
     from iamlab.sandbox.world import World
 
@@ -59,7 +59,7 @@ def run(principals: int, repeat: int, seed: int) -> bool:
     owner = get_user_model().objects.create_user("bench")
     sandbox = models.Sandbox.objects.create(owner=owner, name="Benchmark")
     start = time.perf_counter()
-    account = authz.import_account(sandbox, json.dumps(generate(principals, seed)))
+    account = authorization_details.import_account(sandbox, json.dumps(generate(principals, seed)))
     imported = time.perf_counter() - start
     org = services.create_organization(account)
     member = models.Account.objects.create(
@@ -131,6 +131,14 @@ def run(principals: int, repeat: int, seed: int) -> bool:
         "access graph part on a flow page": reverse(
             "sandbox:graph_part", args=[sandbox.pk, "identity"]
         ),
+        # Finding one of the ~1,600 AWS managed policies by name (target: under 50 ms).
+        "AWS managed policy search (sage)": reverse("sandbox:policy_search", args=[sandbox.pk])
+        + f"?q=sage&attachable=1&account={account.pk}",
+        "AWS managed policy search (a)": reverse("sandbox:policy_search", args=[sandbox.pk])
+        + f"?q=a&attachable=1&account={account.pk}",
+        "AWS managed policy search (none)": reverse("sandbox:policy_search", args=[sandbox.pk])
+        + "?q=zzznotapolicy",
+        "simulator AWS managed search": reverse("simulator:managed-search") + "?q=ecstask",
     }
     client = Client()
     client.force_login(owner)

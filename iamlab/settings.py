@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "iamlab.people",
     "iamlab.flows",
     "iamlab.labs",
+    "iamlab.demo",  # load_demo: the demo content across apps
 ]
 
 MIDDLEWARE = [

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import QueryDict
 
 from . import models, rules, services
@@ -32,16 +31,35 @@ def _pick(model: type[Any], sandbox: models.Sandbox, value: str | None, **extra:
 def _policy(sandbox: models.Sandbox, value: str | None) -> models.ManagedPolicy:
     if not value or not value.isdigit():
         raise ValidationError("Choose a policy.")
-    found: models.ManagedPolicy | None = models.ManagedPolicy.objects.filter(
-        Q(sandbox=sandbox) | Q(account__isnull=True), pk=int(value)
-    ).first()
+    found: models.ManagedPolicy | None = (
+        models.ManagedPolicy.objects.visible_in(sandbox).filter(pk=int(value)).first()
+    )
     if found is None:
         raise ValidationError("That policy is not available in this sandbox.")
     return found
 
 
+def _policy_named(sandbox: models.Sandbox, obj: Any, name: str) -> models.ManagedPolicy:
+    """The account's own policy called ``name`` (IAM names ignore case), else the AWS one."""
+    found: models.ManagedPolicy | None = (
+        models.ManagedPolicy.objects.filter(sandbox=sandbox, account_id=obj.account_id)
+        .filter(name__iexact=name)
+        .first()
+    ) or models.ManagedPolicy.objects.aws_snapshot().filter(name__iexact=name).first()
+    if found is None:
+        raise ValidationError(
+            f"No policy is called {name!r}: neither one of this account's nor an AWS managed one."
+        )
+    return found
+
+
 def attach(sandbox: models.Sandbox, obj: Any, data: QueryDict) -> str:
-    policy = _policy(sandbox, data.get("policy"))
+    value = (data.get("policy") or "").strip()
+    policy = (
+        _policy(sandbox, value)
+        if value.isdigit() or not value
+        else _policy_named(sandbox, obj, value.split(" ")[0])
+    )
     services.attach_policy(obj, policy)
     return f"Attached {policy.name} to {obj.name}."
 

@@ -11,8 +11,9 @@ import re
 from typing import Any, ClassVar
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils.html import format_html
 
 from iamlab.policy import PolicyType
 from iamlab.web import RefusesNul
@@ -117,9 +118,7 @@ class SandboxForm(RefusesNul, forms.ModelForm):  # type: ignore[type-arg]
     def scope(self, name: str, queryset: QuerySet[Any]) -> QuerySet[Any]:
         model = queryset.model
         if model is models.ManagedPolicy:
-            return models.ManagedPolicy.objects.attachable().filter(
-                Q(sandbox=self.sandbox) | Q(account__isnull=True)
-            )
+            return models.ManagedPolicy.objects.attachable().visible_in(self.sandbox)
         if issubclass(model, models.SandboxObject):
             return queryset.filter(sandbox=self.sandbox)
         return queryset.none()
@@ -757,6 +756,45 @@ class SsoGroupForm(SandboxForm):
         widgets = {"members": forms.CheckboxSelectMultiple}
 
 
+class PolicyNamesInput(forms.Textarea):
+    """AWS managed policies as names, one a line (a plain form without JavaScript), with a box
+    beside it that finds any of the ~1,600 by part of its name and adds the one picked."""
+
+    search_url = ""
+
+    def format_value(self, value: Any) -> str | None:
+        if isinstance(value, list | tuple):
+            return "\n".join(str(v) for v in value)
+        formatted: str | None = super().format_value(value)
+        return formatted
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> list[str]:
+        return [n for n in re.split(r"[\s,]+", data.get(name, "")) if n]
+
+    def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
+        return name not in data
+
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> Any:
+        box = super().render(name, value, attrs, renderer)
+        target = (attrs or {}).get("id", f"id_{name}")
+        return format_html(
+            '{}<span class="policy-finder"><input type="search" name="q" list="{}-options"'
+            ' data-append-to="{}"'
+            ' autocomplete="off" spellcheck="false" placeholder="Find an AWS managed policy…"'
+            ' aria-label="Find an AWS managed policy to add (type part of its name)"'
+            ' hx-get="{}?attachable=1&amp;list={}-options" hx-trigger="input changed delay:150ms"'
+            ' hx-target="#{}-options" hx-swap="outerHTML" hx-sync="this:replace">'
+            '<datalist id="{}-options"></datalist></span>',
+            box,
+            target,
+            target,
+            self.search_url,
+            target,
+            target,
+            target,
+        )
+
+
 class PermissionSetForm(SandboxForm):
     policy_fields = {"inline_policy": PolicyType.IDENTITY}
     session_duration = forms.TypedChoiceField(choices=HOURS, coerce=int, initial=3600)
@@ -764,12 +802,22 @@ class PermissionSetForm(SandboxForm):
     class Meta:
         model = models.PermissionSet
         fields = ["name", "description", "session_duration", "managed_policies", "inline_policy"]
-        widgets = {"managed_policies": forms.CheckboxSelectMultiple}
-        help_texts = {"managed_policies": "AWS managed policies; tick every one the set needs."}
+        widgets = {"managed_policies": PolicyNamesInput(attrs={"rows": 4, "spellcheck": "false"})}
+        help_texts = {
+            "managed_policies": "AWS managed policies, one name a line; the box finds any of "
+            "them by part of its name."
+        }
+
+    def __init__(self, sandbox: models.Sandbox, *args: Any, **kwargs: Any) -> None:
+        super().__init__(sandbox, *args, **kwargs)
+        field = self.fields["managed_policies"]
+        field.to_field_name = "name"  # type: ignore[attr-defined]
+        field.error_messages["invalid_choice"] = "No AWS managed policy is called %(value)s."
+        field.widget.search_url = reverse("sandbox:policy_search", args=[sandbox.pk])
 
     def scope(self, name: str, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if name == "managed_policies":
-            return models.ManagedPolicy.objects.attachable().filter(account__isnull=True)
+            return models.ManagedPolicy.objects.attachable().aws_snapshot()
         return super().scope(name, queryset)
 
     def clean_name(self) -> str:

@@ -25,7 +25,7 @@ from django.db import connection
 from django.tasks import task
 from django.utils import timezone
 
-from . import authz
+from . import authorization_details
 from .models import Account, Job, Sandbox
 
 __all__ = ["Outcome", "Progress", "Refused", "handles", "prune", "run_job", "submit"]
@@ -168,11 +168,17 @@ def stalled(job: Job, now: dt.datetime | None = None) -> bool:
 
 def import_summary(account: Account) -> str:
     """ "600 users, 50 groups, …" for an imported account."""
-    counts = authz.account_counts(account)
+    counts = authorization_details.account_counts(account)
     summary = ", ".join(
         f"{n} {label if n != 1 else _singular(label)}" for label, n in counts.items() if n
     )
-    return summary or "empty"
+    summary = summary or "empty"
+    if taken := authorization_details.taken_from_file(account):
+        summary += (
+            f"; AWS managed {'policy' if len(taken) == 1 else 'policies'} taken from the file: "
+            + ", ".join(taken)
+        )
+    return summary
 
 
 def _singular(label: str) -> str:
@@ -186,10 +192,10 @@ def _import(job: Job, progress: Progress) -> Outcome:
         raise Refused("The sandbox was deleted before the import could run.")
     progress(0, 0, "Reading the file, checking every policy, then writing the account")
     try:
-        account = authz.import_account(
+        account = authorization_details.import_account(
             sandbox, bytes(job.payload), account_name=str(job.params.get("account_name", ""))
         )
-    except authz.ImportProblem as problem:
+    except authorization_details.ImportProblem as problem:
         where = f"{problem.where}: " if problem.where else ""
         raise Refused("Nothing was imported.", [f"{where}{problem.message}"]) from None
     return Outcome(

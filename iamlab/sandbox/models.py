@@ -255,9 +255,25 @@ class ManagedPolicyQuerySet(OwnedQuerySet):
         service-linked roles, which IAM refuses to attach elsewhere (PolicyNotAttachable)."""
         return self.exclude(path__startswith=rules.SERVICE_ROLE_PATH)
 
+    def aws_snapshot(self) -> ManagedPolicyQuerySet:
+        """The AWS managed policies iamlab ships: global rows, shared by every sandbox."""
+        return self.filter(account__isnull=True, sandbox__isnull=True)
+
+    def visible_in(self, sandbox: Sandbox) -> ManagedPolicyQuerySet:
+        """What a sandbox may use: its own policies (customer managed, and AWS managed ones an
+        import took from its file) and the shipped AWS managed policies."""
+        return self.filter(models.Q(sandbox=sandbox) | models.Q(sandbox__isnull=True))
+
 
 class ManagedPolicy(SandboxObject):
-    """A managed policy: customer managed (in an account) or AWS managed (global, no sandbox)."""
+    """A managed policy: customer managed (in an account), or AWS managed (no account).
+
+    An AWS managed policy is usually a global row of the shipped snapshot (no sandbox either;
+    ``awsmanaged.py``). An imported authorization-details file may carry one that the snapshot
+    lacks or holds at another version: the import then keeps the file's default version as a
+    copy in the importing sandbox (a sandbox, no account; ``from_file``), so that what one
+    person's file says never changes the policy other sandboxes see.
+    """
 
     sandbox = models.ForeignKey(  # type: ignore[assignment]
         Sandbox, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
@@ -288,7 +304,7 @@ class ManagedPolicy(SandboxObject):
             ),
             models.UniqueConstraint(
                 Lower("name"),
-                condition=models.Q(account__isnull=True),
+                condition=models.Q(account__isnull=True, sandbox__isnull=True),
                 name="aws_managed_policy_name_unique",
                 violation_error_message="There is already an AWS managed policy with this name.",
             ),
@@ -303,13 +319,18 @@ class ManagedPolicy(SandboxObject):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        if self.aws_managed:
+        if self.aws_managed and not self.from_file:
             return reverse("sandbox:aws_policy", args=[self.name])
         return super().get_absolute_url()
 
     @property
     def aws_managed(self) -> bool:
         return self.account_id is None
+
+    @property
+    def from_file(self) -> bool:
+        """An AWS managed policy as an imported file carried it, kept in its sandbox."""
+        return self.account_id is None and self.sandbox_id is not None
 
     @property
     def service_role_only(self) -> bool:

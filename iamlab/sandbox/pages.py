@@ -106,10 +106,18 @@ def org_tree(org: models.Organization) -> list[tuple[int, Any]]:
     return rows
 
 
-def attachable_policies(sandbox: models.Sandbox, account_id: int) -> dict[str, list[Any]]:
+def attachable_policies(sandbox: models.Sandbox, account_id: int) -> dict[str, Any]:
+    """What the attach box suggests before anything is typed: the account's own policies, the
+    first AWS managed ones (the search finds the rest) and the catalogue's snapshot."""
     return {
-        "Customer managed": list(models.ManagedPolicy.objects.filter(account_id=account_id)),
-        "AWS managed": list(models.ManagedPolicy.objects.attachable().filter(account__isnull=True)),
+        "own": list(
+            models.ManagedPolicy.objects.filter(account_id=account_id).values_list(
+                "name", flat=True
+            )
+        ),
+        "aws": awsmanaged.search("", attachable=True, limit=30),
+        "snapshot": awsmanaged.snapshot(),
+        "count": f"{awsmanaged.snapshot()['count']:,}",
     }
 
 

@@ -16,7 +16,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from iamlab.policy import Finding, PolicyError, PolicyType, parse_policy
-from iamlab.simulator import content
 
 from . import awsmanaged, rules
 from .models import (
@@ -131,7 +130,7 @@ def _default_org_policy(org: Organization, kind: str) -> OrgPolicy:
     ).first()
     if found is not None:
         return found
-    mp = content.managed_policy(name)
+    mp = awsmanaged.managed_policy(name)
     assert mp is not None, f"fixtures/aws-managed-policies/{name}.json is missing"
     return OrgPolicy.objects.create(
         sandbox=org.sandbox,

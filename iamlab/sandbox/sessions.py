@@ -243,7 +243,9 @@ def managed_policy_document(sandbox: models.Sandbox, arn: str) -> models.Managed
     path, _, name = rest.rpartition("/")
     qs = models.ManagedPolicy.objects.filter(name=name, path=path + "/")
     if owner == "aws":
-        return qs.filter(account__isnull=True).first()
+        # The copy an import took from its file, if this sandbox has one, else the snapshot's.
+        copy = qs.filter(account__isnull=True, sandbox=sandbox).order_by("-pk").first()
+        return copy or qs.aws_snapshot().first()
     return qs.filter(sandbox=sandbox, account__account_id=owner).first()
 
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:sb>/check/", views.access_check, name="check"),
     path("<int:sb>/who-can/", views.who_can, name="who_can"),
     path("<int:sb>/validate/", views.validate, name="validate"),
+    path("<int:sb>/policy-search/", views.policy_search, name="policy_search"),
     path("<int:sb>/import/", views.import_account, name="import"),
     path("<int:sb>/graph/", views_graph.graph_page, name="graph"),
     path("<int:sb>/graph/node/", views_graph.graph_node, name="graph_node"),

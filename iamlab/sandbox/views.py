@@ -8,6 +8,7 @@ through its sandbox, so a guessed URL or id of someone else's object is a 404.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -29,13 +30,25 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from iamlab.policy import PolicyType, RequestError, catalog
-from iamlab.simulator.simulation import check_policy, parse_context
 from iamlab.web import NUL_ERROR, has_nul, is_htmx_swap, nul_in
 
-from . import authz, demo, forms, jobs, models, pages, rules, services, sessions
+from . import (
+    authorization_details,
+    awsmanaged,
+    demo,
+    forms,
+    jobs,
+    models,
+    pages,
+    rules,
+    services,
+    sessions,
+)
 from .actions import ACTIONS, PROTECTED
+from .contextkeys import parse_context
 from .kinds import KINDS, Kind
 from .place import Place, in_sandbox
+from .policybox import check_policy
 from .world import DEFAULT_SESSION_NAME, Check, World
 
 
@@ -354,7 +367,7 @@ def object_action(
 @login_required
 @require_GET
 def aws_policy(request: HttpRequest, name: str) -> HttpResponse:
-    policy = get_object_or_404(models.ManagedPolicy, account__isnull=True, name=name)
+    policy = get_object_or_404(models.ManagedPolicy.objects.aws_snapshot(), name=name)
     version = policy.default_version()
     return render(
         request,
@@ -363,6 +376,36 @@ def aws_policy(request: HttpRequest, name: str) -> HttpResponse:
             "policy": policy,
             "version": version,
             "reach": pages.policy_reach(version.document) if version else None,
+        },
+    )
+
+
+# -- finding a policy by name -------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+@in_sandbox
+def policy_search(request: HttpRequest, place: Place) -> HttpResponse:
+    """The <datalist> of managed policies whose name contains ``q``: the account's own (with
+    ``account``), then AWS managed ones, from the in-memory catalogue (well under 50 ms)."""
+    query = request.GET.get("q", request.GET.get("policy", ""))[:128]  # the attach box: policy
+    own: list[str] = []
+    account = request.GET.get("account", "")
+    if account.isdigit():
+        own = list(
+            models.ManagedPolicy.objects.filter(
+                sandbox=place.sandbox, account_id=int(account), name__icontains=query.strip()
+            ).values_list("name", flat=True)[:20]
+        )
+    attachable = request.GET.get("attachable") == "1"
+    return render(
+        request,
+        "sandbox/_policy_options.html",
+        {
+            "list_id": re.sub(r"[^\w-]", "", request.GET.get("list", "policy-options"))[:40],
+            "own": own,
+            "aws": awsmanaged.search(query, attachable=attachable, limit=30),
         },
     )
 
@@ -633,10 +676,10 @@ def import_account(request: HttpRequest, place: Place) -> HttpResponse:
                 )
                 return _go(request, job.get_absolute_url())
             try:
-                account = authz.import_account(
+                account = authorization_details.import_account(
                     sandbox, data, account_name=form.cleaned_data["account_name"]
                 )
-            except authz.ImportProblem as exc:
+            except authorization_details.ImportProblem as exc:
                 problem = exc
             else:
                 messages.success(
@@ -686,7 +729,7 @@ def export_account(request: HttpRequest, place: Place, pk: int) -> HttpResponse:
     """The account in the shape ``get-account-authorization-details`` prints, as a download."""
     sandbox = place.sandbox
     account = get_object_or_404(models.Account.objects.filter(sandbox=sandbox), pk=pk)
-    body = json.dumps(authz.export_account(account), indent=2)
+    body = json.dumps(authorization_details.export_account(account), indent=2)
     response = HttpResponse(body, content_type="application/json")
     filename = f"authorization-details-{account.account_id}.json"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

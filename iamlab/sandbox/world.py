@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Q
 
 from iamlab.policy import (
     ALLOWED,
@@ -228,9 +229,21 @@ class World:
         ):
             managed[v["policy_id"]] = v
         aws_names: dict[int, str] = {}
-        for v in m.PolicyVersion.objects.filter(
-            is_default=True, policy__account__isnull=True
-        ).values("policy_id", "document", "policy__name", "policy__account_id"):
+        # Of the ~1,600 AWS managed policies, only those this sandbox uses are read (and parsed).
+        used = Q(policy_id__in=m.IamUser.objects.filter(sandbox_id=sid).values("boundary_id"))
+        used |= Q(policy_id__in=m.Role.objects.filter(sandbox_id=sid).values("boundary_id"))
+        for holder, column in ((m.IamUser, "iamuser"), (m.IamGroup, "iamgroup"), (m.Role, "role")):
+            through = holder.managed_policies.through
+            used |= Q(
+                policy_id__in=through.objects.filter(**{f"{column}__sandbox_id": sid}).values(
+                    "managedpolicy_id"
+                )
+            )
+        for v in (
+            m.PolicyVersion.objects.filter(is_default=True, policy__account__isnull=True)
+            .filter(used)
+            .values("policy_id", "document", "policy__name", "policy__account_id")
+        ):
             managed[v["policy_id"]] = v
             aws_names[v["policy_id"]] = v["policy__name"]
 

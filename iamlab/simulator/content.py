@@ -1,7 +1,8 @@
-"""Content that ships with iamlab: simulator examples and AWS managed policy documents.
+"""Content that ships with iamlab: simulator examples (and, re-exported from the sandbox app,
+which owns it, the AWS managed policy catalogue).
 
-Both live as files under ``fixtures/`` so they are readable and diffable in git; they are read
-once per process.
+Examples live as files under ``fixtures/`` so they are readable and diffable in git; they are
+read once per process.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+
+from iamlab.sandbox.awsmanaged import AwsPolicy as ManagedPolicy
+from iamlab.sandbox.awsmanaged import managed_policies, managed_policy
 
 __all__ = ["Example", "ManagedPolicy", "examples", "managed_policies", "managed_policy"]
 
@@ -82,42 +86,3 @@ def examples() -> tuple[Example, ...]:
 
 def example(slug: str) -> Example | None:
     return next((e for e in examples() if e.slug == slug), None)
-
-
-@dataclass(frozen=True)
-class ManagedPolicy:
-    name: str
-    arn: str
-    description: str
-    document: dict[str, Any]
-    kind: str  # identity, scp or rcp
-    path: str = "/"
-    version_id: str = "v1"
-
-    @property
-    def text(self) -> str:
-        return json.dumps(self.document, indent=2)
-
-
-@functools.cache
-def managed_policies() -> dict[str, ManagedPolicy]:
-    found: dict[str, ManagedPolicy] = {}
-    for path in sorted((_fixtures() / "aws-managed-policies").glob("*.json")):
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        kind = {"SERVICE_CONTROL_POLICY": "scp", "RESOURCE_CONTROL_POLICY": "rcp"}.get(
-            raw.get("PolicyType", ""), "identity"
-        )
-        found[raw["PolicyName"]] = ManagedPolicy(
-            raw["PolicyName"],
-            raw["Arn"],
-            raw.get("Description") or "",
-            raw["Document"],
-            kind,
-            raw.get("Path", "/"),
-            raw.get("DefaultVersionId", "v1"),
-        )
-    return dict(sorted(found.items(), key=lambda item: item[0].lower()))
-
-
-def managed_policy(name: str) -> ManagedPolicy | None:
-    return managed_policies().get(name)

@@ -14,18 +14,16 @@ from django.utils.text import slugify
 
 from iamlab.policy import (
     Evaluation,
-    Finding,
     Policy,
     PolicyType,
     Request,
     RequestError,
-    Severity,
     evaluate,
-    policy_findings,
 )
 from iamlab.policy.evaluate import StatementTrace
 from iamlab.policy.request import check_account, check_action, check_resource, parse_caller
 from iamlab.sandbox.contextkeys import parse_context
+from iamlab.sandbox.policybox import PolicyInput, check_policy
 from iamlab.web import NUL, NUL_ERROR
 
 __all__ = [
@@ -33,6 +31,7 @@ __all__ = [
     "MAX_SLOTS",
     "Outcome",
     "PolicyInput",
+    "check_policy",
     "empty_data",
     "normalize",
     "parse_context",
@@ -42,7 +41,6 @@ __all__ = [
 # Policy kinds that take several documents, and how many slots the form may hold.
 LIST_FIELDS = ("identity", "session", "scps", "rcps")
 MAX_SLOTS = {"identity": 10, "session": 5, "scps": 6, "rcps": 6}
-MAX_POLICY_CHARS = 20_000
 SCALAR_FIELDS = (
     "principal",
     "action",
@@ -105,33 +103,6 @@ def level_label(kind: str, index: int, count: int) -> str:
 
 
 @dataclass
-class PolicyInput:
-    """One policy text box: what the learner typed and what the engine made of it."""
-
-    slot: str  # e.g. "identity-0", "boundary"
-    label: str
-    type: PolicyType
-    text: str
-    policy: Policy | None = None
-    findings: list[Finding] = field(default_factory=list)
-
-    @property
-    def blank(self) -> bool:
-        return not self.text.strip()
-
-    @property
-    def blocking(self) -> list[Finding]:
-        return [f for f in self.findings if f.blocking]
-
-    @property
-    def counts(self) -> dict[str, int]:
-        counts = {s.value: 0 for s in Severity}
-        for finding in self.findings:
-            counts[finding.severity.value] += 1
-        return counts
-
-
-@dataclass
 class Outcome:
     data: dict[str, Any]
     inputs: list[PolicyInput]
@@ -149,29 +120,6 @@ class Outcome:
     @property
     def invalid_policies(self) -> list[PolicyInput]:
         return [i for i in self.inputs if i.blocking]
-
-
-def check_policy(text: str, type_: PolicyType, label: str, name: str) -> PolicyInput:
-    item = PolicyInput(name, label, type_, text)
-    if item.blank:
-        return item
-    if len(text) > MAX_POLICY_CHARS:
-        item.findings = [
-            Finding(
-                Severity.ERROR,
-                "TOO_LONG",
-                f"This text has {len(text):,} "
-                f"characters; the simulator takes at most "
-                f"{MAX_POLICY_CHARS:,} per policy.",
-                blocking=True,
-            )
-        ]
-        return item
-    policy, findings = policy_findings(text, type_)
-    item.findings = findings
-    if policy is not None:
-        item.policy = policy.renamed(label, tuple(findings))
-    return item
 
 
 def run(raw: Mapping[str, Any]) -> Outcome:

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import push_url
 
 from iamlab.policy import PolicyType, catalog
+from iamlab.sandbox import awsmanaged
 from iamlab.web import is_htmx_swap
 
 from . import content, keeping
@@ -170,9 +171,12 @@ def _groups(data: dict[str, Any], outcome: Outcome | None) -> list[dict[str, Any
                     "index": 0,
                 }
             )
-        managed = [
-            m for m in content.managed_policies().values() if m.kind == _MANAGED_KIND.get(kind)
-        ]
+        # What the insert box suggests before anything is typed; managed_search finds the rest.
+        managed = (
+            awsmanaged.search("", kind=_MANAGED_KIND[kind], limit=30)
+            if kind in _MANAGED_KIND
+            else []
+        )
         groups.append(
             {
                 "kind": kind,
@@ -306,6 +310,21 @@ def action_suggestions(request: HttpRequest) -> HttpResponse:
                 options.append((info.full_name, info.access_level))
         options = sorted(options)[:60]
     return render(request, TEMPLATE + "#action-options", {"options": options})
+
+
+@require_GET
+def managed_search(request: HttpRequest) -> HttpResponse:
+    """The <datalist> of AWS managed policies (of one kind) whose name contains ``q``."""
+    kind = _MANAGED_KIND.get(request.GET.get("kind", ""), "identity")
+    slot = "".join(c for c in request.GET.get("slot", "") if c.isalnum() or c in "-_")[:40]
+    return render(
+        request,
+        TEMPLATE + "#managed-options",
+        {
+            "slot": slot,
+            "managed": awsmanaged.search(request.GET.get("q", "")[:128], kind=kind, limit=30),
+        },
+    )
 
 
 @require_GET

@@ -48,12 +48,13 @@
     box.scrollTop = Math.max(0, (line - 3) * lineHeight);
   });
 
-  // "Insert AWS managed policy…": fetch the document and put it in the box.
-  document.addEventListener("change", function (event) {
-    var select = event.target;
-    if (!select.classList || !select.classList.contains("insert-managed") || !select.value) return;
+  // "Insert AWS managed policy…": a name picked from the list (or typed, then Enter) fetches
+  // the document and puts it in the box.
+  function insertManaged(select) {
+    var name = select.value.trim();
+    if (!/^[\w+=,.@-]+$/.test(name)) return;
     var box = document.getElementById(select.dataset.target);
-    var url = select.value;
+    var url = select.dataset.url.replace("NAME", encodeURIComponent(name));
     select.value = "";
     if (!box) return;
     if (box.value.trim() && !window.confirm("Replace what is in this box with the AWS managed policy?")) return;
@@ -68,7 +69,33 @@
         box.dispatchEvent(new Event("input", { bubbles: true }));
         box.focus();
       })
-      .catch(function () { window.alert("Could not load that policy. Please try again."); });
+      .catch(function () { window.alert("Could not load " + name + ": no AWS managed policy has that name."); });
+  }
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.classList || !input.classList.contains("insert-managed") || !input.list) return;
+    for (var i = 0; i < input.list.options.length; i++) {  // a name picked from the list
+      if (input.list.options[i].value === input.value) { insertManaged(input); return; }
+    }
+  });
+  // A policy finder beside a names box (a permission set's AWS managed policies): the name
+  // picked from the list is added as a line of the box.
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.dataset || !input.dataset.appendTo || !input.list) return;
+    var box = document.getElementById(input.dataset.appendTo);
+    var picked = Array.prototype.some.call(input.list.options, function (o) { return o.value === input.value; });
+    if (!box || !picked) return;
+    var names = box.value.split(/[\s,]+/).filter(Boolean);
+    if (names.indexOf(input.value) < 0) names.push(input.value);
+    box.value = names.join("\n");
+    input.value = "";
+  });
+  document.addEventListener("keydown", function (event) {
+    var input = event.target;
+    if (event.key !== "Enter" || !input.classList || !input.classList.contains("insert-managed")) return;
+    event.preventDefault();  // Enter inserts; it does not submit the simulator's form
+    if (input.value) insertManaged(input);
   });
 
   // A form that says so (data-swap-refused) gets its refusal swapped in too: the server

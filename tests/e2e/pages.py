@@ -10,12 +10,12 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from playwright.sync_api import Page, expect
 
+from iamlab.demo.management.commands.load_demo import demo_class
 from iamlab.labs.loading import load, read_path, read_quizzes
 from iamlab.labs.models import Classroom
 from iamlab.people.demo import DEMO_PASSWORD, ensure_demo_people
 from iamlab.sandbox import demo, models
 from iamlab.sandbox.kinds import KINDS
-from iamlab.simulator.management.commands.load_demo import demo_class
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 # Between them, these banks ask every kind of question: choice, decision, number, statement,

@@ -10,11 +10,11 @@ from django.core.management import call_command
 from django.http import HttpResponse
 from django.test import Client
 
+from iamlab.demo.management.commands.load_demo import QUIZZES, SCENARIOS
 from iamlab.labs.loading import read_path, read_quizzes
 from iamlab.people import roles
 from iamlab.people.demo import ensure_demo_people
 from iamlab.people.models import Profile, Role
-from iamlab.simulator.management.commands.load_demo import QUIZZES, SCENARIOS
 from tests.sandbox.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db

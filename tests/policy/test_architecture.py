@@ -1,4 +1,5 @@
-"""The engine is the house's bottom floor: it must not import Django (ARCHITECTURE.md)."""
+"""The house's floors (ARCHITECTURE.md): the engine at the bottom imports no Django, and each
+app imports only from the floors below it."""
 
 from __future__ import annotations
 
@@ -89,3 +90,83 @@ def test_engine_modules_import_each_other_without_a_circle():
 
     for module in sorted(graph):
         visit(module, [])
+
+
+# ARCHITECTURE.md: policy < graph < sandbox < {flows, labs, simulator}; people (sign-up,
+# students) sits beside the sandbox; the demo app loads content across apps, above them all.
+# Apps on one floor do not import each other. The project's own modules (settings, urls, web,
+# csvsafe, throttle) are shared plumbing, not a floor, and the engine never imports them.
+FLOORS: dict[str, int] = {
+    "policy": 0,
+    "graph": 1,
+    "sandbox": 2,
+    "people": 2,
+    "flows": 3,
+    "labs": 3,
+    "simulator": 3,
+    "demo": 4,
+}
+ENGINE = ("policy", "graph")
+
+
+def _app_imports() -> dict[tuple[str, str], set[str]]:
+    """For each module of each app: the other iamlab packages and modules it imports, at the
+    top or inside a function (not those for type checkers only), as ``(app, file) -> {name}``
+    with ``name`` the part after ``iamlab.`` (``sandbox``, ``web``, ...)."""
+    found: dict[tuple[str, str], set[str]] = {}
+    package = ROOT / "iamlab"
+    for app in FLOORS:
+        for path in sorted((package / app).rglob("*.py")):
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            here = list(parts[:-1])  # the package the module is in
+            names: set[str] = set()
+            tree = ast.parse(path.read_text())
+            for node in _imports_of(tree):
+                if node.level:
+                    base = here[: len(here) - node.level + 1]
+                    target = [*base, *(node.module.split(".") if node.module else [])]
+                else:
+                    target = (node.module or "").split(".")
+                if target[0] == "iamlab":
+                    if len(target) > 1:
+                        names.add(target[1])
+                    else:
+                        names.update(alias.name for alias in node.names)
+            for plain in ast.walk(tree):
+                if isinstance(plain, ast.Import):
+                    for alias in plain.names:
+                        dotted = alias.name.split(".")
+                        if dotted[0] == "iamlab" and len(dotted) > 1:
+                            names.add(dotted[1])
+            names.discard(app)
+            found[(app, str(path.relative_to(ROOT)))] = names
+    return found
+
+
+def test_each_app_imports_only_from_the_floors_below_it():
+    wrong = []
+    for (app, path), names in sorted(_app_imports().items()):
+        for name in sorted(names):
+            if name in FLOORS:
+                if FLOORS[name] >= FLOORS[app]:
+                    wrong.append(
+                        f"{path} imports iamlab.{name} (floor {FLOORS[name]} >= {FLOORS[app]})"
+                    )
+            elif app in ENGINE:
+                wrong.append(f"{path} imports iamlab.{name}; the engine imports only itself")
+    assert wrong == []
+
+
+def test_the_simulator_is_a_leaf():
+    # ARCHITECTURE.md: the policy simulator page, nothing imports it (but the demo's loader).
+    users = sorted(
+        path
+        for (app, path), names in _app_imports().items()
+        if "simulator" in names and app != "demo"
+    )
+    assert users == []
+
+
+def test_load_demo_lives_in_the_demo_app():
+    assert (ROOT / "iamlab" / "demo" / "management" / "commands" / "load_demo.py").exists()
+    assert not (ROOT / "iamlab" / "simulator" / "management" / "commands" / "load_demo.py").exists()

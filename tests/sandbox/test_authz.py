@@ -22,8 +22,9 @@ from django.core.management import CommandError, call_command
 
 from benchmarks.authz_data import generate
 from iamlab.policy import ALLOWED, IMPLICIT_DENY
-from iamlab.sandbox import authz
-from iamlab.sandbox.authz import ImportProblem, export_account, import_account
+from iamlab.sandbox import authorization_details as authz
+from iamlab.sandbox.authorization_details import ImportProblem, export_account, import_account
+from iamlab.sandbox.authorization_details.importing import Reader
 from iamlab.sandbox.models import (
     AccessKey,
     Account,
@@ -281,21 +282,11 @@ def add_key(data: dict[str, Any]) -> None:
     )
 
 
-def unknown_aws_policy(data: dict[str, Any]) -> None:
-    arn = "arn:aws:iam::aws:policy/AWSCloudShellFullAccess"
-    data["UserDetailList"][1]["AttachedManagedPolicies"] = [
-        {"PolicyName": "AWSCloudShellFullAccess", "PolicyArn": arn}
-    ]
-    entry = copy.deepcopy(data["Policies"][0])
-    entry.update(PolicyName="AWSCloudShellFullAccess", Arn=arn)
-    data["Policies"].append(entry)
-
-
 def unknown_aws_policy_attached_only(data: dict[str, Any]) -> None:
     data["UserDetailList"][1]["AttachedManagedPolicies"] = [
         {
-            "PolicyName": "AWSCloudShellFullAccess",
-            "PolicyArn": "arn:aws:iam::aws:policy/AWSCloudShellFullAccess",
+            "PolicyName": "AWSNoSuchPolicyInTheSnapshot",
+            "PolicyArn": "arn:aws:iam::aws:policy/AWSNoSuchPolicyInTheSnapshot",
         }
     ]
 
@@ -352,16 +343,12 @@ INVALID = {
     "third access key": (add_key, "UserDetailList[0].AccessKeyMetadata[2]", "at most 2 access"),
     "eleven groups": (eleven_groups, "UserDetailList[1].GroupList[10]", "at most 10 groups"),
     "six versions": (six_versions, "Policies[4].PolicyVersionList[5]", "at most 5 versions"),
-    # iamlab simulates only the AWS managed policies it ships.
-    "unknown AWS managed policy": (
-        unknown_aws_policy,
-        "Policies[8]",
-        "AWS managed policy AWSCloudShellFullAccess is not one that iamlab simulates",
-    ),
+    # An AWS managed policy iamlab does not ship is taken from the file when the file carries
+    # it (test_authorization_details_aws_managed.py); one it does not carry is an error.
     "unknown AWS managed policy, attached only": (
         unknown_aws_policy_attached_only,
         "UserDetailList[1].AttachedManagedPolicies[0].PolicyArn",
-        "AWSCloudShellFullAccess",
+        "AWSNoSuchPolicyInTheSnapshot",
     ),
     "customer policy missing from Policies": (
         missing_customer_policy,
@@ -544,13 +531,13 @@ def test_importing_an_account_twice_into_one_sandbox_is_refused():
 def test_an_account_created_meanwhile_is_reported_not_crashed_on(monkeypatch):
     # Another import of the same account finishing between the checks and the writes.
     sandbox = SandboxFactory()
-    write = authz._Reader.write
+    write = Reader.write
 
-    def race_then_write(reader: authz._Reader, name: str) -> Account:
+    def race_then_write(reader: Reader, name: str) -> Account:
         AccountFactory(sandbox=sandbox, account_id=ACCOUNT_ID)
         return write(reader, name)
 
-    monkeypatch.setattr(authz._Reader, "write", race_then_write)
+    monkeypatch.setattr(Reader, "write", race_then_write)
     with pytest.raises(ImportProblem, match="changed while the file was being imported"):
         import_account(sandbox, SAMPLE.read_bytes())
     # The racing account was created inside the rolled-back transaction too.

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from iamlab.sandbox import demo
-from iamlab.sandbox.authz import import_account
+from iamlab.sandbox.authorization_details import import_account
 from iamlab.sandbox.models import DEFAULT_CONSOLE_PASSWORD, IamUser
 
 from .factories import AccountFactory, SandboxFactory

@@ -108,6 +108,7 @@ def urls_for(sandbox):
         ("check", reverse("sandbox:check", args=[sandbox.pk]) + "?principal=root:1&action=s3:x"),
         ("who_can", reverse("sandbox:who_can", args=[sandbox.pk]) + "?action=s3:GetObject"),
         ("validate", reverse("sandbox:validate", args=[sandbox.pk])),
+        ("policy_search", reverse("sandbox:policy_search", args=[sandbox.pk]) + "?q=a&account=1"),
         ("import", reverse("sandbox:import", args=[sandbox.pk])),
         ("graph", reverse("sandbox:graph", args=[sandbox.pk]) + "?action=s3:GetObject"),
     ]

@@ -144,7 +144,7 @@ def test_an_unexpected_error_fails_the_job_without_a_trace_for_the_person(
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(jobs.authz, "import_account", broken)
+    monkeypatch.setattr(jobs.authorization_details, "import_account", broken)
     client, sandbox = _signed_in()
     client.post(reverse("sandbox:import", args=[sandbox.pk]), {"file": _upload(generate(40, 3))})
     job = Job.objects.get()

@@ -362,7 +362,7 @@ def test_identity_center_assignment_provisions_a_role(client_in, sandbox, accoun
         {
             "name": "ReadOnly",
             "session_duration": 3600,
-            "managed_policies": [aws_policy("ReadOnlyAccess").pk],
+            "managed_policies": "ReadOnlyAccess",
         },
     )
     permission_set = models.PermissionSet.objects.get(name="ReadOnly")

@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from iamlab.sandbox.authz import export_account
+from iamlab.sandbox.authorization_details import export_account
 from iamlab.sandbox.management.output import emit
 from iamlab.sandbox.models import Account, Sandbox
 

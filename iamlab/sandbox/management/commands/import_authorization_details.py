@@ -17,7 +17,12 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from iamlab.sandbox.authz import ImportProblem, account_counts, import_account
+from iamlab.sandbox.authorization_details import (
+    ImportProblem,
+    account_counts,
+    import_account,
+    taken_from_file,
+)
 from iamlab.sandbox.models import Sandbox
 
 DEFAULT_SANDBOX = "Imported accounts"
@@ -63,6 +68,8 @@ class Command(BaseCommand):
             f"Imported account {account.account_id} ({account.name}) into {where} "
             f'"{sandbox.name}": {counts} in {seconds:.2f} s.'
         )
+        for line in taken_from_file(account):
+            self.stdout.write(f"AWS managed policy taken from the file: {line}.")
 
     def read(self, file: str) -> bytes:
         if file == "-":
