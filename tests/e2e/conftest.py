@@ -47,3 +47,13 @@ def browser_type_launch_args(browser_type_launch_args):
             "--no-first-run",
         ],
     }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def patient_expectations() -> None:
+    """Assertions wait up to 15 s rather than Playwright's 5: on a CI machine of two shared
+    cores, a page after a sandbox change can take longer to settle, and a test that fails
+    for that says nothing about the app."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=15_000)
