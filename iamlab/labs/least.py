@@ -124,9 +124,9 @@ def beyond(
         keys = [k for k in need.get("context") or {} if k.lower().startswith("aws:")]
         if keys:
             tried += 1
-            kept = {k: v for k, v in need["context"].items() if k not in keys}
+            rest = {k: v for k, v in need["context"].items() if k not in keys}
             try:
-                bare = world.decide(who, need["action"], need["resource"], kept)
+                bare = world.decide(who, need["action"], need["resource"], rest)
             except (RequestError, ValueError):
                 continue
             if bare == ALLOWED:

@@ -89,11 +89,19 @@ def test_may_tolerates_a_family_of_requests_the_story_allows() -> None:
     assert _results(FIXED)["ann-only-reports"].holds
 
 
+MFA_NEED = SCENARIO.replace(
+    "          resource: arn:aws:s3:::reports/q1.csv\n      may:",
+    "          resource: arn:aws:s3:::reports/q1.csv\n"
+    '          context: {aws:MultiFactorAuthPresent: "true"}\n      may:',
+)
+
+
+@pytest.mark.parametrize("scenario", [SCENARIO, MFA_NEED], ids=["plain", "need-with-a-global-key"])
 def test_the_answer_is_kept_with_the_world_it_was_worked_out_for(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, scenario: str
 ) -> None:
     spec = read_scenario(
-        "one-bucket", {"scenario.yaml": SCENARIO, "world.yaml": WORLD, "fixed.yaml": FIXED}
+        "one-bucket", {"scenario.yaml": scenario, "world.yaml": WORLD, "fixed.yaml": FIXED}
     )
     _, user = signed_in("kai")
     sandbox = Sandbox.objects.create(owner=user, name="k")
