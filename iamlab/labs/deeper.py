@@ -38,21 +38,24 @@ class Change:
     apply: Callable[[Any], Any]  # the given world's data with this one change made
 
 
+def _name(entry: Any) -> str | int | None:
+    """What an entry is known by: its name, ARN or id, if it has one."""
+    if not isinstance(entry, dict):
+        return None
+    return next((entry[k] for k in _NAMES if isinstance(entry.get(k), str | int)), None)
+
+
 def _key(entry: Any) -> str:
-    if isinstance(entry, dict):
-        name = next((entry[k] for k in _NAMES if isinstance(entry.get(k), str | int)), None)
-        if name is not None:
-            return json.dumps([entry.get("account"), entry.get("kind"), name], default=str)
+    name = _name(entry)
+    if name is not None:
+        return json.dumps([entry.get("account"), entry.get("kind"), name], default=str)
     return json.dumps(entry, sort_keys=True, default=str)
 
 
 def _label(where: tuple[str, ...], entry: Any) -> str:
     what = ".".join(where)
-    if isinstance(entry, dict):
-        name = next((entry[k] for k in _NAMES if isinstance(entry.get(k), str | int)), None)
-        if name is not None:
-            return f"{what} entry {name}"
-    return f"an entry of {what}"
+    name = _name(entry)
+    return f"{what} entry {name}" if name is not None else f"an entry of {what}"
 
 
 def _lists(data: Any) -> Iterator[tuple[tuple[str, ...], list[Any]]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -244,6 +244,12 @@ class _Reader:
             Problem(self.source.file, dotted(path), message, self.source.line(path))
         )
 
+    def only(self, data: Mapping[str, Any], path: tuple[str | int, ...], known: Set[str]) -> None:
+        """Every key of ``data`` is one of ``known``; each other names itself as unknown."""
+        for key in data:
+            if key not in known:
+                self.problem((*path, key), f"unknown field; known: {', '.join(sorted(known))}")
+
     def text(
         self,
         data: Mapping[str, Any],
@@ -282,9 +288,7 @@ class _Reader:
         if not isinstance(data, dict):
             self.problem((), "must be a mapping: title, topic, story, goals and the rest")
             return None
-        for key in data:
-            if key not in _SCENARIO_KEYS:
-                self.problem((key,), f"unknown field; known: {', '.join(sorted(_SCENARIO_KEYS))}")
+        self.only(data, (), _SCENARIO_KEYS)
         topic = self.text(data, (), "topic")
         if topic and topic not in TOPICS:
             self.problem(("topic",), f"unknown topic; one of: {', '.join(TOPICS)}")
@@ -387,11 +391,7 @@ class _Reader:
             if not isinstance(entry, dict):
                 self.problem(path, "a goal is a mapping: id, says, request or path, expect")
                 continue
-            for key in entry:
-                if key not in _GOAL_KEYS:
-                    self.problem(
-                        (*path, key), f"unknown field; known: {', '.join(sorted(_GOAL_KEYS))}"
-                    )
+            self.only(entry, path, _GOAL_KEYS)
             goal_id = self.text(entry, path, "id")
             if goal_id and not _ID.fullmatch(goal_id):
                 self.problem((*path, "id"), "an id uses lower-case letters, digits and dashes")
@@ -491,9 +491,7 @@ class _Reader:
         if not isinstance(spec, dict):
             self.problem(lpath, "least is a mapping: as, needs (and may)")
             return None
-        for key in spec:
-            if key not in ("as", "needs", "may"):
-                self.problem((*lpath, key), "unknown field; known: as, may, needs")
+        self.only(spec, lpath, {"as", "needs", "may"})
         needs: list[dict[str, Any]] = []
         raw = spec.get("needs")
         if not isinstance(raw, list) or not raw:
@@ -507,9 +505,7 @@ class _Reader:
             if not isinstance(need, dict):
                 self.problem(npath, "a need is a mapping: action, resource, context")
                 continue
-            for key in need:
-                if key not in ("action", "resource", "context"):
-                    self.problem((*npath, key), "unknown field; known: action, context, resource")
+            self.only(need, npath, {"action", "resource", "context"})
             context = need.get("context", {})
             if not isinstance(context, dict):
                 self.problem((*npath, "context"), "context maps condition keys to values")
@@ -533,9 +529,7 @@ class _Reader:
             if not isinstance(allowance, dict):
                 self.problem(mpath, "a may entry is a mapping: action, resource (* wildcards)")
                 continue
-            for key in allowance:
-                if key not in ("action", "resource"):
-                    self.problem((*mpath, key), "unknown field; known: action, resource")
+            self.only(allowance, mpath, {"action", "resource"})
             may.append(
                 {
                     "action": self.text(allowance, mpath, "action"),
@@ -571,9 +565,7 @@ class _Reader:
         if not isinstance(spec, dict):
             self.problem(fpath, "federate is a mapping: provider, role, claims")
             return None
-        for key in spec:
-            if key not in ("provider", "role", "claims"):
-                self.problem((*fpath, key), "unknown field; known: claims, provider, role")
+        self.only(spec, fpath, {"provider", "role", "claims"})
         claims = spec.get("claims", {})
         if not isinstance(claims, dict):
             self.problem((*fpath, "claims"), "claims maps a token's claims to their values")

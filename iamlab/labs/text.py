@@ -13,6 +13,8 @@ import re
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from .scenario import GOAL_REF
+
 __all__ = ["goal_refs", "markdown"]
 
 _CODE = re.compile(r"`([^`\n]+)`")
@@ -93,7 +95,8 @@ def markdown(source: str) -> SafeString:
     return mark_safe("\n".join(blocks))  # noqa: S308 - every piece of text was escaped above
 
 
-_GOAL_REF = re.compile(r"\s?\[\[([a-z0-9][a-z0-9-]{0,62})\]\]")
+# The story's mark (scenario.GOAL_REF), with the space before it: the link brings its own.
+_GOAL_REF = re.compile(r"\s?" + GOAL_REF.pattern)
 
 
 def goal_refs(html: SafeString, goals: list[tuple[str, str, bool | None]]) -> SafeString:
