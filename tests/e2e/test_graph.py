@@ -3,6 +3,8 @@ light up who can do an action (issue 5's journey)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -35,7 +37,7 @@ def test_open_the_graph_click_a_node_and_highlight_a_path(live_server, page: Pag
     expect(panel).to_contain_text("auditor")
     expect(panel).to_contain_text("ReadOnlyAuditor")
     expect(panel).to_contain_text("aws:MultiFactorAuthPresent")
-    assert "node=" in page.url
+    expect(page).to_have_url(re.compile(r"[?&]node="))
     # Its allowed actions arrive from the engine a moment later.
     expect(panel.get_by_test_id("node-actions")).to_contain_text("Amazon S3")
 
@@ -91,6 +93,10 @@ def test_a_large_graph_opens_on_a_neighbourhood_with_show_all_one_click_away(
 
     # A node's panel moves the picture to its neighbourhood; the link can be shared.
     drawn.filter(has_text="bob").first.click()
+    # The panel takes focus once it has arrived, which scrolls the page: wait for that
+    # before clicking in it, or the click lands where the link was a moment before.
+    expect(page.locator("#graph-panel")).to_be_focused()
+    expect(page.get_by_test_id("node-panel")).to_contain_text("bob")
     page.get_by_test_id("show-neighbourhood").click()
     expect(around).to_contain_text("Around bob")
     shared = page.url
