@@ -8,20 +8,25 @@ paths; customer managed policies with up to three versions; inline policies; a p
 boundary on some principals. About half the policy documents are URL-encoded strings (the raw
 API's shape), the rest JSON objects (the CLI's shape). The same ``seed`` gives the same file.
 
-Only AWS managed policies that iamlab ships (``fixtures/aws-managed-policies``) are attached, so
-the whole file imports. No Django needed.
+AWS managed policies come from iamlab's whole catalogue (``fixtures/aws-managed-policies.json.xz``),
+well beyond the 44 kept as readable files: service roles for ECS, EKS, SageMaker and Glue attach
+the policies real accounts use. As in a real export taken after iamlab's snapshot, the file
+carries one AWS managed policy at a version the snapshot does not hold (``NEWER``) and one AWS
+published after it (``UNKNOWN``): the import takes both from the file. No Django needed.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import lzma
 import random
 import urllib.parse
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "aws-managed-policies"
+CATALOGUE = Path(__file__).resolve().parent.parent / "fixtures" / "aws-managed-policies.json.xz"
 ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 REGIONS = ["eu-west-1", "eu-central-1", "us-east-1", "us-west-2"]
 
@@ -47,10 +52,34 @@ FOR_GROUPS = [
     "IAMReadOnlyAccess",
 ]
 FOR_SERVICE_ROLES = {
-    "ec2.amazonaws.com": ["AmazonSSMManagedInstanceCore", "CloudWatchLogsFullAccess"],
-    "lambda.amazonaws.com": ["AWSLambdaBasicExecutionRole", "AmazonDynamoDBReadOnlyAccess"],
-    "ecs-tasks.amazonaws.com": ["AmazonSQSFullAccess", "AmazonSNSFullAccess"],
+    "ec2.amazonaws.com": [
+        "AmazonSSMManagedInstanceCore",
+        "CloudWatchLogsFullAccess",
+        "CloudWatchAgentServerPolicy",
+        "AmazonEC2ContainerRegistryReadOnly",
+        "AmazonEKSWorkerNodePolicy",
+        "AmazonEKS_CNI_Policy",
+    ],
+    "lambda.amazonaws.com": [
+        "AWSLambdaBasicExecutionRole",
+        "AmazonDynamoDBReadOnlyAccess",
+        "AWSLambdaVPCAccessExecutionRole",
+        "AWSXrayWriteOnlyAccess",
+    ],
+    "ecs-tasks.amazonaws.com": [
+        "AmazonSQSFullAccess",
+        "AmazonSNSFullAccess",
+        "AmazonECSTaskExecutionRolePolicy",
+        "SecretsManagerReadWrite",
+    ],
+    "eks.amazonaws.com": ["AmazonEKSClusterPolicy"],
+    "sagemaker.amazonaws.com": ["AmazonSageMakerFullAccess", "AmazonAthenaFullAccess"],
+    "glue.amazonaws.com": ["AWSGlueServiceRole", "AmazonKinesisFullAccess"],
 }
+# The file carries this one at a version newer than iamlab's snapshot holds ...
+NEWER = "CloudWatchAgentServerPolicy"
+# ... and this one, which AWS published after the snapshot: its document is made up here.
+UNKNOWN = "AmazonExampleFutureServiceRolePolicy"
 SERVICE_LINKED = {
     "autoscaling.amazonaws.com": ("AWSServiceRoleForAutoScaling", "AutoScalingServiceRolePolicy"),
     "rds.amazonaws.com": ("AWSServiceRoleForRDS", "AmazonRDSServiceRolePolicy"),
@@ -168,9 +197,36 @@ class _Gen:
         return document
 
 
+@functools.cache
+def _catalogue() -> dict[str, dict[str, Any]]:
+    with lzma.open(CATALOGUE) as stream:
+        return {p["name"]: p for p in json.load(stream)["policies"]}
+
+
 def _aws_policy(name: str) -> dict[str, Any]:
-    raw: dict[str, Any] = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
-    return raw
+    """An AWS managed policy as the export shows it: from the catalogue, except ``NEWER`` (one
+    version on, with one more read action) and ``UNKNOWN`` (not in the catalogue at all)."""
+    raw: dict[str, Any]
+    if name == UNKNOWN:
+        made_up = {"Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": "*"}
+        document = {"Version": "2012-10-17", "Statement": [made_up]}
+        raw = {"path": "/service-role/", "version_id": "v1", "document": document}
+    else:
+        raw = _catalogue()[name]
+    version: str = raw["version_id"]
+    document = raw["document"]
+    if name == NEWER:
+        version = f"v{int(version[1:]) + 1}"
+        document = json.loads(json.dumps(document))
+        document["Statement"].append(
+            {"Effect": "Allow", "Action": "cloudwatch:GetMetricData", "Resource": "*"}
+        )
+    return {
+        "Arn": f"arn:aws:iam::aws:policy{raw['path']}{name}",
+        "Path": raw["path"],
+        "DefaultVersionId": version,
+        "Document": document,
+    }
 
 
 def generate(principals: int, seed: int) -> dict[str, Any]:  # noqa: C901 - one account, top down
@@ -371,6 +427,7 @@ def generate(principals: int, seed: int) -> dict[str, Any]:  # noqa: C901 - one 
                 "RoleLastUsed": {},
             }
         )
+    carried_extras = False
     for i in range(n_roles - len(roles)):
         team = rng.choice(TEAMS)
         path = rng.choice(ROLE_PATHS)
@@ -380,7 +437,11 @@ def generate(principals: int, seed: int) -> dict[str, Any]:  # noqa: C901 - one 
             service = rng.choice(list(FOR_SERVICE_ROLES))
             name = f"{team}-{service.split('.')[0]}-{i}"
             trust = g.trust({"Service": service})
-            attached = [aws(n) for n in rng.sample(FOR_SERVICE_ROLES[service], rng.randint(0, 2))]
+            offered = FOR_SERVICE_ROLES[service]
+            attached = [aws(n) for n in rng.sample(offered, rng.randint(0, min(2, len(offered))))]
+            if not carried_extras:  # the first service role also runs the two from the file
+                carried_extras = True
+                attached += [aws(n) for n in (NEWER, UNKNOWN) if aws_used.get(n) is None]
             if service == "ec2.amazonaws.com":
                 created = g.date()
                 summary = {

@@ -25,6 +25,7 @@ from iamlab.policy import ALLOWED, IMPLICIT_DENY
 from iamlab.sandbox import authorization_details as authz
 from iamlab.sandbox.authorization_details import ImportProblem, export_account, import_account
 from iamlab.sandbox.authorization_details.importing import Reader
+from iamlab.sandbox.graphing import access_graph
 from iamlab.sandbox.models import (
     AccessKey,
     Account,
@@ -46,6 +47,7 @@ pytestmark = pytest.mark.django_db
 
 SAMPLE = Path(__file__).parent / "data" / "authorization-details.json"
 ACCOUNT_ID = "111122223333"
+AWS_FILES = Path(__file__).resolve().parents[2] / "fixtures" / "aws-managed-policies"
 
 
 def sample() -> dict[str, Any]:
@@ -712,6 +714,36 @@ def test_generated_files_import_and_round_trip():
     assert Role.objects.filter(account=account, managed_by="identity-center").exists()
     assert normalise(export_account(account)) == normalise(data)
     assert World.for_sandbox(sandbox).problems == []
+
+
+def test_a_generated_export_using_aws_managed_policies_beyond_the_first_44_imports_whole():
+    # Issue 18: real accounts attach AWS managed policies the first 44 files never held, and
+    # carry some at versions iamlab's snapshot lacks; none of it refuses the import.
+    data = generate(150, seed=3)
+    carried = {p["PolicyName"]: p for p in data["Policies"] if ":aws:policy/" in p["Arn"]}
+    old_44 = {path.stem for path in AWS_FILES.glob("*.json")}
+    beyond = set(carried) - old_44
+    assert {"AmazonSageMakerFullAccess", "AmazonEKSClusterPolicy"} <= beyond
+    sandbox = SandboxFactory()
+    account = import_account(sandbox, json.dumps(data).encode())
+    assert authz.taken_from_file(account) == [
+        "AmazonExampleFutureServiceRolePolicy v1 (not in iamlab's snapshot)",
+        "CloudWatchAgentServerPolicy v4 (iamlab's snapshot has v3)",
+    ]
+    used = set(
+        Role.managed_policies.through.objects.filter(role__account=account).values_list(
+            "managedpolicy__name", flat=True
+        )
+    )
+    assert beyond <= used
+    # AmazonSageMakerFullAccess is 14,351 characters: above the 6,144 quota, which AWS managed
+    # policies are exempt from.
+    assert World.for_sandbox(sandbox).problems == []
+    # Its access graph builds: a node for every role, and the admins AdministratorAccess makes.
+    graph = access_graph(sandbox)
+    roles = [n for n in graph.nodes.values() if n.type == "role"]
+    assert len(roles) == Role.objects.filter(account=account).count()
+    assert any(n.is_admin for n in graph.nodes.values())
 
 
 # -- management commands ----------------------------------------------------------------------
