@@ -39,26 +39,12 @@ def _policy(sandbox: models.Sandbox, value: str | None) -> models.ManagedPolicy:
     return found
 
 
-def _policy_named(sandbox: models.Sandbox, obj: Any, name: str) -> models.ManagedPolicy:
-    """The account's own policy called ``name`` (IAM names ignore case), else the AWS one."""
-    found: models.ManagedPolicy | None = (
-        models.ManagedPolicy.objects.filter(sandbox=sandbox, account_id=obj.account_id)
-        .filter(name__iexact=name)
-        .first()
-    ) or models.ManagedPolicy.objects.aws_snapshot().filter(name__iexact=name).first()
-    if found is None:
-        raise ValidationError(
-            f"No policy is called {name!r}: neither one of this account's nor an AWS managed one."
-        )
-    return found
-
-
 def attach(sandbox: models.Sandbox, obj: Any, data: QueryDict) -> str:
     value = (data.get("policy") or "").strip()
     policy = (
         _policy(sandbox, value)
         if value.isdigit() or not value
-        else _policy_named(sandbox, obj, value.split(" ")[0])
+        else services.managed_policy_named(sandbox, obj.account_id, value)
     )
     services.attach_policy(obj, policy)
     return f"Attached {policy.name} to {obj.name}."

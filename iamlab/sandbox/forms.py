@@ -19,6 +19,7 @@ from iamlab.policy import PolicyType
 from iamlab.web import RefusesNul
 
 from . import models, rules, services
+from .awsmanaged import snapshot
 
 HOURS = [(h * 3600, f"{h} hour{'s' if h > 1 else ''}") for h in range(1, 13)]
 
@@ -267,7 +268,98 @@ class AccountForm(SandboxForm):
         return value
 
 
-class IamUserForm(SandboxForm):
+class PolicyPickInput(forms.TextInput):
+    """One managed policy, typed by name or ARN (a plain text box without JavaScript), with
+    suggestions from this account's policies and all ~1,600 AWS managed ones as one types: a
+    <select> of them all would be too long to read or to send."""
+
+    search_url = ""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(
+            {
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "placeholder": "None. Type part of a policy's name, e.g. PowerUserAccess",
+                **(attrs or {}),
+            }
+        )
+
+    def get_context(self, name: str, value: Any, attrs: Any) -> dict[str, Any]:
+        context: dict[str, Any] = super().get_context(name, value, attrs)
+        widget = context["widget"]["attrs"]
+        options = f"{widget.get('id', f'id_{name}')}-options"
+        widget.update(
+            {
+                "list": options,
+                # the form's account box picks whose own policies are offered
+                "hx-get": f"{self.search_url}&list={options}",
+                "hx-include": "closest form [name=account]",
+                "hx-trigger": "input changed delay:150ms, focus once",
+                "hx-target": f"#{options}",
+                "hx-swap": "outerHTML",
+                "hx-sync": "this:replace",
+            }
+        )
+        return context
+
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> Any:
+        box = super().render(name, value, attrs, renderer)
+        target = (attrs or {}).get("id", f"id_{name}")
+        return format_html('{}<datalist id="{}-options"></datalist>', box, target)
+
+
+class BoundaryPick(SandboxForm):
+    """A permissions boundary typed as a policy's name or ARN, found as the attach box finds
+    one: the account's own policy of that name, else the AWS managed one."""
+
+    boundary = forms.CharField(
+        label="Permissions boundary",
+        required=False,
+        max_length=2048,
+        widget=PolicyPickInput(),
+    )
+
+    def __init__(self, sandbox: models.Sandbox, *args: Any, **kwargs: Any) -> None:
+        super().__init__(sandbox, *args, **kwargs)
+        field = self.fields["boundary"]
+        search = reverse("sandbox:policy_search", args=[sandbox.pk]) + "?attachable=1"
+        if self.instance.account_id:  # a disabled account box is not sent
+            search += f"&account={self.instance.account_id}"
+        field.widget.search_url = search
+        taken = snapshot()
+        field.help_text = (
+            "A managed policy that caps what this identity's policies can grant: one of this "
+            f"account's, or any of the {taken['count']:,} AWS managed policies (as of "
+            f"{taken['date']}), by name or ARN. Empty: no boundary."
+        )
+        current = getattr(self.instance, "boundary", None)
+        if current is not None and "boundary" not in (kwargs.get("initial") or {}):
+            # the name when it finds this policy again; the ARN when a same-named one would win
+            found = self._find(current.name, self.instance.account_id)
+            self.initial["boundary"] = current.name if found == current else current.arn
+
+    def _find(self, text: str, account_id: int | None) -> models.ManagedPolicy | None:
+        try:
+            return services.managed_policy_named(self.sandbox, account_id, text)
+        except forms.ValidationError:
+            return None
+
+    def clean_boundary(self) -> models.ManagedPolicy | None:
+        text = self.cleaned_data.get("boundary", "").strip()
+        if not text:
+            return None
+        account = self.chosen_account(self.cleaned_data)
+        policy = services.managed_policy_named(self.sandbox, account.pk if account else None, text)
+        if policy.service_role_only:
+            raise forms.ValidationError(
+                f"{policy.name} is for a service-linked role only: AWS refuses it as a "
+                "permissions boundary elsewhere (PolicyNotAttachable)."
+            )
+        return policy
+
+
+class IamUserForm(BoundaryPick):
     """An IAM user. Its console password is typed here, by the sandbox's designer, as an
     administrator does with CreateLoginProfile / UpdateLoginProfile
     (id_credentials_passwords_admin-change-user.html); only its hash is kept, and the field is
@@ -303,7 +395,6 @@ class IamUserForm(SandboxForm):
         labels = {
             "console_password": "Console access (can sign in to the AWS Management Console)",
             "password_reset_required": "Must set a new password at next sign-in",
-            "boundary": "Permissions boundary",
         }
 
     def __init__(self, sandbox: models.Sandbox, *args: Any, **kwargs: Any) -> None:
@@ -351,7 +442,7 @@ class IamGroupForm(SandboxForm):
         fields = ["account", "name", "path"]
 
 
-class RoleForm(SandboxForm):
+class RoleForm(BoundaryPick):
     name_kind = "role"
     unique_in_account = True
     account_quota = (rules.ROLES_PER_ACCOUNT, "roles")
@@ -373,7 +464,7 @@ class RoleForm(SandboxForm):
             "boundary",
             "tags",
         ]
-        labels = {"trust_policy": "Trust policy", "boundary": "Permissions boundary"}
+        labels = {"trust_policy": "Trust policy"}
         help_texts = {
             "trust_policy": "Who may assume this role: the role's resource-based policy.",
         }
@@ -803,10 +894,6 @@ class PermissionSetForm(SandboxForm):
         model = models.PermissionSet
         fields = ["name", "description", "session_duration", "managed_policies", "inline_policy"]
         widgets = {"managed_policies": PolicyNamesInput(attrs={"rows": 4, "spellcheck": "false"})}
-        help_texts = {
-            "managed_policies": "AWS managed policies, one name a line; the box finds any of "
-            "them by part of its name."
-        }
 
     def __init__(self, sandbox: models.Sandbox, *args: Any, **kwargs: Any) -> None:
         super().__init__(sandbox, *args, **kwargs)
@@ -814,6 +901,11 @@ class PermissionSetForm(SandboxForm):
         field.to_field_name = "name"  # type: ignore[attr-defined]
         field.error_messages["invalid_choice"] = "No AWS managed policy is called %(value)s."
         field.widget.search_url = reverse("sandbox:policy_search", args=[sandbox.pk])
+        taken = snapshot()
+        field.help_text = (
+            f"AWS managed policies, one name a line; the box finds any of the {taken['count']:,} "
+            f"AWS managed policies (as of {taken['date']}) by part of its name."
+        )
 
     def scope(self, name: str, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if name == "managed_policies":

@@ -14,6 +14,7 @@ import secrets
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F, QuerySet
 
 from iamlab.policy import Finding, PolicyError, PolicyType, parse_policy
 
@@ -311,6 +312,51 @@ def delete_version(version: PolicyVersion) -> None:
             "The default version cannot be deleted; make another version the default first."
         )
     version.delete()
+
+
+_POLICY_ARN = re.compile(r"arn:aws:iam::(aws|\d{12}):policy(/(?:[^/]+/)*)([\w+=,.@-]+)", re.ASCII)
+
+
+def managed_policy_named(sandbox: Sandbox, account_id: int | None, text: str) -> ManagedPolicy:
+    """The managed policy a learner typed, by name or ARN: a name is the account's own policy
+    of that name (IAM names ignore case), else the AWS managed one (a copy an import took from
+    its file first, then the shipped snapshot). An ARN names its account or ``aws``; a customer
+    managed policy of another account is returned for the caller to refuse in its own words."""
+    text = text.strip().split(" ")[0]
+    found: ManagedPolicy | None
+    # a copy taken from an imported file (sandbox set) before the shipped row (no sandbox)
+    aws: QuerySet[ManagedPolicy] = (
+        ManagedPolicy.objects.visible_in(sandbox)
+        .filter(account__isnull=True)
+        .order_by(F("sandbox_id").desc(nulls_last=True))
+    )
+    if text.startswith("arn:"):
+        match = _POLICY_ARN.fullmatch(text)
+        if match is None:
+            raise ValidationError(
+                f"{text} is not a policy ARN: one reads arn:aws:iam::aws:policy/NAME (AWS "
+                "managed) or arn:aws:iam::ACCOUNT-ID:policy/PATH/NAME."
+            )
+        owner, path, name = match.groups()
+        if owner == "aws":
+            found = aws.filter(name__iexact=name, path=path).first()
+        else:
+            found = ManagedPolicy.objects.filter(
+                sandbox=sandbox, account__account_id=owner, name__iexact=name, path=path
+            ).first()
+        if found is None:
+            raise ValidationError(f"No policy in this sandbox has the ARN {text}.")
+        return found
+    if not text:
+        raise ValidationError("Type a policy's name (or ARN).")
+    mine: QuerySet[ManagedPolicy] = ManagedPolicy.objects.filter(sandbox=sandbox)
+    mine = mine.filter(account_id=account_id) if account_id is not None else mine.none()
+    found = mine.filter(name__iexact=text).first() or aws.filter(name__iexact=text).first()
+    if found is None:
+        raise ValidationError(
+            f"No policy is called {text!r}: neither one of this account's nor an AWS managed one."
+        )
+    return found
 
 
 def attach_policy(principal: IamUser | IamGroup | Role, policy: ManagedPolicy) -> None:

@@ -389,7 +389,9 @@ def aws_policy(request: HttpRequest, name: str) -> HttpResponse:
 def policy_search(request: HttpRequest, place: Place) -> HttpResponse:
     """The <datalist> of managed policies whose name contains ``q``: the account's own (with
     ``account``), then AWS managed ones, from the in-memory catalogue (well under 50 ms)."""
-    query = request.GET.get("q", request.GET.get("policy", ""))[:128]  # the attach box: policy
+    # The box's own name: q (policy lists), policy (the attach box), boundary (user, role forms)
+    query = next((request.GET[k] for k in ("q", "policy", "boundary") if k in request.GET), "")
+    query = query[:128]
     own: list[str] = []
     account = request.GET.get("account", "")
     if account.isdigit():

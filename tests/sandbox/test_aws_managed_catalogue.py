@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from iamlab.policy import PolicyType, parse_policy
-from iamlab.sandbox import awsmanaged, models
+from iamlab.sandbox import awsmanaged, models, services
 from iamlab.sandbox.awsmanaged import aws_policy
 from iamlab.sandbox.world import World
 
@@ -142,6 +142,70 @@ def test_the_attach_box_searches_and_attaches_by_name(web, sandbox, account):
     assert list(user.managed_policies.values_list("name", flat=True)) == [
         "CloudWatchAgentServerPolicy"
     ]
+
+
+@pytest.mark.django_db
+def test_the_boundary_box_searches_and_saves_a_typed_policy(web, sandbox, account):
+    # A permissions boundary is typed with suggestions, not picked from a 1,600-option select.
+    page = web.get(reverse("sandbox:create", args=[sandbox.pk, "roles"])).content.decode()
+    assert '<select name="boundary"' not in page
+    assert '<input type="text" name="boundary"' in page
+    assert 'list="id_boundary-options"' in page
+    assert "any of the 1,594 AWS managed policies (as of 2026-09-16)" in page
+    models.ManagedPolicy.objects.create(sandbox=sandbox, account=account, name="TeamCap")
+    found = web.get(
+        reverse("sandbox:policy_search", args=[sandbox.pk]),
+        {
+            "boundary": "cap",
+            "attachable": "1",
+            "account": account.pk,
+            "list": "id_boundary-options",
+        },
+    ).content.decode()
+    assert found.startswith('<datalist id="id_boundary-options"><option value="TeamCap">')
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "ec2.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    web.post(
+        reverse("sandbox:create", args=[sandbox.pk, "roles"]),
+        {
+            "account": account.pk,
+            "name": "Capped",
+            "path": "/",
+            "trust_policy": json.dumps(trust),
+            "max_session_duration": 3600,
+            "boundary": "poweruseraccess",
+        },
+    )
+    role = models.Role.objects.get(account=account, name="Capped")
+    assert role.boundary == aws_policy("PowerUserAccess")
+
+
+@pytest.mark.django_db
+def test_every_place_that_offers_aws_managed_policies_says_how_many_and_of_when(
+    web, sandbox, account
+):
+    # The snapshot's date is shown wherever a learner meets AWS managed policies, so nobody
+    # takes an older version for what AWS serves today.
+    services.create_organization(account)  # permission sets need Identity Center's organization
+    pages = {
+        "simulator": reverse("simulator:simulator"),
+        "policy page": reverse("sandbox:aws_policy", args=["ReadOnlyAccess"]),
+        "permission set form": reverse("sandbox:create", args=[sandbox.pk, "permission-sets"]),
+        "role form": reverse("sandbox:create", args=[sandbox.pk, "roles"]),
+    }
+    for where, url in pages.items():
+        html = web.get(url).content.decode()
+        assert "1,594 AWS managed policies (as of 2026-09-16)" in html, where
+    policy_page = web.get(pages["policy page"]).content.decode()
+    assert "was its default version when iamlab took its snapshot" in policy_page
 
 
 @pytest.mark.django_db

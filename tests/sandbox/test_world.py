@@ -401,7 +401,7 @@ def test_service_linked_role_policies_and_foreign_boundaries_cannot_be_used(org_
     foreign = ManagedPolicyFactory(account=ext)
     form = forms.IamUserForm(
         sandbox,
-        {"account": dev.pk, "name": "capped", "path": "/", "boundary": foreign.pk},
+        {"account": dev.pk, "name": "capped", "path": "/", "boundary": foreign.arn},
     )
     assert not form.is_valid()
     assert "another account" in form.errors["boundary"][0]

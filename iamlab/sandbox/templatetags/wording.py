@@ -1,6 +1,7 @@
 """Sentences kept in one place and shown on many pages: ``{% load wording %}``, then
 ``{% root_user_limits %}`` (what can limit the root user, the engine's own sentence) or
-``{% default_console_password %}`` (the password of users created without one)."""
+``{% default_console_password %}`` (the password of users created without one) or
+``{% aws_managed_snapshot %}`` (how many AWS managed policies iamlab ships, and their date)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django import template
 
 from iamlab.policy import ROOT_USER_LIMITS
 
+from ..awsmanaged import snapshot
 from ..models import DEFAULT_CONSOLE_PASSWORD
 
 register = template.Library()
@@ -21,3 +23,10 @@ def root_user_limits() -> str:
 @register.simple_tag
 def default_console_password() -> str:
     return DEFAULT_CONSOLE_PASSWORD
+
+
+@register.simple_tag
+def aws_managed_snapshot() -> str:
+    """ "1,594 AWS managed policies (as of 2026-09-16)": the snapshot every page offers."""
+    taken = snapshot()
+    return f"{taken['count']:,} AWS managed policies (as of {taken['date']})"
