@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import lzma
+import re
 import tarfile
 
 import pytest
@@ -49,6 +50,11 @@ def test_every_one_is_a_database_row_with_its_default_version():
     assert sage.versions.get(is_default=True).version_id == "v29"
     assert awsmanaged.sync() == 1594  # a second sync leaves the rows alone
     assert aws_policy("AmazonSageMakerFullAccess").pk == sage.pk
+    # Each has an AWS-shaped id of its own that stays the same in every database, as AWS's do.
+    ids = list(models.ManagedPolicy.objects.aws_snapshot().values_list("policy_id", flat=True))
+    assert len(set(ids)) == 1594
+    assert all(re.fullmatch(r"ANPA[A-Z2-7]{17}", i) for i in ids)
+    assert sage.policy_id == awsmanaged._policy_id(sage.arn)
 
 
 def _fake_tarball(tmp_path):
