@@ -51,6 +51,7 @@ from iamlab.policy.saml import (
     parse_saml_response,
     render_saml_response,
 )
+from iamlab.policy.sts import fresh_token_claims
 from iamlab.sandbox import models, sessions
 from iamlab.sandbox.world import World
 
@@ -296,40 +297,26 @@ def default_claims(
     provider: str, client_ids: list[str], role: models.Role | None, now: dt.datetime
 ) -> dict[str, Any]:
     """A plausible token from this provider for a signed-in person or workflow."""
-    exp = int((now + dt.timedelta(hours=1)).timestamp())
-    iat = int(now.timestamp())
     if provider == "cognito-identity.amazonaws.com":
         pool = "us-east-1:8c7a1d2e-3f4b-4c5d-8e6f-7a8b9c0d1e2f"
         return {
-            "iss": "https://cognito-identity.amazonaws.com",
-            "aud": pool,
+            **fresh_token_claims(provider, [pool], now),
             "sub": "us-east-1:1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
             "amr": ["authenticated", "accounts.google.com"],
-            "iat": iat,
-            "exp": exp,
         }
     if provider == "accounts.google.com":
+        client = "123456789012-example.apps.googleusercontent.com"
         return {
-            "iss": "https://accounts.google.com",
-            "aud": "123456789012-example.apps.googleusercontent.com",
+            **fresh_token_claims(provider, [client], now),
             "sub": "110169484474386276334",
             "email": "player@example.com",
-            "iat": iat,
-            "exp": exp,
         }
     if provider == "graph.facebook.com":
         return {"app_id": "1234567890123456", "id": "10153456789012345"}
     if provider == "www.amazon.com":
         return {"app_id": "amzn1.application.0123456789abcdef", "user_id": "amzn1.account.ABC"}
-    host = provider
-    claims: dict[str, Any] = {
-        "iss": f"https://{host}",
-        "aud": client_ids[0] if client_ids else "my-app",
-        "sub": "user-1234",
-        "iat": iat,
-        "exp": exp,
-    }
-    if host == "token.actions.githubusercontent.com":
+    claims = {**fresh_token_claims(provider, client_ids, now), "sub": "user-1234"}
+    if provider == "token.actions.githubusercontent.com":
         claims["sub"] = "repo:example-corp/web-app:ref:refs/heads/main"
         claims["repository"] = "example-corp/web-app"
         claims["ref"] = "refs/heads/main"

@@ -26,6 +26,7 @@ from iamlab.policy import (
     assume_role_with_web_identity,
     parse_policy,
 )
+from iamlab.policy.sts import fresh_token_claims
 from iamlab.sandbox import models
 from iamlab.sandbox.graphing import access_graph, graph_input
 from iamlab.sandbox.world import PrincipalInfo, World
@@ -216,13 +217,7 @@ def _federate(
     except RequestError as exc:
         return GoalResult(goal, goal.expect == "denied", exc.message)
     now = sandbox.now()
-    claims: dict[str, Any] = {
-        "iss": f"https://{provider.name}",
-        "aud": provider.client_ids[0] if provider.client_ids else "sts.amazonaws.com",
-        "iat": int(now.timestamp()),
-        "exp": int(now.timestamp()) + 3600,
-        **goal.context,
-    }
+    claims = {**fresh_token_claims(provider.name, provider.client_ids, now), **goal.context}
     shown = ", ".join(f"{k}={v}" for k, v in goal.context.items()) or "a fresh token"
     result = assume_role_with_web_identity(
         claims,

@@ -114,6 +114,7 @@ from .federation import (
     BUILT_IN_WEB_IDENTITY_PROVIDERS,
     assume_role_with_saml,
     assume_role_with_web_identity,
+    fresh_token_claims,
 )
 from .inputs import (
     CHAINED_MAX_DURATION,
@@ -171,6 +172,7 @@ __all__ = [
     "assume_role_with_saml",
     "assume_role_with_web_identity",
     "credential_refusal",
+    "fresh_token_claims",
     "get_caller_identity",
     "get_federation_token",
     "get_session_token",

@@ -424,6 +424,26 @@ def _token_tags(claims: Mapping[str, Any]) -> tuple[dict[str, str], tuple[str, .
     return tags, transitive, None
 
 
+# The audience GitHub Actions and AWS's own examples put in a token for STS; a provider that
+# lists no client IDs gets it (id_roles_providers_create_oidc.html).
+DEFAULT_AUDIENCE = "sts.amazonaws.com"
+
+
+def fresh_token_claims(
+    provider_host: str, client_ids: Sequence[str], now: dt.datetime
+) -> dict[str, Any]:
+    """The claims every OIDC ID token carries, as a provider would issue one now: ``iss`` (its
+    URL), ``aud`` (its first client ID), ``iat`` and ``exp`` (valid for an hour). What the
+    token says about its user (``sub`` and the rest) is the caller's to add."""
+    issued = int(now.timestamp())
+    return {
+        "iss": f"https://{provider_host}",
+        "aud": client_ids[0] if client_ids else DEFAULT_AUDIENCE,
+        "iat": issued,
+        "exp": issued + 3600,
+    }
+
+
 def assume_role_with_web_identity(
     token_claims: Mapping[str, Any],
     role: RoleSpec,
