@@ -9,8 +9,24 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer, WSGIServer
+from django.test.testcases import LiveServerThread
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def _live_server(*args, connections_override=None, **kwargs):
+    """On the in-memory SQLite test database every thread of the live server shares the test's
+    one connection, and two requests at once (a page and its htmx panel) can break it
+    ("bad parameter or other API misuse"): serve one request at a time there. Django closes
+    each connection of a server without threads, so the browser never waits on a kept one.
+    A database server (PostgreSQL) gives each thread its own connection: threads stay."""
+    if connections_override:
+        return WSGIServer(*args, **kwargs)
+    return ThreadedWSGIServer(*args, connections_override=connections_override, **kwargs)
+
+
+LiveServerThread.server_class = staticmethod(_live_server)  # type: ignore[assignment]
 
 HERE = Path(__file__).resolve().parent
 
