@@ -133,6 +133,23 @@ def test_validator_and_evaluator_agree_on_made_up_values(operator: str, value: s
 
 
 @pytest.mark.parametrize(
+    ("operator", "value"),
+    [
+        # Epoch time has no year limit: a satisfying value past 9999 (or before year 1) is
+        # written as epoch time, and one of four digits keeps a decimal point (not a year).
+        ("DateGreaterThan", "1000000000000"),
+        ("DateGreaterThan", "9999-12-31T23:59:59Z"),
+        ("DateLessThan", "0001-01-01T00:00:00Z"),
+        ("DateLessThan", "1001"),
+        ("DateGreaterThan", "998.0"),
+        ("DateLessThan", "-1.5"),
+    ],
+)
+def test_a_satisfying_date_matches_at_the_ends_of_time(operator: str, value: str) -> None:
+    _agree(operator, value)
+
+
+@pytest.mark.parametrize(
     ("operator", "value", "never"),
     [
         # C6: "an integer or decimal value"; 1e3 is neither, so it is not read as 1000.

@@ -107,4 +107,19 @@ class DateFamily(OperatorFamily):
         if moment is None:
             raise ValueError(f"{first!r} is not a date")
         step = {"lt": -1_000_000, "gt": 1_000_000}.get(spec.test, 0)
-        return first if step == 0 else format_date(moment + step)
+        if step == 0:
+            return first
+        if _EPOCH.fullmatch(first.strip()):
+            return _epoch_text(moment + step)
+        try:
+            return format_date(moment + step)
+        except OverflowError:  # past 9999-12-31 or before year 1: only epoch time says it
+            return _epoch_text(moment + step)
+
+
+def _epoch_text(micros: int) -> str:
+    """Epoch seconds that :func:`parse_date` reads back as epoch time: four digits alone
+    would be a year, so those get a decimal point."""
+    seconds, rest = divmod(micros, 1_000_000)
+    text = str(seconds) if rest == 0 else str(Decimal(micros) / 1_000_000)
+    return f"{text}.0" if len(text) == 4 and "." not in text else text
