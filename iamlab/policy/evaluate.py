@@ -55,14 +55,14 @@ Documented choices where the guides disagree (tested in tests/policy):
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import catalog, why
 from .conditions import ConditionTrace
 from .credentials import refusal_by_arn
-from .model import Policy, PolicyType, PrincipalSpec, Statement
+from .model import Policy, PolicyType, PrincipalSpec, ResourceSpec, Statement
 from .request import Caller, PrincipalKind, Request
 
 __all__ = [
@@ -201,18 +201,44 @@ class _Layer:
 @dataclass(frozen=True, slots=True)
 class _Plan:
     ready: tuple[StatementTrace | None, ...]  # None where the statement must be traced
-    todo: tuple[tuple[int, Policy, Statement], ...]  # (position, policy, statement)
+    todo: tuple[tuple[int, Policy, Statement, str], ...]  # (position, policy, statement, label)
+
+
+# One statement as the fast path tests it: (statement, the compiled test of the ARN when its
+# Resource has no variables and does not cover every ARN, its Resource when it has variables,
+# its Principal when it names someone: not absent and not a plain "*").
+_Check = tuple[Statement, Callable[[str], bool] | None, ResourceSpec | None, PrincipalSpec | None]
 
 
 @dataclass(frozen=True, slots=True)
-class _Entry:
-    """The statements that can apply to one (action, resource), split by layer and effect."""
+class _Candidates:
+    """The statements that can apply to one action, split by layer and effect, each ready to
+    be tested against the request's resource, caller and context. The same for every request
+    with that action, whatever resource it names, so it is worked out once per action."""
 
-    allows: tuple[tuple[tuple[Policy, Statement], ...], ...]  # indexed like PolicySet.layers
-    denies: tuple[tuple[tuple[Policy, Statement], ...], ...]
-    # Per layer: an Allow applies whatever the request's context and caller (no condition,
-    # no variable in its resource, no principal or "*"), so the layer allows without a check.
+    allows: tuple[tuple[_Check, ...], ...]  # indexed like PolicySet.layers
+    denies: tuple[tuple[_Check, ...], ...]
+    # Per layer: an Allow applies whatever the request's resource, context and caller (no
+    # condition, a Resource covering every ARN, no principal or "*"), so the layer allows
+    # without a check.
     unconditional: tuple[bool, ...]
+
+
+def _check(statement: Statement) -> _Check:
+    resource = statement.resource
+    spec = statement.principal
+    return (
+        statement,
+        None if resource is None or resource.covers_all else resource.test,
+        resource if resource is not None and not resource.static else None,
+        spec if spec is not None and not (spec.anyone and not spec.negated) else None,
+    )
+
+
+def _free(check: _Check) -> bool:
+    """An Allow that needs no test at all: it applies to every request with its action."""
+    statement, arn, variable, named = check
+    return not statement.conditions and arn is None and variable is None and named is None
 
 
 def _level_labels(kind: str, count: int) -> list[str]:
@@ -242,8 +268,10 @@ _SINGULAR = {
 class PolicySet:
     """The policies that apply to requests of one principal, compiled for fast evaluation.
 
-    Statements are indexed by (action, resource) on first use, so a repeated question only
-    evaluates the principals and conditions that can still change its answer.
+    Statements are indexed by action on first use, so a question only tests the statements
+    that cover its action. Nothing is kept per resource: a request often names a resource
+    never asked about before (a bucket's objects), and each Resource element's test of the
+    ARN is compiled once instead (see ResourceSpec.test).
     """
 
     CACHE_SIZE = 4096
@@ -284,7 +312,7 @@ class PolicySet:
         self._rcp_indexes = tuple(i for i, layer in enumerate(layers) if layer.kind == "rcp")
         self._principal_layers = tuple(layer.kind in ("resource", "rcp") for layer in layers)
         self._applicability: dict[tuple[str, PrincipalKind, bool], tuple[bool, ...]] = {}
-        self._entries: dict[tuple[str, str], _Entry] = {}
+        self._candidates: dict[str, _Candidates] = {}
         self._plans: dict[str, tuple[_Plan, ...]] = {}
         self._by_action: dict[str, tuple[tuple[tuple[Policy, Statement], ...], ...]] = {}
         # Per (layer, action): where the statements that could be near misses are (why.py).
@@ -326,11 +354,11 @@ class PolicySet:
             for i, layer in enumerate(self.layers):
                 covered = {id(s) for _, s in candidates[i]}
                 ready: list[StatementTrace | None] = []
-                todo: list[tuple[int, Policy, Statement]] = []
+                todo: list[tuple[int, Policy, Statement, str]] = []
                 for p in layer.policies:
                     for s in p.statements:
                         if id(s) in covered:
-                            todo.append((len(ready), p, s))
+                            todo.append((len(ready), p, s, self.labels[id(p)]))
                             ready.append(None)
                         else:
                             ready.append(_untouched(self, layer, p, s, action))
@@ -358,36 +386,23 @@ class PolicySet:
             self._by_action[action] = found
         return found
 
-    def entry(self, action: str, resource: str) -> _Entry:
-        key = (action, resource)
-        entry = self._entries.get(key)
-        if entry is None:
-            allows: list[tuple[tuple[Policy, Statement], ...]] = []
-            denies: list[tuple[tuple[Policy, Statement], ...]] = []
-            for candidates in self._for_action(action):
-                kept = tuple(
-                    (p, s)
-                    for p, s in candidates
-                    if s.resource is None
-                    or not s.resource.static
-                    or s.resource.matches(resource, _no_lookup)
-                )
-                allows.append(tuple(c for c in kept if c[1].is_allow))
-                denies.append(tuple(c for c in kept if not c[1].is_allow))
-            unconditional = tuple(
-                any(
-                    not s.conditions
-                    and (s.resource is None or s.resource.static)
-                    and (s.principal is None or (s.principal.anyone and not s.principal.negated))
-                    for _, s in layer_allows
-                )
-                for layer_allows in allows
-            )
-            entry = _Entry(tuple(allows), tuple(denies), unconditional)
-            if len(self._entries) >= self.CACHE_SIZE:
-                self._entries.clear()
-            self._entries[key] = entry
-        return entry
+    def candidates(self, action: str) -> _Candidates:
+        """The statements that can apply to ``action`` (lower-cased), ready for the fast path.
+        Cached per action only: a resource is often asked about once (a bucket's objects), so
+        what depends on it is tested per request, with each Resource's test compiled once."""
+        found = self._candidates.get(action)
+        if found is None:
+            allows: list[tuple[_Check, ...]] = []
+            denies: list[tuple[_Check, ...]] = []
+            for covering in self._for_action(action):
+                allows.append(tuple(_check(s) for _, s in covering if s.is_allow))
+                denies.append(tuple(_check(s) for _, s in covering if not s.is_allow))
+            unconditional = tuple(any(_free(c) for c in layer) for layer in allows)
+            found = _Candidates(tuple(allows), tuple(denies), unconditional)
+            if len(self._candidates) >= self.CACHE_SIZE:
+                self._candidates.clear()
+            self._candidates[action] = found
+        return found
 
     # -- applicability -------------------------------------------------------------------------
 
@@ -463,11 +478,7 @@ class PolicySet:
     def traces(self, request: Request) -> tuple[tuple[StatementTrace, ...], ...]:
         """Per layer, how each statement met the request, without the decision or its
         explanation: what :meth:`evaluate` shows in ``layers[i].statements``."""
-        return tuple(_layer_traces(request, self))
-
-
-def _no_lookup(_key: str) -> str | None:
-    return None
+        return tuple(_trace_layers(request, self)[0])
 
 
 # --- facts and the decision ------------------------------------------------------------------
@@ -476,31 +487,27 @@ def _no_lookup(_key: str) -> str | None:
 class _LazyFacts:
     """The facts the decision needs, computed only when asked, short-circuiting."""
 
-    __slots__ = ("_applicable", "_entry", "_grants", "_ps", "_req")
+    __slots__ = ("_applicable", "_candidates", "_grants", "_ps", "_req")
 
     def __init__(self, ps: PolicySet, request: Request) -> None:
         self._ps = ps
         self._req = request
-        self._entry = ps.entry(request.action_lower, request.resource)
+        self._candidates = ps.candidates(request.action_lower)
         self._applicable = ps.applicable(request)
         self._grants = -1
 
-    def _hit(self, statement: Statement, principal: bool) -> bool:
+    def _hit(self, check: _Check, principal: bool) -> bool:
+        statement, arn, variable, named = check
         request = self._req
-        resource = statement.resource
-        if (
-            resource is not None
-            and not resource.static
-            and not resource.matches(request.resource, request.scalar)
-        ):
+        if arn is not None and not arn(request.resource):
             return False
-        spec = statement.principal
+        if variable is not None and not variable.matches(request.resource, request.scalar):
+            return False
         if (
             principal
-            and spec is not None
-            and not (spec.anyone and not spec.negated)
+            and named is not None
             and not principal_grant(
-                spec,
+                named,
                 request.caller,
                 request,
                 not statement.is_allow and self._ps.boundary is not None,
@@ -510,22 +517,22 @@ class _LazyFacts:
         return statement.conditions_hold(request.get)
 
     def _allows(self, i: int, principal: bool) -> bool:
-        if self._entry.unconditional[i]:
+        if self._candidates.unconditional[i]:
             return True
-        for _, statement in self._entry.allows[i]:
-            if self._hit(statement, principal):
+        for check in self._candidates.allows[i]:
+            if self._hit(check, principal):
                 return True
         return False
 
     def explicit_deny(self) -> bool:
         applicable = self._applicable
         principal_layers = self._ps._principal_layers
-        for i, denies in enumerate(self._entry.denies):
+        for i, denies in enumerate(self._candidates.denies):
             if not denies or not applicable[i]:
                 continue
             principal = principal_layers[i]
-            for _, statement in denies:
-                if self._hit(statement, principal):
+            for check in denies:
+                if self._hit(check, principal):
                     return True
         return False
 
@@ -550,11 +557,12 @@ class _LazyFacts:
             i = self._ps._index.get("resource")
             if i is not None:
                 request = self._req
-                for _, statement in self._entry.allows[i]:
+                for check in self._candidates.allows[i]:
+                    statement = check[0]
                     if statement.principal is None:
                         continue
                     grant = principal_grant(statement.principal, request.caller, request)
-                    if grant > best and self._hit(statement, False):
+                    if grant > best and self._hit(check, False):
                         best = grant
                         if best == DIRECT:
                             break
@@ -805,13 +813,12 @@ def _untouched(
 def _trace(
     ps: PolicySet,
     layer: _Layer,
+    label: str,
     policy: Policy,
     statement: Statement,
     request: Request,
-    action_ok: bool,
 ) -> StatementTrace:
-    if not action_ok:
-        return _untouched(ps, layer, policy, statement, request.action)
+    """The trace of a statement whose Action covers the request's action."""
     resource_ok: bool | None = None
     if statement.resource is not None:
         resource_ok = statement.resource.matches(request.resource, request.scalar)
@@ -824,11 +831,9 @@ def _trace(
             not statement.is_allow and ps.boundary is not None,
         )
     conditions: tuple[ConditionTrace, ...] = ()
-    if action_ok and resource_ok is not False and grant != 0:
+    if resource_ok is not False and grant != 0:
         conditions = tuple(c.explain(request.get) for c in statement.conditions)
-    matched = (
-        action_ok and resource_ok is not False and grant != 0 and all(c.result for c in conditions)
-    )
+    matched = resource_ok is not False and grant != 0 and all(c.result for c in conditions)
     if resource_ok is False:
         summary = (
             f"{statement.resource.element if statement.resource else 'Resource'} does not "
@@ -850,10 +855,10 @@ def _trace(
     return StatementTrace(
         layer.kind,
         layer.label,
-        ps.labels[id(policy)],
+        label,
         policy,
         statement,
-        action_ok,
+        True,
         resource_ok,
         grant,
         conditions,
@@ -871,23 +876,29 @@ class _EagerFacts:
         request: Request,
         traces: dict[int, tuple[StatementTrace, ...]],
         applicable: dict[int, bool],
+        touched: Sequence[Sequence[StatementTrace]],
     ) -> None:
+        """``touched``: per layer, the traces of the statements whose Action covers the
+        request's action, in order; no other statement can match."""
         self.ps = ps
         self.request = request
         self.traces = traces
+        self.touched = touched
         self.applicable = applicable
         self._allow: dict[int, list[StatementTrace]] = {}
         self._deny: dict[int, list[StatementTrace]] = {}
-        for i, layer_traces in traces.items():
+        denies: list[StatementTrace] = []
+        for i, layer_touched in enumerate(touched):
             allow: list[StatementTrace] = []
             deny: list[StatementTrace] = []
             if applicable[i]:
-                for t in layer_traces:
+                for t in layer_touched:
                     if t.matched:
                         (allow if t.statement.is_allow else deny).append(t)
             self._allow[i] = allow
             self._deny[i] = deny
-        self._denies = [t for i in range(len(ps.layers)) for t in self._deny[i]]
+            denies.extend(deny)
+        self._denies = denies
 
     def _matched(self, i: int, allow: bool) -> list[StatementTrace]:
         return self._allow[i] if allow else self._deny[i]
@@ -937,28 +948,40 @@ class _EagerFacts:
         return bool(self.allow_matches("session"))
 
 
-def _layer_traces(request: Request, ps: PolicySet) -> Iterator[tuple[StatementTrace, ...]]:
+def _trace_layers(
+    request: Request, ps: PolicySet
+) -> tuple[list[tuple[StatementTrace, ...]], list[list[StatementTrace]]]:
+    """Per layer: every statement's trace, and the traces of the statements whose Action
+    covers the request's action (the only ones that can match; the others come ready-made
+    from the plan, so the explanation's loops skip them)."""
     plan = ps.trace_plan(request.action)
+    traces: list[tuple[StatementTrace, ...]] = []
+    touched: list[list[StatementTrace]] = []
     for i, layer in enumerate(ps.layers):
         layer_plan = plan[i]
+        done: list[StatementTrace] = []
         if layer_plan.todo:
             built = list(layer_plan.ready)
-            for position, p, s in layer_plan.todo:
-                built[position] = _trace(ps, layer, p, s, request, True)
-            yield tuple(built)  # type: ignore[arg-type]
+            for position, p, s, label in layer_plan.todo:
+                trace = _trace(ps, layer, label, p, s, request)
+                built[position] = trace
+                done.append(trace)
+            traces.append(tuple(built))  # type: ignore[arg-type]
         else:
-            yield layer_plan.ready  # type: ignore[misc]
+            traces.append(layer_plan.ready)  # type: ignore[arg-type]
+        touched.append(done)
+    return traces, touched
 
 
 def _explain(request: Request, ps: PolicySet) -> Evaluation:
-    traces: dict[int, tuple[StatementTrace, ...]] = dict(enumerate(_layer_traces(request, ps)))
-    applicable: dict[int, bool] = {}
-    notes_by_layer: dict[int, str] = {}
+    all_traces, touched = _trace_layers(request, ps)
+    traces: dict[int, tuple[StatementTrace, ...]] = dict(enumerate(all_traces))
     applicability = ps.applicable(request)
+    applicable: dict[int, bool] = dict(enumerate(applicability))
+    notes_by_layer: dict[int, str] = {}
     for i, layer in enumerate(ps.layers):
-        applicable[i] = applicability[i]
         notes_by_layer[i] = "" if applicability[i] else ps.applies(layer, request)[1]
-    facts = _EagerFacts(ps, request, traces, applicable)
+    facts = _EagerFacts(ps, request, traces, applicable, touched)
     decision, decided_by, code = _decide(request, ps, facts)
 
     layers: list[LayerResult] = []
@@ -988,11 +1011,11 @@ def _explain(request: Request, ps: PolicySet) -> Evaluation:
     matched_statements = _deciding_statements(decision, decided_by, code, facts)
     missing: list[str] = []
     seen: set[str] = set()
-    for i in traces:
-        for t in traces[i]:
+    for layer_touched in touched:
+        for t in layer_touched:
             # Keys of statements that could still have applied: the action matched, and the
             # resource and principal matched or failed only for want of a variable's value.
-            if not t.action_matched or t.principal_grant == 0:
+            if t.principal_grant == 0:
                 continue
             resource = t.statement.resource
             if t.resource_matched is False and resource is not None and resource.static:
@@ -1329,12 +1352,11 @@ def _idle_deny(request: Request, facts: _EagerFacts) -> str:
     condition is not met: the learner who wrote it needs to see why it stays idle (a
     ``Bool aws:MultiFactorAuthPresent "false"`` Deny never applies to a request signed with
     long-term keys, which carries no such key)."""
-    for layer in facts.traces.values():
+    for layer in facts.touched:  # statements whose Action covers the request's action
         for t in layer:
             if (
                 t.statement.effect == "Deny"
                 and not t.matched
-                and t.action_matched
                 and t.resource_matched is not False
                 and t.principal_grant != 0
                 and any(not c.result for c in t.conditions)

@@ -138,19 +138,101 @@ class ResourceSpec:
     entries: tuple[ResourceEntry, ...]
     negated: bool  # NotResource
     static: bool = field(init=False)  # no variables: the match depends on the ARN only
+    # Static and covering every ARN ("*" without NotResource): no request needs a test.
+    covers_all: bool = field(init=False)
+    # Static: the whole element as one test of the ARN, compiled once (None with variables).
+    # Every request names a resource, often one never seen before, so the test is what counts.
+    test: Callable[[str], bool] | None = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(
-            self, "static", all(e.regex is not None or e.match_all for e in self.entries)
+        static = all(e.regex is not None or e.match_all for e in self.entries)
+        setter = object.__setattr__
+        setter(self, "static", static)
+        setter(
+            self,
+            "covers_all",
+            static and not self.negated and any(e.match_all for e in self.entries),
         )
+        setter(self, "test", _arn_test(self.entries, self.negated) if static else None)
 
     def matches(self, resource: str, lookup: Callable[[str], str | None]) -> bool:
+        test = self.test
+        if test is not None:
+            return test(resource)
         hit = any(e.matches(resource, lookup) for e in self.entries)
         return hit != self.negated
 
     @property
     def element(self) -> str:
         return "NotResource" if self.negated else "Resource"
+
+
+def _arn_test(entries: tuple[ResourceEntry, ...], negated: bool) -> Callable[[str], bool]:
+    """One test of an ARN against static entries: whether any entry matches, != ``negated``.
+
+    Most entries are an exact ARN or an ARN ending in its only wildcard, a trailing ``*``
+    (which matches any run of characters wherever it stands, see wildcards.resource_regex):
+    a set lookup and a ``startswith`` answer those faster than a regex. The rest share one
+    regex of alternatives."""
+    if any(e.match_all for e in entries):
+        return _ALWAYS[not negated]
+    exact: set[str] = set()
+    prefixes: list[str] = []
+    patterns: list[str] = []
+    for entry in entries:
+        assert entry.regex is not None  # static
+        text = _plain_text(entry)
+        if text is not None and "*" not in text and "?" not in text:
+            exact.add(text)
+        elif text is not None and text.endswith("*") and not any(c in text[:-1] for c in "*?"):
+            prefixes.append(text[:-1])
+        else:
+            patterns.append(f"(?:{entry.regex.pattern})")
+    regex = re.compile("|".join(patterns), re.DOTALL) if patterns else None
+    return _compose(frozenset(exact), tuple(prefixes), regex, negated)
+
+
+def _plain_text(entry: ResourceEntry) -> str | None:
+    """The entry's text when it is one piece whose ``*`` and ``?`` are wildcards (not the
+    literal ``${*}`` or ``${?}`` of a policy with variables); else None."""
+    pieces = entry.template.static_pieces()
+    if len(pieces) == 1 and not pieces[0][1]:
+        return pieces[0][0]
+    return None
+
+
+def _compose(
+    exact: frozenset[str], prefixes: tuple[str, ...], regex: re.Pattern[str] | None, negated: bool
+) -> Callable[[str], bool]:
+    """The test as a closure with only the parts it needs: it runs for every request."""
+    if not exact and not prefixes and regex is not None:
+        fullmatch = regex.fullmatch
+        if negated:
+            return lambda resource: fullmatch(resource) is None
+        return lambda resource: fullmatch(resource) is not None
+    if not exact and regex is None:
+        return lambda resource: resource.startswith(prefixes) != negated
+
+    def test(resource: str) -> bool:
+        hit = (
+            resource in exact
+            or (bool(prefixes) and resource.startswith(prefixes))
+            or (regex is not None and regex.fullmatch(resource) is not None)
+        )
+        return hit != negated
+
+    return test
+
+
+def _always_true(_resource: str) -> bool:
+    return True
+
+
+def _always_false(_resource: str) -> bool:
+    return False
+
+
+_ALWAYS = {True: _always_true, False: _always_false}
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -190,6 +190,30 @@ def test_compiled_policy_sets_are_reused_and_agree():
     assert policy() != policy()
 
 
+def test_asking_about_ever_new_resources_keeps_the_caches_bounded():
+    """A page listing a bucket's objects names each object once (issue #19): nothing may be
+    kept per resource, nor per request value beyond a bound, and every answer stays exact."""
+    identity = [
+        policy(
+            resource="arn:aws:s3:::b/team/*",
+            Condition={"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}},
+        )
+    ]
+    ps = PolicySet(identity=identity)
+    for n in range(3000):
+        key = "team" if n % 3 else "other"
+        request = Request(
+            ALICE,
+            "s3:GetObject",
+            f"arn:aws:s3:::b/{key}/{n}",
+            context={"aws:SourceIp": f"10.0.{n // 256}.{n % 256}"},
+        )
+        expected = "allowed" if n % 3 else "implicitDeny"
+        assert ps.decide(request) == ps.evaluate(request).decision == expected
+    assert list(ps._candidates) == ["s3:getobject"]
+    assert len(identity[0].statements[0].conditions[0]._explained) <= 64
+
+
 def test_condition_traces_show_resolved_values_and_per_value_matches():
     conditional = policy(
         Condition={

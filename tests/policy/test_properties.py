@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from iamlab.policy import Request, decide, evaluate, parse_policy
+from iamlab.policy.model import ResourceEntry, ResourceSpec
 
 ACCOUNTS = ["111122223333", "444455556666"]
 PRINCIPALS = [
@@ -184,3 +186,92 @@ def test_guardrails_never_grant(scenario):
     with_guardrails = decide(request, **kwargs)
     if without != "allowed":
         assert with_guardrails != "allowed"
+
+
+# Pieces of Resource entries and of the ARNs asked about: wildcards in every part of the ARN,
+# trailing and inner; the literal ${*} and ${?} of a policy with variables; a variable.
+ARN_PIECES = ["arn", ":", "aws", "s3", "b", "x/", "/", "-", "\n"]
+ENTRY_PIECES = [*ARN_PIECES * 3, "*", "?", "${*}", "${?}", "${aws:username}"]
+
+
+def entry_pieces():
+    """Mostly plain text, half of the time ending in the commonest wildcard, a trailing *."""
+    pieces = st.lists(st.sampled_from(ENTRY_PIECES), max_size=7)
+    return pieces.flatmap(lambda p: st.sampled_from([p, [*p, "*"]]))
+
+
+@st.composite
+def asked(draw, entries: list[list[str]]) -> str:
+    """An ARN to ask about: mostly one an entry could match, a wildcard standing for some
+    pieces (or for a colon, or nothing), with a piece sometimes changed, dropped or added."""
+    if not entries or draw(st.integers(0, 4)) == 0:
+        return "".join(draw(st.lists(st.sampled_from([*ARN_PIECES, "*", "?"]), max_size=10)))
+    out = []
+    for piece in draw(st.sampled_from(entries)):
+        if piece in ("*", "?", "${aws:username}"):
+            out.extend(draw(st.lists(st.sampled_from([*ARN_PIECES, "*"]), max_size=3)))
+        elif piece in ("${*}", "${?}"):
+            out.append(draw(st.sampled_from([piece[2], piece, "b"])))
+        else:
+            out.append(piece if draw(st.integers(0, 5)) else draw(st.sampled_from(ARN_PIECES)))
+    if draw(st.booleans()):
+        out.append(draw(st.sampled_from(ARN_PIECES)))
+    return "".join(out)
+
+
+@SETTINGS
+@given(
+    entries=st.lists(entry_pieces(), max_size=3),
+    data=st.data(),
+    negated=st.booleans(),
+    variables=st.booleans(),
+)
+def test_a_resource_element_compiled_as_one_test_matches_as_its_entries_do(
+    entries, data, negated, variables
+):
+    """Resource / NotResource compiles its entries into one test (a set of exact ARNs,
+    prefixes, one regex): it must answer as matching entry by entry does
+    (reference_policies_elements_resource)."""
+    built = tuple(ResourceEntry.build("".join(pieces), variables) for pieces in entries)
+    spec = ResourceSpec(built, negated)
+    arn = data.draw(asked(entries))
+
+    def lookup(key: str) -> str | None:
+        return "x/*" if key == "aws:username" else None
+
+    expected = any(entry.matches(arn, lookup) for entry in built) != negated
+    assert spec.matches(arn, lookup) == expected
+
+
+@pytest.mark.parametrize(
+    ("entry", "arn", "expected"),
+    [
+        # ${*} and ${?} are literal characters, never wildcards (reference_policies_variables).
+        ("${*}", "*", True),
+        ("${*}", "arn:aws:s3:::b", False),
+        ("arn:aws:s3:::b/${*}", "arn:aws:s3:::b/*", True),
+        ("arn:aws:s3:::b/${*}", "arn:aws:s3:::b/k", False),
+        ("arn:aws:s3:::b/${?}", "arn:aws:s3:::b/k", False),
+        # A trailing * crosses colons and slashes, in the resource part and before it.
+        ("arn:aws:s3:::b/*", "arn:aws:s3:::b/k:x/y", True),
+        ("arn:aws:s3:*", "arn:aws:s3:us-east-1:111122223333:x", True),
+        ("arn:aws:s3:::b", "arn:aws:s3:::b", True),
+        ("arn:aws:s3:::b", "arn:aws:s3:::B", False),  # ARNs are case-sensitive
+        ("arn:aws:s3:::b/*", "arn:aws:s3:::B/k", False),
+        # A wildcard inside an ARN part stays inside it; one ending the part may cross.
+        ("arn:aws:ec2:eu-*-1:111122223333:i/*", "arn:aws:ec2:eu-a:b-1:111122223333:i/x", False),
+        ("arn:aws:ec2:eu-*-1:111122223333:i/*", "arn:aws:ec2:eu-west-1:111122223333:i/x", True),
+        ("arn:aws:ec2:*:111122223333:i/*", "arn:aws:ec2:a:b:111122223333:i/x", True),
+        ("arn:aws:s3:::b?", "arn:aws:s3:::bc", True),
+        ("arn:aws:s3:::b?", "arn:aws:s3:::b", False),
+    ],
+)
+def test_a_compiled_resource_test_keeps_the_wildcard_rules(entry, arn, expected):
+    for variables in (True, False):
+        if not variables and "${" in entry:
+            continue
+        built = ResourceEntry.build(entry, variables)
+        for negated in (False, True):
+            spec = ResourceSpec((built,), negated)
+            assert spec.matches(arn, lambda _key: None) == (expected != negated)
+            assert built.matches(arn, lambda _key: None) == expected

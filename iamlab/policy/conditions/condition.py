@@ -35,7 +35,7 @@ from typing import Any
 from ..variables import Template, parse_template
 from ..wildcards import Piece
 from .base import Family, OperatorFamily, Tester
-from .registry import ParsedOperator, family_of
+from .registry import FAMILIES, ParsedOperator, family_of
 
 __all__ = ["Condition", "ConditionTrace", "ContextGet", "ContextValue", "ValueTrace"]
 
@@ -135,6 +135,12 @@ class Condition:
     family: OperatorFamily
     test: Tester
     location: Any = None  # a Location, set by the parser
+    # Explanations already given, by the request's value of the key. Without variables the
+    # explanation depends on that value only, and requests repeat a few values (a region, an
+    # MFA flag) whatever resource they name. Bounded: values past the limit are not kept.
+    _explained: dict[ContextValue, ConditionTrace] = field(
+        default_factory=dict, init=False, repr=False
+    )
 
     @classmethod
     def build(
@@ -230,13 +236,26 @@ class Condition:
         return text
 
     def explain(self, get: ContextGet) -> ConditionTrace:
-        spec = self.operator.spec
-        op = self.operator.written
+        """How the condition meets the request, in words (what :meth:`evaluate` decides)."""
+        if self.has_variables:
+            return self._explain(get)
+        raw = get(self.key_lower)
+        found = self._explained.get(raw)
+        if found is None:
+            found = self._explain(get)
+            if len(self._explained) < _EXPLAINED_LIMIT:
+                self._explained[raw] = found
+        return found
+
+    def _explain(self, get: ContextGet) -> ConditionTrace:
+        operator = self.operator
+        spec = operator.spec
+        op = operator.written
         raw = get(self.key_lower)
         result = self.evaluate(get)
         if _is_null(raw):
             raw = None
-        shown = self._shown_policy_values(get)
+        shown = self._shown_policy_values(get) if self.has_variables else self.values
         if spec.family is Family.NULL:
             present = raw is not None
             reason = (
@@ -248,25 +267,11 @@ class Condition:
                 op, self.key, shown, request_values, result, reason, False, None, self
             )
         if raw is None:
-            if self.operator.if_exists:
-                reason = f"{self.key} is not in the request, and ...IfExists treats that as true"
-            elif self.operator.set_op == "ForAllValues":
-                reason = (
-                    f"{self.key} is not in the request; ForAllValues is true when there "
-                    f"are no values (add a Null check to prevent this)"
-                )
-            elif self.operator.set_op == "ForAnyValue":
-                reason = f"{self.key} is not in the request; ForAnyValue needs at least one value"
-            elif spec.negated:
-                reason = (
-                    f"{self.key} is not in the request; a negated operator ({spec.name}) "
-                    f"is true when the key is missing"
-                )
-            else:
-                reason = f"{self.key} is not in the request, so {spec.name} is false"
-            return ConditionTrace(op, self.key, shown, None, result, reason, True, None, self)
+            return ConditionTrace(
+                op, self.key, shown, None, result, _missing_reason(self), True, None, self
+            )
         policy_values = self._policy_values(get)
-        if self.operator.set_op is None and isinstance(raw, tuple):
+        if operator.set_op is None and isinstance(raw, tuple):
             reason = (
                 f"{self.key} has several values in the request; a plain operator does not "
                 f"match a multivalued key (use ForAllValues: or ForAnyValue:)"
@@ -277,32 +282,10 @@ class Condition:
         def detail() -> tuple[ValueTrace, ...]:
             return tuple(self._trace_value(v, policy_values, shown) for v in values)
 
-        if self.operator.set_op == "ForAllValues":
-            reason = (
-                "every request value satisfies the operator"
-                if result
-                else "at least one request value does not satisfy the operator"
-            )
-        elif self.operator.set_op == "ForAnyValue":
-            reason = (
-                "at least one request value satisfies the operator"
-                if result
-                else "no request value satisfies the operator"
-            )
-        elif spec.negated:
-            reason = (
-                "the request value matches none of the policy values"
-                if result
-                else "the request value matches a policy value"
-            )
-        else:
-            reason = (
-                "the request value matches a policy value"
-                if result
-                else "the request value matches none of the policy values"
-            )
-        if any(self.family.parse_request(v) is None for v in values):
-            reason += f" (a value that is not {self.family.value_words} matches nothing)"
+        reason = _PRESENT_REASONS[operator.set_op or ("negated" if spec.negated else ""), result]
+        family = self.family
+        if spec.family in _TYPED and any(family.parse_request(v) is None for v in values):
+            reason += f" (a value that is not {family.value_words} matches nothing)"
         return ConditionTrace(op, self.key, shown, values, result, reason, False, detail, self)
 
     def _shown_policy_values(self, get: ContextGet) -> tuple[str, ...]:
@@ -335,6 +318,52 @@ class Condition:
             if p is not None and family.matches(spec, value, p)
         )
         return ValueTrace(value, matched, result)
+
+
+# How many request values a condition keeps the explanation of.
+_EXPLAINED_LIMIT = 64
+
+# Why a condition on a key the request carries held or failed: by set operator (or plain,
+# or negated plain operator) and result.
+_PRESENT_REASONS = {
+    ("ForAllValues", True): "every request value satisfies the operator",
+    ("ForAllValues", False): "at least one request value does not satisfy the operator",
+    ("ForAnyValue", True): "at least one request value satisfies the operator",
+    ("ForAnyValue", False): "no request value satisfies the operator",
+    ("negated", True): "the request value matches none of the policy values",
+    ("negated", False): "the request value matches a policy value",
+    ("", True): "the request value matches a policy value",
+    ("", False): "the request value matches none of the policy values",
+}
+
+# The families that read a request value as their own type (C3: a value that is not one
+# matches nothing); for the others every string is a value.
+_TYPED = frozenset(
+    name
+    for name, family in FAMILIES.items()
+    if type(family).parse_request is not OperatorFamily.parse_request
+)
+
+
+def _missing_reason(condition: Condition) -> str:
+    """Why a condition held or failed on a key the request does not carry."""
+    operator = condition.operator
+    key = condition.key
+    if operator.if_exists:
+        return f"{key} is not in the request, and ...IfExists treats that as true"
+    if operator.set_op == "ForAllValues":
+        return (
+            f"{key} is not in the request; ForAllValues is true when there "
+            f"are no values (add a Null check to prevent this)"
+        )
+    if operator.set_op == "ForAnyValue":
+        return f"{key} is not in the request; ForAnyValue needs at least one value"
+    if operator.spec.negated:
+        return (
+            f"{key} is not in the request; a negated operator ({operator.spec.name}) "
+            f"is true when the key is missing"
+        )
+    return f"{key} is not in the request, so {operator.spec.name} is false"
 
 
 @functools.lru_cache(maxsize=8192)
