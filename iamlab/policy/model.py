@@ -13,7 +13,7 @@ from .conditions import Condition, ContextGet
 from .findings import Finding, Location, Severity
 from .jsonsource import Source
 from .variables import Template, parse_template
-from .wildcards import action_regex, resource_regex
+from .wildcards import action_regex, resource_pattern, resource_regex
 
 __all__ = [
     "ActionSpec",
@@ -73,22 +73,56 @@ class Effect(StrEnum):
 
 @dataclass(frozen=True, slots=True, eq=False)
 class ActionSpec:
+    """An Action / NotAction element. Most patterns are a whole action or a service prefix
+    ending in its only wildcard ("s3:Get*"): a set and ``startswith`` answer those, and only
+    the rest ("s3:*Object", "?") become a regex, compiled the first time one is asked about.
+    Parsing a sandbox's documents then compiles almost nothing."""
+
     patterns: tuple[str, ...]
     negated: bool  # NotAction
     match_all: bool = field(init=False)
-    _regex: re.Pattern[str] = field(init=False, repr=False)
+    _exact: frozenset[str] = field(init=False, repr=False)
+    _prefixes: tuple[str, ...] = field(init=False, repr=False)
+    _rest: tuple[str, ...] = field(init=False, repr=False)
+    _regex: re.Pattern[str] | None = field(init=False, repr=False, default=None)
     # Answers already given, by action: the same few actions are asked again and again.
     _seen: dict[str, bool] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "match_all", "*" in self.patterns)
-        object.__setattr__(self, "_regex", action_regex(tuple(p.lower() for p in self.patterns)))
+        exact: set[str] = set()
+        prefixes: list[str] = []
+        rest: list[str] = []
+        for pattern in self.patterns:
+            lowered = pattern.lower()
+            if "*" not in lowered and "?" not in lowered:
+                exact.add(lowered)
+            elif lowered.endswith("*") and not any(c in lowered[:-1] for c in "*?"):
+                prefixes.append(lowered[:-1])  # "*" matches any run: wildcards.action_regex
+            else:
+                rest.append(lowered)
+        setter = object.__setattr__
+        setter(self, "match_all", "*" in self.patterns)
+        setter(self, "_exact", frozenset(exact))
+        setter(self, "_prefixes", tuple(prefixes))
+        setter(self, "_rest", tuple(rest))
+
+    def _covers(self, action_lower: str) -> bool:
+        if self.match_all or action_lower in self._exact:
+            return True
+        if self._prefixes and action_lower.startswith(self._prefixes):
+            return True
+        if not self._rest:
+            return False
+        regex = self._regex
+        if regex is None:
+            regex = action_regex(self._rest)
+            object.__setattr__(self, "_regex", regex)
+        return regex.fullmatch(action_lower) is not None
 
     def matches(self, action_lower: str) -> bool:
         found = self._seen.get(action_lower)
         if found is None:
-            hit = self.match_all or self._regex.fullmatch(action_lower) is not None
-            found = hit != self.negated
+            found = self._covers(action_lower) != self.negated
             if len(self._seen) < _SEEN_LIMIT:
                 self._seen[action_lower] = found
         return found
@@ -110,7 +144,8 @@ class ResourceEntry:
     text: str
     template: Template
     match_all: bool
-    regex: re.Pattern[str] | None  # None when the entry has variables (compiled per request)
+    static: bool  # no variables: the regex depends on the text alone
+    _regex: re.Pattern[str] | None = field(init=False, repr=False, default=None)
 
     @classmethod
     def build(cls, text: str, variables_enabled: bool) -> ResourceEntry:
@@ -121,8 +156,20 @@ class ResourceEntry:
             if len(head) < 6 or "${" in ":".join(head[:5]):
                 template = parse_template(text, False)
         if template.has_variables:
-            return cls(text, template, False, None)
-        return cls(text, template, text == "*", resource_regex(template.static_pieces()))
+            return cls(text, template, False, False)
+        return cls(text, template, text == "*", True)
+
+    @property
+    def regex(self) -> re.Pattern[str] | None:
+        """The entry's regex when it has no variables (None with them: compiled per request),
+        compiled the first time it is needed: many entries are matched without one."""
+        if not self.static:
+            return None
+        regex = self._regex
+        if regex is None:
+            regex = resource_regex(self.template.static_pieces())
+            object.__setattr__(self, "_regex", regex)
+        return regex
 
     def matches(self, resource: str, lookup: Callable[[str], str | None]) -> bool:
         if self.match_all:
@@ -140,12 +187,10 @@ class ResourceSpec:
     static: bool = field(init=False)  # no variables: the match depends on the ARN only
     # Static and covering every ARN ("*" without NotResource): no request needs a test.
     covers_all: bool = field(init=False)
-    # Static: the whole element as one test of the ARN, compiled once (None with variables).
-    # Every request names a resource, often one never seen before, so the test is what counts.
-    test: Callable[[str], bool] | None = field(init=False, repr=False)
+    _test: Callable[[str], bool] | None = field(init=False, repr=False, default=None)
 
     def __post_init__(self) -> None:
-        static = all(e.regex is not None or e.match_all for e in self.entries)
+        static = all(e.static or e.match_all for e in self.entries)
         setter = object.__setattr__
         setter(self, "static", static)
         setter(
@@ -153,7 +198,19 @@ class ResourceSpec:
             "covers_all",
             static and not self.negated and any(e.match_all for e in self.entries),
         )
-        setter(self, "test", _arn_test(self.entries, self.negated) if static else None)
+
+    @property
+    def test(self) -> Callable[[str], bool] | None:
+        """Static: the whole element as one test of the ARN (None with variables), built the
+        first time a request asks. Every request names a resource, often one never seen
+        before, so this test is what counts; parsing builds none."""
+        if not self.static:
+            return None
+        test = self._test
+        if test is None:
+            test = _arn_test(self.entries, self.negated)
+            object.__setattr__(self, "_test", test)
+        return test
 
     def matches(self, resource: str, lookup: Callable[[str], str | None]) -> bool:
         test = self.test
@@ -180,14 +237,14 @@ def _arn_test(entries: tuple[ResourceEntry, ...], negated: bool) -> Callable[[st
     prefixes: list[str] = []
     patterns: list[str] = []
     for entry in entries:
-        assert entry.regex is not None  # static
+        assert entry.static
         text = _plain_text(entry)
         if text is not None and "*" not in text and "?" not in text:
             exact.add(text)
         elif text is not None and text.endswith("*") and not any(c in text[:-1] for c in "*?"):
             prefixes.append(text[:-1])
         else:
-            patterns.append(f"(?:{entry.regex.pattern})")
+            patterns.append(f"(?:{resource_pattern(entry.template.static_pieces())})")
     regex = re.compile("|".join(patterns), re.DOTALL) if patterns else None
     return _compose(frozenset(exact), tuple(prefixes), regex, negated)
 
