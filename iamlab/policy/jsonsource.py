@@ -29,6 +29,7 @@ __all__ = [
     "loads",
     "nul_path",
     "parse_json",
+    "parse_stored_json",
     "too_deep",
 ]
 
@@ -108,6 +109,7 @@ class Source:
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _STRING_BODY = re.compile(r'[^"\\\x00-\x1f]*')
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+_PLAIN_STRING = re.compile(r'"([^"\\\x00-\x1f]*)"')
 _ESCAPE = re.compile(r'\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})')
 
 
@@ -179,6 +181,9 @@ class _Parser:
 
     def string(self, pos: int) -> tuple[str, int]:
         text = self.text
+        plain = _PLAIN_STRING.match(text, pos)
+        if plain is not None:  # most strings: no escape, closed on the same line
+            return plain.group(1), plain.end()
         start = pos
         pos += 1
         pieces: list[str] = []
@@ -294,6 +299,145 @@ def parse_json(text: str) -> tuple[JNode, Source]:
             f"unexpected text after the end of the JSON document: {_describe(text, pos)}", pos
         )
     return node, parser.source
+
+
+class _Number(str):
+    """A number's literal text, as ``json.loads`` hands it over ("1.50" stays "1.50")."""
+
+
+class _Refused(ValueError):
+    """Something :func:`parse_json` would report: the fast reader leaves it to it."""
+
+
+def _refuse(_text: str) -> Any:
+    raise _Refused  # NaN, Infinity and -Infinity are not RFC 8259 JSON
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        raise _Refused  # parse_json reports a duplicate key with its place
+    return found
+
+
+def _node(value: Any) -> JNode:
+    if isinstance(value, dict):
+        return JObject(tuple(JMember(k, None, _node(v)) for k, v in value.items()), None)
+    if isinstance(value, list):
+        return JArray(tuple(_node(v) for v in value), None)
+    if isinstance(value, _Number):
+        raw = str(value)
+        number: int | float = float(raw) if any(c in raw for c in ".eE") else int(raw)
+        return JScalar(number, None, raw)
+    if isinstance(value, str):
+        return JScalar(value, None, value)
+    return JScalar(value, None, json.dumps(value))  # true, false, null
+
+
+_scanstring = json.decoder.scanstring  # type: ignore[attr-defined]  # json's C string reader
+_STORED = json.JSONDecoder(
+    object_pairs_hook=_no_duplicates,
+    parse_int=_Number,
+    parse_float=_Number,
+    parse_constant=_refuse,
+)
+
+
+def _skip(text: str, pos: int) -> int:
+    match = _WHITESPACE.match(text, pos)
+    assert match is not None
+    return match.end()
+
+
+def _read_stored(text: str) -> tuple[dict[str, Any], list[Span]]:
+    """The top-level object, decoded by ``json``'s C reader one member at a time, with the
+    span of each statement (``Statement`` read one object at a time). Raises
+    :class:`_Refused`, ``ValueError`` or ``IndexError`` on anything else."""
+    decode = _STORED.raw_decode
+    pos = _skip(text, 0)
+    if text[pos] != "{":
+        raise _Refused
+    pos = _skip(text, pos + 1)
+    members: dict[str, Any] = {}
+    spans: list[Span] | None = None
+    closed = text[pos] == "}"
+    if closed:
+        pos += 1
+    while not closed:
+        if text[pos] != '"':
+            raise _Refused
+        key, pos = _scanstring(text, pos + 1)
+        pos = _skip(text, pos)
+        if text[pos] != ":" or key in members:
+            raise _Refused
+        pos = _skip(text, pos + 1)
+        start = pos
+        if key == "Statement" and text[pos] == "[":
+            items: list[Any] = []
+            spans = []
+            pos = _skip(text, pos + 1)
+            while text[pos] != "]":
+                item_start = pos
+                item, pos = decode(text, pos)
+                items.append(item)
+                spans.append(Span(item_start, pos))
+                pos = _skip(text, pos)
+                if text[pos] == ",":
+                    pos = _skip(text, pos + 1)
+                    if text[pos] == "]":
+                        raise _Refused  # a trailing comma
+                elif text[pos] != "]":
+                    raise _Refused
+            members[key] = items
+            pos += 1
+        else:
+            members[key], pos = decode(text, pos)
+            if key == "Statement":
+                spans = [Span(start, pos)]
+        pos = _skip(text, pos)
+        if text[pos] == ",":
+            pos = _skip(text, pos + 1)
+        elif text[pos] == "}":
+            pos += 1
+            closed = True
+        else:
+            raise _Refused
+    if spans is None or _skip(text, pos) != len(text):
+        raise _Refused
+    return members, spans
+
+
+def parse_stored_json(text: str) -> tuple[JNode, Source]:
+    """:func:`parse_json` for a document that was checked when it was saved, at the speed of
+    ``json``'s C reader: only the statements carry their place (what a trace shows). Anything
+    unusual (a duplicate key, NaN, deep nesting, a statement that is not an object, no
+    Statement) goes to :func:`parse_json`, which says where it is."""
+    try:
+        if too_deep(text) is not None:
+            raise _Refused
+        value, spans = _read_stored(text)
+        statement = value["Statement"]
+        objects = statement if isinstance(statement, list) else [statement]
+        if not all(isinstance(o, dict) for o in objects):
+            raise _Refused
+    except (_Refused, ValueError, IndexError):
+        return parse_json(text)
+    members = []
+    for key, item in value.items():
+        node = _node(item)
+        if key == "Statement":
+            if isinstance(node, JArray):
+                node = JArray(
+                    tuple(
+                        JObject(o.members, span)  # type: ignore[union-attr]
+                        for o, span in zip(node.items, spans, strict=True)
+                    ),
+                    None,
+                )
+            else:
+                node = JObject(node.members, spans[0])  # type: ignore[union-attr]
+        members.append(JMember(key, None, node))
+    return JObject(tuple(members), Span(0, len(text))), Source(text)
 
 
 _DEPTH_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|[\[\]{}]', re.DOTALL)

@@ -26,6 +26,7 @@ from .jsonsource import (
     Span,
     from_python,
     parse_json,
+    parse_stored_json,
 )
 from .model import (
     ActionSpec,
@@ -975,7 +976,10 @@ def _read_document(
 
 
 def _decode(
-    text_or_dict: str | bytes | Mapping[str, Any], ctx_holder: list[_Ctx], type_: PolicyType
+    text_or_dict: str | bytes | Mapping[str, Any],
+    ctx_holder: list[_Ctx],
+    type_: PolicyType,
+    stored: bool = False,
 ) -> tuple[JNode | None, str | None, Source | None]:
     if isinstance(text_or_dict, Mapping):
         ctx_holder.append(_Ctx(None, type_))
@@ -998,7 +1002,7 @@ def _decode(
     else:
         text = text_or_dict
     try:
-        root, source = parse_json(text)
+        root, source = parse_stored_json(text) if stored else parse_json(text)
     except JSONSyntaxError as error:
         ctx = _Ctx(Source(text), type_)
         ctx_holder.append(ctx)
@@ -1044,7 +1048,7 @@ def policy_findings(
     enforces: for documents that were validated when they were saved and are now only read.
     """
     holder: list[_Ctx] = []
-    root, text, source = _decode(text_or_dict, holder, type_)
+    root, text, source = _decode(text_or_dict, holder, type_, stored=not checks)
     ctx = holder[0]
     if root is None:
         return None, ctx.findings
