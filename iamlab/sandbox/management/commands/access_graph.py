@@ -19,6 +19,9 @@ from iamlab.sandbox.models import Account
 
 class Command(BaseCommand):
     help = "Print the access graph of a sandbox account as JSON, Graphviz DOT or SVG."
+    # It only reads: the project's system checks (a third of a second) are for commands
+    # that serve or change something (runserver, migrate, check).
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("account", help="the 12-digit account id")
