@@ -6,4 +6,6 @@ class LabsConfig(AppConfig):
     verbose_name = "Labs (scenarios and quizzes)"
 
     def ready(self) -> None:
-        from . import uploads  # noqa: F401 - registers the scenario uploads' background work
+        from iamlab.sandbox.jobs import handled_in
+
+        handled_in("scenarios", "iamlab.labs.uploads")  # imported when an upload first runs

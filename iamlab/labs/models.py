@@ -4,14 +4,16 @@ scenario exports back exactly; the parsed fields are what the pages read."""
 from __future__ import annotations
 
 import secrets
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 
-from .quiz import QuizSpec, loaded
 from .scenario import TOPICS, Goal, Hint
+
+if TYPE_CHECKING:
+    from .quiz import QuizSpec
 
 
 class Owned(models.Model):
@@ -191,6 +193,8 @@ class Quiz(Owned):
         return self.title
 
     def spec(self) -> QuizSpec:
+        from .quiz import loaded  # the engine and the question kinds: not at start-up
+
         return loaded(self.slug, self.text)
 
 

@@ -16,6 +16,7 @@ nothing, so a refused or crashed job leaves nothing behind.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,7 +26,6 @@ from django.db import connection
 from django.tasks import task
 from django.utils import timezone
 
-from . import authorization_details
 from .models import Account, Job, Sandbox
 
 __all__ = ["Outcome", "Progress", "Refused", "handles", "prune", "run_job", "submit"]
@@ -69,7 +69,8 @@ class Progress:
 
 
 Handler = Callable[[Job, Progress], Outcome]
-_HANDLERS: dict[str, Handler] = {}
+# A kind's handler, or the module that registers it when first imported (see handled_in).
+_HANDLERS: dict[str, Handler | str] = {}
 
 
 def handles(kind: str) -> Callable[[Handler], Handler]:
@@ -80,6 +81,21 @@ def handles(kind: str) -> Callable[[Handler], Handler]:
         return handler
 
     return register
+
+
+def handled_in(kind: str, module: str) -> None:
+    """Say which module registers the handler of ``kind``, to import when a job of that kind
+    first runs: an app's ready() then costs nothing to a process that never runs one (a
+    management command, a worker of other kinds)."""
+    _HANDLERS.setdefault(kind, module)
+
+
+def _handler(kind: str) -> Handler | None:
+    found = _HANDLERS.get(kind)
+    if isinstance(found, str):
+        importlib.import_module(found)  # its @handles replaces the module's name
+        found = _HANDLERS.get(kind)
+    return None if found is None or isinstance(found, str) else found
 
 
 def submit(
@@ -119,7 +135,7 @@ def run_job(job_id: str) -> str:
     if not claimed:
         return "taken"  # done already, or by another worker
     job = Job.objects.get(pk=job_id)
-    handler = _HANDLERS.get(job.kind)
+    handler = _handler(job.kind)
     ending: dict[str, object]
     try:
         if handler is None:
@@ -168,6 +184,8 @@ def stalled(job: Job, now: dt.datetime | None = None) -> bool:
 
 def import_summary(account: Account) -> str:
     """ "600 users, 50 groups, …" for an imported account."""
+    from . import authorization_details  # the engine, imported by the first import only
+
     counts = authorization_details.account_counts(account)
     summary = ", ".join(
         f"{n} {label if n != 1 else _singular(label)}" for label, n in counts.items() if n
@@ -187,6 +205,8 @@ def _singular(label: str) -> str:
 
 @handles("import")
 def _import(job: Job, progress: Progress) -> Outcome:
+    from . import authorization_details
+
     sandbox = Sandbox.objects.filter(pk=job.params.get("sandbox"), owner=job.owner).first()
     if sandbox is None:
         raise Refused("The sandbox was deleted before the import could run.")

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
 import uuid
 from typing import Any
 
@@ -19,7 +22,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from benchmarks.authz_data import generate
-from iamlab.sandbox import jobs
+from iamlab.sandbox import authorization_details, jobs
 from iamlab.sandbox.models import Account, IamUser, Job
 
 from .factories import PersonFactory, SandboxFactory
@@ -144,7 +147,7 @@ def test_an_unexpected_error_fails_the_job_without_a_trace_for_the_person(
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(jobs.authorization_details, "import_account", broken)
+    monkeypatch.setattr(authorization_details, "import_account", broken)
     client, sandbox = _signed_in()
     client.post(reverse("sandbox:import", args=[sandbox.pk]), {"file": _upload(generate(40, 3))})
     job = Job.objects.get()
@@ -182,3 +185,31 @@ def test_prune_also_clears_the_queues_old_task_results() -> None:
     )
     call_command("prune", stdout=io.StringIO())
     assert not DBTaskResult.objects.exists()
+
+
+def test_a_kind_registered_by_module_is_imported_when_its_first_job_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The labs app names the module of its upload work instead of importing it at start-up;
+    # the first job of that kind imports it, and its @handles takes over.
+    monkeypatch.setitem(jobs._HANDLERS, "later", "tests.sandbox.late_handler")
+    monkeypatch.delitem(sys.modules, "tests.sandbox.late_handler", raising=False)
+    handler = jobs._handler("later")
+    assert handler is not None
+    assert handler.__module__ == "tests.sandbox.late_handler"
+    assert jobs._handler("unheard-of") is None
+
+
+def test_start_up_does_not_load_the_engine() -> None:
+    # Every process pays for what django.setup() imports: the engine (and the labs' question
+    # kinds) wait until a page or a command needs them.
+    code = (
+        "import sys, django; django.setup(); "
+        "heavy = ('iamlab.policy', 'iamlab.labs.quiz'); "
+        "print(sorted(m for m in sys.modules if m.startswith(heavy)))"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "[]"
