@@ -88,22 +88,26 @@ class JSONSyntaxError(ValueError):
         self.column = column
 
 
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+
+
 @dataclass(frozen=True)
 class Source:
-    """The text a policy was parsed from, with offset → (line, column) conversion."""
+    """The text a policy was parsed from, with offset → (line, column) conversion. The line
+    index is built the first time a position is asked for: a stored document is read far
+    more often than a place in it is shown."""
 
     text: str
-    _line_starts: list[int] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        starts = [0]
-        starts.extend(m.end() for m in re.finditer(r"\r\n|\r|\n", self.text))
-        object.__setattr__(self, "_line_starts", starts)
+    _line_starts: list[int] | None = field(init=False, repr=False, compare=False, default=None)
 
     def position(self, offset: int) -> tuple[int, int]:
         """1-based (line, column) of a character offset."""
-        index = bisect.bisect_right(self._line_starts, offset) - 1
-        return index + 1, offset - self._line_starts[index] + 1
+        starts = self._line_starts
+        if starts is None:
+            starts = [0, *[m.end() for m in _NEWLINE.finditer(self.text)]]
+            object.__setattr__(self, "_line_starts", starts)
+        index = bisect.bisect_right(starts, offset) - 1
+        return index + 1, offset - starts[index] + 1
 
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
