@@ -33,7 +33,9 @@ class Place:
 
     @functools.cached_property
     def who(self) -> sessions.Identity:
-        return sessions.current(self.sandbox, self.world)
+        # The World when the view has built it; the database otherwise, which is all a name
+        # needs (building a World reads and parses every policy of the sandbox).
+        return sessions.current(self.sandbox, self.__dict__.get("world"))
 
 
 def in_sandbox[**P](

@@ -104,18 +104,33 @@ def _split(key: str) -> tuple[str, int | None, bool]:
     return parts[0], int(parts[1]), parts[2:] == ["mfa"]
 
 
-def identity_for(sandbox: models.Sandbox, world: World, key: str) -> Identity:
+def identity_for(sandbox: models.Sandbox, world: World | None, key: str) -> Identity:
     """The identity a key names in this sandbox; :data:`DESIGNER` if it names nothing (any
-    more)."""
+    more). Without a World (``None``) the database says who it is: the identity bar on every
+    page needs a name, not a World built from every policy of the sandbox."""
     kind, pk, mfa = _split(key)
     if kind == "root" and pk is not None:
-        root = world.principal(f"root:{pk}")
-        if root is not None:
+        if world is None:
+            account = models.Account.objects.filter(sandbox=sandbox, pk=pk).first()
+            if account is not None:
+                label = f"Root user of {account.name} ({account.account_id})"
+                arn = f"arn:aws:iam::{account.account_id}:root"
+                return Identity(key, "root", label, arn, account.account_id, mfa)
+        elif (root := world.principal(f"root:{pk}")) is not None:
             label = f"Root user of {world.accounts.get(root.account_id, '')} ({root.account_id})"
             return Identity(key, "root", label, root.arn, root.account_id, mfa)
     elif kind == "user" and pk is not None:
-        user = world.principal(f"user:{pk}")
-        if user is not None:
+        if world is None:
+            row = (
+                models.IamUser.objects.filter(sandbox=sandbox, pk=pk)
+                .select_related("account")
+                .first()
+            )
+            if row is not None:
+                account_id = row.account.account_id
+                label = f"IAM user {row.name} ({account_id})"
+                return Identity(key, "user", label, row.arn, account_id, mfa)
+        elif (user := world.principal(f"user:{pk}")) is not None:
             label = f"IAM user {user.name} ({user.account_id})"
             return Identity(key, "user", label, user.arn, user.account_id, mfa)
     elif kind == "session" and pk is not None:
@@ -141,7 +156,7 @@ def identity_for(sandbox: models.Sandbox, world: World, key: str) -> Identity:
     return DESIGNER
 
 
-def current(sandbox: models.Sandbox, world: World) -> Identity:
+def current(sandbox: models.Sandbox, world: World | None = None) -> Identity:
     return identity_for(sandbox, world, sandbox.acting_as)
 
 

@@ -8,15 +8,13 @@ from typing import Any
 from django import template
 
 from .. import models, sessions
-from ..world import World
 
 register = template.Library()
 
 
 @register.inclusion_tag("sandbox/_identity.html", takes_context=True)
 def identity_bar(context: template.Context, sandbox: models.Sandbox) -> dict[str, Any]:
-    world = World.for_sandbox(sandbox)
-    who = sessions.current(sandbox, world)
+    who = sessions.current(sandbox)  # a name from the database: no World for the bar
     now = sandbox.now()
     request = context.get("request")
     return {
