@@ -130,7 +130,7 @@ def main() -> None:
     _report("django.setup() alone", setup[1:])
     _report(f"manage.py access_graph, 800 principals ({nodes} nodes)", graph)
     _report("first page of a 1,000-principal sandbox, process", whole)
-    _report("  the request alone (World built, page rendered)", request)
+    _report("  the request alone (its imports, queries and page)", request)
 
 
 if __name__ == "__main__":

@@ -90,7 +90,7 @@ def _chunks(text: str) -> list[tuple[int, int]]:
 
 
 # A finding goal names a code of the policy checker's findings (Access Analyzer's issue codes,
-# iamlab.policy.validate) or ESCALATION: a principal that can make itself an admin (the
+# iamlab.policy.semantics) or ESCALATION: a principal that can make itself an admin (the
 # access graph's escalation paths).
 ESCALATION = "ESCALATION"
 # ACCESS_KEY: an active long-term access key (of the user or root user ``in`` names, or of

@@ -38,7 +38,6 @@ from .model import (
     ResourceSpec,
     Statement,
 )
-from .validate import semantic_findings
 
 __all__ = ["parse_policy", "policy_findings"]
 
@@ -1055,6 +1054,10 @@ def policy_findings(
     statements, version, policy_id = _read_document(ctx, root, "")
     policy = Policy(statements, type_, "", version, policy_id, (), text, source, _plain(root))
     if checks:
+        # The checks beyond IAM's grammar load with the first policy that asks for them: a
+        # process that only reads stored documents (a graph, a page) never imports them.
+        from .semantics import semantic_findings
+
         ctx.findings.extend(
             semantic_findings(policy, root, ctx.location, text, aws_managed=aws_managed)
         )

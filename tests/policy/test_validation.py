@@ -12,7 +12,7 @@ import pytest
 
 from iamlab.policy import PolicyError, PolicyType, Severity, parse_policy, validate
 from iamlab.policy.jsonsource import parse_json
-from iamlab.policy.validate import semantic_findings
+from iamlab.policy.semantics import semantic_findings
 
 MANAGED = Path(__file__).resolve().parents[2] / "fixtures" / "aws-managed-policies"
 GITHUB_PROVIDER = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"
