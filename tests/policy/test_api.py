@@ -297,3 +297,21 @@ def test_cross_account_root_reason_does_not_claim_identity_policies():
     assert result.allowed
     assert "root user has full access on its own account's side" in result.reason
     assert "identity-based policies allow" not in result.reason
+
+
+def test_every_public_name_loads_on_first_use_and_is_the_real_one():
+    # iamlab.policy loads its names lazily (PEP 562); each of __all__ must resolve, and a
+    # function that shares its module's name must stay the function once the module loads.
+    import importlib
+
+    import iamlab.policy as package
+
+    for name in package.__all__:
+        value = getattr(package, name)
+        assert value is not None, name
+        assert not isinstance(value, type(package)), f"{name} is a module, not the export"
+    importlib.import_module("iamlab.policy.evaluate")
+    importlib.import_module("iamlab.policy.reach")
+    assert callable(package.evaluate)
+    assert callable(package.reach)
+    assert set(dir(package)) >= set(package.__all__)
