@@ -36,7 +36,11 @@ __all__ = [
 MAX_DEPTH = 64
 
 
-@dataclass(frozen=True, slots=True)
+# The nodes below are read-only by convention, not frozen: a sandbox's documents make tens of
+# thousands of them, and a frozen dataclass takes nearly four times as long to construct.
+
+
+@dataclass(slots=True)
 class Span:
     """Start and end (exclusive) character offsets of a value in its source text."""
 
@@ -44,27 +48,27 @@ class Span:
     end: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class JScalar:
     value: str | int | float | bool | None
     span: Span | None
     raw: str  # a number's literal text ("1.50" stays "1.50"); a string's decoded value
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class JArray:
     items: tuple[JNode, ...]
     span: Span | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class JMember:
     key: str
     key_span: Span | None
     value: JNode
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class JObject:
     members: tuple[JMember, ...]
     span: Span | None
