@@ -294,7 +294,7 @@ class PolicyPickInput(forms.TextInput):
                 "list": options,
                 # the form's account box picks whose own policies are offered
                 "hx-get": f"{self.search_url}&list={options}",
-                "hx-include": "closest form [name=account]",
+                "hx-include": "#id_account",
                 "hx-trigger": "input changed delay:150ms, focus once",
                 "hx-target": f"#{options}",
                 "hx-swap": "outerHTML",

@@ -92,8 +92,15 @@ def test_build_a_sandbox_and_check_access(live_server, page: Page):
     page.get_by_test_id("section-roles").get_by_role("link", name="+ Add").click()
     page.get_by_label("Name").fill("web-app")
     page.locator("#f-trust_policy").fill(TRUST_EC2)
+    # Its permissions boundary is typed: the box suggests the account's own policies first,
+    # then any of the AWS managed ones.
+    boundary = page.get_by_label("Permissions boundary")
+    boundary.fill("SqsS")
+    expect(page.locator("#id_boundary-options option").first).to_have_attribute("value", "SqsSend")
+    boundary.fill("SqsSend")
     page.get_by_role("button", name="Create role").click()
     expect(page.get_by_test_id("trust-policy")).to_contain_text("ec2.amazonaws.com")
+    expect(page.locator("#permissions")).to_contain_text("SqsSend caps what the policies above")
 
     # The access check: alice may read S3 objects through her group, not write them.
     page.get_by_role("link", name="Access check").click()
