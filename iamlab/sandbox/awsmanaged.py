@@ -38,6 +38,7 @@ __all__ = [
     "managed_policy",
     "search",
     "snapshot",
+    "snapshot_words",
     "sync",
 ]
 
@@ -82,6 +83,13 @@ def snapshot() -> dict[str, Any]:
         "count": len(fixture["policies"]),
         **fixture.get("source", {}),
     }
+
+
+def snapshot_words() -> str:
+    """ "1,594 AWS managed policies (as of 2026-09-16)": how every page that offers them says
+    how many ship and of when."""
+    taken = snapshot()
+    return f"{taken['count']:,} AWS managed policies (as of {taken['date']})"
 
 
 @functools.cache

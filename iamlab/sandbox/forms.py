@@ -19,7 +19,7 @@ from iamlab.policy import PolicyType
 from iamlab.web import RefusesNul
 
 from . import models, rules, services
-from .awsmanaged import snapshot
+from .awsmanaged import snapshot_words
 
 HOURS = [(h * 3600, f"{h} hour{'s' if h > 1 else ''}") for h in range(1, 13)]
 
@@ -327,11 +327,9 @@ class BoundaryPick(SandboxForm):
         if self.instance.account_id:  # a disabled account box is not sent
             search += f"&account={self.instance.account_id}"
         field.widget.search_url = search
-        taken = snapshot()
         field.help_text = (
             "A managed policy that caps what this identity's policies can grant: one of this "
-            f"account's, or any of the {taken['count']:,} AWS managed policies (as of "
-            f"{taken['date']}), by name or ARN. Empty: no boundary."
+            f"account's, or any of the {snapshot_words()}, by name or ARN. Empty: no boundary."
         )
         current = getattr(self.instance, "boundary", None)
         if current is not None and "boundary" not in (kwargs.get("initial") or {}):
@@ -901,10 +899,9 @@ class PermissionSetForm(SandboxForm):
         field.to_field_name = "name"  # type: ignore[attr-defined]
         field.error_messages["invalid_choice"] = "No AWS managed policy is called %(value)s."
         field.widget.search_url = reverse("sandbox:policy_search", args=[sandbox.pk])
-        taken = snapshot()
         field.help_text = (
-            f"AWS managed policies, one name a line; the box finds any of the {taken['count']:,} "
-            f"AWS managed policies (as of {taken['date']}) by part of its name."
+            f"AWS managed policies, one name a line; the box finds any of the {snapshot_words()} "
+            "by part of its name."
         )
 
     def scope(self, name: str, queryset: QuerySet[Any]) -> QuerySet[Any]:

@@ -108,7 +108,7 @@ def org_tree(org: models.Organization) -> list[tuple[int, Any]]:
 
 def attachable_policies(sandbox: models.Sandbox, account_id: int) -> dict[str, Any]:
     """What the attach box suggests before anything is typed: the account's own policies, the
-    first AWS managed ones (the search finds the rest) and the catalogue's snapshot."""
+    first AWS managed ones (the search finds the rest)."""
     return {
         "own": list(
             models.ManagedPolicy.objects.filter(account_id=account_id).values_list(
@@ -116,8 +116,6 @@ def attachable_policies(sandbox: models.Sandbox, account_id: int) -> dict[str, A
             )
         ),
         "aws": awsmanaged.search("", attachable=True, limit=30),
-        "snapshot": awsmanaged.snapshot(),
-        "count": f"{awsmanaged.snapshot()['count']:,}",
     }
 
 

@@ -9,7 +9,7 @@ from django import template
 
 from iamlab.policy import ROOT_USER_LIMITS
 
-from ..awsmanaged import snapshot
+from ..awsmanaged import snapshot_words
 from ..models import DEFAULT_CONSOLE_PASSWORD
 
 register = template.Library()
@@ -27,6 +27,4 @@ def default_console_password() -> str:
 
 @register.simple_tag
 def aws_managed_snapshot() -> str:
-    """ "1,594 AWS managed policies (as of 2026-09-16)": the snapshot every page offers."""
-    taken = snapshot()
-    return f"{taken['count']:,} AWS managed policies (as of {taken['date']})"
+    return snapshot_words()
