@@ -152,9 +152,7 @@ class _Parser:
         return self.fail(f"expected ',' or '{closer}' but found {_describe(self.text, pos)}", pos)
 
     def skip(self, pos: int) -> int:
-        match = _WHITESPACE.match(self.text, pos)
-        assert match is not None
-        return match.end()
+        return _skip(self.text, pos)
 
     def value(self, pos: int, depth: int) -> tuple[JNode, int]:
         text = self.text
@@ -328,20 +326,6 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return found
 
 
-def _node(value: Any) -> JNode:
-    if isinstance(value, dict):
-        return JObject(tuple(JMember(k, None, _node(v)) for k, v in value.items()), None)
-    if isinstance(value, list):
-        return JArray(tuple(_node(v) for v in value), None)
-    if isinstance(value, _Number):
-        raw = str(value)
-        number: int | float = float(raw) if any(c in raw for c in ".eE") else int(raw)
-        return JScalar(number, None, raw)
-    if isinstance(value, str):
-        return JScalar(value, None, value)
-    return JScalar(value, None, json.dumps(value))  # true, false, null
-
-
 _scanstring = json.decoder.scanstring  # type: ignore[attr-defined]  # json's C string reader
 _STORED = json.JSONDecoder(
     object_pairs_hook=_no_duplicates,
@@ -432,7 +416,7 @@ def parse_stored_json(text: str) -> tuple[JNode, Source]:
         return parse_json(text)
     members = []
     for key, item in value.items():
-        node = _node(item)
+        node = from_python(item)
         if key == "Statement":
             if isinstance(node, JArray):
                 node = JArray(
@@ -507,9 +491,13 @@ def from_python(value: object) -> JNode:
         return JObject(tuple(JMember(str(k), None, from_python(v)) for k, v in value.items()), None)
     if isinstance(value, list | tuple):
         return JArray(tuple(from_python(v) for v in value), None)
-    if value is None or isinstance(value, str | int | float | bool):
-        raw = json.dumps(value)
-        return JScalar(value, None, value if isinstance(value, str) else raw)
+    if isinstance(value, _Number):  # read by parse_stored_json: its literal text is kept
+        raw = str(value)
+        return JScalar(float(raw) if any(c in raw for c in ".eE") else int(raw), None, raw)
+    if isinstance(value, str):
+        return JScalar(value, None, value)
+    if value is None or isinstance(value, int | float | bool):
+        return JScalar(value, None, json.dumps(value))
     raise TypeError(f"not a JSON value: {type(value).__name__}")
 
 
