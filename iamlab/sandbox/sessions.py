@@ -110,29 +110,37 @@ def identity_for(sandbox: models.Sandbox, world: World | None, key: str) -> Iden
     page needs a name, not a World built from every policy of the sandbox."""
     kind, pk, mfa = _split(key)
     if kind == "root" and pk is not None:
+        account: tuple[str, str] | None
         if world is None:
-            account = models.Account.objects.filter(sandbox=sandbox, pk=pk).first()
-            if account is not None:
-                label = f"Root user of {account.name} ({account.account_id})"
-                arn = f"arn:aws:iam::{account.account_id}:root"
-                return Identity(key, "root", label, arn, account.account_id, mfa)
-        elif (root := world.principal(f"root:{pk}")) is not None:
-            label = f"Root user of {world.accounts.get(root.account_id, '')} ({root.account_id})"
-            return Identity(key, "root", label, root.arn, root.account_id, mfa)
+            account = (
+                models.Account.objects.filter(sandbox=sandbox, pk=pk)
+                .values_list("name", "account_id")
+                .first()
+            )
+        else:
+            root = world.principal(f"root:{pk}")
+            account = (world.accounts.get(root.account_id, ""), root.account_id) if root else None
+        if account is not None:
+            name, account_id = account
+            label = f"Root user of {name} ({account_id})"
+            arn = f"arn:aws:iam::{account_id}:root"
+            return Identity(key, "root", label, arn, account_id, mfa)
     elif kind == "user" and pk is not None:
+        user: tuple[str, str, str] | None
         if world is None:
             row = (
                 models.IamUser.objects.filter(sandbox=sandbox, pk=pk)
                 .select_related("account")
                 .first()
             )
-            if row is not None:
-                account_id = row.account.account_id
-                label = f"IAM user {row.name} ({account_id})"
-                return Identity(key, "user", label, row.arn, account_id, mfa)
-        elif (user := world.principal(f"user:{pk}")) is not None:
-            label = f"IAM user {user.name} ({user.account_id})"
-            return Identity(key, "user", label, user.arn, user.account_id, mfa)
+            user = (row.name, row.account.account_id, row.arn) if row else None
+        else:
+            info = world.principal(f"user:{pk}")
+            user = (info.name, info.account_id, info.arn) if info else None
+        if user is not None:
+            name, account_id, arn = user
+            label = f"IAM user {name} ({account_id})"
+            return Identity(key, "user", label, arn, account_id, mfa)
     elif kind == "session" and pk is not None:
         row = (
             models.StsSession.objects.filter(sandbox=sandbox, pk=pk)
