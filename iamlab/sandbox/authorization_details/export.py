@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -39,7 +39,7 @@ def _tag_list(tags: Mapping[str, str] | None) -> list[dict[str, str]]:
     return [{"Key": k, "Value": v} for k, v in (tags or {}).items()]
 
 
-def _by_name(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+def _by_name(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (r["name"].lower(), r["id"]))
 
 
@@ -50,42 +50,36 @@ def export_account(account: Account) -> dict[str, Any]:  # noqa: C901 - one pass
     acct = account.account_id
     sid = account.sandbox_id
     users = _by_name(
-        list(
-            IamUser.objects.filter(account=account).values(
-                "id",
-                "name",
-                "path",
-                "unique_id",
-                "created_at",
-                "tags",
-                "boundary_id",
-                "console_password",
-                "password_reset_required",
-                "password_last_used",
-            )
+        IamUser.objects.filter(account=account).values(
+            "id",
+            "name",
+            "path",
+            "unique_id",
+            "created_at",
+            "tags",
+            "boundary_id",
+            "console_password",
+            "password_reset_required",
+            "password_last_used",
         )
     )
     groups = _by_name(
-        list(
-            IamGroup.objects.filter(account=account).values(
-                "id", "name", "path", "unique_id", "created_at"
-            )
+        IamGroup.objects.filter(account=account).values(
+            "id", "name", "path", "unique_id", "created_at"
         )
     )
     roles = _by_name(
-        list(
-            Role.objects.filter(account=account).values(
-                "id",
-                "name",
-                "path",
-                "unique_id",
-                "created_at",
-                "tags",
-                "boundary_id",
-                "trust_policy",
-                "description",
-                "max_session_duration",
-            )
+        Role.objects.filter(account=account).values(
+            "id",
+            "name",
+            "path",
+            "unique_id",
+            "created_at",
+            "tags",
+            "boundary_id",
+            "trust_policy",
+            "description",
+            "max_session_duration",
         )
     )
 
