@@ -222,6 +222,39 @@ def test_the_command_prints_json_dot_and_svg(corp, person):
     assert out.getvalue().startswith("<svg")
 
 
+class _Exited(Exception):
+    """What the patched ``os._exit`` raises, so the test sees the code it was given."""
+
+
+@pytest.mark.django_db(transaction=True)  # run_from_argv closes the connections it used
+def test_from_the_command_line_it_flushes_the_graph_then_ends_the_process(
+    corp, person, monkeypatch
+):
+    from iamlab.sandbox.management.commands.access_graph import Command
+
+    def exit_now(code: int) -> None:
+        raise _Exited(code)
+
+    monkeypatch.setattr("os._exit", exit_now)
+    raw = io.BytesIO()
+    # Block-buffered, as a pipe is: what was not flushed never reaches ``raw``.
+    piped = io.TextIOWrapper(io.BufferedWriter(raw, buffer_size=1 << 20), encoding="utf-8")
+    with pytest.raises(_Exited) as ended:
+        Command(stdout=piped).run_from_argv(
+            ["manage.py", "access_graph", DEV, "--owner", person.username]
+        )
+    assert ended.value.args == (0,)
+    data = json.loads(raw.getvalue().decode())  # all of it reached the pipe before the end
+    assert any(n["arn"] == ALICE for n in data["nodes"])
+
+    # A refusal still leaves through SystemExit with its message and code, not os._exit.
+    errors = io.StringIO()
+    with pytest.raises(SystemExit) as refused:
+        Command(stderr=errors).run_from_argv(["manage.py", "access_graph", "12345"])
+    assert refused.value.code == 1
+    assert "12 digits" in errors.getvalue()
+
+
 def test_the_command_explains_what_it_needs(corp, person):
     with pytest.raises(CommandError, match="12 digits"):
         call_command("access_graph", "12345")

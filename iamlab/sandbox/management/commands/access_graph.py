@@ -7,6 +7,9 @@ relation joins to them. The JSON shape is documented in the README ("The access 
 from __future__ import annotations
 
 import json
+import logging
+import os
+import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -22,6 +25,23 @@ class Command(BaseCommand):
     # It only reads: the project's system checks (a third of a second) are for commands
     # that serve or change something (runserver, migrate, check).
     requires_system_checks: list[str] = []
+
+    def run_from_argv(self, argv: list[str]) -> None:
+        """From the command line, end the process as soon as the graph is written.
+
+        An 800-principal graph and its world are over a million small objects; freeing them
+        one by one at interpreter exit took 0.14 s, a sixth of the whole command. The command
+        only reads, so once its output is flushed nothing is left to do. A failure still
+        exits through SystemExit with its message; ``call_command`` (tests, other code) goes
+        through ``execute`` and never reaches this.
+        """
+        super().run_from_argv(argv)
+        self.stdout.flush()
+        self.stderr.flush()
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("account", help="the 12-digit account id")
