@@ -10,10 +10,11 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 
-from .scenario import TOPICS, Goal, Hint
+from .topics import TOPICS
 
 if TYPE_CHECKING:
     from .quiz import QuizSpec
+    from .scenario import Goal, Hint
 
 
 class Owned(models.Model):
@@ -61,9 +62,13 @@ class Scenario(Owned):
         return self.title
 
     def goal_list(self) -> list[Goal]:
+        from .scenario import Goal  # the scenario reader brings YAML, which few processes need
+
         return [Goal.from_json(g) for g in self.goals]
 
     def hint_list(self) -> list[Hint]:
+        from .scenario import Hint
+
         return [Hint(**h) for h in self.hints]
 
     def as_fields(self) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from django.contrib.auth.models import User
 
 from . import content
 from .models import Assignment, LabRun, Quiz, QuizAssignment, QuizProgress, Scenario
-from .scenario import TOPICS
+from .topics import TOPICS
 
 __all__ = ["LabLine", "QuizLine", "Topic", "acted", "for_learner", "standing"]
 

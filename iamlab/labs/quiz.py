@@ -33,7 +33,7 @@ from .kinds.base import (
     variant_key,
     variant_name,
 )
-from .scenario import TOPICS
+from .topics import TOPICS
 from .yamlsource import Problem, Source, dotted, read_yaml
 
 # Reports a problem at a path under the question: (path, message).

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Set
 from dataclasses import dataclass, field
 from typing import Any
 
+from .topics import TOPICS
 from .yamlsource import Budget, Problem, Source, YamlProblem, dotted, read_yaml
 
 __all__ = [
@@ -34,26 +35,6 @@ WALKTHROUGH_FILE = "walkthrough.md"
 FILES = (SCENARIO_FILE, WORLD_FILE, FIXED_FILE, WALKTHROUGH_FILE)
 REQUIRED = (SCENARIO_FILE, WORLD_FILE)
 
-# The seed text's topics (the IAM user guide's chapter on identities), in its order.
-TOPICS: dict[str, str] = {
-    "root-user": "The AWS account root user",
-    "iam-users": "IAM users and access keys",
-    "groups": "IAM user groups",
-    "switching-roles": "Switching to a role",
-    "cross-account": "Cross-account access",
-    "service-role": "Service roles",
-    "service-linked-role": "Service-linked roles",
-    "ec2-instance-profile": "Roles for applications on EC2 (instance profiles)",
-    "temporary-credentials": "Temporary security credentials",
-    "saml-federation": "SAML 2.0 federation",
-    "web-identity": "Web identity and OIDC federation",
-    "custom-broker": "A custom identity broker",
-    "identity-center": "IAM Identity Center",
-    "emergency-access": "Emergency access",
-    "service-credentials": "Service-specific credentials",
-    "user-or-role": "When to choose a user or a role",
-    "privilege-escalation": "Privilege escalation paths",
-}
 DIFFICULTIES = ("easy", "moderate", "hard")
 EXPECTS = ("allowed", "denied", "explicitDeny", "implicitDeny")
 _NOT_TEXT = (

@@ -41,8 +41,8 @@ from .models import (
 )
 from .progress import for_learner as learner_progress
 from .quiz import Question
-from .scenario import TOPICS
 from .text import goal_refs, markdown
+from .topics import TOPICS
 from .world import WORLD_FILE, world_passwords
 from .yamlsource import Problem
 
