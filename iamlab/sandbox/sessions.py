@@ -24,7 +24,7 @@ import hmac
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
@@ -46,7 +46,10 @@ from iamlab.policy import (
 from iamlab.policy.sts import ASSUME_ROLE, ASSUME_ROLE_WITH_SAML, ASSUME_ROLE_WITH_WEB_IDENTITY
 
 from . import models
-from .world import Check, EngineSession, PrincipalInfo, World, stored_policy
+from .world import Check, PrincipalInfo, World, stored_policy
+
+if TYPE_CHECKING:
+    from .world import EngineSession
 
 # How far the clock moves per click (seconds), as the page offers it.
 CLOCK_STEPS = (("15 minutes", 900), ("1 hour", 3600), ("12 hours", 43200))

@@ -27,36 +27,41 @@ import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models import Q
 
 from iamlab.policy import (
     ALLOWED,
-    CallerSpec,
     Evaluation,
-    FederatedUserSession,
     Policy,
     PolicyError,
     PolicySet,
     PolicyType,
     Request,
     RequestError,
-    RoleSpec,
-    Session,
-    StsDenied,
-    UserSession,
-    assume_role,
     parse_policy,
 )
 
 from . import models, rules
 
-DEFAULT_SESSION_NAME = "iamlab-session"
+if TYPE_CHECKING:
+    # STS loads with the first session or AssumeRole a process makes: a graph or a page that
+    # only asks the engine never needs it (about 15 ms of every new process).
+    from iamlab.policy import (
+        CallerSpec,
+        FederatedUserSession,
+        RoleSpec,
+        Session,
+        StsDenied,
+        UserSession,
+    )
 
-# Every kind of temporary credentials the engine makes (iamlab.policy.TemporarySession).
-EngineSession = Session | UserSession | FederatedUserSession
+    # Every kind of temporary credentials the engine makes (iamlab.policy.TemporarySession).
+    EngineSession = Session | UserSession | FederatedUserSession
+
+DEFAULT_SESSION_NAME = "iamlab-session"
 
 
 @dataclass(frozen=True)
@@ -631,6 +636,8 @@ class World:
         """A sandbox role as STS sees it: its trust policy, permissions and account's SCPs."""
         if role.kind != "role" or role.trust is None:
             raise RequestError("role", f"{role.label} has no valid trust policy to assume.")
+        from iamlab.policy import RoleSpec
+
         return RoleSpec(
             arn=role.arn,
             trust=role.trust,
@@ -652,6 +659,8 @@ class World:
         arn, issuer, ctx = self.caller(principal, session_name)
         given = {k.lower() for k in (context or {})}
         ctx = {k: v for k, v in ctx.items() if k.lower() not in given} | dict(context or {})
+        from iamlab.policy import CallerSpec
+
         return CallerSpec(
             principal=arn,
             identity=principal.identity,
@@ -672,6 +681,8 @@ class World:
         **options: Any,
     ) -> Session | StsDenied:
         """AssumeRole from one sandbox principal into a sandbox role (see iamlab.policy.sts)."""
+        from iamlab.policy import assume_role
+
         return assume_role(
             self.caller_spec(caller, context),
             self.role_spec(role),
@@ -701,6 +712,8 @@ class World:
         The session evaluates the request itself, so what its credentials can never call
         (``credential_refusal``) is refused whatever the policies say.
         """
+        from iamlab.policy import Session
+
         session_name = session.session_name if isinstance(session, Session) else ""
         base, target = self.request_for(
             principal, action, resource, None, session_name or DEFAULT_SESSION_NAME, region
