@@ -14,7 +14,6 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from iamlab.graph import render
 from iamlab.sandbox.graphing import access_graph
 from iamlab.sandbox.management.output import emit
 from iamlab.sandbox.models import Account
@@ -79,6 +78,8 @@ class Command(BaseCommand):
         if options["format"] == "json":
             text = json.dumps(graph.as_json(keep), indent=2, ensure_ascii=False) + "\n"
         else:
+            from iamlab.graph import render  # Graphviz's bindings: only DOT and SVG need them
+
             source = render.dot(render.view(graph, focus=keep, depth=0, limit=10_000), title=title)
             try:
                 text = source if options["format"] == "dot" else render.svg(source)
