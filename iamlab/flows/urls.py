@@ -1,6 +1,10 @@
 from django.urls import path
 
-from . import views, views_federation, views_more
+from iamlab.web import LazyViews
+
+views = LazyViews("iamlab.flows.views")
+views_federation = LazyViews("iamlab.flows.views_federation")
+views_more = LazyViews("iamlab.flows.views_more")
 
 app_name = "flows"
 urlpatterns = [

@@ -1,6 +1,9 @@
 from django.urls import path
 
-from . import views, views_course
+from iamlab.web import LazyViews
+
+views = LazyViews("iamlab.labs.views")
+views_course = LazyViews("iamlab.labs.views_course")
 
 app_name = "labs"
 urlpatterns = [

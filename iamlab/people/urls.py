@@ -1,6 +1,8 @@
 from django.urls import path
 
-from . import views
+from iamlab.web import LazyViews
+
+views = LazyViews("iamlab.people.views")
 
 app_name = "people"
 urlpatterns = [

@@ -1,6 +1,9 @@
 from django.urls import path
 
-from . import views, views_graph
+from iamlab.web import LazyViews
+
+views = LazyViews("iamlab.sandbox.views")
+views_graph = LazyViews("iamlab.sandbox.views_graph")
 
 app_name = "sandbox"
 urlpatterns = [

@@ -1,6 +1,8 @@
 from django.urls import path
 
-from . import views
+from iamlab.web import LazyViews
+
+views = LazyViews("iamlab.simulator.views")
 
 app_name = "simulator"
 urlpatterns = [

@@ -11,7 +11,6 @@ from django.contrib.auth.models import User
 
 from iamlab.sandbox.models import Sandbox
 
-from .. import runs
 from ..models import LabRun
 
 register = template.Library()
@@ -26,6 +25,10 @@ def lab_panel(context: template.Context, sandbox: Sandbox) -> dict[str, Any]:
     run = LabRun.objects.filter(user=user, sandbox=sandbox).select_related("scenario").first()
     if run is None:
         return {"run": None}
+    # Loaded here, not with the tag library (which every process loads before its first
+    # page): the goal checker brings the engine and the lab's world builder.
+    from .. import runs
+
     results = runs.check(run)  # the goals' state now (not counted as one of the checks)
     hints = run.scenario.hint_list()
     offered = runs.available_hints(run)

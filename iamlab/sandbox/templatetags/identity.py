@@ -7,13 +7,17 @@ from typing import Any
 
 from django import template
 
-from .. import models, sessions
+from .. import models
 
 register = template.Library()
 
 
 @register.inclusion_tag("sandbox/_identity.html", takes_context=True)
 def identity_bar(context: template.Context, sandbox: models.Sandbox) -> dict[str, Any]:
+    # The sessions module (and STS behind it) loads with the first sandbox page, not with
+    # the tag library, which every process loads before its first page of any kind.
+    from .. import sessions
+
     who = sessions.current(sandbox)  # a name from the database: no World for the bar
     now = sandbox.now()
     request = context.get("request")
@@ -62,4 +66,6 @@ def remaining_at(row: Any, now: dt.datetime) -> dt.timedelta:
 @register.filter
 def session_source(row: Any) -> str:
     """Who asked STS for a stored session's credentials (:func:`sessions.session_source`)."""
+    from .. import sessions
+
     return sessions.session_source(row)

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from django import template
 
-from iamlab.policy import ROOT_USER_LIMITS
-
 from ..awsmanaged import snapshot_words
 from ..models import DEFAULT_CONSOLE_PASSWORD
 
@@ -17,6 +15,8 @@ register = template.Library()
 
 @register.simple_tag
 def root_user_limits() -> str:
+    from iamlab.policy import ROOT_USER_LIMITS  # the engine loads with its first page, not here
+
     return ROOT_USER_LIMITS
 
 

@@ -1,0 +1,46 @@
+"""What a new process loads before its first page: a server's fresh worker, runserver after
+an edit, a command. The engine, STS, the labs' goal checker, YAML and Graphviz load with the
+first page or command that uses them, not with the URLconf or the template engine."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+HEAVY = (
+    "iamlab.policy",
+    "iamlab.graph",
+    "iamlab.labs.runs",
+    "iamlab.labs.primers",
+    "iamlab.sandbox.sessions",
+    "yaml",
+    "graphviz",
+)
+
+
+def _loaded_after(code: str, prefixes: tuple[str, ...]) -> list[str]:
+    program = (
+        "import sys, django; django.setup(); "
+        f"{code}; "
+        f"print('\\n'.join(sorted(m for m in sys.modules if m.startswith({prefixes!r}))))"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    done = subprocess.run(
+        [sys.executable, "-c", program], env=env, capture_output=True, text=True, check=True
+    )
+    return done.stdout.split()
+
+
+def test_loading_the_urlconf_and_reversing_urls_imports_no_view() -> None:
+    code = "from django.urls import reverse; reverse('sandbox:overview', args=[1])"
+    loaded = _loaded_after(code, ("iamlab",))
+    assert [m for m in loaded if ".views" in m] == []
+    assert [m for m in loaded if m.startswith(HEAVY)] == []
+
+
+def test_the_template_engine_and_its_tag_libraries_load_nothing_heavy() -> None:
+    code = "from django.template import engines; engines['django'].engine.template_libraries"
+    loaded = _loaded_after(code, ("iamlab", "yaml", "graphviz"))
+    assert "iamlab.sandbox.templatetags.identity" in loaded  # the libraries did load
+    assert [m for m in loaded if m.startswith(HEAVY)] == []
