@@ -15,7 +15,10 @@ import bisect
 import json
 import re
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Any
+
+from .findings import Location
 
 __all__ = [
     "JArray",
@@ -29,7 +32,9 @@ __all__ = [
     "loads",
     "nul_path",
     "parse_json",
+    "parse_stored_document",
     "parse_stored_json",
+    "to_python",
     "too_deep",
 ]
 
@@ -108,10 +113,27 @@ class Source:
         """1-based (line, column) of a character offset."""
         starts = self._line_starts
         if starts is None:
-            starts = [0, *[m.end() for m in _NEWLINE.finditer(self.text)]]
+            starts = _line_starts(self.text)
             object.__setattr__(self, "_line_starts", starts)
         index = bisect.bisect_right(starts, offset) - 1
         return index + 1, offset - starts[index] + 1
+
+    def location(self, span: Span) -> Location:
+        """Where a value starts and ends, as lines and columns."""
+        line, column = self.position(span.start)
+        end_line, end_column = self.position(span.end)
+        return Location(line, column, end_line, end_column)
+
+
+def _line_starts(text: str) -> list[int]:
+    """The offset where each line begins. Text without a carriage return (nearly all) is cut
+    at its line feeds and the lengths summed, all in C: a regex match per line took longer than
+    reading the document."""
+    if "\r" in text:
+        return [0, *[m.end() for m in _NEWLINE.finditer(text)]]
+    starts = list(accumulate(map((1).__add__, map(len, text.split("\n"))), initial=0))
+    starts.pop()  # where a line after the last one would begin
+    return starts
 
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
@@ -333,19 +355,23 @@ _STORED = json.JSONDecoder(
     parse_float=_Number,
     parse_constant=_refuse,
 )
+# json's C scanner itself: ``raw_decode`` wraps it in Python that skips white space again.
+# It raises StopIteration where no value starts, JSONDecodeError on a bad one inside.
+_scan = _STORED.scan_once  # type: ignore[attr-defined]
+
+
+_match_white = _WHITESPACE.match
 
 
 def _skip(text: str, pos: int) -> int:
-    match = _WHITESPACE.match(text, pos)
-    assert match is not None
-    return match.end()
+    return _match_white(text, pos).end()  # type: ignore[union-attr]  # "*": always a match
 
 
 def _read_stored(text: str) -> tuple[dict[str, Any], list[Span]]:
     """The top-level object, decoded by ``json``'s C reader one member at a time, with the
     span of each statement (``Statement`` read one object at a time). Raises
-    :class:`_Refused`, ``ValueError`` or ``IndexError`` on anything else."""
-    decode = _STORED.raw_decode
+    :class:`_Refused`, ``ValueError``, ``IndexError`` or ``StopIteration`` on anything
+    else."""
     pos = _skip(text, 0)
     if text[pos] != "{":
         raise _Refused
@@ -370,7 +396,7 @@ def _read_stored(text: str) -> tuple[dict[str, Any], list[Span]]:
             pos = _skip(text, pos + 1)
             while text[pos] != "]":
                 item_start = pos
-                item, pos = decode(text, pos)
+                item, pos = _scan(text, pos)
                 items.append(item)
                 spans.append(Span(item_start, pos))
                 pos = _skip(text, pos)
@@ -383,7 +409,7 @@ def _read_stored(text: str) -> tuple[dict[str, Any], list[Span]]:
             members[key] = items
             pos += 1
         else:
-            members[key], pos = decode(text, pos)
+            members[key], pos = _scan(text, pos)
             if key == "Statement":
                 spans = [Span(start, pos)]
         pos = _skip(text, pos)
@@ -404,6 +430,13 @@ def parse_stored_json(text: str) -> tuple[JNode, Source]:
     ``json``'s C reader: only the statements carry their place (what a trace shows). Anything
     unusual (a duplicate key, NaN, deep nesting, a statement that is not an object, no
     Statement) goes to :func:`parse_json`, which says where it is."""
+    root, source, _ = parse_stored_document(text)
+    return root, source
+
+
+def parse_stored_document(text: str) -> tuple[JNode, Source, Any]:
+    """:func:`parse_stored_json` and the document as plain Python (what :func:`to_python`
+    gives for the nodes): ``json`` has already built it, so it is kept, not built again."""
     try:
         if too_deep(text) is not None:
             raise _Refused
@@ -412,24 +445,85 @@ def parse_stored_json(text: str) -> tuple[JNode, Source]:
         objects = statement if isinstance(statement, list) else [statement]
         if not all(isinstance(o, dict) for o in objects):
             raise _Refused
-    except (_Refused, ValueError, IndexError):
-        return parse_json(text)
+    except (_Refused, ValueError, IndexError, StopIteration):
+        root, source = parse_json(text)
+        return root, source, to_python(root)
     members = []
     for key, item in value.items():
-        node = from_python(item)
-        if key == "Statement":
-            if isinstance(node, JArray):
-                node = JArray(
-                    tuple(
-                        JObject(o.members, span)  # type: ignore[union-attr]
-                        for o, span in zip(node.items, spans, strict=True)
-                    ),
-                    None,
-                )
-            else:
-                node = JObject(node.members, spans[0])  # type: ignore[union-attr]
+        node: JNode
+        if key != "Statement":
+            node = _stored_node(item, value, key)
+        elif isinstance(statement, list):
+            node = JArray(
+                tuple(
+                    [
+                        JObject(_stored_members(o), span)
+                        for o, span in zip(objects, spans, strict=True)
+                    ]
+                ),
+                None,
+            )
+        else:
+            node = JObject(_stored_members(statement), spans[0])
         members.append(JMember(key, None, node))
-    return JObject(tuple(members), Span(0, len(text))), Source(text)
+    return JObject(tuple(members), Span(0, len(text))), Source(text), value
+
+
+# from_python, specialised to what _STORED decodes (dict, list, str, _Number, bool, None), for
+# the tens of thousands of values a sandbox's documents hold: the class is tested with ``is``,
+# and a string, by far the most common value, is wrapped without a call of its own. A number
+# is also written back into its container as int or float, so the decoded document becomes
+# what to_python gives, and the policy can keep it as its plain document.
+
+
+def _stored_members(value: dict[str, Any]) -> tuple[JMember, ...]:
+    return tuple(
+        [
+            JMember(
+                key,
+                None,
+                JScalar(item, None, item)
+                if item.__class__ is str
+                else _stored_node(item, value, key),
+            )
+            for key, item in value.items()  # a number is replaced, no key added: safe
+        ]
+    )
+
+
+def _stored_node(value: Any, container: Any, key: Any) -> JNode:
+    """The node for ``value``, which is ``container[key]``."""
+    kind = value.__class__
+    if kind is str:
+        return JScalar(value, None, value)
+    if kind is dict:
+        return JObject(_stored_members(value), None)
+    if kind is list:
+        return JArray(
+            tuple(
+                [
+                    JScalar(item, None, item)
+                    if item.__class__ is str
+                    else _stored_node(item, value, index)
+                    for index, item in enumerate(value)
+                ]
+            ),
+            None,
+        )
+    if kind is _Number:
+        node = _number(value)
+        container[key] = node.value
+        return node
+    return JScalar(value, None, _LITERALS[value])
+
+
+_LITERALS = {True: "true", False: "false", None: "null"}
+
+
+def _number(literal: str) -> JScalar:
+    """A number read as ``json`` hands it to ``parse_int``: its literal text is kept."""
+    raw = str(literal)
+    return JScalar(float(raw) if any(c in raw for c in ".eE") else int(raw), None, raw)
 
 
 _DEPTH_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|[\[\]{}]', re.DOTALL)
@@ -491,14 +585,20 @@ def from_python(value: object) -> JNode:
         return JObject(tuple(JMember(str(k), None, from_python(v)) for k, v in value.items()), None)
     if isinstance(value, list | tuple):
         return JArray(tuple(from_python(v) for v in value), None)
-    if isinstance(value, _Number):  # read by parse_stored_json: its literal text is kept
-        raw = str(value)
-        return JScalar(float(raw) if any(c in raw for c in ".eE") else int(raw), None, raw)
     if isinstance(value, str):
         return JScalar(value, None, value)
     if value is None or isinstance(value, int | float | bool):
         return JScalar(value, None, json.dumps(value))
     raise TypeError(f"not a JSON value: {type(value).__name__}")
+
+
+def to_python(node: JNode) -> Any:
+    """The plain Python value of nodes (dicts, lists, str, int, float, bool, None)."""
+    if isinstance(node, JObject):
+        return {m.key: to_python(m.value) for m in node.members}
+    if isinstance(node, JArray):
+        return [to_python(i) for i in node.items]
+    return node.value
 
 
 def kind_of(value: object) -> str:

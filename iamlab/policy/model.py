@@ -11,7 +11,7 @@ from typing import Any
 
 from .conditions import Condition, ContextGet
 from .findings import Finding, Location, Severity
-from .jsonsource import Source
+from .jsonsource import Source, Span
 from .variables import Template, parse_template
 from .wildcards import action_regex, resource_pattern, resource_regex
 
@@ -360,10 +360,15 @@ class Statement:
     resource: ResourceSpec | None  # None: no Resource element (role trust policies)
     principal: PrincipalSpec | None
     conditions: tuple[Condition, ...]
-    location: Location | None = None
+    # Where the statement is in its source text, as offsets: its line and column are worked
+    # out the first time they are asked for (a trace, a finding), which most statements never
+    # are. None for a policy parsed from a dict.
+    source: Source | None = field(default=None, repr=False)
+    span: Span | None = field(default=None, repr=False)
     # Keys the statement reads from the request: condition keys (not Null's, whose absence is
     # an answer) and the keys of policy variables in the conditions and the Resource element.
     needed_keys: tuple[str, ...] = field(init=False)
+    _location: Location | None = field(init=False, repr=False, default=None)
 
     def __post_init__(self) -> None:
         keys: list[str] = []
@@ -376,6 +381,15 @@ class Statement:
             for entry in self.resource.entries:
                 keys.extend(entry.template.keys)
         object.__setattr__(self, "needed_keys", tuple(dict.fromkeys(keys)))
+
+    @property
+    def location(self) -> Location | None:
+        """1-based line and column where the statement starts and ends (None without text)."""
+        location = self._location
+        if location is None and self.source is not None and self.span is not None:
+            location = self.source.location(self.span)
+            object.__setattr__(self, "_location", location)
+        return location
 
     @property
     def is_allow(self) -> bool:

@@ -26,7 +26,8 @@ from .jsonsource import (
     Span,
     from_python,
     parse_json,
-    parse_stored_json,
+    parse_stored_document,
+    to_python,
 )
 from .model import (
     ActionSpec,
@@ -66,8 +67,15 @@ PARTITIONS = (
     "aws-iso-f",
     "aws-eusc",
 )
+_STATEMENT_ELEMENTS = frozenset(STATEMENT_KEYS)
+_EFFECTS = {"Allow": Effect.ALLOW, "Deny": Effect.DENY}  # Effect("Allow") is a slow call
 _ALLOWED_TEXT = re.compile(r"[^\t\n\r\x20-\xff]")
 _ACCOUNT = re.compile(r"\d{12}")
+_IAM_SID = re.compile(r"[A-Za-z0-9]+")
+# An action as IAM accepts it, "*" or service:Action, the rule of _action_format_problem in one
+# regex: a statement's actions are checked in one pass in C, and only a list with a bad one
+# is gone through again to say which and why.
+_WELL_FORMED_ACTION = re.compile(r"\*|[^:*?]+:[^:]*")
 
 
 class _Ctx:
@@ -81,9 +89,7 @@ class _Ctx:
     def location(self, span: Span | None) -> Location | None:
         if span is None or self.source is None:
             return None
-        line, column = self.source.position(span.start)
-        end_line, end_column = self.source.position(span.end)
-        return Location(line, column, end_line, end_column)
+        return self.source.location(span)
 
     def add(
         self,
@@ -147,17 +153,21 @@ def _strings(ctx: _Ctx, node: JNode, path: str, what: str) -> list[tuple[str, Sp
     if isinstance(node, JScalar) and isinstance(node.value, str):
         return [(node.value, node.span)]
     if isinstance(node, JArray):
-        out: list[tuple[str, Span | None]] = []
-        for i, item in enumerate(node.items):
-            if isinstance(item, JScalar) and isinstance(item.value, str):
-                out.append((item.value, item.span))
-            else:
-                ctx.block(
-                    "INVALID_TYPE",
-                    f"Each {what} must be a string, but this one is {_kind(item)}.",
-                    f"{path}[{i}]",
-                    item.span,
-                )
+        items = node.items
+        out = [
+            (item.value, item.span)
+            for item in items
+            if isinstance(item, JScalar) and isinstance(item.value, str)
+        ]
+        if len(out) < len(items):  # rare: a finding for each value that is not a string
+            for i, item in enumerate(items):
+                if not (isinstance(item, JScalar) and isinstance(item.value, str)):
+                    ctx.block(
+                        "INVALID_TYPE",
+                        f"Each {what} must be a string, but this one is {_kind(item)}.",
+                        f"{path}[{i}]",
+                        item.span,
+                    )
         return out
     ctx.block(
         "INVALID_TYPE",
@@ -210,8 +220,11 @@ def _read_statement(
             f"{path}.{member.key}",
             member.key_span,
         )
+    # The elements by name, gathered once: each is asked for more than once below.
+    elements: dict[str, JNode] = {}
     for member in node.members:
-        if member.key not in STATEMENT_KEYS:
+        elements[member.key] = member.value
+        if member.key not in _STATEMENT_ELEMENTS:
             ctx.block(
                 "UNKNOWN_ELEMENT",
                 f'"{member.key}" is not a statement element.'
@@ -223,11 +236,11 @@ def _read_statement(
 
     # Sid
     sid: str | None = None
-    sid_node = node.get("Sid")
+    sid_node = elements.get("Sid")
     if sid_node is not None:
         if isinstance(sid_node, JScalar) and isinstance(sid_node.value, str):
             sid = sid_node.value
-            if type_.is_iam and sid and not re.fullmatch(r"[A-Za-z0-9]+", sid):
+            if type_.is_iam and sid and not _IAM_SID.fullmatch(sid):
                 ctx.block(
                     "INVALID_SID",
                     f'IAM accepts only letters and digits in a Sid; "{sid}" has other characters.',
@@ -264,7 +277,7 @@ def _read_statement(
 
     # Effect
     effect: Effect | None = None
-    effect_node = node.get("Effect")
+    effect_node = elements.get("Effect")
     if effect_node is None:
         ctx.block(
             "MISSING_EFFECT",
@@ -274,8 +287,8 @@ def _read_statement(
             "reference_policies_elements_effect.html",
         )
         ok = False
-    elif isinstance(effect_node, JScalar) and effect_node.value in ("Allow", "Deny"):
-        effect = Effect(str(effect_node.value))
+    elif isinstance(effect_node, JScalar) and effect_node.value in _EFFECTS:
+        effect = _EFFECTS[effect_node.value]
     else:
         shown = effect_node.value if isinstance(effect_node, JScalar) else _kind(effect_node)
         hint = (
@@ -295,7 +308,7 @@ def _read_statement(
 
     # Action / NotAction
     action: ActionSpec | None = None
-    has_action, has_not_action = node.get("Action") is not None, node.get("NotAction") is not None
+    has_action, has_not_action = "Action" in elements, "NotAction" in elements
     if has_action and has_not_action:
         ctx.block(
             "ACTION_AND_NOTACTION",
@@ -316,7 +329,7 @@ def _read_statement(
         ok = False
     else:
         element = "Action" if has_action else "NotAction"
-        action_node = node.get(element)
+        action_node = elements.get(element)
         assert action_node is not None
         patterns = _strings(ctx, action_node, f"{path}.{element}", "action")
         if isinstance(action_node, JArray) and not action_node.items:
@@ -327,53 +340,27 @@ def _read_statement(
                 action_node.span,
             )
             ok = False
-        for i, (pattern, span) in enumerate(patterns):
-            item_path = f"{path}.{element}" + (f"[{i}]" if isinstance(action_node, JArray) else "")
-            if pattern == "*":
-                continue
-            if ":" not in pattern:
-                ctx.block(
-                    "INVALID_ACTION_FORMAT",
-                    f'"{pattern}" is not an action: actions are '
-                    f'written service:Action, e.g. "s3:GetObject" (Actions must be '
-                    f"prefaced by a vendor).",
-                    item_path,
-                    span,
-                    "reference_policies_elements_action.html",
-                )
-            elif pattern.count(":") > 1:
-                ctx.block(
-                    "INVALID_ACTION_FORMAT",
-                    f'"{pattern}" has more than one colon; an action can contain only one.',
-                    item_path,
-                    span,
-                    "reference_policies_elements_action.html",
-                )
-            elif not pattern.split(":")[0]:
-                ctx.block(
-                    "INVALID_ACTION_FORMAT",
-                    f'"{pattern}" has no service prefix before the colon.',
-                    item_path,
-                    span,
-                    "reference_policies_elements_action.html",
-                )
-            elif any(c in pattern.split(":")[0] for c in "*?"):
-                ctx.block(
-                    "INVALID_ACTION_FORMAT",
-                    f'"{pattern}": the service prefix cannot contain wildcards.',
-                    item_path,
-                    span,
-                    "reference_policies_elements_action.html",
-                )
-        action = ActionSpec(tuple(p for p, _ in patterns), element == "NotAction")
+        names = [p for p, _ in patterns]
+        if not all(map(_WELL_FORMED_ACTION.fullmatch, names)):  # rare: say which, and why
+            for i, (pattern, span) in enumerate(patterns):
+                problem = _action_format_problem(pattern)
+                if problem is not None:
+                    ctx.block(
+                        "INVALID_ACTION_FORMAT",
+                        problem,
+                        _item_path(path, element, action_node, i),
+                        span,
+                        "reference_policies_elements_action.html",
+                    )
+        action = ActionSpec(tuple(names), element == "NotAction")
 
     # Resource / NotResource
     resource: ResourceSpec | None = None
-    has_res, has_not_res = node.get("Resource") is not None, node.get("NotResource") is not None
+    has_res, has_not_res = "Resource" in elements, "NotResource" in elements
     if type_ is PolicyType.TRUST:
         if has_res or has_not_res:
             element = "Resource" if has_res else "NotResource"
-            member_node = node.get(element)
+            member_node = elements.get(element)
             ctx.block(
                 "TRUST_POLICY_RESOURCE",
                 f"A role trust policy has no {element} element: the resource is the role itself.",
@@ -402,7 +389,7 @@ def _read_statement(
         ok = False
     else:
         element = "Resource" if has_res else "NotResource"
-        resource_node = node.get(element)
+        resource_node = elements.get(element)
         assert resource_node is not None
         entries = _strings(ctx, resource_node, f"{path}.{element}", "resource")
         if isinstance(resource_node, JArray) and not resource_node.items:
@@ -414,18 +401,16 @@ def _read_statement(
             )
             ok = False
         for i, (text, span) in enumerate(entries):
-            item_path = f"{path}.{element}" + (
-                f"[{i}]" if isinstance(resource_node, JArray) else ""
-            )
-            _check_resource_syntax(ctx, text, item_path, span)
+            if text != "*":  # nothing to check: its path is not written either
+                _check_resource_syntax(ctx, text, _item_path(path, element, resource_node, i), span)
         resource = ResourceSpec(
-            tuple(ResourceEntry.build(t, variables_enabled) for t, _ in entries),
+            tuple([ResourceEntry.build(t, variables_enabled) for t, _ in entries]),
             element == "NotResource",
         )
 
     # Principal / NotPrincipal
     principal: PrincipalSpec | None = None
-    has_p, has_np = node.get("Principal") is not None, node.get("NotPrincipal") is not None
+    has_p, has_np = "Principal" in elements, "NotPrincipal" in elements
     if has_p and has_np:
         ctx.block(
             "PRINCIPAL_AND_NOTPRINCIPAL",
@@ -437,7 +422,7 @@ def _read_statement(
         ok = False
     elif has_p or has_np:
         element = "Principal" if has_p else "NotPrincipal"
-        principal_node = node.get(element)
+        principal_node = elements.get(element)
         assert principal_node is not None
         if not type_.has_principal:
             ctx.block(
@@ -473,7 +458,7 @@ def _read_statement(
 
     # Condition
     conditions: list[Condition] = []
-    condition_node = node.get("Condition")
+    condition_node = elements.get("Condition")
     if condition_node is not None:
         conditions = _read_conditions(ctx, condition_node, f"{path}.Condition", variables_enabled)
 
@@ -514,8 +499,35 @@ def _read_statement(
 
     if not ok or effect is None or action is None:
         return None
-    location = ctx.location(node.span)
-    return Statement(index, sid, effect, action, resource, principal, tuple(conditions), location)
+    return Statement(
+        index, sid, effect, action, resource, principal, tuple(conditions), ctx.source, node.span
+    )
+
+
+def _item_path(path: str, element: str, node: JNode, index: int) -> str:
+    """Where the ``index``-th value of an element is ("Statement[0].Action[2]"), written only
+    for a finding: a statement's values are many, its findings few."""
+    return f"{path}.{element}" + (f"[{index}]" if isinstance(node, JArray) else "")
+
+
+def _action_format_problem(pattern: str) -> str | None:
+    """What is wrong with how an action is written (service:Action), or None
+    (exactly when ``_WELL_FORMED_ACTION`` matches it)."""
+    if pattern == "*":
+        return None
+    service, colon, name = pattern.partition(":")
+    if not colon:
+        return (
+            f'"{pattern}" is not an action: actions are written service:Action, e.g. '
+            f'"s3:GetObject" (Actions must be prefaced by a vendor).'
+        )
+    if ":" in name:
+        return f'"{pattern}" has more than one colon; an action can contain only one.'
+    if not service:
+        return f'"{pattern}" has no service prefix before the colon.'
+    if "*" in service or "?" in service:
+        return f'"{pattern}": the service prefix cannot contain wildcards.'
+    return None
 
 
 def _check_resource_syntax(ctx: _Ctx, text: str, path: str, span: Span | None) -> None:
@@ -979,16 +991,18 @@ def _decode(
     ctx_holder: list[_Ctx],
     type_: PolicyType,
     stored: bool = False,
-) -> tuple[JNode | None, str | None, Source | None]:
+) -> tuple[JNode | None, str | None, Source | None, Any]:
+    """The document's nodes, text, source and plain value (the policy's ``document``)."""
     if isinstance(text_or_dict, Mapping):
         ctx_holder.append(_Ctx(None, type_))
         try:
-            return from_python(dict(text_or_dict)), None, None
+            root = from_python(dict(text_or_dict))
         except TypeError as error:
             ctx_holder[0].block(
                 "INVALID_TYPE", f"The policy contains a value that is not JSON: {error}.", "", None
             )
-            return None, None, None
+            return None, None, None, None
+        return root, None, None, to_python(root)
     if isinstance(text_or_dict, bytes):
         try:
             text = text_or_dict.decode("utf-8")
@@ -997,11 +1011,15 @@ def _decode(
             ctx_holder[0].block(
                 "INVALID_ENCODING", f"The policy is not UTF-8 text (byte {error.start}).", "", None
             )
-            return None, None, None
+            return None, None, None, None
     else:
         text = text_or_dict
     try:
-        root, source = parse_stored_json(text) if stored else parse_json(text)
+        if stored:  # json has built the plain value already: it is kept, not built again
+            root, source, document = parse_stored_document(text)
+        else:
+            root, source = parse_json(text)
+            document = to_python(root)
     except JSONSyntaxError as error:
         ctx = _Ctx(Source(text), type_)
         ctx_holder.append(ctx)
@@ -1016,10 +1034,12 @@ def _decode(
                 DOC + "reference_policies_grammar.html",
             )
         )
-        return None, text, None
+        return None, text, None, None
     ctx = _Ctx(source, type_)
     ctx_holder.append(ctx)
-    bad = _ALLOWED_TEXT.search(text)
+    # Text that reads as JSON holds no control character outside tab and line breaks (not even
+    # in a string), so ASCII text has nothing to find: the search is for other text only.
+    bad = None if text.isascii() else _ALLOWED_TEXT.search(text)
     if bad is not None:
         ctx.block(
             "INVALID_CHARACTER",
@@ -1030,7 +1050,7 @@ def _decode(
             Span(bad.start(), bad.end()),
             "reference_iam-quotas.html",
         )
-    return root, text, source
+    return root, text, source, document
 
 
 def policy_findings(
@@ -1047,12 +1067,12 @@ def policy_findings(
     enforces: for documents that were validated when they were saved and are now only read.
     """
     holder: list[_Ctx] = []
-    root, text, source = _decode(text_or_dict, holder, type_, stored=not checks)
+    root, text, source, document = _decode(text_or_dict, holder, type_, stored=not checks)
     ctx = holder[0]
     if root is None:
         return None, ctx.findings
     statements, version, policy_id = _read_document(ctx, root, "")
-    policy = Policy(statements, type_, "", version, policy_id, (), text, source, _plain(root))
+    policy = Policy(statements, type_, "", version, policy_id, (), text, source, document)
     if checks:
         # The checks beyond IAM's grammar load with the first policy that asks for them: a
         # process that only reads stored documents (a graph, a page) never imports them.
@@ -1086,16 +1106,10 @@ def parse_policy(
     AWS's own documents are suggestions). ``checks=False`` keeps only IAM's grammar, for a
     stored document that was validated when it was saved: much faster on large documents.
     """
-    type_ = PolicyType(type)
+    type_ = type if isinstance(type, PolicyType) else PolicyType(type)  # a call to Enum is slow
     policy, findings = policy_findings(text_or_dict, type_, aws_managed=aws_managed, checks=checks)
     if policy is None:
         raise PolicyError(findings, name)
+    if not (name or findings or aws_managed):
+        return policy  # already nameless, without findings, customer managed: a new object
     return policy.renamed(name, tuple(findings), aws_managed)
-
-
-def _plain(node: JNode) -> Any:
-    if isinstance(node, JObject):
-        return {m.key: _plain(m.value) for m in node.members}
-    if isinstance(node, JArray):
-        return [_plain(i) for i in node.items]
-    return node.value

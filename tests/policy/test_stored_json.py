@@ -6,7 +6,9 @@ line and column. Stored documents are read this way when a World is built
 
 from __future__ import annotations
 
+import bisect
 import json
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -17,10 +19,13 @@ from iamlab.policy.jsonsource import (
     JArray,
     JObject,
     JSONSyntaxError,
+    Source,
     parse_json,
+    parse_stored_document,
     parse_stored_json,
 )
-from iamlab.policy.parser import _plain
+from iamlab.policy.jsonsource import to_python as _plain
+from iamlab.policy.parser import _WELL_FORMED_ACTION, _action_format_problem
 
 ALLOW = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}
 
@@ -33,10 +38,21 @@ def _statement_places(text: str, reader) -> list[tuple[tuple[int, int], tuple[in
     return [(source.position(i.span.start), source.position(i.span.end)) for i in items]
 
 
+def _typed(value):
+    """A value with the type of every part spelled out: 1, 1.0 and True compare equal."""
+    if isinstance(value, dict):
+        return {key: _typed(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_typed(item) for item in value]
+    return (type(value).__name__, value)
+
+
 def _same(text: str) -> None:
     slow, _ = parse_json(text)
-    fast, _ = parse_stored_json(text)
+    fast, _, document = parse_stored_document(text)
     assert _plain(fast) == _plain(slow)
+    # The document json decoded is kept as the policy's: it must be what the nodes hold.
+    assert _typed(document) == _typed(_plain(slow))
     assert _statement_places(text, parse_stored_json) == _statement_places(text, parse_json)
 
 
@@ -120,8 +136,64 @@ def test_a_stored_policy_reads_the_same_and_points_at_the_same_lines():
     assert stored.document == checked.document
 
 
+def test_a_stored_policy_keeps_numbers_as_numbers_and_as_written():
+    text = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": {
+                **ALLOW,
+                "Condition": {"NumericLessThan": {"s3:max-keys": [10, 1.5, -0, 1e3]}},
+            },
+        }
+    ).replace("1.5,", "1.50,")
+    stored = parse_policy(text, PolicyType.IDENTITY, checks=False)
+    checked = parse_policy(text, PolicyType.IDENTITY)
+    assert stored.statements[0].conditions[0].values == ("10", "1.50", "0", "1000.0")
+    assert checked.statements[0].conditions[0].values == stored.statements[0].conditions[0].values
+    assert _typed(stored.document) == _typed(checked.document)
+    assert stored.document["Statement"]["Condition"]["NumericLessThan"]["s3:max-keys"] == [
+        10,
+        1.5,
+        0,
+        1000.0,
+    ]
+
+
+def test_a_statement_works_out_its_place_when_asked_and_has_none_without_text():
+    text = '{"Statement": [\r\n  {"Effect": "Allow", "Action": "*", "Resource": "*"}\r\n]}'
+    statement = parse_policy(text, PolicyType.IDENTITY, checks=False).statements[0]
+    location = statement.location
+    where = (location.line, location.column, location.end_line, location.end_column)
+    assert where == (2, 3, 2, 54)
+    assert statement.location is location  # worked out once
+    assert parse_policy(json.loads(text)).statements[0].location is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab\n\r", max_size=20), st.data())
+def test_a_position_counts_line_breaks_as_json_does(text, data):
+    # A line ends at \r\n, \r or \n; the index of line starts is built without a regex.
+    offset = data.draw(st.integers(0, len(text)))
+    starts = [0, *[m.end() for m in re.finditer(r"\r\n|\r|\n", text)]]
+    line = bisect.bisect_right(starts, offset)
+    assert Source(text).position(offset) == (line, offset - starts[line - 1] + 1)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab:*?\n", max_size=8))
+def test_the_action_regex_and_the_action_messages_agree(pattern):
+    # The regex checks a statement's actions at once; the function says what is wrong.
+    assert (_WELL_FORMED_ACTION.fullmatch(pattern) is None) == (
+        _action_format_problem(pattern) is not None
+    )
+
+
 _json = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8),
     lambda inner: (
         st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
     ),
