@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from typing import Any
 
 # The usual starting point, (2 x cores) + 1 processes; WEB_CONCURRENCY overrides it, as
 # gunicorn's own default does.
@@ -31,3 +32,11 @@ keepalive = 5  # seconds an idle keep-alive connection (from a proxy) stays open
 # Restart each worker now and then, so memory a long-lived process gathers is given back.
 max_requests = 2000
 max_requests_jitter = 200
+
+
+def post_worker_init(worker: Any) -> None:
+    """Before a new worker takes requests, load every page's code (iamlab.web.warm_up): the
+    first learner it serves does not wait for the imports."""
+    from iamlab.web import warm_up
+
+    warm_up()

@@ -135,3 +135,26 @@ class LazyViews:
         if name.startswith("__"):
             raise AttributeError(name)
         return LazyView(self._module, name)
+
+
+def warm_up() -> None:
+    """Load what pages need before a server's worker takes its first request: every view the
+    URLconf names lazily, and the template engine with its tag libraries.
+
+    Lazy loading spares what does not serve pages (a command, runserver's reload after an
+    edit); a gunicorn worker serves every kind of page for hours, so it pays once, before a
+    learner waits (``post_worker_init`` in gunicorn.conf.py). A worker restarted by
+    ``max_requests`` warms up while the others keep serving.
+    """
+    from django.template import engines
+    from django.urls import URLResolver, get_resolver
+
+    def load_views(resolver: URLResolver) -> None:
+        for entry in resolver.url_patterns:
+            if isinstance(entry, URLResolver):
+                load_views(entry)
+            elif isinstance(entry.callback, LazyView):
+                entry.callback.load()
+
+    load_views(get_resolver())
+    engines.all()  # each backend loads its tag libraries as it is made

@@ -44,3 +44,36 @@ def test_the_template_engine_and_its_tag_libraries_load_nothing_heavy() -> None:
     loaded = _loaded_after(code, ("iamlab", "yaml", "graphviz"))
     assert "iamlab.sandbox.templatetags.identity" in loaded  # the libraries did load
     assert [m for m in loaded if m.startswith(HEAVY)] == []
+
+
+def test_a_warmed_up_worker_has_every_view_and_the_engine_loaded() -> None:
+    loaded = _loaded_after("from iamlab.web import warm_up; warm_up()", ("iamlab", "yaml"))
+    for module in (
+        "iamlab.sandbox.views",
+        "iamlab.sandbox.views_graph",
+        "iamlab.flows.views_federation",
+        "iamlab.labs.views_course",
+        "iamlab.simulator.views",
+        "iamlab.people.views",
+        "iamlab.policy.evaluate",
+        "iamlab.sandbox.templatetags.identity",
+    ):
+        assert module in loaded
+
+
+def test_gunicorn_warms_each_worker_up_before_it_serves(monkeypatch) -> None:
+    import importlib.util
+    from pathlib import Path
+
+    import iamlab.web
+
+    calls: list[str] = []
+    monkeypatch.setattr(iamlab.web, "warm_up", lambda: calls.append("warmed"))
+    path = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
+    spec = importlib.util.spec_from_file_location("gunicorn_conf", path)
+    assert spec is not None
+    assert spec.loader is not None
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)
+    conf.post_worker_init(object())
+    assert calls == ["warmed"]
