@@ -7,13 +7,14 @@ policy document, the work itself):
 
 * ``manage.py access_graph ACCOUNT --format json`` on the 800-principal account;
 * the first sandbox page (the overview) of a freshly imported 1,000-principal sandbox, asked
-  through Django's test client in a new process, reported as the whole process and as the
-  request alone;
+  through Django's test client in a new process: from the process's start to the page in
+  hand (what a learner waits for from a fresh worker), the whole process with its exit, and
+  the request alone;
 * ``django.setup()`` alone, the floor every process pays.
 
 Reported: median, best and worst of ``--runs`` processes each, with the project's bytecode
 compiled first, as a deployed app has it. Issue 19's targets: the access
-graph at most 0.66 s as a whole process, the first page under 0.5 s.
+graph at most 0.66 s as a whole process, the first page under 0.5 s from the process's start.
 
 Run: ``python -m benchmarks.cold_start`` (``--runs N``).
 """
@@ -68,7 +69,7 @@ client.force_login(get_user_model().objects.get(username="cold"))
 start = time.perf_counter()
 response = client.get(f"/sandboxes/{sys.argv[1]}/")
 assert response.status_code == 200, response.status_code
-print(time.perf_counter() - start)
+print(time.perf_counter() - start, time.time())
 """
 
 
@@ -87,17 +88,19 @@ def _env(database: Path) -> dict[str, str]:
     }
 
 
-def _timed(command: list[str], env: dict[str, str]) -> tuple[float, str]:
+def _timed(command: list[str], env: dict[str, str]) -> tuple[float, str, float]:
+    """Seconds the process took, what it printed, and the wall-clock time it started."""
+    started = time.time()
     start = time.perf_counter()
     done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True)
     if done.returncode:
         raise SystemExit(f"{command[:3]} failed:\n{done.stderr[-2000:]}")
-    return time.perf_counter() - start, done.stdout
+    return time.perf_counter() - start, done.stdout, started
 
 
 def _report(label: str, seconds: list[float]) -> None:
     print(
-        f"{label:<52} median {statistics.median(seconds):.2f} s   "
+        f"{label:<56} median {statistics.median(seconds):.2f} s   "
         f"best {min(seconds):.2f} s   worst {max(seconds):.2f} s   ({len(seconds)} processes)"
     )
 
@@ -111,7 +114,7 @@ def main() -> None:
         env = _env(Path(directory) / "cold.sqlite3")
         compile_all = [python, "-m", "compileall", "-q", "iamlab", "benchmarks", "manage.py"]
         subprocess.run(compile_all, env=env, cwd=ROOT, check=True)
-        _, out = _timed([python, "-c", _SETUP % SEED], env)
+        _, out, _ = _timed([python, "-c", _SETUP % SEED], env)
         found = json.loads(out.strip().splitlines()[-1])
         account_800, _ = found["800"]
         _, sandbox_1000 = found["1000"]
@@ -120,14 +123,17 @@ def main() -> None:
         setup = [_timed([python, "-c", "import django; django.setup()"], env)[0]]
         graph: list[float] = []
         whole: list[float] = []
+        to_page: list[float] = []
         request: list[float] = []
         for _ in range(args.runs):
             setup.append(_timed([python, "-c", "import django; django.setup()"], env)[0])
             command = [python, "manage.py", "access_graph", account_800, "--sandbox", "cold800"]
             graph.append(_timed([*command, "-o", output], env)[0])
-            seconds, out = _timed([python, "-c", _FIRST_PAGE, str(sandbox_1000)], env)
+            seconds, out, started = _timed([python, "-c", _FIRST_PAGE, str(sandbox_1000)], env)
             whole.append(seconds)
-            request.append(float(out.strip().splitlines()[-1]))
+            took, done_at = (float(v) for v in out.strip().splitlines()[-1].split())
+            request.append(took)
+            to_page.append(done_at - started)
         nodes = len(json.loads(Path(output).read_text(encoding="utf-8"))["nodes"])
 
     print(
@@ -135,7 +141,8 @@ def main() -> None:
     )
     _report("django.setup() alone", setup[1:])
     _report(f"manage.py access_graph, 800 principals ({nodes} nodes)", graph)
-    _report("first page of a 1,000-principal sandbox, process", whole)
+    _report("first page of a 1,000-principal sandbox, start to page", to_page)
+    _report("  the whole process, its exit included", whole)
     _report("  the request alone (its imports, queries and page)", request)
 
 
