@@ -8,7 +8,9 @@ How it keeps the questions few (``benchmarks/graph.py`` measures it):
   principal whose identity policies allow at least one of its actions (one regex per distinct
   Action element, cached), only against targets in its own account (IAM actions never reach
   another account's identities), and only against the ARNs its Resource elements could cover
-  (exact ARNs looked up, ``user/${aws:username}`` filled in).
+  (exact ARNs looked up, ``user/${aws:username}`` filled in). A takeover is tried only where
+  something of its kind runs as a role, PassRole only for services with a role to pass in
+  the account: where there is no target, nothing is asked (not even a class key).
 * Each question is one :meth:`PolicySet.decide`; the full evaluation with its explanation is
   computed only to find the conditions of a conditional edge, and only when a conditional
   Allow covers the action.

@@ -10,7 +10,6 @@ Each family is a class of its own module built on :class:`_Core` (``trust``, ``f
 
 from __future__ import annotations
 
-import functools
 import re
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping
@@ -40,11 +39,45 @@ _RESOURCE_LABELS = {
 }
 
 
-@functools.lru_cache(maxsize=4096)
-def _spec_hits(patterns: tuple[str, ...], negated: bool) -> frozenset[str]:
-    """Which technique actions an Action / NotAction element covers."""
-    spec = ActionSpec(patterns, negated)
-    return frozenset(a for a in _TECHNIQUE_ACTIONS if spec.matches(a.lower()))
+# The technique actions by (lower-case) service prefix, for _spec_hits.
+_TECHNIQUE_SERVICES: dict[str, tuple[str, ...]] = {}
+for _action in _TECHNIQUE_ACTIONS:
+    _service = _action.split(":", 1)[0].lower()
+    _TECHNIQUE_SERVICES[_service] = (*_TECHNIQUE_SERVICES.get(_service, ()), _action)
+
+
+# What _spec_hits found, by the element's content (policies parsed apart share it).
+_SPEC_HITS: dict[tuple[tuple[str, ...], bool], frozenset[str]] = {}
+_SPEC_HITS_LIMIT = 4096
+
+
+def _spec_hits(spec: ActionSpec) -> frozenset[str]:
+    """Which technique actions an Action / NotAction element covers.
+
+    A pattern whose service prefix has no wildcard covers only actions of that service
+    (the prefix and its colon are literal), so only those are matched: most elements name
+    services no technique uses, and are settled without matching at all. The element's own
+    spec matches them, which warms its cache for the engine's questions to come."""
+    key = (spec.patterns, spec.negated)
+    found = _SPEC_HITS.get(key)
+    if found is not None:
+        return found
+    candidates: set[str] = set()
+    for service in {pattern.split(":", 1)[0].lower() for pattern in spec.patterns}:
+        if "*" in service or "?" in service:
+            candidates = set(_TECHNIQUE_ACTIONS)
+            break
+        # A literal without a colon names no action; at worst its "service" adds candidates.
+        candidates.update(_TECHNIQUE_SERVICES.get(service, ()))
+    covered = {a for a in candidates if spec.matches(a.lower()) != spec.negated}
+    if spec.negated:
+        found = frozenset(a for a in _TECHNIQUE_ACTIONS if a not in covered)
+    else:
+        found = frozenset(covered)
+    if len(_SPEC_HITS) >= _SPEC_HITS_LIMIT:
+        _SPEC_HITS.clear()
+    _SPEC_HITS[key] = found
+    return found
 
 
 def _policy_hits(statements: tuple[Statement, ...]) -> frozenset[str]:
@@ -52,7 +85,7 @@ def _policy_hits(statements: tuple[Statement, ...]) -> frozenset[str]:
     found: set[str] = set()
     for statement in statements:
         if statement.is_allow:
-            found |= _spec_hits(statement.action.patterns, statement.action.negated)
+            found |= _spec_hits(statement.action)
     return frozenset(found)
 
 
@@ -90,6 +123,7 @@ class _Core:
         self._templates: dict[tuple[Any, ...], list[_Template]] = {}
         self._policy_hits: dict[int, frozenset[str]] = {}
         self._profile_pools: dict[str, Mapping[str, str]] = {}
+        self._passable_in: dict[str, tuple[tq.PassRoleTechnique, ...]] = {}
         self._assumables: dict[tuple[Any, ...], list[tuple[PrincipalIn, tuple[str, ...]]]] = {}
         self._trust_reads: dict[
             int, tuple[tuple[str, ...], tuple[str, ...], frozenset[str], bool]
@@ -158,7 +192,7 @@ class _Core:
             picked = set(self._picked(p, action, pool))
             if others:
                 picked.discard(p.arn)
-            found = tuple(arn for arn in pool if arn in picked and self.ask.decide(p, action, arn))
+            found = tuple(self.ask.allowed_among(p, action, [a for a in pool if a in picked]))
             cached = (found, p.arn)
             if key is not None:
                 self._allowed[key] = cached

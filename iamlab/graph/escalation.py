@@ -452,18 +452,25 @@ class _Escalation(_RunsAs):
         return ""
 
     def _takeovers(self, p: PrincipalIn, hits: frozenset[str]) -> None:
+        """Only kinds with something in ``p``'s account that runs as a role are asked about:
+        an empty pool takes nothing over, and asking about it (even its class key) is the
+        bulk of the work in an account without functions, stacks, projects or instances."""
+        account = p.account_id
         uses = [
-            (a, self.plain_runners[(p.account_id, takeover.kind)])
+            (a, pool)
             for takeover in tq.TAKEOVERS
+            if (pool := self.plain_runners.get((account, takeover.kind)))
             for a in dict.fromkeys(a for alt in takeover.alternatives for a in alt)
             if a in hits
         ]
-        if not uses:
-            return
         # Without a resource-based policy, the answers come per class of principal; with
         # one, they are the principal's own.
-        self.emit(p, self.per_class(p, "takeovers", uses, lambda: self._takeover_edges(p, hits)))
-        self.emit(p, self._takeover_edges(p, hits, with_policy=True))
+        if uses:
+            self.emit(
+                p, self.per_class(p, "takeovers", uses, lambda: self._takeover_edges(p, hits))
+            )
+        if any(self.policy_runners.get((account, t.kind)) for t in tq.TAKEOVERS):
+            self.emit(p, self._takeover_edges(p, hits, with_policy=True))
 
     def _takeover_edges(
         self, p: PrincipalIn, hits: frozenset[str], with_policy: bool = False
@@ -479,7 +486,9 @@ class _Escalation(_RunsAs):
                 pool = self.policy_runners.get((p.account_id, takeover.kind), {})
                 allowed: dict[str, set[str]] = {}
             else:
-                plain = self.plain_runners[(p.account_id, takeover.kind)]
+                plain = self.plain_runners.get((p.account_id, takeover.kind), {})
+                if not plain:
+                    continue  # nothing of its kind runs as a role (see _takeovers)
                 allowed = {
                     a: set(self.allowed_in(p, a, plain)) for alt in alternatives for a in alt
                 }

@@ -8,7 +8,7 @@ principal carries the context keys AWS derives for its requests (tags, organizat
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,7 +90,8 @@ class ManagedPolicyIn:
     ``default`` is its default version, as it sits among the identity policies of what it is
     attached to (the same parsed statements, or the same text), and ``other_versions`` its
     other versions, which ``iam:SetDefaultPolicyVersion`` can make the default. Left empty,
-    the graph can only say that an older version *might* grant more.
+    the graph can only say that an older version *might* grant more. Any sequence will do:
+    the sandbox hands over one that parses the versions when the graph first reads them.
     """
 
     arn: str
@@ -99,7 +100,7 @@ class ManagedPolicyIn:
     versions: int = 1
     ref: str = ""
     default: Policy | None = None
-    other_versions: tuple[Policy, ...] = ()
+    other_versions: Sequence[Policy] = ()
 
 
 @dataclass(frozen=True)

@@ -87,14 +87,28 @@ class _RunsAs(_Core):
     def _pass_role(self, p: PrincipalIn, hits: frozenset[str], profile_roles: set[str]) -> None:
         if "iam:PassRole" not in hits:
             return
+        techniques = self._passable(p.account_id)
+        if not techniques:
+            return
         # Each action with the resources it is asked about: the roles, any resource ("*") for
-        # the service's own actions, and the account's instance profiles.
+        # the service's own actions, and the account's instance profiles. Only the actions
+        # of techniques with a role to pass in p's account: the others draw no edge, so
+        # their answers (and their class keys) are not needed.
         where = {
             "iam:PassRole": self.roles[p.account_id],
             "iam:CreateInstanceProfile": self._profiles_pool(p.account_id),
             "iam:AddRoleToInstanceProfile": self._profiles_pool(p.account_id),
         }
-        uses = [(a, where.get(a, _ANY_RESOURCE)) for a in _PASS_ROLE_ACTIONS if a in hits]
+        needed = {"iam:PassRole"}
+        for technique in techniques:
+            needed.update(a for alt in technique.alternatives for a in alt)
+            if technique.needs_profile:
+                needed.update(("iam:CreateInstanceProfile", "iam:AddRoleToInstanceProfile"))
+        uses = [
+            (a, where.get(a, _ANY_RESOURCE))
+            for a in _PASS_ROLE_ACTIONS
+            if a in hits and a in needed
+        ]
         self.emit(
             p,
             self.per_class(
@@ -102,14 +116,28 @@ class _RunsAs(_Core):
             ),
         )
 
+    def _passable(self, account: str) -> tuple[tq.PassRoleTechnique, ...]:
+        """The PassRole techniques with a role to pass in ``account``: one its service may
+        assume, not service-linked (the edges :meth:`_pass_role_edges` can draw). Asked
+        once the trust edges have found the service roles."""
+        found = self._passable_in.get(account)
+        if found is None:
+            found = self._passable_in[account] = tuple(
+                technique
+                for technique in tq.PASS_ROLE
+                if any(
+                    role.account_id == account and not role.service_linked
+                    for role, _ in self.service_roles.get(technique.service, ())
+                )
+            )
+        return found
+
     def _pass_role_edges(
         self, p: PrincipalIn, hits: frozenset[str], profile_roles: set[str]
     ) -> list[_Template]:
         out: list[_Template] = []
-        for technique in tq.PASS_ROLE:
-            candidates = self.service_roles.get(technique.service)
-            if not candidates:
-                continue
+        for technique in self._passable(p.account_id):
+            candidates = self.service_roles[technique.service]
             alternative = self._alternative(p, hits, technique.alternatives, "*")
             if alternative is None:
                 continue
