@@ -423,6 +423,14 @@ def test_access_check_as_a_role_session(client_in, sandbox, account):
             "line 1: write key = value",
         ),
         (
+            {
+                "principal": "root:{account}",
+                "action": "s3:GetObject",
+                "context": "aws:SourceIp = 999.1.1.1",
+            },
+            "line 1: &quot;999.1.1.1&quot; is not a value of aws:SourceIp",
+        ),
+        (
             {"principal": "role:{role}", "session": "x", "action": "s3:GetObject"},
             "2 to 64",
         ),

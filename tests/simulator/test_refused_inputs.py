@@ -40,6 +40,15 @@ def test_a_context_list_nested_too_deep_is_refused(client):
     assert Simulation.objects.count() == 0
 
 
+def test_a_context_value_aws_never_sends_is_refused(client):
+    # aws:SourceIp = 999.1.1.1 made a NotIpAddress Allow hold (reference_policies_condition-keys)
+    response = client.post(URL, form(context="aws:SourceIp = 999.1.1.1"))
+    assert response.context["errors"]["context"].startswith(
+        'line 1: "999.1.1.1" is not a value of aws:SourceIp, which AWS sets to an IP address'
+    )
+    assert Simulation.objects.count() == 0
+
+
 def test_cli_input_nested_too_deep_is_refused_with_where():
     with pytest.raises(SimulationInputError) as raised:
         load_request('{"ActionNames":\n' + "[" * 100_000)
