@@ -445,6 +445,20 @@ def test_access_check_errors_say_what_is_wrong(client_in, sandbox, account, para
     assert response.context["result"] is None
 
 
+def test_an_action_aws_does_not_know_is_refused_before_the_policies_answer(
+    client_in, sandbox, account
+):
+    # A typo: the policies may allow s3:*, but no such API exists to call.
+    html = client_in.get(
+        url("check", sandbox.pk),
+        {"principal": f"root:{account.pk}", "action": "s3:GetObjet", "resource": "*"},
+    ).content.decode()
+    notice = html.split('data-testid="unknown-action">', 1)[1].split("</p>", 1)[0]
+    assert notice.startswith("<strong>AWS would refuse this call.</strong>")
+    assert "has no action s3:GetObjet. Did you mean s3:GetObject?" in notice
+    assert "only what the policies say" in notice
+
+
 def test_access_check_htmx_returns_the_fragment(client_in, sandbox, account):
     response = client_in.get(
         url("check", sandbox.pk),
