@@ -710,3 +710,24 @@ def test_inline_and_organization_policies_show_what_they_allow(client_in, sandbo
     org = services.create_organization(account)
     full = models.OrgPolicy.objects.get(organization=org, name="FullAWSAccess")
     assert "Full access" in client_in.get(full.get_absolute_url()).content.decode()
+
+
+def test_the_layers_name_their_policies_and_whose_account_the_scps_and_rcps_are(web, corp):
+    # SCPs apply to the caller's account, RCPs to the resource's (orgs_manage_policies_scps.html,
+    # orgs_manage_policies_rcps.html): a row that says only "SCPs on OU level 1" left a learner
+    # guessing which organization unit's policies those were.
+    bob = models.IamUser.objects.get(sandbox=corp, name="bob")
+    html = web.get(
+        url("check", corp.pk),
+        {
+            "principal": f"user:{bob.pk}",
+            "action": "s3:GetObject",
+            "resource": "arn:aws:s3:::example-corp-reports/q1.csv",
+            "region": "us-east-1",
+        },
+    ).content.decode()
+    table = html.split('<table class="layers">', 1)[1].split("</table>", 1)[0]
+    assert table.count("these apply to the caller's account, 777788889999") == 1
+    assert table.count("these apply to the resource's account, 777788889999") == 1
+    assert "DeveloperBoundary (customer managed, permissions boundary)" in table
+    assert "FullAWSAccess (SCP), RegionGuardrail (SCP)" in table
