@@ -187,6 +187,55 @@ def _excluded(spec: PrincipalSpec, caller: Caller) -> bool:
     return True
 
 
+def not_principal_identities(spec: PrincipalSpec, caller: Caller) -> tuple[why.Identity, ...]:
+    """D6: every identity AWS checks for the caller against a NotPrincipal, each with whether
+    the NotPrincipal lists it. It leaves the caller out only if it lists every one of them
+    (reference_policies_elements_notprincipal: list the account, and the role along with the
+    assumed-role session, because the request is evaluated for each)."""
+    kind = caller.kind
+    if kind is PrincipalKind.SERVICE:
+        return (why.Identity("the service", caller.arn, caller.arn in spec.services),)
+    if kind is PrincipalKind.IDENTITY_PROVIDER:
+        return (why.Identity("the identity provider", caller.arn, caller.arn in spec.federated),)
+    if kind is PrincipalKind.ANONYMOUS or caller.account is None:
+        return ()
+    root = f"arn:{caller.partition}:iam::{caller.account}:root"
+    found = [why.Identity("account", root, caller.account in spec.accounts)]
+    if kind is PrincipalKind.ROOT:
+        return tuple(found)
+    if kind is PrincipalKind.ROLE_SESSION:
+        issuer = caller.issuer_arn
+        found.append(
+            why.Identity(
+                "role", issuer or "its role", issuer is not None and _names_issuer(spec, caller)
+            )
+        )
+    found.append(why.Identity("self", caller.arn, caller.arn in spec.arns))
+    return tuple(found)
+
+
+def _not_principal_reading(
+    statement: Statement, caller: Caller, boundary: bool, applies: bool
+) -> str:
+    """How a statement's NotPrincipal was read for the caller, in words."""
+    spec = statement.principal
+    assert spec is not None
+    assert spec.negated
+    boundary_rule = (
+        boundary
+        and not statement.is_allow
+        and caller.kind in (PrincipalKind.USER, PrincipalKind.ROLE_SESSION)
+    )
+    return why.not_principal_reading(
+        statement.effect,
+        caller,
+        spec.anyone,
+        not_principal_identities(spec, caller),
+        boundary_rule,
+        applies,
+    )
+
+
 # --- compiled policy sets ----------------------------------------------------------------------
 
 
@@ -742,15 +791,33 @@ class Evaluation:
     near_misses: tuple[why.NearMiss, ...] = field(default=())
     # An explicit deny's conditions: what made the Deny apply.
     deny_conditions: tuple[ConditionTrace, ...] = field(default=())
-    # Works out :attr:`changes` when a page first asks: most evaluations are never asked.
-    changes_of: Callable[[], tuple[str, ...]] | None = field(
+    # Works out :attr:`change_steps` when a page first asks: most evaluations are never asked.
+    changes_of: Callable[[], tuple[tuple[str, ...], ...]] | None = field(
         default=None, repr=False, compare=False
     )
 
     @functools.cached_property
+    def change_steps(self) -> tuple[tuple[str, ...], ...]:
+        """What would change the answer, as steps that are all needed, each a tuple of changes
+        any one of which would do (the conditions of an explicit Deny: failing one is enough).
+        """
+        return self.changes_of() if self.changes_of is not None else ()
+
+    @functools.cached_property
     def changes(self) -> tuple[str, ...]:
         """What would change the answer, in a learner's words: every step still refusing."""
-        return self.changes_of() if self.changes_of is not None else ()
+        return tuple(change for step in self.change_steps for change in step)
+
+    @property
+    def changes_lead(self) -> str:
+        """How :attr:`changes` go together: "" for one change, else whether all are needed or
+        any one would do (a step with alternatives is shown as one item, "any one of")."""
+        steps = self.change_steps
+        if len(self.changes) <= 1:
+            return ""
+        if len(steps) == 1:
+            return "Any one of these would do:"
+        return "Do all of these; each one is needed:"
 
     @property
     def allowed(self) -> bool:
@@ -839,6 +906,10 @@ def _trace(
             f"{statement.resource.element if statement.resource else 'Resource'} does not "
             f"cover {request.resource}"
         )
+    elif grant == 0 and statement.principal is not None and statement.principal.negated:
+        summary = _not_principal_reading(
+            statement, request.caller, ps.boundary is not None, applies=False
+        )
     elif grant == 0:
         summary = (
             f"{statement.principal.element if statement.principal else 'Principal'} does "
@@ -850,7 +921,24 @@ def _trace(
     else:
         verb = "allows" if statement.is_allow else "denies"
         summary = f"matches: {verb} the request"
-        if grant:
+        if grant and statement.principal is not None and statement.principal.negated:
+            # A NotPrincipal names no one: say whom it leaves out, and why not this caller.
+            reading = _not_principal_reading(
+                statement, request.caller, ps.boundary is not None, applies=True
+            )
+            summary += f" — {reading}"
+        elif grant == VIA_PARENT and statement.is_allow:
+            caller = request.caller
+            parent = (
+                f"role {caller.name}"
+                if caller.kind is PrincipalKind.ROLE_SESSION
+                else "the IAM user behind the federated user"
+            )
+            summary += (
+                f" (the Principal names {parent}, not the caller itself, so a permissions "
+                f"boundary or session policy still limits it)"
+            )
+        elif grant:
             summary += f" (the Principal {GRANT_NAMES[grant]})"
     return StatementTrace(
         layer.kind,
@@ -1051,7 +1139,7 @@ def _explain(request: Request, ps: PolicySet) -> Evaluation:
         request, ps, decision, decided_by, code, facts, matched_statements, near, deny_conditions
     )
 
-    def changes() -> tuple[str, ...]:
+    def changes() -> tuple[tuple[str, ...], ...]:
         return _changes(
             request,
             ps,
@@ -1132,39 +1220,70 @@ def _changes(
     near: tuple[why.NearMiss, ...],
     deny_conditions: tuple[ConditionTrace, ...],
     facts: _EagerFacts,
-) -> tuple[str, ...]:
+) -> tuple[tuple[str, ...], ...]:
     """What would change the answer: every step of the evaluation that stands in the way, not
     only the one that decided, each from its closest statements when there are some. Doing
-    all of them makes the request allowed."""
+    all of them makes the request allowed: each tuple is one change that is needed, given as
+    the alternatives any one of which would do (the conditions of an explicit Deny)."""
     if decision == ALLOWED:
         return ()
     if code in _STS_REFUSALS:
-        return (_STS_REFUSALS[code],)
-    found: list[str] = []
+        return ((_STS_REFUSALS[code],),)
+    steps: list[tuple[str, ...]] = []
     if decision == EXPLICIT_DENY and matched:
-        found.extend(_deny_change(request, matched[0], deny_conditions))
+        steps.append(_deny_change(request, ps, matched[0], deny_conditions))
+    found: list[str] = []
     # The grant the fixed resource-based statement would give: naming the caller directly
     # needs nothing more; naming its account still needs the caller's own permission.
     grant = DIRECT
-    if near and near[0].layer == "resource" and near[0].statement.principal is not None:
+    from_resource = bool(near) and near[0].layer == "resource"
+    if from_resource and near[0].statement.principal is not None:
         given = principal_grant(near[0].statement.principal, request.caller, request)
-        grant = given or DIRECT
-    for step in _blocking(request, ps, facts, grant):
+        # A Principal that misses is fixed by naming why.principal_ref: a session's role.
+        parent = request.caller.kind is PrincipalKind.ROLE_SESSION
+        grant = given or (VIA_PARENT if parent else DIRECT)
+    for step in _blocking(request, ps, facts, grant, from_resource and code == "no-identity-allow"):
         if near and step in (code, decided_by):
             found.extend(c for n in near[:1] for c in n.changes)
         else:
             found.extend(_step_change(request, ps, facts, step))
-    return tuple(dict.fromkeys(found))
+    # Every change of a step, and every change a near miss asks for, is needed.
+    steps.extend((change,) for change in found)
+    seen: set[str] = set()
+    unique: list[tuple[str, ...]] = []
+    for alternatives in steps:
+        kept = tuple(c for c in dict.fromkeys(alternatives) if c not in seen)
+        seen.update(kept)
+        if kept:
+            unique.append(kept)
+    return tuple(unique)
 
 
 def _deny_change(
-    request: Request, deny: StatementMatch, conditions: tuple[ConditionTrace, ...]
+    request: Request,
+    ps: PolicySet,
+    deny: StatementMatch,
+    conditions: tuple[ConditionTrace, ...],
 ) -> tuple[str, ...]:
     """What keeps an explicit Deny from applying."""
-    if conditions:
-        return why.deny_changes(conditions, request.caller)
     place = why.statement_place(deny.statement, deny.policy_label)
     statement = deny.statement
+    spec = statement.principal
+    if deny.layer in ("resource", "rcp") and spec is not None and spec.negated:
+        # The Deny applies because its NotPrincipal leaves out not every identity of the
+        # caller (D6), or because the caller has a boundary: no condition or action is at fault.
+        caller = request.caller
+        boundary_rule = ps.boundary is not None and caller.kind in (
+            PrincipalKind.USER,
+            PrincipalKind.ROLE_SESSION,
+        )
+        change = why.not_principal_change(
+            caller, not_principal_identities(spec, caller), boundary_rule, place
+        )
+        if change:
+            return (*why.deny_changes(conditions, caller), change)
+    if conditions:
+        return why.deny_changes(conditions, request.caller)
     if statement.resource is not None and statement.resource.negated:
         return (f"add {request.resource} to the NotResource of {place}, so the Deny skips it",)
     if statement.action.negated:
@@ -1177,10 +1296,13 @@ def _deny_change(
     )
 
 
-def _blocking(request: Request, ps: PolicySet, facts: _EagerFacts, grant: int) -> list[str]:
+def _blocking(
+    request: Request, ps: PolicySet, facts: _EagerFacts, grant: int, resource_fix: bool = False
+) -> list[str]:
     """Every step of :func:`_decide` after the explicit denies that would still refuse the
     request, in AWS's order. ``grant``: how the resource-based policy would name the caller
-    once the step that asks for it is fixed."""
+    once the step that asks for it is fixed; ``resource_fix``: the missing identity-based
+    Allow is to be made up for by fixing the resource-based policy."""
     steps: list[str] = []
     for kind, indexes in (("rcp", ps._rcp_indexes), ("scp", ps._scp_indexes)):
         for i in indexes:
@@ -1222,6 +1344,10 @@ def _blocking(request: Request, ps: PolicySet, facts: _EagerFacts, grant: int) -
         return steps
     if not facts.id_ok() and not grants & VIA_PARENT:
         steps.append("no-identity-allow")
+        if resource_fix and grant & DIRECT:
+            # A resource-based policy naming the caller itself is enough on its own: no
+            # boundary or session policy limits it (D2, D4).
+            return steps
     return steps + own_side
 
 
@@ -1347,6 +1473,28 @@ def _reason(
     return text
 
 
+def _parent_grant(request: Request, facts: _EagerFacts) -> str:
+    """ "Statement 1 of the bucket policy, line 4 grants s3:GetObject to role R (arn...)": the
+    resource-based Allow that names the caller's role, or the IAM user behind a federated user.
+    """
+    caller = request.caller
+    place = next(
+        (
+            why.statement_place(t.statement, t.policy_label)
+            for t in facts.allow_matches("resource")
+            if t.principal_grant == VIA_PARENT
+        ),
+        "the resource-based policy",
+    )
+    parent = (
+        f"role {caller.name}"
+        if caller.kind is PrincipalKind.ROLE_SESSION
+        else "the IAM user behind it"
+    )
+    arn = f" ({caller.issuer_arn})" if caller.issuer_arn else ""
+    return f"{_sentence(place)} grants {request.action} to {parent}{arn}"
+
+
 def _idle_deny(request: Request, facts: _EagerFacts) -> str:
     """An allowed request that a Deny was written for, which does not apply because its
     condition is not met: the learner who wrote it needs to see why it stays idle (a
@@ -1414,8 +1562,14 @@ def _reason_text(
         case "explicit-deny":
             short = deny_layer.removesuffix(" (one level)")
             layer = "" if short in first else f" ({short})"
+            deny = matched[0].statement
+            read = ""
+            spec = deny.principal
+            if matched[0].layer in ("resource", "rcp") and spec is not None and spec.negated:
+                reading = _not_principal_reading(deny, caller, ps.boundary is not None, True)
+                read = f" {_sentence(reading)}."
             return (
-                f"Explicitly denied by {first}{layer}. An explicit Deny in any policy "
+                f"Explicitly denied by {first}{layer}.{read} An explicit Deny in any policy "
                 f"overrides every Allow."
             )
         case "root-cannot-assume":
@@ -1543,6 +1697,19 @@ def _reason_text(
                 f"user's permissions boundary, and the boundary does not allow "
                 f"{request.action}. To assume a role, a user's boundary must allow it too."
             )
+        case "boundary" | "session" if not facts.id_ok():
+            # _decide gets here without an identity-based Allow only when the resource-based
+            # policy names the session's role (or the federated user's IAM user): such a grant
+            # is still limited by the boundary and the session policy (evaluation-logic).
+            limit = "permissions boundary" if code == "boundary" else "session policy"
+            return (
+                f"{_parent_grant(request, facts)}, not to {who} itself, so the {limit} still "
+                f"limits it — and the {limit} does not allow {request.action}. Only a "
+                f"resource-based policy that names the session's own ARN is not limited by it."
+                if caller.kind is PrincipalKind.ROLE_SESSION
+                else f"{_parent_grant(request, facts)}, not to {who} itself, so the {limit} "
+                f"still limits it — and the {limit} does not allow {request.action}."
+            )
         case "boundary":
             return (
                 f"An identity-based policy allows {request.action}, but the permissions "
@@ -1550,8 +1717,9 @@ def _reason_text(
                 f"effective permissions are what both allow."
             )
         case "session":
+            owner = "the role" if caller.kind is PrincipalKind.ROLE_SESSION else "the IAM user"
             return (
-                f"The policies of the role allow {request.action}, but the session policy "
+                f"The policies of {owner} allow {request.action}, but the session policy "
                 f"passed when the session was created does not. A session gets the "
                 f"intersection of the two."
             )

@@ -33,12 +33,15 @@ if TYPE_CHECKING:
     from .evaluate import PolicySet, StatementTrace
 
 __all__ = [
+    "Identity",
     "Miss",
     "NearMiss",
     "condition_change",
     "deny_changes",
     "key_note",
     "near_misses",
+    "not_principal_change",
+    "not_principal_reading",
     "principal_ref",
     "statement_place",
 ]
@@ -54,6 +57,100 @@ def statement_place(statement: Statement, policy_label: str) -> str:
     if statement.location is not None:
         where += f", line {statement.location.line}"
     return where
+
+
+# --- NotPrincipal ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """One identity AWS evaluates a request for against a NotPrincipal (the account, the role,
+    the caller itself), and whether the NotPrincipal lists it (evaluate.not_principal_identities).
+    """
+
+    kind: str  # account | role | self | the service | the identity provider
+    arn: str
+    listed: bool
+
+
+def _named(identity: Identity, caller: Caller, with_arn: bool) -> str:
+    if identity.kind == "account":
+        return f"its account ({identity.arn})" if with_arn else f"account {caller.account}"
+    if identity.kind == "role":
+        return f"its role ({identity.arn})" if with_arn else f"role {caller.name}"
+    who = caller.describe()
+    if identity.kind == "self" and with_arn and caller.kind is not PrincipalKind.USER:
+        return f"{who} itself ({identity.arn})"
+    return who
+
+
+_SHORT = {"account": "the account", "role": "the role"}
+
+
+def not_principal_reading(
+    effect: str,
+    caller: Caller,
+    anyone: bool,
+    identities: Sequence[Identity],
+    boundary_rule: bool,
+    applies: bool,
+) -> str:
+    """How a NotPrincipal was read for the caller: whom it leaves out, and, when the statement
+    applies, which of the caller's identities it does not list (reference_policies_elements_
+    notprincipal). ``boundary_rule``: a Deny, and the caller has a permissions boundary."""
+    who = caller.describe()
+    if not applies:
+        if anyone:
+            return 'NotPrincipal "*" leaves out every principal, so the statement applies to none'
+        shown = ", ".join(i.arn for i in identities)
+        return (
+            f"NotPrincipal leaves out {who}: it lists every identity AWS evaluates the request "
+            f"for ({shown})"
+        )
+    if boundary_rule:
+        return (
+            f"a Deny with NotPrincipal always applies to a principal that has a permissions "
+            f"boundary, whatever NotPrincipal lists, and {who} has one"
+        )
+    listed = [i for i in identities if i.listed]
+    missing = [i for i in identities if not i.listed]
+    if not missing:  # an anonymous caller: only "*" leaves it out
+        return f'its NotPrincipal leaves out {who} only with "*", so the {effect} applies'
+    if not listed:
+        return f"its NotPrincipal does not list {who}, so the {effect} applies to it"
+    short = _SHORT.get(missing[0].kind, "it") if len(missing) == 1 else "each of these"
+    left_out = _join_and([_named(i, caller, False) for i in listed])
+    not_left_out = _join_and([_named(i, caller, True) for i in missing])
+    return (
+        f"its NotPrincipal leaves out {left_out} but not {not_left_out}; AWS evaluates the "
+        f"request for {short} too, so the {effect} applies to {who}"
+    )
+
+
+def _join_and(values: Sequence[str]) -> str:
+    if len(values) <= 1:
+        return "".join(values)
+    return ", ".join(values[:-1]) + " and " + values[-1]
+
+
+def not_principal_change(
+    caller: Caller, identities: Sequence[Identity], boundary_rule: bool, place: str
+) -> str:
+    """What keeps a Deny with NotPrincipal from applying to the caller ("" if nothing can)."""
+    if boundary_rule:
+        principal_arn = caller.principal_arn or caller.arn
+        return (
+            f'replace the NotPrincipal of {place} with "Principal": "*" and the condition '
+            f'"ArnNotEquals": {{"aws:PrincipalArn": "{principal_arn}"}}: a Deny with '
+            f"NotPrincipal always applies to a principal that has a permissions boundary"
+        )
+    missing = [i.arn for i in identities if not i.listed]
+    if not missing or not identities:
+        return ""
+    return (
+        f"add {' and '.join(missing)} to the NotPrincipal of {place}, so the Deny leaves out "
+        f"{caller.describe()}"
+    )
 
 
 # --- what AWS puts in the request ----------------------------------------------------------
