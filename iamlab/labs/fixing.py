@@ -21,6 +21,8 @@ and in ``docs/scenarios.md``.
 
 from __future__ import annotations
 
+import fnmatch
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,7 +30,17 @@ from typing import Any
 from iamlab.policy import Policy, PolicyError, PolicySet, PolicyType, Request, parse_policy
 from iamlab.policy.catalog import action_info, actions_matching
 
-__all__ = ["LAYERS", "FixResult", "FixSpec", "Required", "grade_fix", "layered"]
+__all__ = [
+    "LAYERS",
+    "FixResult",
+    "FixSpec",
+    "Required",
+    "grade_fix",
+    "layered",
+    "made_up_resources",
+    "probe_actions",
+    "probe_resources",
+]
 
 # Actions probed when a statement allows every action ("*" or NotAction): a fix that opens
 # one of these to the task's principal has granted far more than the task asked.
@@ -254,20 +266,141 @@ def _resources(spec: FixSpec, policies: Iterable[Policy]) -> set[str]:
 def probe_resources(needed: Iterable[str], policies: Iterable[Policy]) -> set[str]:
     """The resources worth probing: those ``needed``, each moved to another name and another
     account (a grant wider than the task shows there), and every ARN the statements of
-    ``policies`` name, with a wildcard filled in."""
-    resources: set[str] = set()
-    for arn in needed:
-        resources.add(arn)
-        parts = arn.split(":", 5)
-        if len(parts) == 6:
-            if parts[4]:
-                resources.add(":".join([*parts[:4], _OTHER_ACCOUNT, parts[5]]))
-            resources.add(":".join([*parts[:5], "iamlab-other-" + parts[5]]))
+    ``policies`` name, with a wildcard filled in (:func:`made_up_resources`)."""
+    needed, policies = list(needed), list(policies)
+    found = set(needed) | made_up_resources(needed, policies)
     for policy in policies:
         for statement in policy.statements:
             if statement.resource is None:
                 continue
             for entry in statement.resource.entries:
-                if entry.text.startswith("arn:") and "${" not in entry.text:
-                    resources.add(entry.text.replace("*", "iamlab-probe").replace("?", "x"))
-    return resources
+                text = entry.text
+                if text.startswith("arn:") and "${" not in text and not _WILD.search(text):
+                    found.add(text)
+    return found
+
+
+def made_up_resources(needed: Iterable[str], policies: Iterable[Policy]) -> set[str]:
+    """The ARNs the probes make up (a learner reads them in the feedback, so each looks like
+    a real ARN, and no internal name shows): each ``needed`` ARN with another name
+    (``function:other-web``, bucket ``other-reports``) and in another account, and each ARN
+    of ``policies`` with its wildcards filled in by values the wildcard matches: a real
+    region the task does not use (``eu-west-3``), another account (``999999999999``),
+    ``other-function`` for a function's name. Each shows what the wildcard lets in."""
+    needed = list(needed)
+    used_regions = {p[3] for arn in needed if len(p := arn.split(":", 5)) == 6 and p[3]}
+    found: set[str] = set()
+    for arn in needed:
+        parts = arn.split(":", 5)
+        if len(parts) != 6:
+            continue
+        if parts[4]:
+            found.add(":".join([*parts[:4], _OTHER_ACCOUNT, parts[5]]))
+        found.add(":".join([*parts[:5], _renamed(parts[2], parts[5])]))
+    for policy in policies:
+        for statement in policy.statements:
+            if statement.resource is None:
+                continue
+            for entry in statement.resource.entries:
+                text = entry.text
+                if text.startswith("arn:") and "${" not in text and _WILD.search(text):
+                    found.add(_filled(text, used_regions))
+    return found
+
+
+_OTHER = "other"
+_WILD = re.compile(r"[*?]")
+# Real regions a wildcard region is filled with, the first one the pattern matches that no
+# needed ARN is in: eu-west-3 (Paris) is in no sandbox (iamlab.sandbox.models.REGIONS), so
+# a request there is never one the story needs.
+_PROBE_REGIONS = (
+    "eu-west-3",
+    "us-west-2",
+    "us-east-2",
+    "eu-central-1",
+    "ap-southeast-2",
+    "ap-northeast-1",
+    "ca-central-1",
+    "sa-east-1",
+    "us-east-1",
+    "eu-west-1",
+)
+_FIELD_VALUES = {1: ("aws",), 2: ("s3", "iam", "lambda", "ec2")}  # partition, service
+
+
+def _renamed(service: str, rest: str) -> str:
+    """The resource part of an ARN with another name: the bucket's for S3 (``other-reports``
+    or ``other-reports/q1.csv``), the last name otherwise (``role/other-DeployRole``)."""
+    if service == "s3":
+        return f"{_OTHER}-{rest}"
+    head, sep, name = _split_last(rest)
+    return f"{head}{sep}{_OTHER}-{name}"
+
+
+def _split_last(rest: str) -> tuple[str, str, str]:
+    """``function:web`` → (``function``, ``:``, ``web``); ``role/a/b`` → (``role/a``,
+    ``/``, ``b``); a part with no separator is all name."""
+    cut = max(rest.rfind("/"), rest.rfind(":"))
+    return (rest[:cut], rest[cut], rest[cut + 1 :]) if cut >= 0 else ("", "", rest)
+
+
+def _filled(arn: str, used_regions: set[str]) -> str:
+    """``arn`` with each wildcard filled in by a value it matches that reads as real."""
+    parts = arn.split(":", 5)
+    if len(parts) != 6:
+        return _fill_name(arn, "resource")
+    out = list(parts)
+    for i in (1, 2):
+        if _WILD.search(parts[i]):
+            out[i] = next(
+                (v for v in _FIELD_VALUES[i] if fnmatch.fnmatchcase(v, parts[i])),
+                _fill_name(parts[i], _OTHER),
+            )
+    if _WILD.search(parts[3]):
+        fits = [r for r in _PROBE_REGIONS if fnmatch.fnmatchcase(r, parts[3])]
+        other = [r for r in fits if r not in used_regions]
+        out[3] = (other or fits)[0] if fits else _fill_name(parts[3], _OTHER)
+    if _WILD.search(parts[4]):
+        # Another account: the pattern's digits, nines for the rest (12 digits in all).
+        nines = "9" * max(12 - len(parts[4].replace("*", "")), 0)
+        out[4] = parts[4].replace("*", nines, 1).replace("*", "").replace("?", "9")
+    out[5] = _fill_resource(parts[2], parts[5])
+    return ":".join(out)
+
+
+def _fill_resource(service: str, rest: str) -> str:
+    """The resource part with each wildcard name filled in: a whole name becomes
+    ``other-`` and its type (``function:other-function``, ``role/other-role``, S3's
+    ``other-bucket`` and ``reports/other-object``); a partial one ``other``
+    (``web-*`` → ``web-other``)."""
+    if not _WILD.search(rest):
+        return rest
+    tokens = re.split(r"([:/])", rest)
+    kind = tokens[0] if len(tokens) > 1 and not _WILD.search(tokens[0]) else ""
+    out = []
+    for i, token in enumerate(tokens):
+        if i % 2 or not _WILD.search(token):
+            out.append(token)
+            continue
+        if service == "s3":
+            what = "bucket" if i == 0 else "object"
+        else:
+            what = kind if kind and i > 0 else "resource"
+        out.append(_fill_name(token, f"{_OTHER}-{what}"))
+    return "".join(out)
+
+
+def _fill_name(text: str, whole: str) -> str:
+    """``text`` with ``*`` filled in: ``whole`` when it is the whole text, else ``other``
+    joined with a hyphen (``web*`` → ``web-other``); ``?`` becomes ``x``."""
+    if text == "*":
+        return whole
+
+    def star(match: re.Match[str]) -> str:
+        before = text[match.start() - 1] if match.start() else ""
+        after = text[match.end()] if match.end() < len(text) else ""
+        left = "-" if before.isalnum() else ""
+        right = "-" if after.isalnum() else ""
+        return f"{left}{_OTHER}{right}"
+
+    return re.sub(r"\*+", star, text).replace("?", "x")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +26,9 @@ from iamlab.policy import (
     assume_role_with_web_identity,
     parse_policy,
 )
+from iamlab.policy.evaluate import StatementMatch
 from iamlab.policy.sts import fresh_token_claims
+from iamlab.policy.why import statement_place
 from iamlab.sandbox import models
 from iamlab.sandbox.graphing import access_graph, graph_input
 from iamlab.sandbox.world import PrincipalInfo, World
@@ -101,6 +103,7 @@ def check_goals(
     trial = world is not None
     if world is None:
         world = World.for_sandbox(sandbox)
+    goals = list(goals)
     graphs: list[AccessGraph] = []
 
     def graph_of() -> AccessGraph:
@@ -110,8 +113,8 @@ def check_goals(
             )
         return graphs[0]
 
-    checks = {
-        "request": _request,
+    checks: dict[str, Callable[..., GoalResult]] = {
+        "request": functools.partial(_request, goals=goals),
         "path": _path,
         "finding": _finding,
         "least": _least,
@@ -126,7 +129,11 @@ def check_goals(
 
 
 def _request(
-    goal: Goal, world: World, sandbox: models.Sandbox, _graph: Callable[[], AccessGraph]
+    goal: Goal,
+    world: World,
+    sandbox: models.Sandbox,
+    _graph: Callable[[], AccessGraph],
+    goals: Iterable[Goal] = (),
 ) -> GoalResult:
     who = resolve(world, sandbox, goal.principal)
     if who is None:
@@ -135,16 +142,54 @@ def _request(
         check = world.check(who, goal.action, goal.resource, goal.context)
     except RequestError as exc:
         return GoalResult(goal, False, "", f"{exc.field}: {exc.message}")
-    decision = check.evaluation.decision
+    evaluation = check.evaluation
+    decision = evaluation.decision
     holds = decision != "allowed" if goal.expect == "denied" else decision == goal.expect
+    if not holds and evaluation.allowed and evaluation.matched:
+        return GoalResult(goal, False, _allowed_by(goal, evaluation.matched, goals))
     # The decision is said once: the reason's own "Implicitly denied:" or "Allowed by" would
     # repeat it.
-    because = check.evaluation.because
+    because = evaluation.because
     label = _DECISIONS.get(decision, decision)
     detail = (
         because if because.startswith(("Allowed", "Explicitly denied")) else f"{label}: {because}"
     )
     return GoalResult(goal, holds, detail)
+
+
+def _allowed_by(goal: Goal, matched: Sequence[StatementMatch], goals: Iterable[Goal]) -> str:
+    """Why a request that must be refused is allowed: each statement that allows it, where it
+    is, and its condition (or that it has none): what the learner has to change. The resource's
+    side (a trust or bucket policy) is named first. A key another goal adds to the same
+    request, allowed there, is named as missing here: "Allowed without sts:ExternalId"."""
+    given = {k.lower() for k in goal.context}
+    missing: list[str] = []
+    for other in goals:
+        if (other.kind, other.principal, other.action, other.resource) == (
+            goal.kind,
+            goal.principal,
+            goal.action,
+            goal.resource,
+        ) and other.expect == "allowed":
+            missing.extend(k for k in other.context if k.lower() not in given and k not in missing)
+    ordered = sorted(matched, key=lambda m: m.layer != "resource")
+    bare = [
+        statement_place(m.statement, m.policy_label) for m in ordered if not m.statement.conditions
+    ]
+    parts = (
+        [f"{' and '.join(bare)} allow{'s' if len(bare) == 1 else ''} it with no condition"]
+        if bare
+        else []
+    )
+    for m in ordered:
+        if m.statement.conditions:
+            held = "; ".join(c.words for c in m.conditions)
+            parts.append(
+                f"{statement_place(m.statement, m.policy_label)} allows it"
+                + (f", its condition holding: {held}" if held else "")
+            )
+    without = f" without {', '.join(missing)}" if missing else ""
+    return f"Allowed{without}: " + "; ".join(parts) + "."
 
 
 def _least(
@@ -171,9 +216,17 @@ def _least(
     key = json.dumps([goal.principal, goal.needs, goal.may], sort_keys=True, default=str)
     tried, found = least.beyond(world, who, key, goal.needs, goal.may)
     if found:
-        shown = "; ".join(found[:3]) + (" and more" if len(found) > 3 else "")
+        # Where to look: the statements that let each request in, said once when the same.
+        places = {by for _, by in found[:3]}
+        same = places.pop() if len(places) == 1 else ""
+        shown = "; ".join(
+            what if same or not by else f"{what} (allowed by {by})" for what, by in found[:3]
+        ) + (" and more" if len(found) > 3 else "")
+        allowed = f" Allowed by {same}." if same else ""
         return GoalResult(
-            goal, False, f"{name} may also make requests the story does not need: {shown}."
+            goal,
+            False,
+            f"{name} may also make requests the story does not need: {shown}.{allowed}",
         )
     needed = len(goal.needs)
     return GoalResult(

@@ -29,18 +29,18 @@ from typing import Any
 
 from iamlab.policy import ALLOWED, Policy, RequestError
 from iamlab.policy.catalog import action_info
+from iamlab.policy.why import statement_place
 from iamlab.sandbox.world import PrincipalInfo, World
 
-from .fixing import probe_actions, probe_resources
+from .fixing import made_up_resources, probe_actions, probe_resources
 
 __all__ = ["Beyond", "beyond", "probe_policies"]
 
 _SHOWN = 3  # requests beyond the story named in the goal's words
-_answers: weakref.WeakKeyDictionary[World, dict[str, tuple[int, list[str]]]] = (
-    weakref.WeakKeyDictionary()
-)
-
-Beyond = tuple[int, list[str]]  # (probes tried, what is allowed beyond the story, in words)
+# (probes tried, what is allowed beyond the story: each request in words, with the statements
+# that allow it, "Statement 1 of DeployWeb (inline), line 4")
+Beyond = tuple[int, list[tuple[str, str]]]
+_answers: weakref.WeakKeyDictionary[World, dict[str, Beyond]] = weakref.WeakKeyDictionary()
 
 
 def probe_policies(world: World, who: PrincipalInfo) -> list[Policy]:
@@ -64,10 +64,6 @@ def _fits(types: tuple[str, ...], arn: str) -> bool:
         return any(kind in t for t in types)
     kind = re.split(r"[:/]", rest, maxsplit=1)[0]
     return kind in types
-
-
-def _made_up(arn: str) -> bool:
-    return "iamlab-" in arn or ":999999999999:" in arn
 
 
 def _service(arn: str) -> str:
@@ -103,20 +99,22 @@ def beyond(
     ]
     policies = probe_policies(world, who)
     actions = probe_actions((n["action"] for n in needs), policies)
-    resources = probe_resources((n["resource"] for n in needs), policies)
+    needed = [n["resource"] for n in needs]
+    resources = probe_resources(needed, policies)
+    made_up = made_up_resources(needed, policies) - set(world.resources)
     resources.update(world.resources)
     resources.update(g.arn for g in world.groups.values())  # what AddUserToGroup names
     resources.add("*")
     by_service: dict[str, list[str]] = {}
     # The world's own resources first: the learner should read a real name, not a probe's.
-    for resource in sorted(resources, key=lambda r: (_made_up(r), r)):
+    for resource in sorted(resources, key=lambda r: (r in made_up, r)):
         by_service.setdefault(_service(resource), []).append(resource)
     contexts: list[Mapping[str, Any]] = [{}]
     for need in needs:
         if need.get("context") and need["context"] not in contexts:
             contexts.append(need["context"])
     tried = 0
-    found: list[str] = []
+    found: list[tuple[str, str]] = []
     for need in needs:
         # A global key the caller may leave out (MFA, a source IP…) is part of the need; a
         # service's own key (iam:PolicyARN, iam:AWSServiceName) AWS always sets on that
@@ -130,7 +128,12 @@ def beyond(
             except (RequestError, ValueError):
                 continue
             if bare == ALLOWED:
-                found.append(f"{need['action']} on {need['resource']} without {', '.join(keys)}")
+                found.append(
+                    (
+                        f"{need['action']} on {need['resource']} without {', '.join(keys)}",
+                        _allowed_by(world, who, need["action"], need["resource"], [rest]),
+                    )
+                )
     for action in sorted(actions):
         service = action.split(":")[0].lower()
         # A role is an IAM resource that STS actions name.
@@ -144,11 +147,34 @@ def beyond(
         hit = _first_allowed(world, who, action, on, contexts, allowances)
         tried += hit[0]
         if hit[1]:
-            found.append(f"{action} on {hit[1]}")
+            found.append(
+                (f"{action} on {hit[1]}", _allowed_by(world, who, action, hit[1], contexts))
+            )
             if len(found) > _SHOWN:
                 break
     kept[key] = (tried, found)
     return tried, found
+
+
+def _allowed_by(
+    world: World,
+    who: PrincipalInfo,
+    action: str,
+    resource: str,
+    contexts: list[Mapping[str, Any]],
+) -> str:
+    """The statements that allow a request found beyond the story, where the learner finds
+    them, the resource's side first (a trust policy that lets anyone in): "" if none is
+    named (the root user's own access)."""
+    for context in contexts:
+        try:
+            evaluation = world.check(who, action, resource, context).evaluation
+        except (RequestError, ValueError):
+            return ""
+        if evaluation.allowed:
+            ordered = sorted(evaluation.matched, key=lambda m: m.layer != "resource")
+            return " and ".join(statement_place(m.statement, m.policy_label) for m in ordered)
+    return ""
 
 
 def _first_allowed(

@@ -75,7 +75,8 @@ def test_least_names_what_a_wider_grant_allows_beyond_the_story() -> None:
     assert "s3:DeleteObject on " in result.detail
     assert "s3:PutObject on " in result.detail
     # Reading another bucket's objects is beyond the story too.
-    assert "iamlab-other-reports" in result.detail or "s3:GetObject on" in result.detail
+    assert "other-reports" in result.detail or "s3:GetObject on" in result.detail
+    assert "iamlab" not in result.detail
 
 
 def test_may_tolerates_a_family_of_requests_the_story_allows() -> None:
@@ -85,7 +86,7 @@ def test_may_tolerates_a_family_of_requests_the_story_allows() -> None:
     # Without "may", reading another report is beyond the one request the story needs.
     result = _results(FIXED, narrow)["ann-only-reports"]
     assert not result.holds
-    assert "s3:GetObject on arn:aws:s3:::reports/iamlab-probe" in result.detail
+    assert "s3:GetObject on arn:aws:s3:::reports/other-object" in result.detail
     assert _results(FIXED)["ann-only-reports"].holds
 
 
@@ -304,7 +305,8 @@ def test_a_needs_context_is_part_of_the_need() -> None:
     assert not result.holds
     assert result.detail == (
         "ann may also make requests the story does not need: s3:GetObject on "
-        "arn:aws:s3:::reports/q1.csv without aws:MultiFactorAuthPresent."
+        "arn:aws:s3:::reports/q1.csv without aws:MultiFactorAuthPresent. Allowed by "
+        "Statement 1 of ReadReports (inline), line 4."
     )
     conditioned = FIXED.replace(
         "            Resource: arn:aws:s3:::reports/*\n",
