@@ -1509,12 +1509,24 @@ def _idle_deny(request: Request, facts: _EagerFacts) -> str:
                 and t.principal_grant != 0
                 and any(not c.result for c in t.conditions)
             ):
+                # Worded as what the Deny needs, not as a rule for the request: "must be
+                # none of us-east-1" read as an order the request had to follow.
                 failed = "; ".join(
-                    _with_note(c, request.caller) for c in t.conditions if not c.result
+                    _deny_needs(c, request.caller) for c in t.conditions if not c.result
                 )
                 place = why.statement_place(t.statement, t.policy_label)
-                return f" {place} would deny it, but its condition is not met: {failed}."
+                return (
+                    f" {place} would deny it, but only when its condition holds, and here it "
+                    f"does not: {failed}."
+                )
     return ""
+
+
+def _deny_needs(trace: ConditionTrace, caller: Caller) -> str:
+    """An idle Deny's condition: what it needs to apply, and what the request carried."""
+    note = why.key_note(trace, caller) if trace.request_values is None else ""
+    carried = f"{trace.request_words} ({note})" if note else trace.request_words
+    return f"{trace.rule} ({trace.operator}) for the Deny to apply, but {carried}"
 
 
 def _with_note(trace: ConditionTrace, caller: Caller) -> str:

@@ -164,9 +164,12 @@ def key_note(trace: ConditionTrace, caller: Caller) -> str:
     kind = caller.kind
     if key == "aws:multifactorauthpresent":
         if absent and kind is PrincipalKind.USER:
+            # The access check asks as the user's own request: one signed with its long-term
+            # keys. A learner whose user only signs in to the console needs to know that.
             return (
-                "AWS leaves aws:MultiFactorAuthPresent out of requests signed with an IAM "
-                "user's long-term access keys; it is true only for a console sign-in or "
+                "a request made directly as an IAM user is signed with its long-term access "
+                "keys (the CLI or an SDK), and AWS leaves aws:MultiFactorAuthPresent out of "
+                "those; it is true only in a console session signed in with MFA, or with "
                 "temporary credentials obtained with MFA"
             )
         if absent:

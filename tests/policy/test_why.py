@@ -520,7 +520,10 @@ def test_a_deny_on_missing_mfa_says_why_the_key_is_missing() -> None:
     )
     result = explain(Request(PRIYA, "ec2:StopInstances", "*"), identity=[policy])
     assert result.decision == "explicitDeny"
-    assert "the request has no aws:MultiFactorAuthPresent (AWS leaves" in result.reason
+    assert (
+        "the request has no aws:MultiFactorAuthPresent (a request made directly as an IAM user"
+        in (result.reason)
+    )
     assert result.changes[0].startswith("sign in with MFA")
 
 
@@ -707,10 +710,17 @@ def test_an_allowed_request_names_the_deny_its_condition_left_idle() -> None:
     result = explain(Request(PRIYA, "s3:DeleteObject", OBJECT), identity=[policy])
     assert result.decision == "allowed"
     assert "Statement 2 of Guard, line " in result.reason
-    assert "would deny it, but its condition is not met: aws:MultiFactorAuthPresent must be " in (
-        result.reason
+    # The Deny's condition is what the Deny needs, not a rule the request must follow.
+    assert (
+        "would deny it, but only when its condition holds, and here it does not: "
+        "aws:MultiFactorAuthPresent must be false (Bool) for the Deny to apply, but the "
+        "request has no aws:MultiFactorAuthPresent" in result.reason
     )
     assert "the request has no aws:MultiFactorAuthPresent" in result.reason
+    # Why the key is absent: the check asks as the user's long-term keys, not a console
+    # session (reference_policies_condition-keys.html#condition-keys-multifactorauthpresent).
+    assert "is signed with its long-term access keys (the CLI or an SDK)" in result.reason
+    assert "true only in a console session signed in with MFA" in result.reason
     # A Deny about another action says nothing.
     other = explain(Request(PRIYA, "s3:GetObject", OBJECT), identity=[policy])
     assert "would deny" not in other.reason
