@@ -32,6 +32,21 @@ def _loaded_after(code: str, prefixes: tuple[str, ...]) -> list[str]:
     return done.stdout.split()
 
 
+def test_django_set_up_loads_neither_the_engine_nor_the_scenario_reader() -> None:
+    # Every process pays for what django.setup() imports: the engine, the labs' question
+    # kinds and the scenario reader with its YAML wait until a page or a command needs them.
+    heavy = ("iamlab.policy", "iamlab.labs.quiz", "iamlab.labs.scenario", "yaml")
+    assert _loaded_after("pass", heavy) == []
+
+
+def test_the_world_and_the_graph_load_without_sts_or_the_checks() -> None:
+    # A process that draws a graph or shows a decision reads stored policies and asks the
+    # engine: STS (with SAML's XML) and the policy checks load with their first use.
+    code = "import iamlab.sandbox.world, iamlab.sandbox.graphing, iamlab.graph"
+    heavy = ("iamlab.policy.sts", "iamlab.policy.saml", "iamlab.policy.semantics")
+    assert _loaded_after(code, heavy) == []
+
+
 def test_loading_the_urlconf_and_reversing_urls_imports_no_view() -> None:
     code = "from django.urls import reverse; reverse('sandbox:overview', args=[1])"
     loaded = _loaded_after(code, ("iamlab",))

@@ -269,15 +269,19 @@ def probe_resources(needed: Iterable[str], policies: Iterable[Policy]) -> set[st
     ``policies`` name, with a wildcard filled in (:func:`made_up_resources`)."""
     needed, policies = list(needed), list(policies)
     found = set(needed) | made_up_resources(needed, policies)
+    found.update(arn for arn in _named_arns(policies) if not _WILD.search(arn))
+    return found
+
+
+def _named_arns(policies: Iterable[Policy]) -> Iterable[str]:
+    """Every ARN the statements of ``policies`` name in their Resource, but those holding a
+    policy variable (whose value depends on who asks)."""
     for policy in policies:
         for statement in policy.statements:
-            if statement.resource is None:
-                continue
-            for entry in statement.resource.entries:
-                text = entry.text
-                if text.startswith("arn:") and "${" not in text and not _WILD.search(text):
-                    found.add(text)
-    return found
+            if statement.resource is not None:
+                for entry in statement.resource.entries:
+                    if entry.text.startswith("arn:") and "${" not in entry.text:
+                        yield entry.text
 
 
 def made_up_resources(needed: Iterable[str], policies: Iterable[Policy]) -> set[str]:
@@ -297,14 +301,7 @@ def made_up_resources(needed: Iterable[str], policies: Iterable[Policy]) -> set[
         if parts[4]:
             found.add(":".join([*parts[:4], _OTHER_ACCOUNT, parts[5]]))
         found.add(":".join([*parts[:5], _renamed(parts[2], parts[5])]))
-    for policy in policies:
-        for statement in policy.statements:
-            if statement.resource is None:
-                continue
-            for entry in statement.resource.entries:
-                text = entry.text
-                if text.startswith("arn:") and "${" not in text and _WILD.search(text):
-                    found.add(_filled(text, used_regions))
+    found.update(_filled(arn, used_regions) for arn in _named_arns(policies) if _WILD.search(arn))
     return found
 
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import subprocess
 import sys
 import uuid
 from typing import Any
@@ -198,34 +196,3 @@ def test_a_kind_registered_by_module_is_imported_when_its_first_job_runs(
     assert handler is not None
     assert handler.__module__ == "tests.sandbox.late_handler"
     assert jobs._handler("unheard-of") is None
-
-
-def test_start_up_does_not_load_the_engine() -> None:
-    # Every process pays for what django.setup() imports: the engine, the labs' question
-    # kinds and the scenario reader with its YAML wait until a page or a command needs them.
-    code = (
-        "import sys, django; django.setup(); "
-        "heavy = ('iamlab.policy', 'iamlab.labs.quiz', 'iamlab.labs.scenario', 'yaml'); "
-        "print(sorted(m for m in sys.modules if m.startswith(heavy)))"
-    )
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
-    done = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
-    )
-    assert done.stdout.strip() == "[]"
-
-
-def test_the_world_and_the_graph_load_without_sts_or_the_checks() -> None:
-    # A process that draws a graph or shows a decision reads stored policies and asks the
-    # engine: STS (with SAML's XML) and the policy checks load with their first use.
-    code = (
-        "import sys, django; django.setup(); "
-        "import iamlab.sandbox.world, iamlab.sandbox.graphing, iamlab.graph; "
-        "heavy = ('iamlab.policy.sts', 'iamlab.policy.saml', 'iamlab.policy.semantics'); "
-        "print(sorted(m for m in sys.modules if m.startswith(heavy)))"
-    )
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
-    done = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
-    )
-    assert done.stdout.strip() == "[]"
