@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from .conditions import Condition, ConditionTrace, join_or
 from .conditions.date import parse_date
 from .conditions.ip import is_private_network, parse_network
-from .model import Policy, Statement
+from .model import Policy, ResourceEntry, Statement
 from .request import Caller, PrincipalKind, Request
 
 if TYPE_CHECKING:
@@ -614,6 +614,23 @@ def _gaps(
     return tuple(gaps)
 
 
+def _filled_for_caller(entries: Sequence[ResourceEntry], request: Request) -> str:
+    """What each Resource entry with a policy variable names for this request ("" if none
+    has one): "arn:aws:s3:::b/home/${aws:username}/* is arn:aws:s3:::b/home/alice/* here", or
+    that it matches nothing when a variable has no value and no default."""
+    said: list[str] = []
+    for entry in entries:
+        if not entry.template.has_variables:
+            continue
+        pieces, missing = entry.template.resolve(request.scalar)
+        if pieces is None:
+            keys = ", ".join(missing)
+            said.append(f"{entry.text} matches nothing here: the request has no {keys}")
+        else:
+            said.append(f"{entry.text} is {''.join(text for text, _ in pieces)} here")
+    return "; ".join(said)
+
+
 def _misses(trace: StatementTrace, gaps: tuple[Gap, ...], request: Request) -> tuple[Miss, ...]:
     """The gaps of a kept near miss, in words, each with what would close it."""
     statement = trace.statement
@@ -642,6 +659,15 @@ def _misses(trace: StatementTrace, gaps: tuple[Gap, ...], request: Request) -> t
             else:
                 text = f"its Resource does not cover {request.resource}"
                 change = f"add {request.resource} to the Resource of {place}"
+                filled = _filled_for_caller(resource.entries, request)
+                if filled:
+                    # A per-caller ARN: show what it became, and that a fixed ARN beside it
+                    # reaches further than this caller (reference_policies_variables).
+                    text += f" ({filled})"
+                    change += (
+                        ": every principal the policy applies to would then reach it, not only "
+                        "the one its policy variables name"
+                    )
             if trace.policy.aws_managed:
                 change = _attach(trace, request)
             misses.append(Miss("resource", text, change))

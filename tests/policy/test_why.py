@@ -724,3 +724,36 @@ def test_an_allowed_request_names_the_deny_its_condition_left_idle() -> None:
     # A Deny about another action says nothing.
     other = explain(Request(PRIYA, "s3:GetObject", OBJECT), identity=[policy])
     assert "would deny" not in other.reason
+
+
+@pytest.mark.parametrize(
+    ("caller", "filled"),
+    [
+        # reference_policies_variables: ${aws:username} is the IAM user's friendly name ...
+        (PRIYA, "home/${aws:username}/* is arn:aws:s3:::amzn-s3-demo-bucket/home/priya/* here"),
+        # ... and a role session carries no aws:username, so the entry matches nothing.
+        (
+            f"arn:aws:sts::{A}:assumed-role/OpsReadOnly/s1",
+            "home/${aws:username}/* matches nothing here: the request has no aws:username",
+        ),
+    ],
+)
+def test_a_per_user_resource_near_miss_shows_what_its_variable_named(caller, filled):
+    # Asking for another user's folder: the near miss shows the ARN the variable made, and
+    # warns that a fixed ARN added beside it reaches every principal the policy applies to.
+    policy = parse(
+        doc(
+            stmt("Allow", "s3:GetObject", "arn:aws:s3:::amzn-s3-demo-bucket/home/${aws:username}/*")
+        )
+    )
+    other = "arn:aws:s3:::amzn-s3-demo-bucket/home/bob/notes.txt"
+    result = explain(Request(caller, "s3:GetObject", other), identity=[policy])
+    assert result.decision == "implicitDeny"
+    (miss,) = result.near_misses[0].misses
+    assert miss.text == (
+        f"its Resource does not cover {other} (arn:aws:s3:::amzn-s3-demo-bucket/{filled})"
+    )
+    assert miss.change.endswith(
+        ": every principal the policy applies to would then reach it, not only the one its "
+        "policy variables name"
+    )
