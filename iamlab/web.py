@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ImproperlyConfigured
 from django.forms.utils import ErrorDict
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.urls import URLResolver, get_resolver
 
 NUL = "\x00"
 NUL_ERROR = (
@@ -147,14 +148,16 @@ def warm_up() -> None:
     ``max_requests`` warms up while the others keep serving.
     """
     from django.template import engines
-    from django.urls import URLResolver, get_resolver
 
-    def load_views(resolver: URLResolver) -> None:
-        for entry in resolver.url_patterns:
-            if isinstance(entry, URLResolver):
-                load_views(entry)
-            elif isinstance(entry.callback, LazyView):
-                entry.callback.load()
-
-    load_views(get_resolver())
+    for view in lazy_views():
+        view.load()
     engines.all()  # each backend loads its tag libraries as it is made
+
+
+def lazy_views(resolver: URLResolver | None = None) -> Iterator[LazyView]:
+    """Every :class:`LazyView` the URLconf (or ``resolver``) names, included ones too."""
+    for entry in (resolver or get_resolver()).url_patterns:
+        if isinstance(entry, URLResolver):
+            yield from lazy_views(entry)
+        elif isinstance(entry.callback, LazyView):
+            yield entry.callback

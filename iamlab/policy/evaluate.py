@@ -1524,15 +1524,20 @@ def _idle_deny(request: Request, facts: _EagerFacts) -> str:
 
 def _deny_needs(trace: ConditionTrace, caller: Caller) -> str:
     """An idle Deny's condition: what it needs to apply, and what the request carried."""
-    note = why.key_note(trace, caller) if trace.request_values is None else ""
-    carried = f"{trace.request_words} ({note})" if note else trace.request_words
+    carried = _noted(trace.request_words, trace, caller)
     return f"{trace.rule} ({trace.operator}) for the Deny to apply, but {carried}"
 
 
 def _with_note(trace: ConditionTrace, caller: Caller) -> str:
     """A condition's words, with whether AWS sets its key for this caller when it is absent."""
+    return _noted(trace.words, trace, caller)
+
+
+def _noted(text: str, trace: ConditionTrace, caller: Caller) -> str:
+    """``text`` (ending with what the request carried for the condition's key), followed by
+    whether AWS sets that key for this caller when the request has none."""
     note = why.key_note(trace, caller) if trace.request_values is None else ""
-    return f"{trace.words} ({note})" if note else trace.words
+    return f"{text} ({note})" if note else text
 
 
 def _sentence(text: str) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from iamlab.policy.catalog import condition_key_info
+from iamlab.policy.conditions.boolean import parse_bool
 from iamlab.policy.conditions.date import parse_date
 from iamlab.policy.conditions.ip import parse_address
 from iamlab.policy.conditions.numeric import parse_number
@@ -30,7 +31,7 @@ _SHAPES: dict[str, tuple[Callable[[str], bool], str]] = {
         lambda v: parse_address(v) is not None,
         "an IP address, such as 203.0.113.7 or 2001:db8::1",
     ),
-    "Bool": (lambda v: v.lower() in ("true", "false"), "true or false"),
+    "Bool": (lambda v: parse_bool(v) is not None, "true or false"),
     "Numeric": (lambda v: parse_number(v) is not None, "a number, such as 3600"),
     "Date": (
         lambda v: parse_date(v) is not None,
