@@ -239,6 +239,21 @@ def test_the_pre_filters_change_nothing_in_a_generated_organization(
     assert len(g.edges) > 100
 
 
+def _asked_while_building(graph_input: GraphInput) -> list[str]:
+    """The actions the builder asks a class key for (each question it asks the engine)."""
+    builder = _Builder(graph_input)
+    asked: list[str] = []
+    class_key = builder.ask.class_key
+
+    def spy(p: PrincipalIn, action: str, *args: Any, **kwargs: Any) -> Any:
+        asked.append(action)
+        return class_key(p, action, *args, **kwargs)
+
+    builder.ask.class_key = spy  # type: ignore[method-assign]
+    builder.build()
+    return asked
+
+
 def test_passrole_asks_only_about_services_with_a_role_to_pass_in_the_account() -> None:
     # id_roles_use_passrole: the caller passes a role its service trusts. Account A has a
     # Lambda role only; B has an ECS role. What the caller may do with Glue or ECS in A
@@ -251,16 +266,7 @@ def test_passrole_asks_only_about_services_with_a_role_to_pass_in_the_account() 
     g = _same(world.to_input())
     assert {e.technique for e in g.edges if e.source == deployer.arn} == {"passrole-lambda"}
 
-    builder = _Builder(world.to_input())
-    asked: list[str] = []
-    class_key = builder.ask.class_key
-
-    def spy(p: PrincipalIn, action: str, *args: Any, **kwargs: Any) -> Any:
-        asked.append(action)
-        return class_key(p, action, *args, **kwargs)
-
-    builder.ask.class_key = spy  # type: ignore[method-assign]
-    builder.build()
+    asked = _asked_while_building(world.to_input())
     assert "lambda:CreateFunction" in asked
     assert not [a for a in asked if a.split(":")[0] in ("glue", "ecs", "datapipeline")]
 
@@ -272,16 +278,7 @@ def test_takeovers_ask_nothing_where_nothing_runs_as_a_role() -> None:
     editor = user("editor", allow(["lambda:UpdateFunctionCode", "ssm:SendCommand"]))
     runner = role("runner", trust_service("lambda.amazonaws.com"))
     empty = World([editor, runner])
-    builder = _Builder(empty.to_input())
-    asked: list[str] = []
-    class_key = builder.ask.class_key
-
-    def spy(p: PrincipalIn, action: str, *args: Any, **kwargs: Any) -> Any:
-        asked.append(action)
-        return class_key(p, action, *args, **kwargs)
-
-    builder.ask.class_key = spy  # type: ignore[method-assign]
-    builder.build()
+    asked = _asked_while_building(empty.to_input())
     assert "lambda:updatefunctioncode" not in {a.lower() for a in asked}
     _same(empty.to_input())
 
